@@ -1,0 +1,4 @@
+"""`python -m cococonv`."""
+from .cli import main
+
+main()

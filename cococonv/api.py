@@ -1,0 +1,132 @@
+"""The public Python API: detect, load, transform, save, convert, info.
+
+The CLI is a thin layer over these functions; they share its defaults because both read
+each plugin's declared options.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, BinaryIO
+
+from .errors import CococonvError, DataError, UnknownFormatError
+from .fileio import atomic_output
+from .model import Dataset
+from .registry import Registry, default_registry
+from .report import Report
+from .sources import Tree, open_tree
+
+
+def _registry(registry: Registry | None) -> Registry:
+    return registry if registry is not None else default_registry()
+
+
+def detect(path: str | Tree, *, registry: Registry | None = None) -> list[tuple[str, int]]:
+    """Formats whose importer matches ``path``, best match first, as ``(name, score)``."""
+    reg = _registry(registry)
+    tree = open_tree(path) if isinstance(path, str) else path
+    found = []
+    for name, importer in reg.importers.items():
+        try:
+            score = importer.detect(tree)
+        except CococonvError:
+            score = 0
+        if score > 0:
+            found.append((name, score))
+    found.sort(key=lambda pair: (-pair[1], pair[0]))
+    return found
+
+
+def load(path: str | Tree, format: str | None = None, *, report: Report | None = None,
+         registry: Registry | None = None, stdin: BinaryIO | None = None,
+         **options: Any) -> Dataset:
+    """Read a dataset from a folder, a .zip, a single file or ``-`` (stdin).
+
+    ``format`` is an importer name (``coco``, ``coco_instances``, ``voc``, ``cvat`` ...); when
+    omitted the best detected format is used. Options are the importer's (see
+    ``cococonv formats NAME``); an unknown option raises OptionError.
+    """
+    reg = _registry(registry)
+    report = report if report is not None else Report()
+    tree = open_tree(path, stdin=stdin) if isinstance(path, str) else path
+    if format is None:
+        matches = detect(tree, registry=reg)
+        if not matches:
+            raise UnknownFormatError("no known dataset format found here; pass the format "
+                                     "with -if (see `cococonv formats`)", file=tree.name)
+        format = matches[0][0]
+        report.info(f"detected format: {format}")
+    importer_cls = reg.importer(format)
+    resolved = importer_cls.resolve_options(options)
+    return importer_cls().load(tree, report, **resolved)
+
+
+def transform(dataset: Dataset, name: str, *, report: Report | None = None,
+              registry: Registry | None = None, **options: Any) -> Dataset:
+    """Apply one named transform plugin and return the resulting dataset."""
+    reg = _registry(registry)
+    transform_cls = reg.transform(name)
+    resolved = transform_cls.resolve_options(options)
+    return transform_cls().apply(dataset, report if report is not None else Report(), **resolved)
+
+
+def save(dataset: Dataset, format: str, path: str, *, overwrite: bool = False,
+         report: Report | None = None, registry: Registry | None = None,
+         stdout: BinaryIO | None = None, **options: Any) -> Report:
+    """Write ``dataset`` with exporter ``format`` to a folder, a ``.zip``, a single file or ``-``.
+
+    Output goes to a temporary sibling first and is moved into place only when complete; a
+    non-empty target is refused unless ``overwrite``. Returns the report of what was lost.
+    """
+    reg = _registry(registry)
+    report = report if report is not None else Report()
+    exporter_cls = reg.exporter(format)
+    resolved = exporter_cls.resolve_options(options)
+    with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
+        exporter_cls().save(dataset, work, report, **resolved)
+    return report
+
+
+def convert(source: str, target: str, *, output_format: str, input_format: str | None = None,
+            input_options: Mapping[str, Any] | None = None,
+            output_options: Mapping[str, Any] | None = None,
+            transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
+            overwrite: bool = False, report: Report | None = None,
+            registry: Registry | None = None, stdin: BinaryIO | None = None,
+            stdout: BinaryIO | None = None) -> Report:
+    """Import, transform and export in one call; returns the run's report."""
+    reg = _registry(registry)
+    report = report if report is not None else Report()
+    exporter_cls = reg.exporter(output_format)
+    exporter_cls.resolve_options(dict(output_options or {}))  # fail on options before reading
+    dataset = load(source, input_format, report=report, registry=reg, stdin=stdin,
+                   **dict(input_options or {}))
+    for name, options in transforms:
+        dataset = transform(dataset, name, report=report, registry=reg, **dict(options))
+    return save(dataset, output_format, target, overwrite=overwrite, report=report,
+                registry=reg, stdout=stdout, **dict(output_options or {}))
+
+
+def info(dataset: Dataset) -> dict[str, Any]:
+    """Counts of items, annotations by kind, and labels, per subset."""
+    subsets: dict[str, dict[str, Any]] = {}
+    for item in dataset:
+        entry = subsets.setdefault(item.subset, {"items": 0, "annotations": {}})
+        entry["items"] += 1
+        for ann in item.annotations:
+            entry["annotations"][ann.kind] = entry["annotations"].get(ann.kind, 0) + 1
+    return {
+        "items": len(dataset),
+        "subsets": subsets,
+        "labels": [label.name for label in dataset.categories.labels],
+        "keypoint_schemas": len(dataset.categories.keypoints),
+    }
+
+
+def merge(datasets: Iterable[Dataset]) -> Dataset:
+    """Combine datasets: labels unified by name, items with one (subset, id) share annotations."""
+    from .merging import merge_datasets
+    return merge_datasets(list(datasets))
+
+
+__all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",
+           "DataError"]

@@ -1,0 +1,60 @@
+"""The `cococonv` command group and the single boundary that turns errors into one line."""
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from ..errors import CococonvError
+
+
+class CococonvGroup(click.Group):
+    """Root group: library errors become `error: <file>: <where>: <message>` and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except CococonvError as err:
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc(file=sys.stderr)
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted; nothing was written", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            ctx.exit(1)
+        except Exception as exc:  # a bug: one line, traceback only under -v
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc(file=sys.stderr)
+            click.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report "
+                       f"it with the output of -v", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=CococonvGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain what happens; tracebacks on errors.")
+@click.version_option(package_name="cococonv")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """Convert computer-vision annotation datasets between COCO, Pascal VOC and CVAT."""
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+    ctx.obj["verbose"] = verbose
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from . import convert, detect, formats, info, project  # noqa: F401  (registers commands)
+    cli(prog_name="cococonv")
+
+
+def _register() -> None:
+    from . import convert, detect, formats, info, project  # noqa: F401
+
+
+_register()

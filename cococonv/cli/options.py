@@ -1,0 +1,155 @@
+"""Options shared by commands, declared once, and plugin options turned into click options.
+
+Index of shared options:
+  -i/--input, -if/--input-format     convert, import, detect, info
+  -o/--output, -f/--format           convert, export, create
+  -p/--project                       import, export
+  --overwrite                        convert, export, create
+  --on-error fail|skip|warn          convert, export, info
+  --json                             detect, info, formats, convert (the loss report)
+  --transform NAME                   convert, export
+
+Plugin options come from each plugin's ``options`` tuple. They are accepted directly or after
+``--`` (Datumaro's habit); booleans take ``--x``/``--no-x`` or ``--x true|false``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from ..plugin import Option, Plugin
+from ..report import ON_ERROR_CHOICES, Report
+
+_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+
+
+def overwrite_option(func: Callable) -> Callable:
+    return click.option("--overwrite", is_flag=True,
+                        help="Replace a non-empty output.")(func)
+
+
+def on_error_option(func: Callable) -> Callable:
+    return click.option("--on-error", type=click.Choice(ON_ERROR_CHOICES), default="fail",
+                        show_default=True,
+                        help="What to do with a bad record: fail the run, skip it, or skip "
+                             "it with a warning.")(func)
+
+
+def json_option(func: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print the result as JSON on stdout.")(func)
+
+
+def transform_option(func: Callable) -> Callable:
+    return click.option("-t", "--transform", "transforms", multiple=True, metavar="NAME",
+                        help="Apply a transform (repeatable, in order; see `cococonv formats`)."
+                        )(func)
+
+
+def make_report(ctx: click.Context, on_error: str = "fail") -> Report:
+    obj = ctx.find_root().obj or {}
+    return Report(on_error, quiet=obj.get("quiet", False), verbose=obj.get("verbose", False))
+
+
+def click_option_for(opt: Option) -> click.Option:
+    """The click option for a plugin option; its default stays None so the plugin's applies."""
+    dest = "plugin__" + opt.name
+    help_text = f"{opt.help} [default: {_show(opt.default)}]"
+    if opt.type is bool:
+        return click.Option([f"{opt.flag}/--no-{opt.flag[2:]}", dest], default=None,
+                            help=help_text)
+    if opt.choices and opt.type is not list:
+        return click.Option([opt.flag, dest], type=click.Choice(opt.choices), default=None,
+                            help=help_text)
+    kinds = {int: click.INT, float: click.FLOAT}
+    return click.Option([opt.flag, dest], type=kinds.get(opt.type, click.STRING), default=None,
+                        help=help_text, metavar=opt.type.__name__.upper())
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value) or "all"
+    return "none" if value is None else str(value)
+
+
+def normalise_args(args: Sequence[str], options: Sequence[Option]) -> list[str]:
+    """Drop a bare ``--`` and rewrite ``--flag true|false`` into click's ``--flag/--no-flag``."""
+    bool_flags = {opt.flag for opt in options if opt.type is bool}
+    out: list[str] = []
+    args = list(args)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            i += 1
+            continue
+        name, eq, value = arg.partition("=")
+        if name in bool_flags:
+            word = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+            if word.lower() in _BOOL_WORDS:
+                truthy = word.lower() in {"true", "yes", "on", "1"}
+                out.append(name if truthy else "--no-" + name[2:])
+                i += 1 if eq else 2
+                continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+class PluginOptionsCommand(click.Command):
+    """A command whose options also include those of the plugins named on its command line.
+
+    ``plugin_lookup(args)`` returns the plugin classes the arguments select (e.g. the
+    importer of ``-if`` and the exporter of ``-f``).
+    """
+
+    def __init__(self, *args: Any, plugin_lookup: Callable[[list[str]], list[type[Plugin]]],
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.plugin_lookup = plugin_lookup
+        self._base_params = list(self.params)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        plugins = self.plugin_lookup(args)
+        options: dict[str, Option] = {}
+        for plugin in plugins:
+            for opt in plugin.options:
+                options.setdefault(opt.name, opt)
+        self.params = self._base_params + [click_option_for(o) for o in options.values()]
+        ctx.meta["cococonv.plugins"] = plugins
+        return super().parse_args(ctx, normalise_args(args, list(options.values())))
+
+
+def peek(args: Sequence[str], *names: str) -> str | None:
+    """The value of the first of ``names`` in raw arguments (before click parses them)."""
+    for i, arg in enumerate(args):
+        for name in names:
+            if arg == name and i + 1 < len(args):
+                return args[i + 1]
+            if name.startswith("--") and arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+def split_plugin_values(kwargs: dict[str, Any], plugins: Sequence[type[Plugin]]
+                        ) -> list[dict[str, Any]]:
+    """Per plugin, the option values the user gave (popped from click's kwargs)."""
+    given = {key[len("plugin__"):]: kwargs.pop(key) for key in list(kwargs)
+             if key.startswith("plugin__")}
+    given = {k: v for k, v in given.items() if v is not None}
+    return [{opt.name: given[opt.name] for opt in plugin.options if opt.name in given}
+            for plugin in plugins]
+
+
+def render_report(report: Report, as_json: bool) -> None:
+    """The end-of-run table on stderr (and the report as JSON on stdout with --json)."""
+    if as_json:
+        from ..fileio import dumps_json
+        click.echo(dumps_json(report.as_dict()).decode())
+    table = report.table()
+    if table and not report.quiet:
+        click.echo(table, err=True)

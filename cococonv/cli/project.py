@@ -1,0 +1,96 @@
+"""`cococonv create`, `import` and `export`: work through a project folder."""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import api
+from ..errors import CococonvError, DataError
+from ..plugin import Plugin
+from ..project import add_source, create_project, open_project
+from ..registry import default_registry
+from . import cli
+from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
+                      overwrite_option, peek, render_report, split_plugin_values)
+
+
+@cli.command()
+@click.option("-o", "--output", "root", required=True, metavar="DIR",
+              help="Project folder to create.")
+@overwrite_option
+def create(root: str, overwrite: bool) -> None:
+    """Create an empty project folder."""
+    create_project(root, overwrite=overwrite)
+    click.echo(f"created project {root}", err=True)
+
+
+def _importer_of(args: list[str]) -> list[type[Plugin]]:
+    name = peek(args, "-f", "--format")
+    registry = default_registry()
+    return [registry.importer(name)] if name in registry.importers else []
+
+
+@cli.command("import", cls=PluginOptionsCommand, plugin_lookup=_importer_of)
+@click.option("-p", "--project", "root", default=".", show_default=True, metavar="DIR",
+              help="Project folder.")
+@click.option("-f", "--format", "input_format", metavar="FMT",
+              help="Format of the source (default: detected now).")
+@click.argument("path")
+@click.pass_context
+def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
+            **plugin_values: Any) -> None:
+    """Add a dataset at PATH as a source of the project.
+
+    The source is checked by loading it once; its format and options are remembered.
+    """
+    project = open_project(root)
+    plugins = ctx.meta.get("cococonv.plugins", [])
+    options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
+    if input_format is None:
+        matches = api.detect(path)
+        if not matches:
+            raise DataError("no known dataset format found here; pass -f", file=path)
+        input_format = matches[0][0]
+    dataset = api.load(path, input_format, report=make_report(ctx), **options)
+    add_source(project, path, input_format, options)
+    click.echo(f"imported {path} as {input_format}: {len(dataset)} items", err=True)
+
+
+def _exporter_of(args: list[str]) -> list[type[Plugin]]:
+    name = peek(args, "-f", "--format")
+    registry = default_registry()
+    return [registry.exporter(name)] if name in registry.exporters else []
+
+
+@cli.command("export", cls=PluginOptionsCommand, plugin_lookup=_exporter_of)
+@click.option("-p", "--project", "root", default=".", show_default=True, metavar="DIR",
+              help="Project folder.")
+@click.option("-f", "--format", "output_format", required=True, metavar="FMT",
+              help="Output format.")
+@click.option("-o", "--output", "target", required=True, metavar="PATH",
+              help="Output folder, .zip, single file, or - for stdout.")
+@overwrite_option
+@on_error_option
+@json_option
+@click.pass_context
+def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,
+           on_error: str, as_json: bool, **plugin_values: Any) -> None:
+    """Export the project's sources, merged, in format FMT."""
+    project = open_project(root)
+    if not project.sources:
+        raise DataError("the project has no sources yet (use `cococonv import`)", file=root)
+    plugins = ctx.meta.get("cococonv.plugins", [])
+    options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
+    report = make_report(ctx, on_error)
+    default_registry().exporter(output_format).resolve_options(options)
+    datasets = []
+    for source in project.sources:
+        try:
+            datasets.append(api.load(source.path, source.format, report=report,
+                                     **source.options))
+        except CococonvError as err:
+            raise err.located(file=source.path)
+    dataset = api.merge(datasets)
+    api.save(dataset, output_format, target, overwrite=overwrite, report=report, **options)
+    render_report(report, as_json)

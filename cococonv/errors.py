@@ -1,0 +1,51 @@
+"""The few exception classes cococonv raises; each carries its CLI exit code."""
+from __future__ import annotations
+
+
+class CococonvError(Exception):
+    """Base of every error the CLI turns into one line on stderr."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, file: str | None = None, where: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.where = where
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.where) if p]
+        parts.append(self.message)
+        return ": ".join(parts)
+
+    def located(self, *, file: str | None = None, where: str | None = None) -> "CococonvError":
+        """Fill in the file/place if the raiser could not know it."""
+        if file and not self.file:
+            self.file = file
+        if where and not self.where:
+            self.where = where
+        return self
+
+
+class DataError(CococonvError):
+    """Raised when the input data is malformed or inconsistent."""
+
+
+class UnsafeInputError(DataError):
+    """Raised when an input looks hostile: a zip escape, a link, a bomb, an XML entity."""
+
+
+class OutputExistsError(CococonvError):
+    """Raised when the output target is not empty and --overwrite was not given."""
+
+
+class OptionError(CococonvError):
+    """Raised when a plugin option is unknown or has a value of the wrong type."""
+
+    exit_code = 2
+
+
+class UnknownFormatError(CococonvError):
+    """Raised when a format name is not registered or no format matches an input."""
+
+    exit_code = 2

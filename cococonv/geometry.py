@@ -1,0 +1,94 @@
+"""Shape conversions shared by exporters and transforms.
+
+Faithful approximations only: an ellipse or a rotated box becomes a polygon on its outline,
+any area shape can be rasterised to RLE. Heavy imports (numpy, pycocotools via masks) happen
+inside the functions that need them.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .model import Annotation, Bbox, Ellipse, Mask, Polygon
+
+ELLIPSE_POINTS = 64
+
+
+def ellipse_to_polygon(ellipse: Ellipse, segments: int = ELLIPSE_POINTS) -> list[float]:
+    """Points on the ellipse outline (rotation in degrees, clockwise as CVAT draws it)."""
+    angle = math.radians(float(ellipse.attributes.get("rotation", 0) or 0))
+    cos_a, sin_a = math.cos(angle), math.sin(angle)
+    points: list[float] = []
+    for k in range(segments):
+        t = 2 * math.pi * k / segments
+        dx, dy = ellipse.rx * math.cos(t), ellipse.ry * math.sin(t)
+        points.append(round(ellipse.cx + dx * cos_a - dy * sin_a, 3))
+        points.append(round(ellipse.cy + dx * sin_a + dy * cos_a, 3))
+    return points
+
+
+def box_corners(box: Bbox) -> list[float]:
+    """The four corners of a box, rotated about its centre by ``attributes["rotation"]``."""
+    angle = math.radians(float(box.attributes.get("rotation", 0) or 0))
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2
+    corners = [(-box.w / 2, -box.h / 2), (box.w / 2, -box.h / 2),
+               (box.w / 2, box.h / 2), (-box.w / 2, box.h / 2)]
+    cos_a, sin_a = math.cos(angle), math.sin(angle)
+    out: list[float] = []
+    for dx, dy in corners:
+        out.append(cx + dx * cos_a - dy * sin_a)
+        out.append(cy + dx * sin_a + dy * cos_a)
+    return out
+
+
+def is_rotated(box: Bbox) -> bool:
+    return bool(box.attributes.get("rotation"))
+
+
+def shoelace_area(points: Sequence[float]) -> float:
+    """Exact area of a flat polygon ring (used when the image size is unknown)."""
+    xs, ys = points[0::2], points[1::2]
+    n = len(xs)
+    total = 0.0
+    for k in range(n):
+        total += xs[k] * ys[(k + 1) % n] - xs[(k + 1) % n] * ys[k]
+    return abs(total) / 2
+
+
+def rasterize(shapes: Sequence[Annotation], height: int, width: int) -> dict[str, Any] | None:
+    """Union of the area shapes (polygon, mask, box, ellipse) as one compressed RLE."""
+    from . import masks
+
+    rings: list[list[float]] = []
+    rles: list[dict[str, Any]] = []
+    for shape in shapes:
+        if isinstance(shape, Polygon):
+            rings.append(shape.points)
+        elif isinstance(shape, Mask):
+            rle = shape.rle
+            if list(rle.get("size", [])) != [height, width]:
+                rle = resize_rle(rle, height, width)
+            rles.append(rle)
+        elif isinstance(shape, Bbox):
+            rings.append(box_corners(shape))
+        elif isinstance(shape, Ellipse):
+            rings.append(ellipse_to_polygon(shape))
+    if rings:
+        rles.append(masks.polygons_to_rle(rings, height, width))
+    if not rles:
+        return None
+    return rles[0] if len(rles) == 1 else masks.merge(rles)
+
+
+def resize_rle(rle: dict[str, Any], height: int, width: int) -> dict[str, Any]:
+    """Crop or zero-pad a mask to another canvas size (top-left aligned)."""
+    import numpy as np
+
+    from . import masks
+
+    array = masks.decode(rle)
+    out = np.zeros((height, width), dtype=np.uint8)
+    h, w = min(height, array.shape[0]), min(width, array.shape[1])
+    out[:h, :w] = array[:h, :w]
+    return masks.encode(out)

@@ -1,0 +1,152 @@
+"""Mask arithmetic; the only module that imports pycocotools.
+
+Conventions (those of pycocotools): pixels are 0-based, boxes ``[x, y, w, h]``, polygons
+flat rings ``[x0, y0, x1, y1, ...]``, RLE ``{"size": [h, w], "counts": ...}`` runs over the
+image in column-major (Fortran) order starting with a run of zeros. ``counts`` is a list of
+ints (uncompressed) or a str (compressed); bytes from pycocotools are turned into str here
+so nothing downstream ever writes bytes. pycocotools raises bare Exceptions and can crash
+on bad input, so every function validates first and raises ValueError with a reason.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as _mask
+
+
+def _size(rle: dict[str, Any]) -> tuple[int, int]:
+    size = rle.get("size")
+    if (not isinstance(size, (list, tuple)) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in size)):
+        raise ValueError(f"RLE size must be [height, width], got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def check_rle(rle: Any, height: int | None = None, width: int | None = None) -> None:
+    """Raise ValueError unless ``rle`` is a readable RLE matching the image size."""
+    if not isinstance(rle, dict):
+        raise ValueError(f"RLE must be an object, got {type(rle).__name__}")
+    h, w = _size(rle)
+    if height is not None and width is not None and (h, w) != (height, width):
+        raise ValueError(f"RLE size {h}x{w} (h x w) does not match the image {height}x{width}")
+    counts = rle.get("counts")
+    if isinstance(counts, list):
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+            raise ValueError("RLE counts must be non-negative integers")
+        total = sum(counts)
+        if total != h * w:
+            raise ValueError(f"RLE counts sum to {total}, expected height*width = {h * w}")
+    elif isinstance(counts, (str, bytes)):
+        if not counts and h * w:
+            raise ValueError("RLE counts are empty")
+        try:
+            decoded = _mask.decode(_compressed(rle))
+        except Exception as exc:  # pycocotools raises bare Exception on corrupt strings
+            raise ValueError(f"compressed RLE counts cannot be decoded ({exc})") from None
+        if decoded.shape[:2] != (h, w):
+            raise ValueError("compressed RLE counts do not cover height*width")
+    else:
+        raise ValueError(f"RLE counts must be a list or a string, got {type(counts).__name__}")
+
+
+def _compressed(rle: dict[str, Any]) -> dict[str, Any]:
+    """The pycocotools C form: counts as bytes."""
+    counts = rle["counts"]
+    h, w = _size(rle)
+    if isinstance(counts, list):
+        return _mask.frPyObjects({"size": [h, w], "counts": counts}, h, w)
+    if isinstance(counts, str):
+        counts = counts.encode("ascii")
+    return {"size": [h, w], "counts": counts}
+
+
+def _public(rle: dict[str, Any]) -> dict[str, Any]:
+    counts = rle["counts"]
+    if isinstance(counts, bytes):
+        counts = counts.decode("ascii")
+    return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": counts}
+
+
+def compress(rle: dict[str, Any]) -> dict[str, Any]:
+    """Any RLE as compressed RLE with str counts."""
+    return _public(_compressed(rle))
+
+
+def uncompress(rle: dict[str, Any]) -> dict[str, Any]:
+    """Any RLE as uncompressed RLE with list counts (as COCO writes crowd regions)."""
+    if isinstance(rle["counts"], list):
+        return {"size": list(_size(rle)), "counts": list(rle["counts"])}
+    return encode_uncompressed(decode(rle))
+
+
+def polygons_to_rle(rings: Sequence[Sequence[float]], height: int, width: int) -> dict[str, Any]:
+    """Rasterise polygon rings (their union) into one compressed RLE."""
+    rings = [list(map(float, r)) for r in rings]
+    for ring in rings:
+        if len(ring) < 6 or len(ring) % 2:
+            raise ValueError(f"a polygon needs an even number of at least 6 coordinates, "
+                             f"got {len(ring)}")
+    if not rings:
+        return encode(np.zeros((height, width), dtype=np.uint8))
+    rles = _mask.frPyObjects(rings, height, width)
+    return _public(_mask.merge(rles) if len(rles) > 1 else rles[0])
+
+
+def area(rle: dict[str, Any]) -> int:
+    """Pixel count of a mask."""
+    return int(_mask.area(_compressed(rle)))
+
+
+def bbox(rle: dict[str, Any]) -> list[float]:
+    """Tight ``[x, y, w, h]`` of a mask (zeros for an empty mask)."""
+    return [float(v) for v in _mask.toBbox(_compressed(rle))]
+
+
+def polygons_area(rings: Sequence[Sequence[float]], height: int, width: int) -> int:
+    """Pixel area of polygon rings as pycocotools rasterises them."""
+    return area(polygons_to_rle(rings, height, width))
+
+
+def points_bbox(points: Sequence[float]) -> list[float]:
+    """``[x, y, w, h]`` around flat coordinates."""
+    xs = points[0::2]
+    ys = points[1::2]
+    if not xs:
+        return [0.0, 0.0, 0.0, 0.0]
+    x0, y0 = min(xs), min(ys)
+    return [x0, y0, max(xs) - x0, max(ys) - y0]
+
+
+def merge(rles: Sequence[dict[str, Any]], *, intersect: bool = False) -> dict[str, Any]:
+    """Union (or intersection) of masks of one size."""
+    return _public(_mask.merge([_compressed(r) for r in rles], intersect=intersect))
+
+
+def decode(rle: dict[str, Any]) -> np.ndarray:
+    """A ``(h, w)`` uint8 array of 0/1."""
+    return _mask.decode(_compressed(rle))
+
+
+def encode(array: np.ndarray) -> dict[str, Any]:
+    """Compressed RLE of a 2-D 0/1 array."""
+    return _public(_mask.encode(np.asfortranarray(array.astype(np.uint8, copy=False))))
+
+
+def encode_uncompressed(array: np.ndarray) -> dict[str, Any]:
+    """Uncompressed (list counts) RLE of a 2-D 0/1 array, as COCO stores crowd regions."""
+    flat = np.asarray(array, dtype=np.uint8).ravel(order="F")
+    h, w = array.shape[:2]
+    if flat.size == 0:
+        return {"size": [h, w], "counts": [0]}
+    change = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.concatenate(([0], change, [flat.size]))
+    runs = np.diff(bounds).tolist()
+    if flat[0] == 1:
+        runs.insert(0, 0)
+    return {"size": [h, w], "counts": runs}
+
+
+def iou(a: dict[str, Any], b: dict[str, Any]) -> float:
+    return float(_mask.iou([_compressed(a)], [_compressed(b)], [0])[0][0])

@@ -1,0 +1,254 @@
+"""The common dataset model every importer fills and every exporter reads.
+
+Conventions:
+- Pixel coordinates are 0-based floats; boxes are ``x, y, w, h``.
+- ``label`` is an index into ``Categories.labels`` (``None`` when unlabelled).
+- Polygon, Polyline and Points keep flat coordinate lists ``[x0, y0, x1, y1, ...]``.
+- A Mask holds RLE exactly as the source had it (``{"size": [h, w], "counts": list | str}``);
+  ``cococonv.masks`` decodes on demand.
+- ``attributes`` holds user-facing values (``is_crowd``, ``occluded``, ``score``, custom ones)
+  with their types; ``extra`` holds source-format fields the model does not own (COCO's
+  declared ``bbox``/``area``, unknown keys) so a same-format round trip loses nothing.
+  A transform that changes geometry must drop ``bbox``/``area`` from ``extra``
+  (``Annotation.geometry_changed()``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(slots=True, kw_only=True)
+class Annotation:
+    """Fields every annotation kind shares."""
+
+    kind: ClassVar[str] = "annotation"
+    id: Any = None
+    label: int | None = None
+    group: int = 0
+    z_order: int = 0
+    attributes: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def geometry_changed(self) -> None:
+        """Forget the source's declared box and area once the shape was edited."""
+        if "bbox" in self.extra or "area" in self.extra:
+            self.extra = {k: v for k, v in self.extra.items() if k not in ("bbox", "area")}
+
+
+@dataclass(slots=True, kw_only=True)
+class Label(Annotation):
+    """An image-level class (COCO labels task, VOC classification, CVAT tag)."""
+
+    kind: ClassVar[str] = "label"
+
+
+@dataclass(slots=True, kw_only=True)
+class Bbox(Annotation):
+    """An axis-aligned box; a CVAT rotation lives in ``attributes["rotation"]`` (degrees)."""
+
+    kind: ClassVar[str] = "bbox"
+    x: float = 0
+    y: float = 0
+    w: float = 0
+    h: float = 0
+
+    def bounds(self) -> list[float]:
+        return [self.x, self.y, self.w, self.h]
+
+
+@dataclass(slots=True, kw_only=True)
+class Polygon(Annotation):
+    """One closed ring; an object made of several rings is several polygons in one group."""
+
+    kind: ClassVar[str] = "polygon"
+    points: list[float] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class Polyline(Annotation):
+    """An open line of points."""
+
+    kind: ClassVar[str] = "polyline"
+    points: list[float] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class Mask(Annotation):
+    """A binary mask as RLE: ``{"size": [h, w], "counts": list[int] | str}``."""
+
+    kind: ClassVar[str] = "mask"
+    rle: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True, kw_only=True)
+class Points(Annotation):
+    """Keypoints (COCO) or a CVAT points shape/skeleton.
+
+    ``points`` is flat x/y; ``visibility`` has one entry per point (0 absent, 1 occluded,
+    2 visible), kept as given even where v=0 carries coordinates.
+    """
+
+    kind: ClassVar[str] = "points"
+    points: list[float] = field(default_factory=list)
+    visibility: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class Ellipse(Annotation):
+    """A CVAT ellipse: centre and radii; rotation in ``attributes["rotation"]``."""
+
+    kind: ClassVar[str] = "ellipse"
+    cx: float = 0
+    cy: float = 0
+    rx: float = 0
+    ry: float = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class Caption(Annotation):
+    """A free-text caption."""
+
+    kind: ClassVar[str] = "caption"
+    caption: str = ""
+
+
+ANNOTATION_KINDS: tuple[type[Annotation], ...] = (
+    Label, Bbox, Polygon, Polyline, Mask, Points, Ellipse, Caption)
+
+
+@dataclass(slots=True)
+class LabelCategory:
+    """A class: ``parent`` is COCO's supercategory; ``id`` the source's own id."""
+
+    name: str
+    parent: str = ""
+    id: Any = None
+    attributes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class KeypointSchema:
+    """Keypoint names and skeleton edges (1-based point indices, as COCO writes them)."""
+
+    names: list[str] = field(default_factory=list)
+    skeleton: list[list[int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Categories:
+    """Label categories plus per-label keypoint schemas and mask colours."""
+
+    labels: list[LabelCategory] = field(default_factory=list)
+    keypoints: dict[int, KeypointSchema] = field(default_factory=dict)
+    colormap: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+    def find(self, name: str) -> int | None:
+        """Index of the label with this name, or None."""
+        for index, label in enumerate(self.labels):
+            if label.name == name:
+                return index
+        return None
+
+    def add(self, name: str, **fields: Any) -> int:
+        """Append a label and return its index."""
+        self.labels.append(LabelCategory(name, **fields))
+        return len(self.labels) - 1
+
+    def name_of(self, label: int | None) -> str | None:
+        return None if label is None else self.labels[label].name
+
+
+@dataclass(slots=True)
+class Image:
+    """Where an item's image is and what is known of it, without decoding pixels.
+
+    ``name`` is the relative file name the source used (COCO ``file_name``, may hold
+    folders); ``path`` a readable file, or ``loader`` a callable returning bytes (zip).
+    """
+
+    name: str
+    size: tuple[int, int] | None = None  # (height, width)
+    path: str | None = None
+    loader: Callable[[], bytes] | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return self.path is not None or self.loader is not None
+
+    def read_bytes(self) -> bytes:
+        if self.loader is not None:
+            return self.loader()
+        if self.path is None:
+            raise FileNotFoundError(self.name)
+        with open(self.path, "rb") as fh:
+            return fh.read()
+
+
+@dataclass(slots=True)
+class Item:
+    """One image (or frame) of a subset, with its annotations."""
+
+    id: str
+    subset: str = "default"
+    image: Image | None = None
+    annotations: list[Annotation] = field(default_factory=list)
+    attributes: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Dataset:
+    """Categories + ordered items, addressable by ``(subset, item id)``.
+
+    ``meta`` holds dataset-level source extras keyed by format (e.g. COCO ``info`` and
+    ``licenses`` per task file) so a same-format round trip keeps them.
+    """
+
+    __slots__ = ("categories", "_items", "_index", "meta")
+
+    def __init__(self, categories: Categories | None = None,
+                 items: Iterable[Item] = (), meta: dict[str, Any] | None = None):
+        self.categories = categories if categories is not None else Categories()
+        self._items: list[Item] = []
+        self._index: dict[tuple[str, str], Item] = {}
+        self.meta: dict[str, Any] = meta if meta is not None else {}
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Item) -> Item:
+        """Append an item; an existing (subset, id) is an error the caller must resolve."""
+        key = (item.subset, item.id)
+        if key in self._index:
+            raise KeyError(key)
+        self._index[key] = item
+        self._items.append(item)
+        return item
+
+    def get(self, subset: str, item_id: str) -> Item | None:
+        return self._index.get((subset, item_id))
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def subsets(self) -> list[str]:
+        """Subset names in first-seen order."""
+        seen: dict[str, None] = {}
+        for item in self._items:
+            seen.setdefault(item.subset, None)
+        return list(seen)
+
+    def items_of(self, subset: str) -> list[Item]:
+        return [item for item in self._items if item.subset == subset]
+
+    def replace_items(self, items: Iterable[Item]) -> None:
+        """Swap in a new item sequence (used by transforms)."""
+        self._items = []
+        self._index = {}
+        for item in items:
+            self.add(item)

@@ -1,0 +1,136 @@
+"""Base classes for importer, exporter and transform plugins, and their declared options."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .errors import OptionError
+
+if TYPE_CHECKING:
+    from .model import Dataset
+    from .report import Report
+    from .sources import Tree
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One plugin option, declared once: the CLI, the API and the docs all read it.
+
+    ``type`` is ``bool``, ``int``, ``str``, ``float`` or ``list`` (comma-separated on the CLI).
+    """
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def coerce(self, value: Any, plugin: str) -> Any:
+        """Turn a CLI string or API value into this option's type, or raise OptionError."""
+        try:
+            value = _coerce(self.type, value)
+        except (TypeError, ValueError):
+            raise OptionError(f"option {self.flag} of {plugin}: {value!r} is not a valid "
+                              f"{self.type.__name__}") from None
+        if self.choices is not None:
+            values = value if isinstance(value, list) else [value]
+            for one in values:
+                if one not in self.choices:
+                    raise OptionError(f"option {self.flag} of {plugin}: {one!r} is not one of "
+                                      f"{', '.join(self.choices)}")
+        return value
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(kind: type, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE | _FALSE:
+            return value.lower() in _TRUE
+        raise ValueError(value)
+    if kind is list:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, (list, tuple)):
+            return [str(v) for v in value]
+        raise ValueError(value)
+    if kind is int and isinstance(value, bool):
+        raise ValueError(value)
+    return kind(value)
+
+
+class Plugin:
+    """What every plugin declares: a unique explicit ``name``, a docstring, its options."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
+    options: ClassVar[tuple[Option, ...]] = ()
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    @classmethod
+    def resolve_options(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """Check option names and types and fill defaults; unknown names are an OptionError."""
+        known = {opt.name: opt for opt in cls.options}
+        unknown = [name for name in given if name not in known]
+        if unknown:
+            valid = ", ".join(sorted(known)) or "none"
+            raise OptionError(f"{cls.kind} {cls.name} has no option {unknown[0]!r} "
+                              f"(valid: {valid})")
+        resolved = {}
+        for name, opt in known.items():
+            if name in given and given[name] is not None:
+                resolved[name] = opt.coerce(given[name], cls.name)
+            else:
+                resolved[name] = opt.default
+        return resolved
+
+
+class Importer(Plugin):
+    """Reads a source tree into a Dataset."""
+
+    kind: ClassVar[str] = "importer"
+
+    @classmethod
+    def detect(cls, tree: "Tree") -> int:
+        """How well this format matches the tree: 0 not at all, higher is more specific."""
+        return 0
+
+    def load(self, tree: "Tree", report: "Report", **options: Any) -> "Dataset":
+        raise NotImplementedError
+
+
+class Exporter(Plugin):
+    """Writes a Dataset into an (empty, temporary) output folder.
+
+    ``single_file`` exporters may also write one JSON/XML file to ``-o file`` or stdout;
+    they name it with :meth:`single_file_name` after :meth:`save` has run.
+    """
+
+    kind: ClassVar[str] = "exporter"
+    single_file: ClassVar[bool] = False
+
+    def save(self, dataset: "Dataset", out_dir: str, report: "Report", **options: Any) -> None:
+        raise NotImplementedError
+
+
+class Transform(Plugin):
+    """A function from dataset to dataset."""
+
+    kind: ClassVar[str] = "transform"
+
+    def apply(self, dataset: "Dataset", report: "Report", **options: Any) -> "Dataset":
+        raise NotImplementedError

@@ -1,0 +1,107 @@
+"""The run report: the --on-error policy, warnings, and the ledger of losses and repairs."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from .errors import CococonvError, DataError
+
+T = TypeVar("T")
+
+ON_ERROR_CHOICES = ("fail", "skip", "warn")
+
+
+class Report:
+    """Collects what a run dropped, approximated or skipped, and applies --on-error.
+
+    Importers and exporters call :meth:`bad_record` for a record they cannot read,
+    :meth:`lost` for what the target cannot hold, :meth:`approximated` for a faithful but
+    changed conversion, and :meth:`warn` for anything a user should read.
+    """
+
+    def __init__(self, on_error: str = "fail", *, quiet: bool = False, verbose: bool = False,
+                 progress: bool | None = None):
+        if on_error not in ON_ERROR_CHOICES:
+            raise ValueError(on_error)
+        self.on_error = on_error
+        self.quiet = quiet
+        self.verbose = verbose
+        self.progress_enabled = progress
+        self.losses: Counter[tuple[str, str]] = Counter()
+        self.approximations: Counter[tuple[str, str]] = Counter()
+        self.skipped: list[str] = []
+        self.warnings: list[str] = []
+
+    def bad_record(self, error: CococonvError) -> None:
+        """Raise under ``fail``; otherwise count the record as skipped (and say so under warn)."""
+        if self.on_error == "fail":
+            raise error
+        self.skipped.append(str(error))
+        if self.on_error == "warn":
+            self.warn(f"skipped: {error}")
+
+    def lost(self, what: str, why: str, count: int = 1) -> None:
+        """Record that ``count`` of ``what`` could not be carried to the output."""
+        if count:
+            self.losses[(what, why)] += count
+
+    def approximated(self, what: str, how: str, count: int = 1) -> None:
+        """Record a conversion that changed a value's form (ellipse -> polygon, ...)."""
+        if count:
+            self.approximations[(what, how)] += count
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if not self.quiet:
+            print(f"warning: {message}", file=sys.stderr)
+
+    def info(self, message: str) -> None:
+        if self.verbose and not self.quiet:
+            print(message, file=sys.stderr)
+
+    def progress(self, iterable: Iterable[T], *, total: int | None = None,
+                 desc: str = "") -> Iterator[T]:
+        """Wrap long work in a tqdm bar, shown only on a terminal and never under -q."""
+        enabled = self.progress_enabled
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        if not enabled or self.quiet:
+            return iter(iterable)
+        from tqdm import tqdm
+        return iter(tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False))
+
+    @property
+    def has_losses(self) -> bool:
+        return bool(self.losses or self.approximations or self.skipped)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lost": [{"what": w, "why": y, "count": c} for (w, y), c in self.losses.items()],
+            "approximated": [{"what": w, "how": h, "count": c}
+                             for (w, h), c in self.approximations.items()],
+            "skipped": list(self.skipped),
+            "warnings": list(self.warnings),
+        }
+
+    def table(self) -> str:
+        """The end-of-run table of what was dropped or changed, for stderr."""
+        rows = [("lost", w, c, y) for (w, y), c in self.losses.items()]
+        rows += [("approximated", w, c, h) for (w, h), c in self.approximations.items()]
+        if self.skipped:
+            rows.append(("skipped", "bad records", len(self.skipped), "--on-error " + self.on_error))
+        if not rows:
+            return ""
+        width = max(len(r[1]) for r in rows)
+        lines = ["conversion report:"]
+        for status, what, count, why in rows:
+            lines.append(f"  {status:<12} {what:<{width}}  {count:>7}  {why}")
+        return "\n".join(lines)
+
+
+def ensure_data(condition: bool, message: str, *, file: str | None = None,
+                where: str | None = None) -> None:
+    """Raise a DataError unless ``condition`` holds (never an ``assert``: -O removes those)."""
+    if not condition:
+        raise DataError(message, file=file, where=where)

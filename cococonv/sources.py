@@ -1,0 +1,227 @@
+"""Read-only views of an input: a folder, a zip archive, or one file (or stdin).
+
+Importers see every source through the same small ``Tree`` interface, so each format reads
+from a folder and from an archive with the same code, and never unpacks an archive to disk.
+Paths inside a tree are relative and use ``/``.
+"""
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+import threading
+import zipfile
+from collections.abc import Callable
+from typing import BinaryIO
+
+from .errors import DataError, UnsafeInputError
+
+# A member inflating past both limits is treated as a zip bomb.
+MAX_RATIO = 200
+MAX_UNCHECKED_SIZE = 64 * 1024 * 1024
+MAX_MEMBER_SIZE = 32 * 1024 ** 3
+
+
+class Tree:
+    """A read-only file tree. ``display(rel)`` names a file in error messages."""
+
+    name: str = ""
+
+    def files(self) -> list[str]:
+        raise NotImplementedError
+
+    def exists(self, rel: str) -> bool:
+        raise NotImplementedError
+
+    def is_dir(self, rel: str) -> bool:
+        prefix = rel.rstrip("/") + "/"
+        return any(path.startswith(prefix) for path in self.files())
+
+    def open(self, rel: str) -> BinaryIO:
+        raise NotImplementedError
+
+    def read_bytes(self, rel: str) -> bytes:
+        with self.open(rel) as fh:
+            return fh.read()
+
+    def local_path(self, rel: str) -> str | None:
+        """A filesystem path for ``rel`` when one exists (lets exporters copy files)."""
+        return None
+
+    def loader(self, rel: str) -> Callable[[], bytes]:
+        return lambda: self.read_bytes(rel)
+
+    def display(self, rel: str) -> str:
+        return rel
+
+    def listdir(self, rel: str = "") -> list[str]:
+        """Names directly under folder ``rel`` (files and folders)."""
+        prefix = rel.strip("/") + "/" if rel.strip("/") else ""
+        names: dict[str, None] = {}
+        for path in self.files():
+            if path.startswith(prefix):
+                names.setdefault(path[len(prefix):].split("/", 1)[0], None)
+        return list(names)
+
+
+class DirTree(Tree):
+    """A folder on disk."""
+
+    def __init__(self, root: str):
+        self.root = os.path.abspath(root)
+        self.name = root
+        self._files: list[str] | None = None
+
+    def _abs(self, rel: str) -> str:
+        return os.path.join(self.root, *rel.split("/")) if rel else self.root
+
+    def files(self) -> list[str]:
+        if self._files is None:
+            found = []
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames.sort()
+                base = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                for filename in sorted(filenames):
+                    found.append(filename if base == "." else f"{base}/{filename}")
+            self._files = found
+        return self._files
+
+    def exists(self, rel: str) -> bool:
+        return os.path.isfile(self._abs(rel))
+
+    def is_dir(self, rel: str) -> bool:
+        return os.path.isdir(self._abs(rel))
+
+    def listdir(self, rel: str = "") -> list[str]:
+        path = self._abs(rel.strip("/"))
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+
+    def open(self, rel: str) -> BinaryIO:
+        try:
+            return open(self._abs(rel), "rb")
+        except OSError as exc:
+            raise DataError(f"cannot read: {exc.strerror}", file=self.display(rel)) from None
+
+    def local_path(self, rel: str) -> str | None:
+        path = self._abs(rel)
+        return path if os.path.isfile(path) else None
+
+    def display(self, rel: str) -> str:
+        return rel
+
+
+class FileTree(Tree):
+    """A single file (or stdin's bytes) seen as a tree holding just that file."""
+
+    def __init__(self, filename: str, data: bytes | None = None, *, path: str | None = None):
+        self.filename = filename
+        self.name = filename
+        self._data = data
+        self._path = path
+        # Images named by a single annotation file are looked up beside it.
+        self.base = DirTree(os.path.dirname(os.path.abspath(path))) if path else None
+
+    def files(self) -> list[str]:
+        return [self.filename]
+
+    def exists(self, rel: str) -> bool:
+        return rel == self.filename
+
+    def open(self, rel: str) -> BinaryIO:
+        if rel != self.filename:
+            raise DataError("no such file in the input", file=rel)
+        if self._data is not None:
+            return io.BytesIO(self._data)
+        try:
+            return open(self._path, "rb")  # type: ignore[arg-type]
+        except OSError as exc:
+            raise DataError(f"cannot read: {exc.strerror}", file=self.filename) from None
+
+    def local_path(self, rel: str) -> str | None:
+        return self._path if rel == self.filename else None
+
+
+class ZipTree(Tree):
+    """A zip archive read member by member; a single wrapping folder is looked through."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.name = os.path.basename(path)
+        self._lock = threading.Lock()
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise DataError(f"not a readable zip archive ({exc})", file=self.name) from None
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            self._check_member(info)
+            if not info.is_dir():
+                members[info.filename] = info
+        self._prefix = _wrapping_folder(list(members))
+        self._members = {name[len(self._prefix):]: info for name, info in members.items()}
+        self._files = list(self._members)
+
+    def _check_member(self, info: zipfile.ZipInfo) -> None:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise UnsafeInputError("member path leaves the archive root",
+                                   file=f"{self.name}!{name}")
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UnsafeInputError("member is a symbolic link", file=f"{self.name}!{name}")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_MEMBER_SIZE or (
+                info.file_size > MAX_UNCHECKED_SIZE and ratio > MAX_RATIO):
+            raise UnsafeInputError(
+                f"member inflates to {info.file_size} bytes (ratio {ratio:.0f}); refusing a "
+                f"likely zip bomb", file=f"{self.name}!{name}")
+
+    def files(self) -> list[str]:
+        return self._files
+
+    def exists(self, rel: str) -> bool:
+        return rel in self._members
+
+    def open(self, rel: str) -> BinaryIO:
+        return io.BytesIO(self.read_bytes(rel))
+
+    def read_bytes(self, rel: str) -> bytes:
+        info = self._members.get(rel)
+        if info is None:
+            raise DataError("no such member in the archive", file=self.display(rel))
+        try:
+            with self._lock:
+                return self._zip.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise DataError(f"cannot read member ({exc})", file=self.display(rel)) from None
+
+    def display(self, rel: str) -> str:
+        return f"{self.name}!{self._prefix}{rel}"
+
+
+def _wrapping_folder(names: list[str]) -> str:
+    """The one top folder every member sits in ("" when there is none)."""
+    if not names:
+        return ""
+    first = names[0].split("/", 1)
+    if len(first) < 2:
+        return ""
+    prefix = first[0] + "/"
+    return prefix if all(n.startswith(prefix) for n in names) else ""
+
+
+def open_tree(path: str, *, stdin: BinaryIO | None = None) -> Tree:
+    """Open an input path (folder, .zip, single file, or ``-`` for stdin) as a Tree."""
+    if path == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return FileTree("stdin.json", stream.read())
+    if os.path.isdir(path):
+        return DirTree(path)
+    if not os.path.exists(path):
+        raise DataError("no such file or folder", file=path)
+    if zipfile.is_zipfile(path) or path.lower().endswith(".zip"):
+        return ZipTree(path)
+    return FileTree(os.path.basename(path), path=path)

@@ -1,0 +1,1 @@
+"""cococonv's built-in plugins, installed as the package `cococonv_plugins`."""

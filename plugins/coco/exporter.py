@@ -1,0 +1,701 @@
+"""COCO exporters: ``coco`` (every task with content) and one per task.
+
+Layout: ``annotations/<task>_<subset>.json``, ``images/<subset>/`` (``images/`` with
+``--merge-images``), panoptic PNGs in ``annotations/panoptic_<subset>/``. Ids, values and
+unknown keys the source had are written back unchanged unless ``--reindex`` or a changed
+shape asks otherwise. JSON is written record by record so memory tracks the model only.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+import orjson
+
+from cococonv.errors import DataError, OptionError
+from cococonv.fileio import copy_file, dumps_json, write_bytes
+from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
+                            Points, Polygon, Polyline)
+from cococonv.plugin import Exporter, Option
+from cococonv.report import Report
+
+from . import tasks as T
+
+_OBJECT_TASKS = (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF, T.PANOPTIC)
+_PRIVATE_EXTRA = {"bbox", "area", "coco_task", "num_keypoints",
+                  "_attributes_empty"}
+_OWN_ATTRS = ("is_crowd", "score")
+
+OPTIONS = (
+    Option("save_images", bool, False, "Copy the images into images/<subset>/ (bytes are "
+           "copied as they are unless --image-ext changes the encoding)."),
+    Option("image_ext", str, None, "Write images and file names with this extension "
+           "(e.g. .png); images are re-encoded."),
+    Option("save_dataset_meta", bool, False, "Also write dataset_meta.json with labels, "
+           "keypoint schemas and colours."),
+    Option("segmentation_mode", str, "guess", "guess: keep each shape as the source had it; "
+           "polygons: masks become polygons; mask: polygons become RLE.",
+           ("guess", "polygons", "mask")),
+    Option("crop_covered", bool, False, "Cut from each object the parts covered by objects "
+           "drawn above it (higher z_order, or later at equal z_order)."),
+    Option("allow_attributes", bool, True, "Write custom attributes in each annotation's "
+           "'attributes' object (CVAT's COCO extension); off drops them, with a count."),
+    Option("reindex", bool, False, "Renumber image, annotation and category ids 1..N in "
+           "input order; otherwise the source ids are kept."),
+    Option("merge_images", bool, False, "Save all images into images/ instead of "
+           "images/<subset>/."),
+    Option("tasks", list, [], "Write only these tasks (comma-separated).", T.TASKS),
+    Option("indent", bool, False, "Pretty-print the JSON (slower, larger)."),
+)
+
+
+class CocoExporter(Exporter):
+    """COCO: annotations/<task>_<subset>.json for every task with content, images/<subset>/.
+
+    Writes the tasks the source had plus any task the data needs (instances for shapes,
+    person_keypoints for keypoints, captions, labels, panoptic, stuff). Keypoints, captions
+    and labels that a chosen task set cannot hold are reported, not dropped silently.
+    """
+
+    name = "coco"
+    tasks: ClassVar[tuple[str, ...]] = T.TASKS
+    single_file = True
+    options = OPTIONS
+
+    def save(self, dataset: Dataset, out_dir: str, report: Report, **options: Any) -> None:
+        requested = options["tasks"] or []
+        bad = [t for t in requested if t not in self.tasks]
+        if bad:
+            raise OptionError(f"exporter {self.name} cannot write task {bad[0]!r} "
+                              f"(it writes: {', '.join(self.tasks)})")
+        CocoWriter(dataset, out_dir, report, options,
+                   tuple(requested) if requested else self.tasks,
+                   explicit=bool(requested) or len(self.tasks) == 1).write()
+
+
+class CocoWriter:
+    """One export run."""
+
+    def __init__(self, dataset: Dataset, out_dir: str, report: Report, options: dict[str, Any],
+                 tasks: tuple[str, ...], *, explicit: bool):
+        self.dataset = dataset
+        self.out_dir = out_dir
+        self.report = report
+        self.opts = options
+        self.allowed_tasks = tasks
+        self.explicit = explicit
+        self.reindex = options["reindex"]
+        self.mode = options["segmentation_mode"]
+        self.meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
+
+    # -- planning ------------------------------------------------------------------------
+    def write(self) -> None:
+        subsets = self.dataset.subsets or ["default"]
+        items_by_subset: dict[str, list[Item]] = {s: [] for s in subsets}
+        for item in self.dataset:
+            items_by_subset[item.subset].append(item)
+        self.category_ids = self._category_ids()
+        present = self._tasks_with_content()
+        for subset in subsets:
+            items = items_by_subset[subset]
+            tasks = self._tasks_for(subset, present.get(subset, set()))
+            self.tasks = tasks
+            image_ids = self._image_ids(items)
+            if self.opts["crop_covered"]:
+                from .crop import crop_covered_items
+                items = crop_covered_items(items, self.report)
+            for task in tasks:
+                self._write_task(task, subset, items, image_ids)
+            self._count_unwritten(items, tasks)
+            if self.opts["save_images"]:
+                self._save_images(items, subset)
+        if self.opts["save_dataset_meta"]:
+            self._write_dataset_meta()
+
+    def _tasks_with_content(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for item in self.dataset:
+            bucket = found.setdefault(item.subset, set())
+            for task, _anns in item_units(item):
+                bucket.add(task)
+        return found
+
+    def _tasks_for(self, subset: str, present: set[str]) -> list[str]:
+        if self.explicit:
+            return list(self.allowed_tasks)
+        had = {m["task"] for m in self.meta_files.values() if m["subset"] == subset}
+        wanted = [t for t in T.TASKS if t in had or t in present]
+        # Objects whose home task is not written go to a fallback task already chosen.
+        if not wanted:
+            wanted = [T.INSTANCES]
+        return [t for t in wanted if t in self.allowed_tasks]
+
+    def _route(self, task: str) -> str | None:
+        """The written task that receives objects whose home task is ``task``."""
+        if task in self.tasks:
+            return task
+        for fallback in T.FALLBACK.get(task, ()):
+            if fallback in self.tasks:
+                return fallback
+        return None
+
+    # -- ids -----------------------------------------------------------------------------
+    def _category_ids(self) -> list[Any]:
+        labels = self.dataset.categories.labels
+        ids: list[Any] = [None] * len(labels)
+        if self.reindex:
+            next_id = 1
+            for index, label in enumerate(labels):
+                if not label.extra.get("placeholder"):
+                    ids[index] = next_id
+                    next_id += 1
+            return ids
+        used = {label.id for label in labels if type(label.id) is int}
+        next_id = max(used, default=0) + 1
+        for index, label in enumerate(labels):
+            if type(label.id) in (int, str) and label.id != "":
+                ids[index] = label.id
+            else:
+                ids[index] = next_id
+                next_id += 1
+        return ids
+
+    def _image_ids(self, items: list[Item]) -> list[Any]:
+        if self.reindex:
+            return list(range(1, len(items) + 1))
+        ids = []
+        seen: set = set()
+        taken = {item.attributes.get("id") for item in items}
+        next_id = max((v for v in taken if type(v) is int), default=0) + 1
+        for item in items:
+            iid = item.attributes.get("id")
+            if type(iid) not in (int, str) or iid in seen:
+                while next_id in taken:
+                    next_id += 1
+                iid = next_id
+                next_id += 1
+            seen.add(iid)
+            ids.append(iid)
+        return ids
+
+    # -- writing -------------------------------------------------------------------------
+    def _file_meta(self, task: str, subset: str) -> dict | None:
+        meta = self.meta_files.get(f"{task}_{subset}")
+        if meta is None:
+            for candidate in self.meta_files.values():
+                if candidate["subset"] == subset:
+                    return candidate
+        return meta
+
+    def _write_task(self, task: str, subset: str, items: list[Item],
+                    image_ids: list[Any]) -> None:
+        meta = self._file_meta(task, subset)
+        top = dict(meta["top"]) if meta else {}
+        head = {"info": top.pop("info", {}), "licenses": top.pop("licenses", [])}
+        head.update(top)
+        labels = self._labels_for(task, meta)
+        if task == T.PANOPTIC:
+            from .panoptic_writer import PanopticWriter
+            records = PanopticWriter(self, subset).records(items, image_ids)
+        else:
+            records = self._records(task, items, image_ids)
+        images = (self._image_record(item, iid) for item, iid in zip(items, image_ids))
+        path = os.path.join(self.out_dir, "annotations", T.file_name(task, subset))
+        categories = [self._category_record(index, task, meta) for index in labels]
+        sections: list[tuple[str, Iterable[Any]]] = [("images", images)]
+        if task != T.IMAGE_INFO or (meta and meta.get("has_annotations")):
+            sections.append(("annotations", records))
+        write_json(path, head, sections, {"categories": categories},
+                   indent=self.opts["indent"])
+
+    def _labels_for(self, task: str, meta: dict | None) -> list[int]:
+        labels = self.dataset.categories.labels
+        if task in (T.CAPTIONS, T.IMAGE_INFO):
+            return list(meta["categories"]) if meta else []
+        if meta is not None and meta["task"] == task and meta["categories"]:
+            chosen = list(meta["categories"])
+            known = set(chosen)
+            # Labels the data uses in this task but the file did not declare are added.
+            chosen += [i for i in self._used_labels(task) if i not in known]
+            return chosen
+        return [i for i, label in enumerate(labels) if not label.extra.get("placeholder")]
+
+    def _used_labels(self, task: str) -> list[int]:
+        used: dict[int, None] = {}
+        for item in self.dataset:
+            for unit_task, anns in item_units(item):
+                if self._route(unit_task) == task:
+                    for ann in anns:
+                        if ann.label is not None:
+                            used.setdefault(ann.label, None)
+        return sorted(used)
+
+    def _category_record(self, index: int, task: str, meta: dict | None) -> dict[str, Any]:
+        label = self.dataset.categories.labels[index]
+        record: dict[str, Any] = {"id": self.category_ids[index], "name": label.name,
+                                  "supercategory": label.parent}
+        schema = self.dataset.categories.keypoints.get(index)
+        if task == T.PERSON_KEYPOINTS and schema is not None:
+            record["keypoints"] = list(schema.names)
+            record["skeleton"] = [list(edge) for edge in schema.skeleton]
+        if meta is not None and meta["task"] == task and index in meta["category_extra"]:
+            extra = meta["category_extra"][index]
+        else:
+            extra = {k: v for k, v in label.extra.items()
+                     if task == T.PANOPTIC or k not in ("isthing", "color")}
+        for key, value in extra.items():
+            if key != "placeholder":
+                record[key] = value
+        if task == T.PANOPTIC:
+            record.setdefault("isthing", 1)
+        return record
+
+    def _image_record(self, item: Item, iid: Any) -> dict[str, Any]:
+        record: dict[str, Any] = {"id": iid}
+        image = item.image
+        size = image.size if image is not None else None
+        if size is None and image is not None and image.has_data:
+            size = _probe_size(image)
+        if size is not None:
+            record["width"] = size[1]
+            record["height"] = size[0]
+        if image is not None:
+            record["file_name"] = self._file_name(item)
+        extra = item.extra.get("coco_image")
+        if extra:
+            for key, value in extra.items():
+                record.setdefault(key, value)
+        return record
+
+    def _file_name(self, item: Item) -> str:
+        name = item.image.name if item.image is not None else item.id + ".jpg"
+        ext = self.opts["image_ext"]
+        if ext:
+            ext = ext if ext.startswith(".") else "." + ext
+            name = posixpath.splitext(name)[0] + ext
+        return name
+
+    # -- object records ------------------------------------------------------------------
+    def _records(self, task: str, items: list[Item], image_ids: list[Any]) -> Iterator[dict]:
+        next_id = 1
+        if not self.reindex:
+            next_id = 1 + max((a.id for it in items for a in it.annotations
+                               if type(a.id) is int), default=0)
+        used_ids: set = set()
+        for item, iid in zip(items, image_ids):
+            for record, ann in self._item_records(task, item, iid):
+                if self.reindex:
+                    record["id"] = next_id
+                    next_id += 1
+                elif record.get("id") is None:
+                    while next_id in used_ids:
+                        next_id += 1
+                    record["id"] = next_id
+                    next_id += 1
+                used_ids.add(record["id"])
+                yield record
+
+    def _item_records(self, task: str, item: Item, iid: Any) -> Iterator[tuple[dict, Annotation]]:
+        if task == T.CAPTIONS:
+            for ann in item.annotations:
+                if type(ann) is Caption:
+                    record = {"id": ann.id, "image_id": iid, "caption": ann.caption}
+                    self._finish(record, ann, task)
+                    yield record, ann
+            return
+        if task == T.LABELS:
+            for ann in item.annotations:
+                if type(ann) is Label and self._route(home_task(ann, item)) == task:
+                    record = {"id": ann.id, "image_id": iid,
+                              "category_id": self._category(ann.label)}
+                    self._finish(record, ann, task)
+                    yield record, ann
+            return
+        if task == T.IMAGE_INFO:
+            return
+        for obj in group_objects(item):
+            if self._route(object_task(obj, item)) != task:
+                continue
+            record = self._object_record(obj, item, iid, task)
+            if record is not None:
+                yield record, obj[0]
+
+    def _category(self, label: int | None) -> Any:
+        return None if label is None else self.category_ids[label]
+
+    def _finish(self, record: dict, ann: Annotation, task: str) -> None:
+        attrs = ann.attributes
+        if "score" in attrs:
+            record["score"] = attrs["score"]
+        for key, value in ann.extra.items():
+            if key not in _PRIVATE_EXTRA:
+                record.setdefault(key, value)
+        custom = {k: v for k, v in attrs.items() if k not in _OWN_ATTRS}
+        if custom or ann.extra.get("_attributes_empty"):
+            if self.opts["allow_attributes"]:
+                record["attributes"] = custom
+            else:
+                self.report.lost("annotation attributes", "--no-allow-attributes", 1)
+
+    def _object_record(self, obj: list[Annotation], item: Item, iid: Any,
+                       task: str) -> dict | None:
+        leader = obj[0]
+        polygons = [a for a in obj if type(a) is Polygon]
+        masks_ = [a for a in obj if type(a) is Mask]
+        boxes = [a for a in obj if type(a) is Bbox]
+        points = [a for a in obj if type(a) is Points]
+        ellipses = [a for a in obj if type(a) is Ellipse]
+        lines = [a for a in obj if type(a) is Polyline]
+        if lines:
+            self.report.lost("polylines", "COCO has no open lines", len(lines))
+            if len(lines) == len(obj):
+                return None
+        extra = leader.extra
+        attrs = leader.attributes
+        crowd = bool(attrs.get("is_crowd", False))
+        record: dict[str, Any] = {"id": leader.id, "image_id": iid}
+        if leader.label is not None:
+            record["category_id"] = self._category(leader.label)
+        if type(leader) is Label and not polygons and not masks_ and not boxes and not points:
+            self._finish(record, leader, task)
+            return record
+        height, width = item.image.size if item.image is not None and item.image.size \
+            else (None, None)
+        rings = [p.points for p in polygons]
+        if ellipses:
+            from cococonv.geometry import ellipse_to_polygon
+            rings += [ellipse_to_polygon(e) for e in ellipses]
+            self.report.approximated("ellipses", "written as 64-point polygons", len(ellipses))
+        rotated = [b for b in boxes if b.attributes.get("rotation")]
+        if rotated:
+            from cococonv.geometry import box_corners
+            rings += [box_corners(b) for b in rotated]
+            boxes = [b for b in boxes if not b.attributes.get("rotation")]
+            self.report.approximated("rotated boxes", "written as 4-point polygons",
+                                     len(rotated))
+        segmentation, seg_rle = self._segmentation(rings, masks_, crowd, height, width)
+        if segmentation is None:
+            segmentation = []
+        record["segmentation"] = segmentation
+        area = extra.get("area")
+        bbox = extra.get("bbox")
+        if bbox is None:
+            bbox = self._bbox(rings, seg_rle, boxes, points)
+        if area is None:
+            area = self._area(rings, seg_rle, boxes, bbox, height, width)
+        record["area"] = area
+        record["bbox"] = bbox
+        record["iscrowd"] = 1 if crowd else 0
+        if points:
+            if task == T.PERSON_KEYPOINTS:
+                pts = points[0]
+                flat: list[Any] = []
+                for k, v in enumerate(pts.visibility):
+                    flat += (pts.points[2 * k], pts.points[2 * k + 1], v)
+                record["keypoints"] = flat
+                num = extra.get("num_keypoints")
+                record["num_keypoints"] = num if num is not None else \
+                    sum(1 for v in pts.visibility if v)
+                if len(points) > 1:
+                    self.report.lost("keypoint sets", "one COCO object holds one set",
+                                     len(points) - 1)
+            else:
+                self.report.lost("keypoints", f"{task} has no keypoints (add "
+                                 f"person_keypoints to --tasks)", len(points))
+        self._finish(record, leader, task)
+        return record
+
+    def _segmentation(self, rings: list[list[float]], masks_: list[Mask], crowd: bool,
+                      height: int | None, width: int | None) -> tuple[Any, dict | None]:
+        from cococonv import masks
+
+        mode = self.mode
+        size_known = height is not None and width is not None
+        if masks_ and (rings or len(masks_) > 1):
+            if not size_known:
+                size = masks_[0].rle["size"]
+                height, width = size[0], size[1]
+            from cococonv.geometry import rasterize
+            rle = rasterize(masks_ + [Polygon(points=r) for r in rings], height, width)
+            self.report.approximated("objects made of several masks/polygons",
+                                     "merged into one RLE", 1)
+            return (masks.uncompress(rle) if crowd else rle), rle
+        if masks_:
+            rle = masks_[0].rle
+            if mode == "polygons" and not crowd:
+                from cococonv.contours import mask_to_polygons
+                found = mask_to_polygons(rle)
+                if found is not None:
+                    self.report.approximated("masks", "traced into polygons", 1)
+                    return found, rle
+                self.report.approximated("masks", "kept as RLE (could not trace exactly)", 1)
+            return rle, rle
+        if rings:
+            if mode == "mask" and size_known:
+                rle = masks.polygons_to_rle(rings, height, width)
+                return (masks.uncompress(rle) if crowd else rle), rle
+            if mode == "mask":
+                self.report.approximated("polygons", "kept as polygons: image size unknown", 1)
+            return rings, None
+        return [], None
+
+    def _bbox(self, rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
+              points: list[Points]) -> list[float]:
+        from cococonv import masks as m
+        if boxes:
+            return boxes[0].bounds()
+        if rle is not None:
+            return m.bbox(rle)
+        if rings:
+            flat = [v for ring in rings for v in ring]
+            return m.points_bbox(flat)
+        if points:
+            pts = points[0]
+            visible = []
+            for k, v in enumerate(pts.visibility):
+                if v:
+                    visible += (pts.points[2 * k], pts.points[2 * k + 1])
+            return m.points_bbox(visible)
+        return [0, 0, 0, 0]
+
+    def _area(self, rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
+              bbox: list[float], height: int | None, width: int | None) -> float:
+        from cococonv import masks as m
+        if rle is not None:
+            return m.area(rle)
+        if rings:
+            if height is not None and width is not None:
+                return m.polygons_area(rings, height, width)
+            from cococonv.geometry import shoelace_area
+            return sum(shoelace_area(r) for r in rings)
+        return bbox[2] * bbox[3]
+
+    def _count_unwritten(self, items: list[Item], tasks: list[str]) -> None:
+        lost: dict[str, int] = {}
+        for item in items:
+            for task, _anns in item_units(item):
+                if self._route(task) is None:
+                    lost[task] = lost.get(task, 0) + 1
+        for task, count in lost.items():
+            self.report.lost(f"{task} annotations", f"task {task} not in --tasks", count)
+
+    # -- images and meta -----------------------------------------------------------------
+    def _save_images(self, items: list[Item], subset: str) -> None:
+        folder = "images" if self.opts["merge_images"] else f"images/{subset}"
+        ext = self.opts["image_ext"]
+        missing = 0
+        for item in self.report.progress(items, desc=f"images {subset}"):
+            image = item.image
+            if image is None or not image.has_data:
+                missing += 1
+                continue
+            dst = os.path.join(self.out_dir, folder, *self._file_name(item).split("/"))
+            if os.path.exists(dst):
+                raise DataError(f"two images would be saved as {dst!r}; use distinct file "
+                                f"names or drop --merge-images", file=item.id)
+            if ext and posixpath.splitext(image.name)[1].lower() != \
+                    ("." + ext.lstrip(".")).lower():
+                write_bytes(dst, _reencode(image, ext))
+            elif image.path is not None:
+                copy_file(image.path, dst)
+            else:
+                write_bytes(dst, image.read_bytes())
+        if missing:
+            self.report.lost("images", "not present in the input", missing)
+
+    def _write_dataset_meta(self) -> None:
+        cats = self.dataset.categories
+        meta = {
+            "labels": [{"name": label.name, "id": self.category_ids[i], "parent": label.parent}
+                       for i, label in enumerate(cats.labels)],
+            "keypoints": {cats.labels[i].name: {"names": s.names, "skeleton": s.skeleton}
+                          for i, s in cats.keypoints.items()},
+            "colormap": {cats.labels[i].name: list(rgb) for i, rgb in cats.colormap.items()},
+        }
+        write_bytes(os.path.join(self.out_dir, "dataset_meta.json"), dumps_json(meta, indent=True))
+
+
+def home_task(ann: Annotation, item: Item | None = None) -> str:
+    """The task an annotation belongs to when nothing else decides."""
+    explicit = ann.extra.get("coco_task") if ann.extra else None
+    if explicit:
+        return explicit
+    kind = type(ann)
+    if kind is Caption:
+        return T.CAPTIONS
+    if kind is Label:
+        return T.LABELS
+    if kind is Points:
+        return T.PERSON_KEYPOINTS
+    return T.INSTANCES
+
+
+def object_task(obj: list[Annotation], item: Item) -> str:
+    for ann in obj:
+        explicit = ann.extra.get("coco_task") if ann.extra else None
+        if explicit:
+            return explicit
+    if any(type(a) is Points for a in obj):
+        return T.PERSON_KEYPOINTS
+    return T.INSTANCES
+
+
+def item_units(item: Item) -> list[tuple[str, list[Annotation]]]:
+    """Everything an item holds, as (home task, annotations of one COCO record)."""
+    units: list[tuple[str, list[Annotation]]] = []
+    for ann in item.annotations:
+        kind = type(ann)
+        if kind is Caption:
+            units.append((home_task(ann), [ann]))
+        elif kind is Label and not (ann.extra and ann.extra.get("coco_task")):
+            units.append((home_task(ann), [ann]))
+    for obj in group_objects(item):
+        units.append((object_task(obj, item), obj))
+    return units
+
+
+def group_objects(item: Item) -> list[list[Annotation]]:
+    """Annotations of an item gathered into COCO objects: one group and label each."""
+    objects: list[list[Annotation]] = []
+    by_group: dict[tuple[int, Any], list[Annotation]] = {}
+    for ann in item.annotations:
+        kind = type(ann)
+        if kind is Caption or (kind is Label and not (ann.extra and ann.extra.get("coco_task"))):
+            continue
+        if ann.group:
+            key = (ann.group, ann.label)
+            found = by_group.get(key)
+            if found is None:
+                found = by_group[key] = []
+                objects.append(found)
+            found.append(ann)
+        else:
+            objects.append([ann])
+    return objects
+
+
+def _probe_size(image) -> tuple[int, int] | None:
+    """Image size from the file header (PIL reads no pixels for this)."""
+    import io
+
+    from PIL import Image as PILImage
+    try:
+        source = image.path if image.path is not None else io.BytesIO(image.read_bytes())
+        with PILImage.open(source) as opened:
+            width, height = opened.size
+        image.size = (height, width)
+        return image.size
+    except Exception:
+        return None
+
+
+def _reencode(image, ext: str) -> bytes:
+    import io
+
+    from PIL import Image as PILImage
+    fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "tif": "TIFF",
+           "tiff": "TIFF", "webp": "WEBP"}.get(ext.lstrip(".").lower())
+    if fmt is None:
+        raise OptionError(f"--image-ext {ext}: unsupported image format")
+    try:
+        with PILImage.open(io.BytesIO(image.read_bytes())) as opened:
+            out = io.BytesIO()
+            picture = opened.convert("RGB") if fmt == "JPEG" and opened.mode not in ("RGB", "L") \
+                else opened
+            picture.save(out, fmt)
+            return out.getvalue()
+    except OSError as exc:
+        raise DataError(f"cannot re-encode image ({exc})", file=image.name) from None
+
+
+def write_json(path: str, head: dict, sections: list[tuple[str, Iterable[Any]]],
+               tail: dict, *, indent: bool = False) -> None:
+    """Write one JSON object; the big lists are streamed record by record."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if indent:
+        doc = dict(head)
+        for key, records in sections:
+            doc[key] = list(records)
+        doc.update(tail)
+        with open(path, "wb") as fh:
+            fh.write(dumps_json(doc, indent=True))
+        return
+    dumps = orjson.dumps
+    with open(path, "wb") as fh:
+        parts = [dumps(key) + b":" + dumps(value) for key, value in head.items()]
+        fh.write(b"{" + b",".join(parts))
+        first_key = not parts
+        for key, records in sections:
+            fh.write((b"" if first_key else b",") + dumps(key) + b":[")
+            first_key = False
+            chunk: list[bytes] = []
+            wrote_any = False
+            for record in records:
+                chunk.append(dumps(record))
+                if len(chunk) >= 2048:
+                    fh.write((b"," if wrote_any else b"") + b",".join(chunk))
+                    wrote_any = True
+                    chunk = []
+            if chunk:
+                fh.write((b"," if wrote_any else b"") + b",".join(chunk))
+            fh.write(b"]")
+        for key, value in tail.items():
+            fh.write((b"" if first_key else b",") + dumps(key) + b":" + dumps(value))
+            first_key = False
+        fh.write(b"}")
+
+
+class CocoInstancesExporter(CocoExporter):
+    """COCO instances only: boxes, polygons and RLE masks in annotations/instances_<subset>.json."""
+
+    name = "coco_instances"
+    tasks = (T.INSTANCES,)
+
+
+class CocoPersonKeypointsExporter(CocoExporter):
+    """COCO person_keypoints only: keypoints, skeletons and their shapes."""
+
+    name = "coco_person_keypoints"
+    tasks = (T.PERSON_KEYPOINTS,)
+
+
+class CocoCaptionsExporter(CocoExporter):
+    """COCO captions only."""
+
+    name = "coco_captions"
+    tasks = (T.CAPTIONS,)
+
+
+class CocoLabelsExporter(CocoExporter):
+    """COCO labels only: image-level classes."""
+
+    name = "coco_labels"
+    tasks = (T.LABELS,)
+
+
+class CocoPanopticExporter(CocoExporter):
+    """COCO panoptic only: segments_info plus segment PNGs in annotations/panoptic_<subset>/."""
+
+    name = "coco_panoptic"
+    tasks = (T.PANOPTIC,)
+
+
+class CocoStuffExporter(CocoExporter):
+    """COCO stuff only: stuff-class masks."""
+
+    name = "coco_stuff"
+    tasks = (T.STUFF,)
+
+
+class CocoImageInfoExporter(CocoExporter):
+    """COCO image_info only: the image list."""
+
+    name = "coco_image_info"
+    tasks = (T.IMAGE_INFO,)
+
+
+TASK_EXPORTERS = (CocoInstancesExporter, CocoPersonKeypointsExporter, CocoCaptionsExporter,
+                  CocoLabelsExporter, CocoPanopticExporter, CocoStuffExporter,
+                  CocoImageInfoExporter)

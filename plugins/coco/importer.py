@@ -1,0 +1,753 @@
+"""COCO importers: ``coco`` (every task file found) and one per task.
+
+Every task file found is read and its annotations are added to the items of its subset,
+matched by file name, so instances, keypoints, captions, ... of one image meet on one item.
+The parsed JSON records are reused as the model's ``extra`` dicts (their own keys popped),
+which keeps unknown keys and the declared ``bbox``/``area`` at no copying cost.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from typing import Any, ClassVar
+
+from cococonv.errors import DataError
+from cococonv.fileio import loads_json
+from cococonv.model import (Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
+                            Label, LabelCategory, Mask, Points, Polygon)
+from cococonv.plugin import Importer, Option
+from cococonv.report import Report
+from cococonv.sources import FileTree, Tree
+
+from . import tasks as T
+
+_NUMBER = (int, float)
+_SNIFF = re.compile(rb'"(images|annotations|categories)"\s*:')
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in _NUMBER
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def item_id_of(file_name: str) -> str:
+    """The item id of an image file name: the path without its extension."""
+    stem, _ext = posixpath.splitext(file_name.replace("\\", "/"))
+    return stem or file_name
+
+
+class AnnotationFile:
+    """One annotation file to read: where it is, its task and subset."""
+
+    __slots__ = ("rel", "task", "subset")
+
+    def __init__(self, rel: str, task: str | None, subset: str):
+        self.rel, self.task, self.subset = rel, task, subset
+
+
+def find_annotation_files(tree: Tree, tasks: tuple[str, ...],
+                          relpaths: list[str] | None = None) -> list[AnnotationFile]:
+    """The COCO annotation files of a tree, in a stable order (task, then subset)."""
+    if relpaths:
+        found = []
+        for rel in relpaths:
+            rel = rel.replace("\\", "/").lstrip("./") if rel.startswith("./") else rel
+            if not tree.exists(rel):
+                raise DataError("no such annotation file in the input", file=tree.display(rel))
+            found.append(_describe(rel))
+        return [f for f in found if f.task is None or f.task in tasks]
+    if isinstance(tree, FileTree):
+        described = _describe(tree.filename)
+        return [described] if described.task is None or described.task in tasks else []
+    files = tree.files()
+    standard = []
+    for rel in files:
+        parsed = T.parse_filename(posixpath.basename(rel))
+        if parsed and parsed[0] in tasks and _in_annotations_dir(rel):
+            standard.append(AnnotationFile(rel, *parsed))
+    if standard:
+        order = {task: i for i, task in enumerate(T.TASKS)}
+        standard.sort(key=lambda f: (order[f.task], f.subset, f.rel))
+        return standard
+    # Roboflow: <subset>/_annotations.coco.json
+    roboflow = [AnnotationFile(rel, None, posixpath.basename(posixpath.dirname(rel)) or "default")
+                for rel in files if posixpath.basename(rel) == "_annotations.coco.json"]
+    if roboflow:
+        return roboflow
+    # Anything else: JSON files near the top that look like COCO.
+    loose = []
+    for rel in files:
+        if rel.lower().endswith(".json") and rel.count("/") <= 1 and _looks_like_coco(tree, rel):
+            loose.append(_describe(rel))
+    return [f for f in loose if f.task is None or f.task in tasks]
+
+
+def _in_annotations_dir(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) == 1 or parts[-2] == "annotations" or len(parts) <= 2
+
+
+def _describe(rel: str) -> AnnotationFile:
+    parsed = T.parse_filename(posixpath.basename(rel))
+    if parsed:
+        return AnnotationFile(rel, *parsed)
+    return AnnotationFile(rel, None, "default")
+
+
+def _looks_like_coco(tree: Tree, rel: str) -> bool:
+    try:
+        with tree.open(rel) as fh:
+            head = fh.read(1 << 16)
+    except DataError:
+        return False
+    stripped = head.lstrip()
+    return bool(_SNIFF.search(head)) or (stripped.startswith(b"[") and b'"image_id"' in head)
+
+
+class CocoReader:
+    """Builds one Dataset from several COCO task files."""
+
+    def __init__(self, tree: Tree, report: Report):
+        self.tree = tree
+        self.report = report
+        self.categories = Categories()
+        self.dataset = Dataset(self.categories, meta={"coco": {"files": {}}})
+        self._label_by_key: dict[tuple[Any, str], int] = {}
+        self._label_by_name: dict[str, int] = {}
+        self._group = 0
+        self._image_dirs: dict[str, list[str]] = {}
+
+    # -- helpers -------------------------------------------------------------------------
+    def next_group(self) -> int:
+        self._group += 1
+        return self._group
+
+    def error(self, message: str, where: str) -> DataError:
+        return DataError(message, file=self.display, where=where)
+
+    # -- one file ------------------------------------------------------------------------
+    def read(self, source: AnnotationFile) -> None:
+        self.display = self.tree.display(source.rel)
+        doc = loads_json(self.tree.read_bytes(source.rel), file=self.display)
+        results = isinstance(doc, list)
+        if results:
+            doc = {"annotations": doc}
+        if not isinstance(doc, dict):
+            raise self.error(f"expected a JSON object with images, annotations and categories, "
+                             f"got {_type_name(doc)}", "top level")
+        task = source.task or T.guess_task(doc)
+        subset = source.subset
+        self.task, self.subset = task, subset
+        images = doc.pop("images", None)
+        if images is None and not results and task != T.PANOPTIC:
+            raise self.error("missing key 'images'", "top level")
+        if images is not None and not isinstance(images, list):
+            raise self.error(f"must be a list, got {_type_name(images)}", "images")
+        categories = doc.pop("categories", None)
+        if categories is None:
+            categories = []
+        if not isinstance(categories, list):
+            raise self.error(f"must be a list, got {_type_name(categories)}", "categories")
+        annotations = doc.pop("annotations", None)
+        has_annotations_key = annotations is not None
+        if annotations is None:
+            annotations = []
+        if not isinstance(annotations, list):
+            raise self.error(f"must be a list, got {_type_name(annotations)}", "annotations")
+
+        if task == T.PANOPTIC and annotations and T.guess_task(annotations) != T.PANOPTIC:
+            # panopticapi's "detection format" files carry a panoptic name but instances.
+            task = T.guess_task(annotations)
+            self.task = task
+        self.cat_map = self._read_categories(categories, task)
+        self.invent_categories = not self.cat_map
+        self.image_map: dict[Any, tuple[Item, int | None, int | None]] = {}
+        self._read_images(images or [], subset)
+        self.results = results
+        file_meta = {"task": task, "subset": subset, "source": source.rel,
+                     "categories": sorted(set(self.cat_map.values()), key=list(
+                         self.cat_map.values()).index) if self.cat_map else [],
+                     "category_extra": self.category_extra,
+                     "results": results, "has_annotations": has_annotations_key,
+                     "top": doc}
+        key = f"{task}_{subset}"
+        while key in self.dataset.meta["coco"]["files"]:
+            key += "+"
+        self.dataset.meta["coco"]["files"][key] = file_meta
+        reader = {
+            T.INSTANCES: self._read_objects, T.STUFF: self._read_objects,
+            T.PERSON_KEYPOINTS: self._read_objects, T.CAPTIONS: self._read_captions,
+            T.LABELS: self._read_labels, T.PANOPTIC: self._read_panoptic,
+            T.IMAGE_INFO: self._read_nothing,
+        }[task]
+        reader(annotations, task, source)
+
+    # -- categories ----------------------------------------------------------------------
+    def _read_categories(self, categories: list, task: str) -> dict[Any, int]:
+        cat_map: dict[Any, int] = {}
+        self.category_extra: dict[int, dict] = {}
+        for ci, cat in enumerate(categories):
+            if type(cat) is not dict:
+                raise self.error(f"must be an object, got {_type_name(cat)}", f"categories[{ci}]")
+            cid = cat.get("id")
+            if type(cid) not in (int, str):
+                raise self.error(f"must be an integer, got {_type_name(cid)}",
+                                 f"categories[{ci}].id")
+            name = cat.get("name")
+            if type(name) is not str:
+                if name is None or isinstance(name, (dict, list)):
+                    raise self.error(f"must be a string, got {_type_name(name)}",
+                                     f"categories[{ci}].name")
+                name = str(name)
+            if cid in cat_map:
+                raise self.error(f"{cid!r} is used twice", f"categories[{ci}].id")
+            rest = {k: v for k, v in cat.items()
+                    if k not in ("id", "name", "supercategory", "keypoints", "skeleton")}
+            parent = cat.get("supercategory")
+            if "supercategory" in cat and not isinstance(parent, str):
+                rest["supercategory"] = parent  # e.g. labelme writes null; kept as given
+            index = self._label_by_key.get((cid, name))
+            if index is None:
+                if name in self._label_by_name:
+                    self.report.warn(f"{self.display}: categories[{ci}]: label {name!r} also has "
+                                     f"id {self.categories.labels[self._label_by_name[name]].id!r}"
+                                     f" in another file; kept as two labels")
+                index = len(self.categories.labels)
+                self.categories.labels.append(LabelCategory(
+                    name, parent if isinstance(parent, str) else "", cid, [], dict(rest)))
+                self._label_by_key[(cid, name)] = index
+                self._label_by_name.setdefault(name, index)
+            else:
+                label_extra = self.categories.labels[index].extra
+                for key, value in rest.items():
+                    label_extra.setdefault(key, value)
+            self.category_extra[index] = rest
+            if "keypoints" in cat or "skeleton" in cat:
+                names = cat.get("keypoints") or []
+                skeleton = cat.get("skeleton") or []
+                if not isinstance(names, list) or not isinstance(skeleton, list):
+                    raise self.error("keypoints and skeleton must be lists",
+                                     f"categories[{ci}]")
+                if index not in self.categories.keypoints or names:
+                    self.categories.keypoints[index] = KeypointSchema(list(names), skeleton)
+            cat_map[cid] = index
+        return cat_map
+
+    def _label_of(self, ann: dict, i: int, required: bool = True,
+                  where: str | None = None) -> int | None:
+        if "category_id" not in ann:
+            return None
+        cid = ann.pop("category_id")
+        index = self.cat_map.get(cid)
+        if index is not None:
+            return index
+        if isinstance(cid, str) and cid and not self.cat_map:
+            # RedBrick-style exports put the label name in category_id and no categories.
+            index = self._label_by_name.get(cid)
+            if index is None:
+                index = len(self.categories.labels)
+                self.categories.labels.append(LabelCategory(cid))
+                self._label_by_name[cid] = index
+                self.report.warn(f"{self.display}: annotations[{i}].category_id: {cid!r} is not "
+                                 f"a category id; read as the label name")
+            return index
+        if self.results and self.invent_categories and type(cid) in (int, str):
+            # A results list names no categories: each id becomes a label.
+            name = ann.get("category_name")
+            index = len(self.categories.labels)
+            self.categories.labels.append(LabelCategory(
+                name if type(name) is str and name else str(cid), "", cid))
+            self.cat_map[cid] = index
+            return index
+        if not required:
+            return None
+        known = _describe_ids(list(self.cat_map))
+        raise self.error(f"{cid!r} is not a category ({known})",
+                         where or f"annotations[{i}].category_id")
+
+    # -- images --------------------------------------------------------------------------
+    def _read_images(self, images: list, subset: str) -> None:
+        by_name: dict[str, tuple[int, Any]] = {}
+        for ii, img in enumerate(images):
+            if type(img) is not dict:
+                raise self.error(f"must be an object, got {_type_name(img)}", f"images[{ii}]")
+            iid = img.pop("id", None)
+            if type(iid) not in (int, str):
+                raise self.error(f"must be an integer or string, got {_type_name(iid)}",
+                                 f"images[{ii}].id")
+            if iid in self.image_map:
+                raise self.error(f"{iid!r} is used twice", f"images[{ii}].id")
+            fname = img.pop("file_name", None)
+            if fname is None:
+                fname = ""
+            elif type(fname) is not str:
+                raise self.error(f"must be a string, got {_type_name(fname)}",
+                                 f"images[{ii}].file_name")
+            width = self._dimension(img, "width", ii)
+            height = self._dimension(img, "height", ii)
+            if fname:
+                if fname in by_name:
+                    first, other_id = by_name[fname]
+                    raise self.error(f"{fname!r} is also the file of images[{first}] (ids "
+                                     f"{other_id!r} and {iid!r}); two images cannot share a file",
+                                     f"images[{ii}].file_name")
+                by_name[fname] = (ii, iid)
+            item_id = item_id_of(fname) if fname else str(iid)
+            item = self.dataset.get(subset, item_id)
+            if item is None:
+                size = (height, width) if height is not None and width is not None else None
+                image = Image(fname or item_id, size)
+                self._attach_image(image, subset)
+                item = Item(item_id, subset, image, [], {"id": iid}, {"coco_image": img})
+                self.dataset.add(item)
+            elif item.attributes.get("id") != iid:
+                self.report.warn(f"{self.display}: images[{ii}]: {fname!r} has id {iid!r} here "
+                                 f"and {item.attributes.get('id')!r} in another file; the first "
+                                 f"id is kept")
+            self.image_map[iid] = (item, height, width)
+
+    def _dimension(self, img: dict, key: str, ii: int) -> int | None:
+        value = img.pop(key, None)
+        if value is None:
+            return None
+        if type(value) is int and value >= 0:
+            return value
+        if type(value) is float and value.is_integer() and value >= 0:
+            return int(value)
+        raise self.error(f"must be a non-negative integer, got {value!r}", f"images[{ii}].{key}")
+
+    def _image_folders(self, subset: str) -> list[str]:
+        dirs = self._image_dirs.get(subset)
+        if dirs is None:
+            tree = self.tree
+            if isinstance(tree, FileTree):
+                dirs = []
+            else:
+                dirs = [d for d in (f"images/{subset}", "images", subset) if tree.is_dir(d)]
+                dirs.append("")
+            self._image_dirs[subset] = dirs
+        return dirs
+
+    def _attach_image(self, image: Image, subset: str) -> None:
+        """Point the image at its file when the input has it; a missing image is fine."""
+        tree: Tree = self.tree
+        name = image.name
+        if isinstance(tree, FileTree):
+            if tree.base is None:
+                return
+            base = tree.base
+            candidates = [name, f"images/{subset}/{name}", f"images/{name}",
+                          f"../images/{subset}/{name}", f"../images/{name}", f"../{name}"]
+            for rel in candidates:
+                path = os.path.normpath(os.path.join(base.root, rel))
+                if os.path.isfile(path):
+                    image.path = path
+                    return
+            return
+        for folder in self._image_folders(subset):
+            rel = f"{folder}/{name}" if folder else name
+            if tree.exists(rel):
+                local = tree.local_path(rel)
+                if local is not None:
+                    image.path = local
+                else:
+                    image.loader = tree.loader(rel)
+                return
+
+    def _item_of(self, ann: dict, i: int) -> tuple[Item, int | None, int | None]:
+        iid = ann.pop("image_id", None)
+        found = self.image_map.get(iid)
+        if found is not None:
+            return found
+        if self.results and type(iid) in (int, str):
+            item = self.dataset.get(self.subset, str(iid))
+            if item is None:
+                item = self.dataset.add(Item(str(iid), self.subset, None, [], {"id": iid}, {}))
+            found = (item, None, None)
+            self.image_map[iid] = found
+            return found
+        if iid is None:
+            raise self.error("missing key 'image_id'", f"annotations[{i}]")
+        raise self.error(f"{iid!r} is not an image ({_describe_ids(list(self.image_map))})",
+                         f"annotations[{i}].image_id")
+
+    # -- annotations ---------------------------------------------------------------------
+    def _check_ann(self, ann: Any, i: int) -> dict:
+        if type(ann) is not dict:
+            raise self.error(f"must be an object, got {_type_name(ann)}", f"annotations[{i}]")
+        return ann
+
+    def _common(self, ann: dict, i: int) -> tuple[Any, dict]:
+        """Pop id and the attribute-like keys; returns (id, attributes)."""
+        aid = ann.pop("id", None)
+        if aid is not None and type(aid) not in (int, str):
+            raise self.error(f"must be an integer or string, got {_type_name(aid)}",
+                             f"annotations[{i}].id")
+        attrs = ann.pop("attributes", None)
+        if attrs is None:
+            attrs = {}
+        elif attrs == {}:
+            ann["_attributes_empty"] = True
+        elif type(attrs) is not dict:
+            raise self.error(f"must be an object, got {_type_name(attrs)}",
+                             f"annotations[{i}].attributes")
+        if "score" in ann:
+            score = ann.pop("score")
+            if not _is_number(score):
+                raise self.error(f"must be a number, got {score!r}", f"annotations[{i}].score")
+            attrs["score"] = score
+        return aid, attrs
+
+    def _read_nothing(self, annotations: list, task: str, source: AnnotationFile) -> None:
+        for i, ann in enumerate(annotations):
+            self._check_ann(ann, i)
+        if annotations:
+            self.report.warn(f"{self.display}: {len(annotations)} annotations in an image_info "
+                             f"file were not read")
+
+    def _read_labels(self, annotations: list, task: str, source: AnnotationFile) -> None:
+        for i, ann in enumerate(annotations):
+            ann = self._check_ann(ann, i)
+            item = self._item_of(ann, i)[0]
+            aid, attrs = self._common(ann, i)
+            label = self._label_of(ann, i)
+            item.annotations.append(Label(id=aid, label=label, attributes=attrs, extra=ann))
+
+    def _read_captions(self, annotations: list, task: str, source: AnnotationFile) -> None:
+        for i, ann in enumerate(annotations):
+            ann = self._check_ann(ann, i)
+            item = self._item_of(ann, i)[0]
+            aid, attrs = self._common(ann, i)
+            caption = ann.pop("caption", None)
+            if type(caption) is not str:
+                raise self.error(f"must be a string, got {_type_name(caption)}",
+                                 f"annotations[{i}].caption")
+            item.annotations.append(Caption(id=aid, caption=caption, attributes=attrs,
+                                            extra=ann))
+
+    def _read_objects(self, annotations: list, task: str, source: AnnotationFile) -> None:
+        """instances, stuff and person_keypoints records: shapes, boxes and keypoints."""
+        keypoints_task = task == T.PERSON_KEYPOINTS
+        flat_rings = 0
+        crowd_repairs = 0
+        seen_ids: set = set()
+        duplicate_ids = 0
+        for i, ann in enumerate(annotations):
+            if type(ann) is not dict:
+                raise self.error(f"must be an object, got {_type_name(ann)}", f"annotations[{i}]")
+            item, height, width = self._item_of(ann, i)
+            aid, attrs = self._common(ann, i)
+            if aid is not None:
+                if aid in seen_ids:
+                    duplicate_ids += 1
+                else:
+                    seen_ids.add(aid)
+            label = self._label_of(ann, i)
+            crowd = ann.pop("iscrowd", 0)
+            if type(crowd) is not int or crowd not in (0, 1):
+                crowd, repaired = self._read_crowd(crowd, i)
+                crowd_repairs += repaired
+            attrs["is_crowd"] = bool(crowd)
+            bbox = ann.get("bbox")
+            if bbox is not None and (type(bbox) is not list or len(bbox) != 4
+                                     or not all(type(v) in _NUMBER for v in bbox)):
+                raise self.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
+                                 f"annotations[{i}].bbox")
+            area = ann.get("area")
+            if area is not None and type(area) not in _NUMBER:
+                raise self.error(f"must be a number, got {area!r}", f"annotations[{i}].area")
+            seg = ann.pop("segmentation", None)
+            keypoints = ann.pop("keypoints", None) if keypoints_task else None
+            group = 0
+            shapes: list = []
+            if type(seg) is list and seg:
+                if type(seg[0]) is list:
+                    if len(seg) > 1 or keypoints is not None:
+                        group = self.next_group()
+                    for j, ring in enumerate(seg):
+                        if (type(ring) is not list or len(ring) < 6 or len(ring) % 2
+                                or not all(type(v) in _NUMBER for v in ring)):
+                            raise self.error(_ring_problem(ring),
+                                             f"annotations[{i}].segmentation[{j}]")
+                        shapes.append(Polygon(id=aid, label=label, group=group,
+                                              attributes=attrs, extra=ann, points=ring))
+                elif type(seg[0]) in _NUMBER:
+                    # A flat ring instead of a list of rings (RedBrick and some scripts).
+                    if len(seg) < 6 or len(seg) % 2 or not all(type(v) in _NUMBER for v in seg):
+                        raise self.error(_ring_problem(seg), f"annotations[{i}].segmentation")
+                    flat_rings += 1
+                    if keypoints is not None:
+                        group = self.next_group()
+                    shapes.append(Polygon(id=aid, label=label, group=group, attributes=attrs,
+                                          extra=ann, points=seg))
+                else:
+                    raise self.error(f"expected polygons or RLE, got a list of "
+                                     f"{_type_name(seg[0])}", f"annotations[{i}].segmentation")
+            elif type(seg) is dict:
+                self._check_rle(seg, height, width, i)
+                if keypoints is not None:
+                    group = self.next_group()
+                shapes.append(Mask(id=aid, label=label, group=group, attributes=attrs,
+                                   extra=ann, rle=seg))
+            elif seg is not None and seg != []:
+                raise self.error(f"expected polygons or RLE, got {_type_name(seg)}",
+                                 f"annotations[{i}].segmentation")
+            if keypoints is not None:
+                if (type(keypoints) is not list or len(keypoints) % 3
+                        or not all(type(v) in _NUMBER for v in keypoints)):
+                    raise self.error("expected a flat list of x, y, v triplets",
+                                     f"annotations[{i}].keypoints")
+                schema = self.categories.keypoints.get(label) if label is not None else None
+                if schema is not None and schema.names and len(schema.names) * 3 != len(keypoints):
+                    raise self.error(f"has {len(keypoints) // 3} points, category "
+                                     f"{self.categories.labels[label].name!r} defines "
+                                     f"{len(schema.names)}", f"annotations[{i}].keypoints")
+                visibility = keypoints[2::3]
+                for v in visibility:
+                    if v not in (0, 1, 2):
+                        raise self.error(f"visibility must be 0, 1 or 2, got {v!r}",
+                                         f"annotations[{i}].keypoints")
+                points = [c for k, c in enumerate(keypoints) if k % 3 != 2]
+                shapes.insert(0, Points(id=aid, label=label, group=group, attributes=attrs,
+                                        extra=ann, points=points, visibility=visibility))
+            if not shapes:
+                if bbox is not None:
+                    ann.pop("bbox")
+                    shapes.append(Bbox(id=aid, label=label, attributes=attrs, extra=ann,
+                                       x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
+                else:
+                    shapes.append(Label(id=aid, label=label, attributes=attrs, extra=ann))
+            if task != T.INSTANCES:
+                derived = T.PERSON_KEYPOINTS if keypoints is not None else T.INSTANCES
+                if task != derived or task == T.STUFF:
+                    ann["coco_task"] = task
+            elif type(shapes[0]) is Label:
+                ann["coco_task"] = task
+            item.annotations.extend(shapes)
+        if flat_rings:
+            self.report.approximated("flat segmentation lists", "read as one polygon each",
+                                     flat_rings)
+        if crowd_repairs:
+            self.report.approximated("iscrowd values given as text or bool", "read as 0/1",
+                                     crowd_repairs)
+        if duplicate_ids:
+            self.report.warn(f"{self.display}: {duplicate_ids} annotations reuse an id already "
+                             f"used in this file; ids are kept as they are")
+
+    def _read_crowd(self, value: Any, i: int) -> tuple[int, int]:
+        text = str(value).strip().lower()
+        if value is True or text in ("1", "true", "yes"):
+            return 1, 1
+        if value is False or value is None or text in ("0", "false", "no", ""):
+            return 0, 1
+        raise self.error(f"must be 0 or 1, got {value!r}", f"annotations[{i}].iscrowd")
+
+    def _check_rle(self, rle: dict, height: int | None, width: int | None, i: int) -> None:
+        size = rle.get("size")
+        counts = rle.get("counts")
+        where = f"annotations[{i}].segmentation"
+        if (type(size) is not list or len(size) != 2
+                or not all(type(v) is int and v >= 0 for v in size)):
+            raise self.error(f"RLE size must be [height, width], got {size!r}", where)
+        if height is not None and width is not None and (size[0], size[1]) != (height, width):
+            raise self.error(f"RLE size {size[0]}x{size[1]} does not match the image "
+                             f"{height}x{width} (height x width)", where)
+        if type(counts) is list:
+            if not all(type(c) is int and c >= 0 for c in counts):
+                raise self.error("RLE counts must be non-negative integers", where)
+            total = sum(counts)
+            if total != size[0] * size[1]:
+                raise self.error(f"RLE counts sum to {total}, expected height*width = "
+                                 f"{size[0] * size[1]}", where)
+        elif type(counts) is str:
+            from cococonv import masks
+            try:
+                masks.check_rle(rle)
+            except ValueError as exc:
+                raise self.error(str(exc), where) from None
+        else:
+            raise self.error(f"RLE counts must be a list or a string, got "
+                             f"{_type_name(counts)}", where)
+
+    def _read_panoptic(self, annotations: list, task: str, source: AnnotationFile) -> None:
+        from .panoptic import read_panoptic_annotations
+        read_panoptic_annotations(self, annotations, source)
+
+    # -- finish --------------------------------------------------------------------------
+    def finish(self, keep_original_category_ids: bool) -> Dataset:
+        if keep_original_category_ids:
+            _pad_labels_to_ids(self.dataset, self.display)
+        return self.dataset
+
+
+def _ring_problem(ring: Any) -> str:
+    if type(ring) is not list:
+        return f"a polygon must be a list of numbers, got {_type_name(ring)}"
+    if not all(type(v) in _NUMBER for v in ring):
+        return "a polygon must hold numbers only"
+    return (f"a polygon needs at least 3 points (6 numbers) and an even count, "
+            f"got {len(ring)} numbers")
+
+
+def _describe_ids(ids: list) -> str:
+    if not ids:
+        return "there are none"
+    if all(type(v) is int for v in ids):
+        lo, hi = min(ids), max(ids)
+        if hi - lo + 1 == len(ids):
+            return f"known: {lo}-{hi}" if lo != hi else f"known: {lo}"
+    shown = ", ".join(repr(v) for v in ids[:10])
+    return f"known: {shown}{', ...' if len(ids) > 10 else ''}"
+
+
+def _pad_labels_to_ids(dataset: Dataset, display: str) -> None:
+    """Make each label's index equal its COCO id, filling gaps with placeholder labels."""
+    labels = dataset.categories.labels
+    ids = [label.id for label in labels]
+    if not all(type(v) is int and v >= 0 for v in ids) or len(set(ids)) != len(ids):
+        raise DataError("--keep-original-category-ids needs unique non-negative integer "
+                        "category ids", file=display)
+    size = max(ids) + 1 if ids else 0
+    new_labels = [LabelCategory(f"class-{i}", "", i, [], {"placeholder": True})
+                  for i in range(size)]
+    remap = {}
+    for old, label in enumerate(labels):
+        new_labels[label.id] = label
+        remap[old] = label.id
+    dataset.categories.labels = new_labels
+    dataset.categories.keypoints = {remap[k]: v for k, v in dataset.categories.keypoints.items()}
+    dataset.categories.colormap = {remap[k]: v for k, v in dataset.categories.colormap.items()}
+    for item in dataset:
+        for ann in item.annotations:
+            if ann.label is not None:
+                ann.label = remap[ann.label]
+    for file_meta in dataset.meta.get("coco", {}).get("files", {}).values():
+        file_meta["categories"] = [remap[i] for i in file_meta["categories"]]
+
+
+RELPATH = Option("relpath", list, [], "Annotation file(s) to read, relative to the input, "
+                 "instead of annotations/<task>_<subset>.json (comma-separated).")
+KEEP_IDS = Option("keep_original_category_ids", bool, False,
+                  "Make label indices equal the COCO category ids (gaps become placeholder "
+                  "labels), for index-based target formats. Ids are kept either way.")
+
+
+class CocoImporter(Importer):
+    """COCO: every task file found, combined on the same images.
+
+    Tasks: instances, person_keypoints, captions, labels, panoptic, stuff, image_info.
+
+    Reads `annotations/<task>_<subset>.json` (subset = rest of the name, year included), a
+    Roboflow `<subset>/_annotations.coco.json`, a single `.json` file, or `-` (stdin).
+    Images are looked up in `images/<subset>/`, `images/`, `<subset>/` or by `file_name`;
+    missing images are fine for an annotation-only conversion.
+    """
+
+    name = "coco"
+    tasks: ClassVar[tuple[str, ...]] = T.TASKS
+    options = (RELPATH, KEEP_IDS)
+
+    @classmethod
+    def detect(cls, tree: Tree) -> int:
+        files = find_annotation_files(tree, T.TASKS)
+        if not files:
+            return 0
+        if len(cls.tasks) > 1:
+            return 30
+        known = [f.task for f in files if f.task is not None]
+        if known and all(task == cls.tasks[0] for task in known):
+            return 20
+        return 10 if cls.tasks[0] in known else 0
+
+    def load(self, tree: Tree, report: Report, *, relpath: list[str],
+             keep_original_category_ids: bool) -> Dataset:
+        files = find_annotation_files(tree, self.tasks, relpath)
+        if not files:
+            wanted = "annotations/<task>_<subset>.json" if len(self.tasks) > 1 else \
+                f"annotations/{self.tasks[0]}_<subset>.json"
+            raise DataError(f"no COCO annotation files found (expected {wanted}, a Roboflow "
+                            f"_annotations.coco.json, or a .json file; use -r to name one)",
+                            file=tree.name)
+        reader = CocoReader(tree, report)
+        for source in files:
+            if source.task is None and len(self.tasks) == 1:
+                source.task = self.tasks[0]
+            reader.read(source)
+        return reader.finish(keep_original_category_ids)
+
+
+class CocoInstancesImporter(CocoImporter):
+    """COCO instances only: boxes, polygons and RLE masks from annotations/instances_<subset>.json.
+
+    Same options and lookup rules as `coco`, restricted to this task.
+    """
+
+    name = "coco_instances"
+    tasks = (T.INSTANCES,)
+
+
+class CocoPersonKeypointsImporter(CocoImporter):
+    """COCO person_keypoints only: keypoints with visibility, skeletons, and their shapes.
+
+    Same options and lookup rules as `coco`, restricted to this task.
+    """
+
+    name = "coco_person_keypoints"
+    tasks = (T.PERSON_KEYPOINTS,)
+
+
+class CocoCaptionsImporter(CocoImporter):
+    """COCO captions only: annotations/captions_<subset>.json.
+
+    Same options and lookup rules as `coco`, restricted to this task.
+    """
+
+    name = "coco_captions"
+    tasks = (T.CAPTIONS,)
+
+
+class CocoLabelsImporter(CocoImporter):
+    """COCO labels only: image-level classes from annotations/labels_<subset>.json.
+
+    Same options and lookup rules as `coco`, restricted to this task.
+    """
+
+    name = "coco_labels"
+    tasks = (T.LABELS,)
+
+
+class CocoPanopticImporter(CocoImporter):
+    """COCO panoptic only: segments_info plus the segment PNGs in annotations/panoptic_<subset>/.
+
+    Same options and lookup rules as `coco`, restricted to this task.
+    """
+
+    name = "coco_panoptic"
+    tasks = (T.PANOPTIC,)
+
+
+class CocoStuffImporter(CocoImporter):
+    """COCO stuff only: stuff-class RLE masks from annotations/stuff_<subset>.json.
+
+    Same options and lookup rules as `coco`, restricted to this task.
+    """
+
+    name = "coco_stuff"
+    tasks = (T.STUFF,)
+
+
+class CocoImageInfoImporter(CocoImporter):
+    """COCO image_info only: the image list, no annotations.
+
+    Same options and lookup rules as `coco`, restricted to this task.
+    """
+
+    name = "coco_image_info"
+    tasks = (T.IMAGE_INFO,)
+
+
+TASK_IMPORTERS = (CocoInstancesImporter, CocoPersonKeypointsImporter, CocoCaptionsImporter, CocoLabelsImporter, CocoPanopticImporter, CocoStuffImporter, CocoImageInfoImporter)

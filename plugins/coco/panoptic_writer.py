@@ -1,0 +1,105 @@
+"""Writing COCO panoptic: one PNG per image (segment id as R + 256 G + 256^2 B)."""
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from cococonv.errors import DataError
+from cococonv.fileio import write_bytes
+from cococonv.model import Item
+
+if TYPE_CHECKING:
+    from .exporter import CocoWriter
+
+_AREA_KINDS = ("polygon", "mask", "bbox", "ellipse")
+
+
+class PanopticWriter:
+    """Paints each item's area objects into a segment PNG and yields its record."""
+
+    def __init__(self, writer: "CocoWriter", subset: str):
+        self.writer = writer
+        self.subset = subset
+        self.folder = os.path.join(writer.out_dir, "annotations", f"panoptic_{subset}")
+
+    def records(self, items: list[Item], image_ids: list[Any]) -> Iterator[dict]:
+        from .exporter import group_objects, object_task
+        from . import tasks as T
+
+        for item, iid in zip(items, image_ids):
+            objects = [obj for obj in group_objects(item)
+                       if self.writer._route(object_task(obj, item)) == T.PANOPTIC
+                       and any(type(a).kind in _AREA_KINDS for a in obj)]
+            yield self._record(item, iid, objects)
+
+    def _record(self, item: Item, iid: Any, objects: list) -> dict:
+        import numpy as np
+        from PIL import Image as PILImage
+
+        from cococonv import masks
+        from cococonv.geometry import rasterize
+
+        size = item.image.size if item.image is not None else None
+        if size is None:
+            for obj in objects:
+                for ann in obj:
+                    if type(ann).kind == "mask":
+                        size = tuple(ann.rle["size"])
+                        break
+                if size:
+                    break
+        if size is None:
+            if objects:
+                raise DataError("image size unknown; panoptic PNGs need it", file=item.id)
+            size = (1, 1)
+        height, width = size
+        canvas = np.zeros((height, width), dtype=np.uint32)
+        segments = []
+        used: set[int] = set()
+        next_id = 1
+        order = sorted(range(len(objects)), key=lambda k: (objects[k][0].z_order, k))
+        for k in order:
+            obj = objects[k]
+            leader = obj[0]
+            shapes = [a for a in obj if type(a).kind in _AREA_KINDS]
+            rle = rasterize(shapes, height, width)
+            if rle is None:
+                continue
+            sid = leader.id
+            if self.writer.reindex or type(sid) is not int or not 0 < sid < 256 ** 3 or sid in used:
+                while next_id in used:
+                    next_id += 1
+                sid = next_id
+            used.add(sid)
+            pixels = masks.decode(rle).astype(bool)
+            canvas[pixels] = sid
+            segments.append((sid, leader))
+        infos = []
+        for sid, leader in segments:
+            pixels = canvas == sid
+            area = int(pixels.sum())
+            if area == 0:
+                self.writer.report.lost("panoptic segments", "fully covered by later segments", 1)
+                continue
+            extra = leader.extra
+            bbox = extra.get("bbox")
+            if bbox is None or "area" not in extra:
+                bbox = masks.bbox(masks.encode(pixels))
+            info: dict[str, Any] = {"id": sid,
+                                    "category_id": self.writer._category(leader.label),
+                                    "area": extra.get("area", area), "bbox": bbox,
+                                    "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
+            self.writer._finish(info, leader, "panoptic")
+            infos.append(info)
+        record_extra = dict(item.extra.get("coco_panoptic") or {})
+        file_name = record_extra.pop("file_name", None) or item.id.replace("/", "_") + ".png"
+        rgb = np.stack([canvas % 256, (canvas // 256) % 256, canvas // 65536], axis=-1)
+        out = io.BytesIO()
+        PILImage.fromarray(rgb.astype(np.uint8), "RGB").save(out, "PNG")
+        write_bytes(os.path.join(self.folder, *file_name.split("/")), out.getvalue())
+        record = {"image_id": iid, "file_name": file_name, "segments_info": infos}
+        for key, value in record_extra.items():
+            record.setdefault(key, value)
+        return record
