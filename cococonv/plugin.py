@@ -24,6 +24,7 @@ class Option:
     default: Any
     help: str
     choices: tuple[str, ...] | None = None
+    short: str | None = None
 
     @property
     def flag(self) -> str:

@@ -64,7 +64,8 @@ def click_option_for(opt: Option) -> click.Option:
         return click.Option([opt.flag, dest], type=click.Choice(opt.choices), default=None,
                             help=help_text)
     kinds = {int: click.INT, float: click.FLOAT}
-    return click.Option([opt.flag, dest], type=kinds.get(opt.type, click.STRING), default=None,
+    flags = [opt.flag] + ([opt.short] if opt.short else [])
+    return click.Option([*flags, dest], type=kinds.get(opt.type, click.STRING), default=None,
                         help=help_text, metavar=opt.type.__name__.upper())
 
 

@@ -273,42 +273,45 @@ class CocoReader:
     def _read_images(self, images: list, subset: str) -> None:
         by_name: dict[str, tuple[int, Any]] = {}
         for ii, img in enumerate(images):
-            if type(img) is not dict:
-                raise self.error(f"must be an object, got {_type_name(img)}", f"images[{ii}]")
-            iid = img.pop("id", None)
-            if type(iid) not in (int, str):
-                raise self.error(f"must be an integer or string, got {_type_name(iid)}",
-                                 f"images[{ii}].id")
-            if iid in self.image_map:
-                raise self.error(f"{iid!r} is used twice", f"images[{ii}].id")
-            fname = img.pop("file_name", None)
-            if fname is None:
-                fname = ""
-            elif type(fname) is not str:
-                raise self.error(f"must be a string, got {_type_name(fname)}",
-                                 f"images[{ii}].file_name")
-            width = self._dimension(img, "width", ii)
-            height = self._dimension(img, "height", ii)
-            if fname:
-                if fname in by_name:
-                    first, other_id = by_name[fname]
-                    raise self.error(f"{fname!r} is also the file of images[{first}] (ids "
-                                     f"{other_id!r} and {iid!r}); two images cannot share a file",
+            try:
+                if type(img) is not dict:
+                    raise self.error(f"must be an object, got {_type_name(img)}", f"images[{ii}]")
+                iid = img.pop("id", None)
+                if type(iid) not in (int, str):
+                    raise self.error(f"must be an integer or string, got {_type_name(iid)}",
+                                     f"images[{ii}].id")
+                if iid in self.image_map:
+                    raise self.error(f"{iid!r} is used twice", f"images[{ii}].id")
+                fname = img.pop("file_name", None)
+                if fname is None:
+                    fname = ""
+                elif type(fname) is not str:
+                    raise self.error(f"must be a string, got {_type_name(fname)}",
                                      f"images[{ii}].file_name")
-                by_name[fname] = (ii, iid)
-            item_id = item_id_of(fname) if fname else str(iid)
-            item = self.dataset.get(subset, item_id)
-            if item is None:
-                size = (height, width) if height is not None and width is not None else None
-                image = Image(fname or item_id, size)
-                self._attach_image(image, subset)
-                item = Item(item_id, subset, image, [], {"id": iid}, {"coco_image": img})
-                self.dataset.add(item)
-            elif item.attributes.get("id") != iid:
-                self.report.warn(f"{self.display}: images[{ii}]: {fname!r} has id {iid!r} here "
-                                 f"and {item.attributes.get('id')!r} in another file; the first "
-                                 f"id is kept")
-            self.image_map[iid] = (item, height, width)
+                width = self._dimension(img, "width", ii)
+                height = self._dimension(img, "height", ii)
+                if fname:
+                    if fname in by_name:
+                        first, other_id = by_name[fname]
+                        raise self.error(f"{fname!r} is also the file of images[{first}] (ids "
+                                         f"{other_id!r} and {iid!r}); two images cannot share a file",
+                                         f"images[{ii}].file_name")
+                    by_name[fname] = (ii, iid)
+                item_id = item_id_of(fname) if fname else str(iid)
+                item = self.dataset.get(subset, item_id)
+                if item is None:
+                    size = (height, width) if height is not None and width is not None else None
+                    image = Image(fname or item_id, size)
+                    self._attach_image(image, subset)
+                    item = Item(item_id, subset, image, [], {"id": iid}, {"coco_image": img})
+                    self.dataset.add(item)
+                elif item.attributes.get("id") != iid:
+                    self.report.warn(f"{self.display}: images[{ii}]: {fname!r} has id {iid!r} here "
+                                     f"and {item.attributes.get('id')!r} in another file; the first "
+                                     f"id is kept")
+                self.image_map[iid] = (item, height, width)
+            except DataError as err:
+                self.report.bad_record(err)
 
     def _dimension(self, img: dict, key: str, ii: int) -> int | None:
         value = img.pop(key, None)
@@ -404,30 +407,39 @@ class CocoReader:
 
     def _read_nothing(self, annotations: list, task: str, source: AnnotationFile) -> None:
         for i, ann in enumerate(annotations):
-            self._check_ann(ann, i)
+            try:
+                self._check_ann(ann, i)
+            except DataError as err:
+                self.report.bad_record(err)
         if annotations:
             self.report.warn(f"{self.display}: {len(annotations)} annotations in an image_info "
                              f"file were not read")
 
     def _read_labels(self, annotations: list, task: str, source: AnnotationFile) -> None:
         for i, ann in enumerate(annotations):
-            ann = self._check_ann(ann, i)
-            item = self._item_of(ann, i)[0]
-            aid, attrs = self._common(ann, i)
-            label = self._label_of(ann, i)
-            item.annotations.append(Label(id=aid, label=label, attributes=attrs, extra=ann))
+            try:
+                ann = self._check_ann(ann, i)
+                item = self._item_of(ann, i)[0]
+                aid, attrs = self._common(ann, i)
+                label = self._label_of(ann, i)
+                item.annotations.append(Label(id=aid, label=label, attributes=attrs, extra=ann))
+            except DataError as err:
+                self.report.bad_record(err)
 
     def _read_captions(self, annotations: list, task: str, source: AnnotationFile) -> None:
         for i, ann in enumerate(annotations):
-            ann = self._check_ann(ann, i)
-            item = self._item_of(ann, i)[0]
-            aid, attrs = self._common(ann, i)
-            caption = ann.pop("caption", None)
-            if type(caption) is not str:
-                raise self.error(f"must be a string, got {_type_name(caption)}",
-                                 f"annotations[{i}].caption")
-            item.annotations.append(Caption(id=aid, caption=caption, attributes=attrs,
-                                            extra=ann))
+            try:
+                ann = self._check_ann(ann, i)
+                item = self._item_of(ann, i)[0]
+                aid, attrs = self._common(ann, i)
+                caption = ann.pop("caption", None)
+                if type(caption) is not str:
+                    raise self.error(f"must be a string, got {_type_name(caption)}",
+                                     f"annotations[{i}].caption")
+                item.annotations.append(Caption(id=aid, caption=caption, attributes=attrs,
+                                                extra=ann))
+            except DataError as err:
+                self.report.bad_record(err)
 
     def _read_objects(self, annotations: list, task: str, source: AnnotationFile) -> None:
         """instances, stuff and person_keypoints records: shapes, boxes and keypoints."""
@@ -437,97 +449,100 @@ class CocoReader:
         seen_ids: set = set()
         duplicate_ids = 0
         for i, ann in enumerate(annotations):
-            if type(ann) is not dict:
-                raise self.error(f"must be an object, got {_type_name(ann)}", f"annotations[{i}]")
-            item, height, width = self._item_of(ann, i)
-            aid, attrs = self._common(ann, i)
-            if aid is not None:
-                if aid in seen_ids:
-                    duplicate_ids += 1
-                else:
-                    seen_ids.add(aid)
-            label = self._label_of(ann, i)
-            crowd = ann.pop("iscrowd", 0)
-            if type(crowd) is not int or crowd not in (0, 1):
-                crowd, repaired = self._read_crowd(crowd, i)
-                crowd_repairs += repaired
-            attrs["is_crowd"] = bool(crowd)
-            bbox = ann.get("bbox")
-            if bbox is not None and (type(bbox) is not list or len(bbox) != 4
-                                     or not all(type(v) in _NUMBER for v in bbox)):
-                raise self.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
-                                 f"annotations[{i}].bbox")
-            area = ann.get("area")
-            if area is not None and type(area) not in _NUMBER:
-                raise self.error(f"must be a number, got {area!r}", f"annotations[{i}].area")
-            seg = ann.pop("segmentation", None)
-            keypoints = ann.pop("keypoints", None) if keypoints_task else None
-            group = 0
-            shapes: list = []
-            if type(seg) is list and seg:
-                if type(seg[0]) is list:
-                    if len(seg) > 1 or keypoints is not None:
-                        group = self.next_group()
-                    for j, ring in enumerate(seg):
-                        if (type(ring) is not list or len(ring) < 6 or len(ring) % 2
-                                or not all(type(v) in _NUMBER for v in ring)):
-                            raise self.error(_ring_problem(ring),
-                                             f"annotations[{i}].segmentation[{j}]")
-                        shapes.append(Polygon(id=aid, label=label, group=group,
-                                              attributes=attrs, extra=ann, points=ring))
-                elif type(seg[0]) in _NUMBER:
-                    # A flat ring instead of a list of rings (RedBrick and some scripts).
-                    if len(seg) < 6 or len(seg) % 2 or not all(type(v) in _NUMBER for v in seg):
-                        raise self.error(_ring_problem(seg), f"annotations[{i}].segmentation")
-                    flat_rings += 1
+            try:
+                if type(ann) is not dict:
+                    raise self.error(f"must be an object, got {_type_name(ann)}", f"annotations[{i}]")
+                item, height, width = self._item_of(ann, i)
+                aid, attrs = self._common(ann, i)
+                if aid is not None:
+                    if aid in seen_ids:
+                        duplicate_ids += 1
+                    else:
+                        seen_ids.add(aid)
+                label = self._label_of(ann, i)
+                crowd = ann.pop("iscrowd", 0)
+                if type(crowd) is not int or crowd not in (0, 1):
+                    crowd, repaired = self._read_crowd(crowd, i)
+                    crowd_repairs += repaired
+                attrs["is_crowd"] = bool(crowd)
+                bbox = ann.get("bbox")
+                if bbox is not None and (type(bbox) is not list or len(bbox) != 4
+                                         or not all(type(v) in _NUMBER for v in bbox)):
+                    raise self.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
+                                     f"annotations[{i}].bbox")
+                area = ann.get("area")
+                if area is not None and type(area) not in _NUMBER:
+                    raise self.error(f"must be a number, got {area!r}", f"annotations[{i}].area")
+                seg = ann.pop("segmentation", None)
+                keypoints = ann.pop("keypoints", None) if keypoints_task else None
+                group = 0
+                shapes: list = []
+                if type(seg) is list and seg:
+                    if type(seg[0]) is list:
+                        if len(seg) > 1 or keypoints is not None:
+                            group = self.next_group()
+                        for j, ring in enumerate(seg):
+                            if (type(ring) is not list or len(ring) < 6 or len(ring) % 2
+                                    or not all(type(v) in _NUMBER for v in ring)):
+                                raise self.error(_ring_problem(ring),
+                                                 f"annotations[{i}].segmentation[{j}]")
+                            shapes.append(Polygon(id=aid, label=label, group=group,
+                                                  attributes=attrs, extra=ann, points=ring))
+                    elif type(seg[0]) in _NUMBER:
+                        # A flat ring instead of a list of rings (RedBrick and some scripts).
+                        if len(seg) < 6 or len(seg) % 2 or not all(type(v) in _NUMBER for v in seg):
+                            raise self.error(_ring_problem(seg), f"annotations[{i}].segmentation")
+                        flat_rings += 1
+                        if keypoints is not None:
+                            group = self.next_group()
+                        shapes.append(Polygon(id=aid, label=label, group=group, attributes=attrs,
+                                              extra=ann, points=seg))
+                    else:
+                        raise self.error(f"expected polygons or RLE, got a list of "
+                                         f"{_type_name(seg[0])}", f"annotations[{i}].segmentation")
+                elif type(seg) is dict:
+                    self._check_rle(seg, height, width, i)
                     if keypoints is not None:
                         group = self.next_group()
-                    shapes.append(Polygon(id=aid, label=label, group=group, attributes=attrs,
-                                          extra=ann, points=seg))
-                else:
-                    raise self.error(f"expected polygons or RLE, got a list of "
-                                     f"{_type_name(seg[0])}", f"annotations[{i}].segmentation")
-            elif type(seg) is dict:
-                self._check_rle(seg, height, width, i)
+                    shapes.append(Mask(id=aid, label=label, group=group, attributes=attrs,
+                                       extra=ann, rle=seg))
+                elif seg is not None and seg != []:
+                    raise self.error(f"expected polygons or RLE, got {_type_name(seg)}",
+                                     f"annotations[{i}].segmentation")
                 if keypoints is not None:
-                    group = self.next_group()
-                shapes.append(Mask(id=aid, label=label, group=group, attributes=attrs,
-                                   extra=ann, rle=seg))
-            elif seg is not None and seg != []:
-                raise self.error(f"expected polygons or RLE, got {_type_name(seg)}",
-                                 f"annotations[{i}].segmentation")
-            if keypoints is not None:
-                if (type(keypoints) is not list or len(keypoints) % 3
-                        or not all(type(v) in _NUMBER for v in keypoints)):
-                    raise self.error("expected a flat list of x, y, v triplets",
-                                     f"annotations[{i}].keypoints")
-                schema = self.categories.keypoints.get(label) if label is not None else None
-                if schema is not None and schema.names and len(schema.names) * 3 != len(keypoints):
-                    raise self.error(f"has {len(keypoints) // 3} points, category "
-                                     f"{self.categories.labels[label].name!r} defines "
-                                     f"{len(schema.names)}", f"annotations[{i}].keypoints")
-                visibility = keypoints[2::3]
-                for v in visibility:
-                    if v not in (0, 1, 2):
-                        raise self.error(f"visibility must be 0, 1 or 2, got {v!r}",
+                    if (type(keypoints) is not list or len(keypoints) % 3
+                            or not all(type(v) in _NUMBER for v in keypoints)):
+                        raise self.error("expected a flat list of x, y, v triplets",
                                          f"annotations[{i}].keypoints")
-                points = [c for k, c in enumerate(keypoints) if k % 3 != 2]
-                shapes.insert(0, Points(id=aid, label=label, group=group, attributes=attrs,
-                                        extra=ann, points=points, visibility=visibility))
-            if not shapes:
-                if bbox is not None:
-                    ann.pop("bbox")
-                    shapes.append(Bbox(id=aid, label=label, attributes=attrs, extra=ann,
-                                       x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
-                else:
-                    shapes.append(Label(id=aid, label=label, attributes=attrs, extra=ann))
-            if task != T.INSTANCES:
-                derived = T.PERSON_KEYPOINTS if keypoints is not None else T.INSTANCES
-                if task != derived or task == T.STUFF:
+                    schema = self.categories.keypoints.get(label) if label is not None else None
+                    if schema is not None and schema.names and len(schema.names) * 3 != len(keypoints):
+                        raise self.error(f"has {len(keypoints) // 3} points, category "
+                                         f"{self.categories.labels[label].name!r} defines "
+                                         f"{len(schema.names)}", f"annotations[{i}].keypoints")
+                    visibility = keypoints[2::3]
+                    for v in visibility:
+                        if v not in (0, 1, 2):
+                            raise self.error(f"visibility must be 0, 1 or 2, got {v!r}",
+                                             f"annotations[{i}].keypoints")
+                    points = [c for k, c in enumerate(keypoints) if k % 3 != 2]
+                    shapes.insert(0, Points(id=aid, label=label, group=group, attributes=attrs,
+                                            extra=ann, points=points, visibility=visibility))
+                if not shapes:
+                    if bbox is not None:
+                        ann.pop("bbox")
+                        shapes.append(Bbox(id=aid, label=label, attributes=attrs, extra=ann,
+                                           x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
+                    else:
+                        shapes.append(Label(id=aid, label=label, attributes=attrs, extra=ann))
+                if task != T.INSTANCES:
+                    derived = T.PERSON_KEYPOINTS if keypoints is not None else T.INSTANCES
+                    if task != derived or task == T.STUFF:
+                        ann["coco_task"] = task
+                elif type(shapes[0]) is Label:
                     ann["coco_task"] = task
-            elif type(shapes[0]) is Label:
-                ann["coco_task"] = task
-            item.annotations.extend(shapes)
+                item.annotations.extend(shapes)
+            except DataError as err:
+                self.report.bad_record(err)
         if flat_rings:
             self.report.approximated("flat segmentation lists", "read as one polygon each",
                                      flat_rings)
@@ -630,7 +645,8 @@ def _pad_labels_to_ids(dataset: Dataset, display: str) -> None:
 
 
 RELPATH = Option("relpath", list, [], "Annotation file(s) to read, relative to the input, "
-                 "instead of annotations/<task>_<subset>.json (comma-separated).")
+                 "instead of annotations/<task>_<subset>.json (comma-separated).",
+                 short="-r")
 KEEP_IDS = Option("keep_original_category_ids", bool, False,
                   "Make label indices equal the COCO category ids (gaps become placeholder "
                   "labels), for index-based target formats. Ids are kept either way.")

@@ -10,6 +10,7 @@ import io
 import posixpath
 from typing import TYPE_CHECKING, Any
 
+from cococonv.errors import DataError
 from cococonv.model import Mask
 from cococonv.sources import FileTree
 
@@ -65,38 +66,46 @@ def _read_png(reader: "CocoReader", source: "AnnotationFile", file_name: str,
 
 def read_panoptic_annotations(reader: "CocoReader", annotations: list,
                               source: "AnnotationFile") -> None:
+    for i, ann in enumerate(annotations):
+        try:
+            _read_one(reader, source, ann, i)
+        except DataError as err:
+            reader.report.bad_record(err)
+
+
+def _read_one(reader: "CocoReader", source: "AnnotationFile", ann: Any, i: int) -> None:
     from cococonv import masks
 
-    for i, ann in enumerate(annotations):
-        ann = reader._check_ann(ann, i)
-        item, height, width = reader._item_of(ann, i)
-        segments = ann.pop("segments_info", None)
-        if type(segments) is not list:
-            raise reader.error("missing list 'segments_info'", f"annotations[{i}]")
-        file_name = ann.get("file_name")
-        if type(file_name) is not str or not file_name:
-            raise reader.error("missing string 'file_name'", f"annotations[{i}]")
-        ids = _read_png(reader, source, file_name, f"annotations[{i}].file_name")
-        if height is not None and width is not None and ids.shape != (height, width):
-            reader.report.warn(f"{reader.display}: annotations[{i}]: panoptic mask "
-                               f"{file_name!r} is {ids.shape[0]}x{ids.shape[1]} but the image is "
-                               f"{height}x{width}; the masks keep the PNG's size")
-        item.extra["coco_panoptic"] = ann
-        for j, seg in enumerate(segments):
-            where = f"annotations[{i}].segments_info[{j}]"
-            if type(seg) is not dict:
-                raise reader.error("must be an object", where)
-            sid = seg.pop("id", None)
-            if type(sid) is not int:
-                raise reader.error(f"segment id must be an integer, got {sid!r}", where + ".id")
-            label = reader._label_of(seg, j, where=where + ".category_id")
-            if label is None:
-                raise reader.error("missing key 'category_id'", where)
-            crowd = seg.pop("iscrowd", 0)
-            attrs: dict[str, Any] = {"is_crowd": bool(crowd)}
-            if "attributes" in seg and type(seg["attributes"]) is dict:
-                attrs.update(seg.pop("attributes"))
-            seg["coco_task"] = "panoptic"
-            rle = masks.encode(ids == sid)
-            item.annotations.append(Mask(id=sid, label=label, attributes=attrs, extra=seg,
-                                         rle=rle))
+    ann = reader._check_ann(ann, i)
+    item, height, width = reader._item_of(ann, i)
+    segments = ann.pop("segments_info", None)
+    if type(segments) is not list:
+        raise reader.error("missing list 'segments_info'", f"annotations[{i}]")
+    file_name = ann.get("file_name")
+    if type(file_name) is not str or not file_name:
+        raise reader.error("missing string 'file_name'", f"annotations[{i}]")
+    ids = _read_png(reader, source, file_name, f"annotations[{i}].file_name")
+    if height is not None and width is not None and ids.shape != (height, width):
+        reader.report.warn(f"{reader.display}: annotations[{i}]: panoptic mask "
+                           f"{file_name!r} is {ids.shape[0]}x{ids.shape[1]} but the image is "
+                           f"{height}x{width}; the masks keep the PNG's size")
+    found = []
+    for j, seg in enumerate(segments):
+        where = f"annotations[{i}].segments_info[{j}]"
+        if type(seg) is not dict:
+            raise reader.error("must be an object", where)
+        sid = seg.pop("id", None)
+        if type(sid) is not int:
+            raise reader.error(f"segment id must be an integer, got {sid!r}", where + ".id")
+        label = reader._label_of(seg, j, where=where + ".category_id")
+        if label is None:
+            raise reader.error("missing key 'category_id'", where)
+        crowd = seg.pop("iscrowd", 0)
+        attrs: dict[str, Any] = {"is_crowd": bool(crowd)}
+        if "attributes" in seg and type(seg["attributes"]) is dict:
+            attrs.update(seg.pop("attributes"))
+        seg["coco_task"] = "panoptic"
+        rle = masks.encode(ids == sid)
+        found.append(Mask(id=sid, label=label, attributes=attrs, extra=seg, rle=rle))
+    item.extra["coco_panoptic"] = ann
+    item.annotations.extend(found)

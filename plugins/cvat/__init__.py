@@ -1,0 +1,3 @@
+"""cvat plugins (work in progress: registers nothing yet)."""
+
+PLUGINS: tuple = ()

@@ -1,0 +1,3 @@
+"""voc plugins (work in progress: registers nothing yet)."""
+
+PLUGINS: tuple = ()
