@@ -12,7 +12,7 @@ from ..registry import default_registry
 from . import cli
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
                       overwrite_option, peek, render_report, split_plugin_values,
-                      transform_option)
+                      transform_option, verbosity_options)
 
 
 def _plugins_of(args: list[str]) -> list[type[Plugin]]:
@@ -51,6 +51,7 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
 @transform_option
 @overwrite_option
 @on_error_option
+@verbosity_options
 @json_option
 @click.pass_context
 def convert(ctx: click.Context, source: str, input_format: str | None, target: str,

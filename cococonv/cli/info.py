@@ -6,7 +6,7 @@ import click
 from .. import api
 from ..fileio import dumps_json
 from . import cli
-from .options import json_option, make_report, on_error_option
+from .options import (json_option, make_report, on_error_option, verbosity_options)
 
 
 @cli.command()
@@ -15,6 +15,7 @@ from .options import json_option, make_report, on_error_option
 @click.option("-if", "--input-format", "input_format", metavar="FMT",
               help="Input format (default: detected).")
 @on_error_option
+@verbosity_options
 @json_option
 @click.pass_context
 def info(ctx: click.Context, source: str, input_format: str | None, on_error: str,

@@ -8,6 +8,7 @@ Index of shared options:
   --on-error fail|skip|warn          convert, export, info
   --json                             detect, info, formats, convert (the loss report)
   --transform NAME                   convert, export
+  -q/--quiet, -v/--verbose           every command that reads data (also before the command)
 
 Plugin options come from each plugin's ``options`` tuple. They are accepted directly or after
 ``--`` (Datumaro's habit); booleans take ``--x``/``--no-x`` or ``--x true|false``.
@@ -23,6 +24,24 @@ from ..plugin import Option, Plugin
 from ..report import ON_ERROR_CHOICES, Report
 
 _BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+
+
+def _set_flag(name: str) -> Callable:
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            root = ctx.find_root()
+            root.ensure_object(dict)
+            root.obj[name] = True
+    return callback
+
+
+def verbosity_options(func: Callable) -> Callable:
+    """-q/-v accepted after the command name too (`cococonv convert -q ...`)."""
+    func = click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True,
+                        callback=_set_flag("quiet"), help="Print nothing but errors.")(func)
+    return click.option("-v", "--verbose", is_flag=True, expose_value=False, is_eager=True,
+                        callback=_set_flag("verbose"),
+                        help="Explain what happens; tracebacks on errors.")(func)
 
 
 def overwrite_option(func: Callable) -> Callable:

@@ -12,7 +12,8 @@ from ..project import add_source, create_project, open_project
 from ..registry import default_registry
 from . import cli
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
-                      overwrite_option, peek, render_report, split_plugin_values)
+                      overwrite_option, peek, render_report, split_plugin_values,
+                      verbosity_options)
 
 
 @cli.command()
@@ -36,6 +37,7 @@ def _importer_of(args: list[str]) -> list[type[Plugin]]:
               help="Project folder.")
 @click.option("-f", "--format", "input_format", metavar="FMT",
               help="Format of the source (default: detected now).")
+@verbosity_options
 @click.argument("path")
 @click.pass_context
 def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
@@ -72,6 +74,7 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
               help="Output folder, .zip, single file, or - for stdout.")
 @overwrite_option
 @on_error_option
+@verbosity_options
 @json_option
 @click.pass_context
 def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,

@@ -89,6 +89,7 @@ class CocoWriter:
         self.reindex = options["reindex"]
         self.mode = options["segmentation_mode"]
         self.meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
+        self._used_by_task: dict[str, set[int]] | None = None
 
     # -- planning ------------------------------------------------------------------------
     def write(self) -> None:
@@ -212,10 +213,11 @@ class CocoWriter:
 
     def _labels_for(self, task: str, meta: dict | None) -> list[int]:
         labels = self.dataset.categories.labels
+        own = meta if meta is not None and meta["task"] == task else None
         if task in (T.CAPTIONS, T.IMAGE_INFO):
-            return list(meta["categories"]) if meta else []
-        if meta is not None and meta["task"] == task and meta["categories"]:
-            chosen = list(meta["categories"])
+            return list(own["categories"]) if own else []
+        if own is not None and own["categories"]:
+            chosen = list(own["categories"])
             known = set(chosen)
             # Labels the data uses in this task but the file did not declare are added.
             chosen += [i for i in self._used_labels(task) if i not in known]
@@ -223,14 +225,21 @@ class CocoWriter:
         return [i for i, label in enumerate(labels) if not label.extra.get("placeholder")]
 
     def _used_labels(self, task: str) -> list[int]:
-        used: dict[int, None] = {}
-        for item in self.dataset:
-            for unit_task, anns in item_units(item):
-                if self._route(unit_task) == task:
+        """Labels of the objects routed to ``task`` (computed once for all tasks)."""
+        if self._used_by_task is None:
+            used: dict[str, set[int]] = {}
+            for item in self.dataset:
+                for unit_task, anns in item_units(item):
+                    bucket = used.setdefault(unit_task, set())
                     for ann in anns:
                         if ann.label is not None:
-                            used.setdefault(ann.label, None)
-        return sorted(used)
+                            bucket.add(ann.label)
+            self._used_by_task = used
+        found: set[int] = set()
+        for unit_task, labels in self._used_by_task.items():
+            if self._route(unit_task) == task:
+                found |= labels
+        return sorted(found)
 
     def _category_record(self, index: int, task: str, meta: dict | None) -> dict[str, Any]:
         label = self.dataset.categories.labels[index]
