@@ -1,8 +1,10 @@
 """Tracing a binary mask into polygons that rasterise back to the same pixels.
 
-Each 4-connected pixel region's outer boundary is followed along pixel edges, so the
-polygon is exact; a mask with holes cannot be written as COCO polygons without changing its
-area (users.md: keep the RLE, or report), so such masks are refused and stay RLE.
+The outline is followed along pixel edges (found with numpy, then chained in Python, so the
+cost grows with the perimeter, not the area). Regions touching only at a corner are kept
+apart (4-connectivity). A mask with holes cannot be written as COCO polygons without
+changing its area (users.md: keep the RLE, or report), so such masks are refused, and every
+result is checked against pycocotools' rasterisation before it is returned.
 """
 from __future__ import annotations
 
@@ -10,110 +12,99 @@ from typing import Any
 
 
 def mask_to_polygons(rle: dict[str, Any]) -> list[list[float]] | None:
-    """Polygons (flat rings) whose union is exactly the mask, or None when not possible."""
+    """Flat rings whose union is exactly the mask, or None when that is not possible."""
     import numpy as np
 
     from . import masks
 
     array = masks.decode(rle).astype(bool)
-    if not array.any():
+    rows = np.flatnonzero(array.any(axis=1))
+    cols = np.flatnonzero(array.any(axis=0))
+    if rows.size == 0:
         return None
+    y0, y1, x0, x1 = rows[0], rows[-1], cols[0], cols[-1]
+    padded = np.zeros((y1 - y0 + 3, x1 - x0 + 3), dtype=bool)
+    padded[1:-1, 1:-1] = array[y0:y1 + 1, x0:x1 + 1]
+    rings = _trace_rings(padded)
+    if rings is None:
+        return None
+    flat_rings = []
+    for ring in rings:
+        flat: list[float] = []
+        for x, y in ring:
+            flat += (float(x + x0 - 1), float(y + y0 - 1))
+        flat_rings.append(flat)
     height, width = array.shape
-    padded = np.zeros((height + 2, width + 2), dtype=bool)
-    padded[1:-1, 1:-1] = array
-    labels, count = _label_regions(padded)
-    rings: list[list[float]] = []
-    for region in range(1, count + 1):
-        region_mask = labels == region
-        ring = _trace(region_mask)
-        if ring is None:
-            return None
-        rings.append(ring)
-    candidate = masks.polygons_to_rle(rings, height, width)
-    if masks.area(masks.merge([candidate, rle], intersect=True)) != masks.area(rle) or \
-            masks.area(candidate) != masks.area(rle):
+    candidate = masks.polygons_to_rle(flat_rings, height, width)
+    area = masks.area(rle)
+    if masks.area(candidate) != area or \
+            masks.area(masks.merge([candidate, rle], intersect=True)) != area:
         return None
+    return flat_rings
+
+
+def _trace_rings(padded) -> list[list[tuple[int, int]]] | None:
+    import numpy as np
+
+    inner = padded[1:-1, 1:-1]
+    edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
+
+    def add(mask, dx0: int, dy0: int, dx1: int, dy1: int) -> None:
+        ys, xs = np.nonzero(mask)
+        for y, x in zip((ys + 1).tolist(), (xs + 1).tolist()):
+            edges.setdefault((x + dx0, y + dy0), []).append((x + dx1, y + dy1))
+
+    # Edge directions keep the region on the same side, so outer rings have positive area.
+    add(inner & ~padded[:-2, 1:-1], 0, 0, 1, 0)      # top: left to right
+    add(inner & ~padded[1:-1, 2:], 1, 0, 1, 1)       # right: downwards
+    add(inner & ~padded[2:, 1:-1], 1, 1, 0, 1)       # bottom: right to left
+    add(inner & ~padded[1:-1, :-2], 0, 1, 0, 0)      # left: upwards
+    rings = []
+    while edges:
+        start = min(edges)
+        ring = [start]
+        previous = start
+        current = _take(edges, start, None)
+        while current != start:
+            ring.append(current)
+            incoming = (current[0] - previous[0], current[1] - previous[1])
+            previous, current = current, _take(edges, current, incoming)
+            if current is None:
+                return None
+        if _signed_area(ring) <= 0:
+            return None  # a hole
+        rings.append(_drop_collinear(ring))
     return rings
 
 
-def _label_regions(padded):
-    """4-connected component labelling (iterative flood fill; masks are small per object)."""
-    import numpy as np
-
-    labels = np.zeros(padded.shape, dtype=np.int32)
-    count = 0
-    ys, xs = np.nonzero(padded)
-    for y0, x0 in zip(ys.tolist(), xs.tolist()):
-        if labels[y0, x0]:
-            continue
-        count += 1
-        stack = [(y0, x0)]
-        labels[y0, x0] = count
-        while stack:
-            y, x = stack.pop()
-            for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
-                if padded[ny, nx] and not labels[ny, nx]:
-                    labels[ny, nx] = count
-                    stack.append((ny, nx))
-    return labels, count
-
-
-def _trace(region) -> list[float] | None:
-    """The outer pixel-edge boundary of one region; None when the region has holes."""
-    import numpy as np
-
-    # Holes: background pixels not reachable from the border.
-    background = ~region
-    outside, _ = _label_regions_from_border(background)
-    if (background & ~outside).any():
+def _take(edges: dict, vertex: tuple[int, int], incoming: tuple[int, int] | None):
+    options = edges.get(vertex)
+    if not options:
         return None
-    # Directed boundary edges with the region on the left; corners are pixel corners.
-    edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    ys, xs = np.nonzero(region)
-    for y, x in zip(ys.tolist(), xs.tolist()):
-        if not region[y - 1, x]:
-            edges.setdefault((x, y), []).append((x + 1, y))
-        if not region[y, x + 1]:
-            edges.setdefault((x + 1, y), []).append((x + 1, y + 1))
-        if not region[y + 1, x]:
-            edges.setdefault((x + 1, y + 1), []).append((x, y + 1))
-        if not region[y, x - 1]:
-            edges.setdefault((x, y + 1), []).append((x, y))
-    start = min(edges)
-    ring: list[tuple[int, int]] = [start]
-    current = start
-    while True:
-        nxt = edges[current].pop()
-        if nxt == start:
-            break
-        ring.append(nxt)
-        current = nxt
-        if len(ring) > 4 * region.size:
-            return None
-    # Drop collinear corners; shift back by the padding of 1.
-    simplified = []
+    if len(options) > 1 and incoming is not None:
+        # Turn towards the region the ring came from: keeps corner-touching regions apart.
+        options.sort(key=lambda end: incoming[0] * (end[1] - vertex[1])
+                     - incoming[1] * (end[0] - vertex[0]))
+    end = options.pop()
+    if not options:
+        del edges[vertex]
+    return end
+
+
+def _signed_area(ring: list[tuple[int, int]]) -> float:
+    total = 0
+    for k in range(len(ring)):
+        x0, y0 = ring[k - 1]
+        x1, y1 = ring[k]
+        total += x0 * y1 - x1 * y0
+    return total / 2
+
+
+def _drop_collinear(ring: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    kept = []
     n = len(ring)
     for k in range(n):
         (ax, ay), (bx, by), (cx, cy) = ring[k - 1], ring[k], ring[(k + 1) % n]
         if (bx - ax) * (cy - by) - (by - ay) * (cx - bx) != 0:
-            simplified.append((bx - 1, by - 1))
-    flat: list[float] = []
-    for x, y in simplified:
-        flat += (float(x), float(y))
-    return flat if len(flat) >= 6 else None
-
-
-def _label_regions_from_border(background):
-    import numpy as np
-
-    outside = np.zeros(background.shape, dtype=bool)
-    stack = [(0, 0)]
-    outside[0, 0] = True
-    height, width = background.shape
-    while stack:
-        y, x = stack.pop()
-        for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
-            if 0 <= ny < height and 0 <= nx < width and background[ny, nx] and not outside[ny, nx]:
-                outside[ny, nx] = True
-                stack.append((ny, nx))
-    return outside, 1
+            kept.append((bx, by))
+    return kept
