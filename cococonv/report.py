@@ -67,7 +67,9 @@ class Report:
         enabled = self.progress_enabled
         if enabled is None:
             enabled = sys.stderr.isatty()
-        if not enabled or self.quiet:
+        if total is None and hasattr(iterable, "__len__"):
+            total = len(iterable)  # type: ignore[arg-type]
+        if not enabled or self.quiet or (total is not None and total < 1000):
             return iter(iterable)
         from tqdm import tqdm
         return iter(tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False))

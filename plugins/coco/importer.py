@@ -448,7 +448,7 @@ class CocoReader:
         crowd_repairs = 0
         seen_ids: set = set()
         duplicate_ids = 0
-        for i, ann in enumerate(annotations):
+        for i, ann in enumerate(self.report.progress(annotations, desc=task)):
             try:
                 if type(ann) is not dict:
                     raise self.error(f"must be an object, got {_type_name(ann)}", f"annotations[{i}]")
