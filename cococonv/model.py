@@ -11,12 +11,19 @@ Conventions:
   declared ``bbox``/``area``, unknown keys) so a same-format round trip loses nothing.
   A transform that changes geometry must drop ``bbox``/``area`` from ``extra``
   (``Annotation.geometry_changed()``).
+- Plugins other than COCO keep their private extras under a key named after their format
+  (``extra["cvat"]``, ``extra["voc"]``; listed in ``FORMAT_NAMESPACES``); other exporters
+  skip those keys. COCO's own unknown keys sit at the top level of ``extra`` because the
+  importer reuses the parsed record as the ``extra`` dict.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+
+FORMAT_NAMESPACES = frozenset({"cvat", "voc", "yolo", "datumaro", "labelme"})
 
 
 @dataclass(slots=True, kw_only=True)

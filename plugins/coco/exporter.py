@@ -8,15 +8,15 @@ shape asks otherwise. JSON is written record by record so memory tracks the mode
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 import orjson
 
-from cococonv.errors import DataError, OptionError
-from cococonv.fileio import copy_file, dumps_json, write_bytes
-from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
+from cococonv.errors import OptionError
+from cococonv.fileio import dumps_json, write_bytes
+from cococonv.images import normalise_ext, probe_size, save_images, with_ext
+from cococonv.model import (FORMAT_NAMESPACES, Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
@@ -25,7 +25,7 @@ from . import tasks as T
 
 _OBJECT_TASKS = (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF, T.PANOPTIC)
 _PRIVATE_EXTRA = {"bbox", "area", "coco_task", "num_keypoints",
-                  "_attributes_empty"}
+                  "_attributes_empty"} | FORMAT_NAMESPACES
 _OWN_ATTRS = ("is_crowd", "score")
 
 OPTIONS = (
@@ -255,7 +255,7 @@ class CocoWriter:
             extra = {k: v for k, v in label.extra.items()
                      if task == T.PANOPTIC or k not in ("isthing", "color")}
         for key, value in extra.items():
-            if key != "placeholder":
+            if key != "placeholder" and key not in FORMAT_NAMESPACES:
                 record[key] = value
         if task == T.PANOPTIC:
             record.setdefault("isthing", 1)
@@ -266,7 +266,7 @@ class CocoWriter:
         image = item.image
         size = image.size if image is not None else None
         if size is None and image is not None and image.has_data:
-            size = _probe_size(image)
+            size = probe_size(image)
         if size is not None:
             record["width"] = size[1]
             record["height"] = size[0]
@@ -280,11 +280,7 @@ class CocoWriter:
 
     def _file_name(self, item: Item) -> str:
         name = item.image.name if item.image is not None else item.id + ".jpg"
-        ext = self.opts["image_ext"]
-        if ext:
-            ext = ext if ext.startswith(".") else "." + ext
-            name = posixpath.splitext(name)[0] + ext
-        return name
+        return with_ext(name, normalise_ext(self.opts["image_ext"]))
 
     # -- object records ------------------------------------------------------------------
     def _records(self, task: str, items: list[Item], image_ids: list[Any]) -> Iterator[dict]:
@@ -493,26 +489,8 @@ class CocoWriter:
     # -- images and meta -----------------------------------------------------------------
     def _save_images(self, items: list[Item], subset: str) -> None:
         folder = "images" if self.opts["merge_images"] else f"images/{subset}"
-        ext = self.opts["image_ext"]
-        missing = 0
-        for item in self.report.progress(items, desc=f"images {subset}"):
-            image = item.image
-            if image is None or not image.has_data:
-                missing += 1
-                continue
-            dst = os.path.join(self.out_dir, folder, *self._file_name(item).split("/"))
-            if os.path.exists(dst):
-                raise DataError(f"two images would be saved as {dst!r}; use distinct file "
-                                f"names or drop --merge-images", file=item.id)
-            if ext and posixpath.splitext(image.name)[1].lower() != \
-                    ("." + ext.lstrip(".")).lower():
-                write_bytes(dst, _reencode(image, ext))
-            elif image.path is not None:
-                copy_file(image.path, dst)
-            else:
-                write_bytes(dst, image.read_bytes())
-        if missing:
-            self.report.lost("images", "not present in the input", missing)
+        save_images(items, self.out_dir, lambda item: f"{folder}/{self._file_name(item)}",
+                    self.report, ext=self.opts["image_ext"])
 
     def _write_dataset_meta(self) -> None:
         cats = self.dataset.categories
@@ -583,40 +561,6 @@ def group_objects(item: Item) -> list[list[Annotation]]:
         else:
             objects.append([ann])
     return objects
-
-
-def _probe_size(image) -> tuple[int, int] | None:
-    """Image size from the file header (PIL reads no pixels for this)."""
-    import io
-
-    from PIL import Image as PILImage
-    try:
-        source = image.path if image.path is not None else io.BytesIO(image.read_bytes())
-        with PILImage.open(source) as opened:
-            width, height = opened.size
-        image.size = (height, width)
-        return image.size
-    except Exception:
-        return None
-
-
-def _reencode(image, ext: str) -> bytes:
-    import io
-
-    from PIL import Image as PILImage
-    fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "tif": "TIFF",
-           "tiff": "TIFF", "webp": "WEBP"}.get(ext.lstrip(".").lower())
-    if fmt is None:
-        raise OptionError(f"--image-ext {ext}: unsupported image format")
-    try:
-        with PILImage.open(io.BytesIO(image.read_bytes())) as opened:
-            out = io.BytesIO()
-            picture = opened.convert("RGB") if fmt == "JPEG" and opened.mode not in ("RGB", "L") \
-                else opened
-            picture.save(out, fmt)
-            return out.getvalue()
-    except OSError as exc:
-        raise DataError(f"cannot re-encode image ({exc})", file=image.name) from None
 
 
 def write_json(path: str, head: dict, sections: list[tuple[str, Iterable[Any]]],

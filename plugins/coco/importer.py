@@ -61,6 +61,9 @@ def find_annotation_files(tree: Tree, tasks: tuple[str, ...],
             found.append(_describe(rel))
         return [f for f in found if f.task is None or f.task in tasks]
     if isinstance(tree, FileTree):
+        if not tree.filename.lower().endswith(".json") and not _looks_like_coco(tree,
+                                                                               tree.filename):
+            return []
         described = _describe(tree.filename)
         return [described] if described.task is None or described.task in tasks else []
     files = tree.files()

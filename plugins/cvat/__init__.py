@@ -1,3 +1,5 @@
-"""cvat plugins (work in progress: registers nothing yet)."""
+"""CVAT for images 1.1 importer and exporter: `cvat` (video 1.1 tracks are read too)."""
+from .exporter import CvatExporter
+from .importer import CvatImporter
 
-PLUGINS: tuple = ()
+PLUGINS = (CvatImporter, CvatExporter)
