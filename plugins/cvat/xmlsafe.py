@@ -1,10 +1,7 @@
-"""Hardened reading and careful writing of CVAT XML.
+"""Streaming CVAT XML: recognising a CVAT document and iterating its top-level elements.
 
-Reading: lxml with entity resolution, network access and huge-tree mode off, streamed with
-``iterparse`` so a multi-GB annotations.xml does not become one big tree. A document that
-declares entities is refused before lxml sees it: CVAT never writes a DTD, and refusing is
-simpler to reason about than trusting every parser flag. Writing: plain strings, because
-building an lxml tree for 5,000 images costs more than the escaping done here.
+The hardening (no entities, no network, no DTD) and the escaping live in cococonv.xmlsafe;
+this module streams with ``iterparse`` so a multi-GB annotations.xml never becomes one tree.
 """
 from __future__ import annotations
 
@@ -12,7 +9,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from cococonv.errors import DataError, UnsafeInputError
+from cococonv.errors import DataError
+from cococonv.xmlsafe import PARSER_OPTIONS, attr, refuse_entities, syntax_error, text
 
 SNIFF_BYTES = 1 << 16
 _ROOT = re.compile(rb"<annotations[\s>/]")
@@ -31,11 +29,7 @@ def looks_like_cvat(head: bytes) -> bool:
 def check_prolog(head: bytes, display: str) -> None:
     """Refuse a document declaring entities (billion laughs, external files)."""
     found = _ROOT.search(head)
-    prolog = head[:found.start()] if found else head
-    if b"<!ENTITY" in prolog:
-        line = prolog[:prolog.index(b"<!ENTITY")].count(b"\n") + 1
-        raise UnsafeInputError("the XML declares entities; refusing to read it",
-                               file=display, where=f"line {line}")
+    refuse_entities(head[:found.start()] if found else head, display)
 
 
 TOP_LEVEL = ("image", "track", "tag", "meta", "version")
@@ -51,9 +45,7 @@ def iter_top_level(stream: IO[bytes], display: str) -> Iterator[Any]:
     """
     from lxml import etree
 
-    context = etree.iterparse(stream, events=("end",), tag=TOP_LEVEL, resolve_entities=False,
-                              no_network=True, huge_tree=False, load_dtd=False,
-                              remove_comments=True, remove_pis=True)
+    context = etree.iterparse(stream, events=("end",), tag=TOP_LEVEL, **PARSER_OPTIONS)
     root = None
     try:
         for _event, elem in context:
@@ -72,10 +64,7 @@ def iter_top_level(stream: IO[bytes], display: str) -> Iterator[Any]:
             elem.clear()
         root = context.root
     except etree.XMLSyntaxError as exc:
-        line = exc.position[0] if exc.position else exc.lineno
-        message = (exc.msg or str(exc)).split(", line ")[0]
-        raise DataError(f"not valid XML ({message})", file=display,
-                        where=f"line {line}") from None
+        raise syntax_error(exc, display) from None
     if root is None:
         raise DataError("the XML document is empty", file=display)
     _check_root(root, display)
@@ -90,16 +79,4 @@ def _check_root(root: Any, display: str) -> None:
                         file=display, where=f"line {root.sourceline}")
 
 
-_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
-                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
-def attr(value: str) -> str:
-    """Escape an attribute value (newlines kept as character references)."""
-    return value.translate(_ATTR_ESCAPES)
-
-
-def text(value: str) -> str:
-    """Escape element text."""
-    return value.translate(_TEXT_ESCAPES)
+__all__ = ["attr", "text", "looks_like_cvat", "check_prolog", "iter_top_level"]

@@ -1,0 +1,67 @@
+"""Hardened XML reading and minimal escaping for writing, shared by the XML formats.
+
+Reading uses lxml with entity resolution, network access, DTD loading and huge-tree mode
+off. A document that declares entities is refused before lxml sees it: no annotation tool
+writes a DTD, and refusing is simpler to reason about than trusting every parser flag.
+Syntax errors become a DataError naming the file and line. Writing is plain strings:
+building an lxml tree for thousands of images costs more than the escaping done here.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import DataError, UnsafeInputError
+
+PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "huge_tree": False,
+                  "load_dtd": False, "remove_comments": True, "remove_pis": True}
+_PARSER: Any = None
+
+
+def refuse_entities(head: bytes, display: str) -> None:
+    """Raise UnsafeInputError when the document (its prolog) declares entities."""
+    if b"<!ENTITY" in head:
+        line = head[:head.index(b"<!ENTITY")].count(b"\n") + 1
+        raise UnsafeInputError("the XML declares entities; refusing to read it",
+                               file=display, where=f"line {line}")
+
+
+def syntax_error(exc: Any, display: str) -> DataError:
+    """The DataError for an lxml XMLSyntaxError: message and line, no traceback chain."""
+    line = exc.position[0] if getattr(exc, "position", None) else exc.lineno
+    message = (exc.msg or str(exc)).split(", line ")[0]
+    return DataError(f"not valid XML ({message})", file=display, where=f"line {line}")
+
+
+def parser() -> Any:
+    """The shared hardened lxml parser (built on first use)."""
+    global _PARSER
+    if _PARSER is None:
+        from lxml import etree
+        _PARSER = etree.XMLParser(**PARSER_OPTIONS)
+    return _PARSER
+
+
+def parse_bytes(data: bytes, display: str) -> Any:
+    """The root element of a whole (small) document."""
+    from lxml import etree
+
+    refuse_entities(data, display)
+    try:
+        return etree.fromstring(data, parser())
+    except etree.XMLSyntaxError as exc:
+        raise syntax_error(exc, display) from None
+
+
+_ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                               "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def attr(value: str) -> str:
+    """Escape an attribute value (newlines kept as character references)."""
+    return value.translate(_ATTR_ESCAPES)
+
+
+def text(value: str) -> str:
+    """Escape element text."""
+    return value.translate(_TEXT_ESCAPES)
