@@ -1,3 +1,5 @@
-"""voc plugins (work in progress: registers nothing yet)."""
+"""Pascal VOC importers and exporters: `voc` (all tasks) and one per task."""
+from .exporter import TASK_EXPORTERS, VocExporter
+from .importer import TASK_IMPORTERS, VocImporter
 
-PLUGINS: tuple = ()
+PLUGINS = (VocImporter, *TASK_IMPORTERS, VocExporter, *TASK_EXPORTERS)

@@ -1,0 +1,155 @@
+"""VOC label maps: which name each mask index means, its colour, parts and actions.
+
+Three sources, in the importer's order of preference: Datumaro's ``labelmap.txt``
+(``# label:color_rgb:parts:actions`` lines such as ``cat:64,0,0::``), labelme2voc's
+``class_names.txt`` (one name a line, palette colours), and the 21 standard VOC classes.
+A colour left empty in ``labelmap.txt`` means "the VOC palette colour of my index"; it is
+kept empty (``color=None``) so a round trip writes it empty again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cococonv.errors import DataError
+
+from .layout import BACKGROUND_NAMES, VOC_ACTIONS, VOC_CLASSES, VOC_PARTS, voc_color
+
+HEADER = "# label:color_rgb:parts:actions"
+
+
+@dataclass(slots=True)
+class LabelEntry:
+    """One line of a label map."""
+
+    name: str
+    color: tuple[int, int, int] | None = None
+    parts: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "color": list(self.color) if self.color else None,
+                "parts": list(self.parts), "actions": list(self.actions)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LabelEntry:
+        color = data.get("color")
+        return cls(data["name"], tuple(color) if color else None,  # type: ignore[arg-type]
+                   list(data.get("parts") or []), list(data.get("actions") or []))
+
+
+@dataclass(slots=True)
+class LabelMap:
+    """Ordered label entries; an entry's position is its mask index."""
+
+    entries: list[LabelEntry] = field(default_factory=list)
+    source: str = "voc"
+
+    def names(self) -> list[str]:
+        return [entry.name for entry in self.entries]
+
+    def index(self) -> dict[str, int]:
+        return {entry.name: i for i, entry in enumerate(self.entries)}
+
+    def get(self, name: str) -> LabelEntry | None:
+        for entry in self.entries:
+            if entry.name == name:
+                return entry
+        return None
+
+    def color(self, index: int) -> tuple[int, int, int]:
+        """The colour painted for mask index ``index`` (explicit, else the VOC palette's)."""
+        if index < len(self.entries) and self.entries[index].color is not None:
+            return self.entries[index].color  # type: ignore[return-value]
+        return voc_color(index)
+
+    def part_names(self) -> set[str]:
+        return {part for entry in self.entries for part in entry.parts}
+
+    def actions_of(self, name: str) -> list[str]:
+        entry = self.get(name)
+        return list(entry.actions) if entry is not None else []
+
+    def is_standard(self) -> bool:
+        """True when this is exactly the VOC map, so no labelmap.txt needs writing."""
+        default = default_voc()
+        return [e.as_dict() for e in self.entries] == [e.as_dict() for e in default.entries]
+
+    def palette(self) -> list[int]:
+        """A flat 256-colour PIL palette: entry colours, the VOC palette elsewhere."""
+        flat: list[int] = []
+        for index in range(256):
+            flat.extend(self.color(index) if index < len(self.entries) else voc_color(index))
+        return flat
+
+    def to_text(self) -> str:
+        lines = [HEADER]
+        for entry in self.entries:
+            color = ",".join(str(c) for c in entry.color) if entry.color else ""
+            lines.append(f"{entry.name}:{color}:{','.join(entry.parts)}:"
+                         f"{','.join(entry.actions)}")
+        return "\n".join(lines) + "\n"
+
+
+def default_voc() -> LabelMap:
+    """The 21 VOC classes (background first) with palette colours; person has parts and
+    actions, as in the VOC2012 Layout and Action tasks."""
+    entries = []
+    for index, name in enumerate(VOC_CLASSES):
+        person = name == "person"
+        entries.append(LabelEntry(name, voc_color(index),
+                                  list(VOC_PARTS) if person else [],
+                                  list(VOC_ACTIONS) if person else []))
+    return LabelMap(entries, "voc")
+
+
+def parse_labelmap(text: str, *, file: str) -> LabelMap:
+    """Read Datumaro's labelmap.txt; a malformed line is a DataError naming its number."""
+    entries: list[LabelEntry] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split(":")
+        if len(fields) > 4:
+            raise DataError(f"expected name:r,g,b:parts:actions, got {len(fields)} fields",
+                            file=file, where=f"line {number}")
+        fields += [""] * (4 - len(fields))
+        name, color_text, parts, actions = (f.strip() for f in fields)
+        if not name:
+            raise DataError("empty label name", file=file, where=f"line {number}")
+        if name in seen:
+            raise DataError(f"label {name!r} is listed twice", file=file,
+                            where=f"line {number}")
+        seen.add(name)
+        color = None
+        if color_text:
+            try:
+                values = tuple(int(v) for v in color_text.split(","))
+            except ValueError:
+                values = ()
+            if len(values) != 3 or not all(0 <= v <= 255 for v in values):
+                raise DataError(f"colour {color_text!r} is not r,g,b with values 0-255",
+                                file=file, where=f"line {number}")
+            color = values
+        entries.append(LabelEntry(name, color,  # type: ignore[arg-type]
+                                  [p for p in parts.split(",") if p],
+                                  [a for a in actions.split(",") if a]))
+    return LabelMap(entries, "labelmap")
+
+
+def parse_class_names(text: str) -> LabelMap:
+    """Read labelme2voc's class_names.txt: one name a line, VOC palette colours by index."""
+    names = [line.strip() for line in text.splitlines() if line.strip()]
+    return LabelMap([LabelEntry(name, voc_color(i)) for i, name in enumerate(names)],
+                    "class_names")
+
+
+def with_background(label_map: LabelMap) -> LabelMap:
+    """The map with a background entry at index 0, as index-based masks need."""
+    if label_map.entries and label_map.entries[0].name in BACKGROUND_NAMES:
+        return label_map
+    entries = [e for e in label_map.entries if e.name not in BACKGROUND_NAMES]
+    background = label_map.get("background") or LabelEntry("background", (0, 0, 0))
+    return LabelMap([background] + entries, label_map.source)

@@ -1,0 +1,259 @@
+"""VOC importer: values land in the model typed and shifted as the options say; bad input
+gives one located error."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+import cococonv
+from cococonv import masks
+from cococonv.errors import DataError, UnsafeInputError
+from cococonv.model import Bbox, Label, Mask
+from cococonv.report import Report
+
+OBJECT = ("<object><name>cat</name><pose>Left</pose><truncated>1</truncated>"
+          "<difficult>0</difficult><bndbox><xmin>11</xmin><ymin>21</ymin><xmax>31.5</xmax>"
+          "<ymax>41</ymax></bndbox></object>")
+
+
+def voc_xml(objects: str = OBJECT, *, size: str = "<size><width>60</width><height>50</height>"
+            "<depth>3</depth></size>", filename: str = "a.jpg", extra: str = "") -> str:
+    """The smallest VOC annotation; each part overridable."""
+    return (f"<annotation><folder>VOC</folder><filename>{filename}</filename>{size}"
+            f"<segmented>0</segmented>{extra}{objects}</annotation>")
+
+
+def write_voc(root: Path, xmls: dict[str, str], lists: dict[str, str] | None = None,
+              files: dict[str, bytes] | None = None) -> Path:
+    for item_id, text in xmls.items():
+        path = root / "Annotations" / f"{item_id}.xml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for rel, text in (lists or {}).items():
+        path = root / "ImageSets" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for rel, data in (files or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def png(array: np.ndarray, palette: bool = True) -> bytes:
+    import io
+    image = PILImage.fromarray(array.astype(np.uint8))
+    if palette:
+        from cococonv_plugins.voc.layout import voc_palette
+        image.putpalette(voc_palette())
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def only_item(dataset):
+    (item,) = list(dataset)
+    return item
+
+
+def test_voc_import_subtracts_one_from_one_based_boxes_and_types_flags(tmp_path):
+    dataset = cococonv.load(str(write_voc(tmp_path, {"a": voc_xml()})), "voc")
+    item = only_item(dataset)
+    (box,) = item.annotations
+    assert isinstance(box, Bbox) and dataset.categories.labels[box.label].name == "cat"
+    assert (box.x, box.y, box.w, box.h) == (10, 20, 20.5, 20)
+    assert type(box.x) is int and type(box.w) is float
+    assert box.attributes == {"pose": "Left", "truncated": True, "difficult": False}
+    assert item.subset == "default" and item.image.size == (50, 60)
+    assert item.image.name == "a.jpg" and item.image.path is None
+
+
+def test_voc_import_zero_based_mode_keeps_values(tmp_path):
+    dataset = cococonv.load(str(write_voc(tmp_path, {"a": voc_xml()})), "voc",
+                            coordinate_mode="zero-based")
+    box = only_item(dataset).annotations[0]
+    assert (box.x, box.y, box.w, box.h) == (11, 21, 20.5, 20)
+
+
+def test_voc_import_types_custom_attributes_and_keeps_unknown_tags(tmp_path):
+    obj = ("<object><name>dog</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>2</xmax>"
+           "<ymax>2</ymax></bndbox><attributes>"
+           "<attribute><name>moving</name><value>true</value></attribute>"
+           "<attribute><name>speed</name><value>2.5</value></attribute>"
+           "<attribute><name>count</name><value>3</value></attribute>"
+           "<attribute><name>color</name><value>red</value></attribute>"
+           "</attributes><tool>x</tool></object>")
+    xml = voc_xml(obj, extra="<owner><name>me</name></owner>")
+    dataset = cococonv.load(str(write_voc(tmp_path, {"a": xml})), "voc")
+    item = only_item(dataset)
+    box = item.annotations[0]
+    assert box.attributes == {"moving": True, "speed": 2.5, "count": 3, "color": "red"}
+    assert box.extra["voc"]["unknown"] == ["<tool>x</tool>"]
+    assert "<owner><name>me</name></owner>" in item.extra["voc"]["children"]
+
+
+def test_voc_import_reads_subsets_classes_and_skips_union_lists(tmp_path):
+    lists = {"Main/train.txt": "a\n", "Main/val.txt": "# comment\n\nb\n",
+             "Main/trainval.txt": "a\nb\n", "Main/cat_train.txt": "a  1\n",
+             "Main/cat_val.txt": "b  0\n", "Main/dog_train.txt": "a -1\n"}
+    root = write_voc(tmp_path, {"a": voc_xml(), "b": voc_xml("")}, lists)
+    dataset = cococonv.load(str(root), "voc")
+    assert [(i.subset, i.id) for i in dataset] == [("train", "a"), ("val", "b")]
+    labels_a = [a for a in dataset.get("train", "a").annotations if isinstance(a, Label)]
+    labels_b = [a for a in dataset.get("val", "b").annotations if isinstance(a, Label)]
+    assert [dataset.categories.labels[a.label].name for a in labels_a] == ["cat"]
+    assert labels_b[0].attributes == {"difficult": True}
+    assert dataset.meta["voc"]["union_lists"] == {"Main": {"trainval": ["train", "val"]}}
+
+
+def test_voc_import_unknown_class_becomes_label_with_one_warning(tmp_path, capsys):
+    obj = OBJECT.replace("cat", "gizmo")
+    masks_dir = {"SegmentationClass/a.png": png(np.zeros((50, 60)))}
+    root = write_voc(tmp_path, {"a": voc_xml(obj + obj)}, files=masks_dir)
+    report = Report()
+    dataset = cococonv.load(str(root), "voc", report=report)
+    names = [label.name for label in dataset.categories.labels]
+    assert names[:2] == ["background", "aeroplane"] and names[-1] == "gizmo"
+    assert len(report.warnings) == 1 and "gizmo" in report.warnings[0]
+
+
+def test_voc_import_masks_group_with_matching_object_and_keep_void(tmp_path):
+    classes = np.zeros((50, 60), np.uint8)
+    instances = np.zeros((50, 60), np.uint8)
+    classes[20:40, 10:30] = 8  # cat
+    instances[20:40, 10:30] = 1
+    classes[0:5, 0:5] = 15  # person, instance 2 but object 2 does not exist
+    instances[0:5, 0:5] = 2
+    classes[45:, :] = 255
+    instances[45:, :] = 255
+    files = {"SegmentationClass/a.png": png(classes), "SegmentationObject/a.png": png(instances)}
+    dataset = cococonv.load(str(write_voc(tmp_path, {"a": voc_xml()}, files=files)), "voc")
+    item = only_item(dataset)
+    box, cat_mask, person_mask = item.annotations
+    assert isinstance(cat_mask, Mask) and cat_mask.group == box.group == 1
+    assert person_mask.group == 0
+    assert dataset.categories.labels[person_mask.label].name == "person"
+    assert np.array_equal(masks.decode(cat_mask.rle), (classes == 8).astype(np.uint8))
+    assert np.array_equal(masks.decode(item.extra["voc"]["void_class"]),
+                          (classes == 255).astype(np.uint8))
+
+
+def test_voc_import_reads_rgb_masks_through_labelmap_colours(tmp_path):
+    rgb = np.zeros((50, 60, 3), np.uint8)
+    rgb[10:20, 10:20] = (1, 2, 3)
+    files = {"SegmentationClass/a.png": png(rgb, palette=False),
+             "labelmap.txt": b"background:0,0,0::\nwidget:1,2,3::\n"}
+    dataset = cococonv.load(str(write_voc(tmp_path, {"a": voc_xml("")}, files=files)), "voc")
+    (mask,) = only_item(dataset).annotations
+    assert dataset.categories.labels[mask.label].name == "widget"
+    assert masks.area(mask.rle) == 100
+    assert dataset.categories.colormap[1] == (1, 2, 3)
+
+
+def test_voc_import_reads_a_zip_with_a_wrapping_folder(tmp_path):
+    root = write_voc(tmp_path / "VOC2012", {"a": voc_xml()}, {"Main/train.txt": "a\n"})
+    archive = tmp_path / "voc.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(tmp_path).as_posix())
+    assert cococonv.detect(str(archive))[0] == ("voc", 30)
+    item = only_item(cococonv.load(str(archive)))
+    assert item.subset == "train" and len(item.annotations) == 1
+
+
+def test_voc_detect_ranks_general_voc_first_and_ignores_cvat_xml(tmp_path):
+    write_voc(tmp_path / "voc", {"a": voc_xml()})
+    assert cococonv.detect(str(tmp_path / "voc"))[0] == ("voc", 30)
+    cvat = tmp_path / "cvat"
+    cvat.mkdir()
+    (cvat / "annotations.xml").write_text("<annotations><version>1.1</version></annotations>")
+    assert all(not name.startswith("voc") for name, _ in cococonv.detect(str(cvat)))
+
+
+def _size(text):
+    return lambda xml: xml.replace("<width>60</width>", f"<width>{text}</width>")
+
+
+ERRORS = [
+    pytest.param(lambda xml: xml.replace("<ymin>21</ymin>", "<ymin>21</ymax>"), DataError,
+                 "Annotations/a.xml: line 3: not valid XML (Opening and ending tag mismatch: "
+                 "ymin line 3 and ymax)", id="broken-xml"),
+    pytest.param(lambda xml: xml.replace("<xmin>11</xmin>", "<xmin>abc</xmin>"), DataError,
+                 "Annotations/a.xml: line 3: <xmin> must be a number, got 'abc'",
+                 id="bad-coordinate"),
+    pytest.param(lambda xml: xml.replace("<truncated>1</truncated>", "<truncated>2</truncated>"),
+                 DataError, "Annotations/a.xml: line 2: <truncated> must be 0 or 1, got '2'",
+                 id="bad-flag"),
+    pytest.param(lambda xml: xml.replace("<name>cat</name>", ""), DataError,
+                 "Annotations/a.xml: line 2: <object> has no <name>", id="no-name"),
+    pytest.param(lambda xml: xml.replace("<xmax>31.5</xmax>", "<xmax>1</xmax>"), DataError,
+                 "Annotations/a.xml: line 3: box (11, 21, 1, 41) has xmax < xmin or ymax < ymin",
+                 id="inverted-box"),
+    pytest.param(lambda xml: '<!DOCTYPE a [<!ENTITY x "y">]>\n' + xml, UnsafeInputError,
+                 "Annotations/a.xml: line 1: the XML declares entities; refusing to read it",
+                 id="entity"),
+    pytest.param(lambda xml: xml.replace("annotation>", "annotations>"), DataError,
+                 "Annotations/a.xml: line 1: the root element is <annotations>, expected "
+                 "<annotation>", id="wrong-root"),
+]
+
+
+@pytest.mark.parametrize("mutation, error, expected", ERRORS)
+def test_voc_import_errors_name_file_and_line(tmp_path, mutation, error, expected):
+    xml = voc_xml().replace("<object>", "\n<object>").replace("<bndbox>", "\n<bndbox>")
+    root = write_voc(tmp_path, {"a": mutation(xml)})
+    with pytest.raises(error) as caught:
+        cococonv.load(str(root), "voc")
+    assert str(caught.value) == expected
+
+
+MASK_ERRORS = [
+    pytest.param({"SegmentationClass/a.png": "colour"},
+                 "SegmentationClass/a.png: colour (9, 9, 9) is not in the label map",
+                 id="unknown-colour"),
+    pytest.param({"SegmentationClass/a.png": "index"},
+                 "SegmentationClass/a.png: class index 40 is not in the label map (21 labels, "
+                 "0-20)", id="unknown-index"),
+    pytest.param({"JPEGImages/b.jpg": b"", "SegmentationObject/a.png": "zeros"},
+                 "SegmentationClass/a.png: no image for this mask (expected JPEGImages/a.jpg or "
+                 "another image extension)", id="missing-image"),
+    pytest.param({"SegmentationClass/a.png": "small"},
+                 "SegmentationClass/a.png: mask is 6x5 but the image <size> is 60x50 "
+                 "(width x height)", id="size-mismatch"),
+]
+
+
+@pytest.mark.parametrize("files, expected", MASK_ERRORS)
+def test_voc_import_mask_errors_are_one_line(tmp_path, files, expected):
+    arrays = {"colour": png(np.full((50, 60, 3), 9), palette=False),
+              "index": png(np.full((50, 60), 40)), "small": png(np.zeros((5, 6))),
+              "zeros": png(np.zeros((50, 60)))}
+    base = {"SegmentationClass/a.png": png(np.zeros((50, 60)))}
+    base.update({rel: arrays[v] if isinstance(v, str) else v for rel, v in files.items()})
+    root = write_voc(tmp_path, {"a": voc_xml()}, files=base)
+    with pytest.raises(DataError) as caught:
+        cococonv.load(str(root), "voc")
+    assert str(caught.value) == expected
+
+
+def test_voc_import_on_error_skip_drops_only_the_bad_file(tmp_path):
+    root = write_voc(tmp_path, {"a": voc_xml(), "b": "<annotation>"})
+    report = Report("skip")
+    dataset = cococonv.load(str(root), "voc", report=report)
+    assert [item.id for item in dataset] == ["a"] and len(report.skipped) == 1
+
+
+def test_voc_cli_error_is_one_line_without_traceback(tmp_path, runner, cli):
+    root = write_voc(tmp_path / "in", {"a": voc_xml().replace("</annotation>", "")})
+    result = runner.invoke(cli, ["convert", "-if", "voc", "-i", str(root), "-f", "coco",
+                                 "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: Annotations/a.xml: line 1: not valid XML (Premature end of data in tag "
+        "annotation line 1)"]
+    assert result.stdout == ""
