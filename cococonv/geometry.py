@@ -15,9 +15,17 @@ from .model import Annotation, Bbox, Ellipse, Mask, Polygon
 ELLIPSE_POINTS = 64
 
 
+def rotation_of(ann: Annotation) -> float:
+    """The rotation attribute in degrees; anything but a number (text, bool) counts as 0."""
+    value = ann.attributes.get("rotation")
+    if type(value) in (int, float) and math.isfinite(value):
+        return float(value)
+    return 0.0
+
+
 def ellipse_to_polygon(ellipse: Ellipse, segments: int = ELLIPSE_POINTS) -> list[float]:
     """Points on the ellipse outline (rotation in degrees, clockwise as CVAT draws it)."""
-    angle = math.radians(float(ellipse.attributes.get("rotation", 0) or 0))
+    angle = math.radians(rotation_of(ellipse))
     cos_a, sin_a = math.cos(angle), math.sin(angle)
     points: list[float] = []
     for k in range(segments):
@@ -30,7 +38,7 @@ def ellipse_to_polygon(ellipse: Ellipse, segments: int = ELLIPSE_POINTS) -> list
 
 def box_corners(box: Bbox) -> list[float]:
     """The four corners of a box, rotated about its centre by ``attributes["rotation"]``."""
-    angle = math.radians(float(box.attributes.get("rotation", 0) or 0))
+    angle = math.radians(rotation_of(box))
     cx, cy = box.x + box.w / 2, box.y + box.h / 2
     corners = [(-box.w / 2, -box.h / 2), (box.w / 2, -box.h / 2),
                (box.w / 2, box.h / 2), (-box.w / 2, box.h / 2)]
@@ -43,7 +51,7 @@ def box_corners(box: Bbox) -> list[float]:
 
 
 def is_rotated(box: Bbox) -> bool:
-    return bool(box.attributes.get("rotation"))
+    return rotation_of(box) != 0.0
 
 
 def shoelace_area(points: Sequence[float]) -> float:

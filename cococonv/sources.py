@@ -141,6 +141,9 @@ class FileTree(Tree):
     def local_path(self, rel: str) -> str | None:
         return self._path if rel == self.filename else None
 
+    def display(self, rel: str) -> str:
+        return "<stdin>" if self._path is None and self._data is not None else rel
+
 
 class ZipTree(Tree):
     """A zip archive read member by member; a single wrapping folder is looked through."""

@@ -49,3 +49,47 @@ def read_json(path: Path) -> Any:
 
 def clone(doc: dict) -> dict:
     return copy.deepcopy(doc)
+
+
+def json_differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
+    """Every place where two parsed JSON values differ; types count (1 != 1.0, 0 != False).
+
+    Dicts are compared by key (order ignored), lists item by item.
+    """
+    if type(expected) is not type(actual):
+        return [(f"{path}: expected {expected!r:.120} ({type(expected).__name__}), "
+                 f"got {actual!r:.120} ({type(actual).__name__})")]
+    if isinstance(expected, dict):
+        found = []
+        for key in expected:
+            if key not in actual:
+                found.append(f"{path}.{key}: missing (expected {expected[key]!r:.120})")
+            else:
+                found += json_differences(expected[key], actual[key], f"{path}.{key}")
+        for key in actual:
+            if key not in expected:
+                found.append(f"{path}.{key}: unexpected key (got {actual[key]!r:.120})")
+        return found
+    if isinstance(expected, list):
+        found = []
+        if len(expected) != len(actual):
+            found.append(f"{path}: expected {len(expected)} items, got {len(actual)}")
+        for index, (left, right) in enumerate(zip(expected, actual)):
+            found += json_differences(left, right, f"{path}[{index}]")
+        return found
+    if expected != actual:
+        return [f"{path}: expected {expected!r:.120}, got {actual!r:.120}"]
+    return []
+
+
+def assert_same_json(expected: Any, actual: Any, path: str = "$") -> None:
+    """Fail with the first differences (path, expected, got) unless the values are equal."""
+    found = json_differences(expected, actual, path)
+    assert not found, "\n".join(found[:30]) + (f"\n... {len(found)} in all" if len(found) > 30
+                                                  else "")
+
+
+def files_under(root: Path) -> list[str]:
+    """Relative posix paths of every file below ``root``, sorted."""
+    root = Path(root)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())

@@ -80,13 +80,13 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
 def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,
            on_error: str, as_json: bool, **plugin_values: Any) -> None:
     """Export the project's sources, merged, in format FMT."""
+    plugins = ctx.meta.get("cococonv.plugins", [])
+    options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
+    default_registry().exporter(output_format).resolve_options(options)
     project = open_project(root)
     if not project.sources:
         raise DataError("the project has no sources yet (use `cococonv import`)", file=root)
-    plugins = ctx.meta.get("cococonv.plugins", [])
-    options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     report = make_report(ctx, on_error)
-    default_registry().exporter(output_format).resolve_options(options)
     datasets = []
     for source in project.sources:
         try:

@@ -15,6 +15,7 @@ import orjson
 
 from cococonv.errors import OptionError
 from cococonv.fileio import dumps_json, write_bytes
+from cococonv.geometry import rotation_of
 from cococonv.images import normalise_ext, probe_size, save_images, with_ext
 from cococonv.model import (FORMAT_NAMESPACES, Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
@@ -25,7 +26,7 @@ from . import tasks as T
 
 _OBJECT_TASKS = (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF, T.PANOPTIC)
 _PRIVATE_EXTRA = {"bbox", "area", "coco_task", "num_keypoints",
-                  "_attributes_empty"} | FORMAT_NAMESPACES
+                  "_attributes_empty", "_attributes"} | FORMAT_NAMESPACES
 _OWN_ATTRS = ("is_crowd", "score")
 
 OPTIONS = (
@@ -90,6 +91,10 @@ class CocoWriter:
         self.mode = options["segmentation_mode"]
         self.meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
         self._used_by_task: dict[str, set[int]] | None = None
+        self.tasks: list[str] = []
+        self.had: set[str] = set()
+        self.subset_items: list[Item] = []
+        self.file_ids: dict[int, Any] = {}
 
     # -- planning ------------------------------------------------------------------------
     def write(self) -> None:
@@ -103,6 +108,9 @@ class CocoWriter:
             items = items_by_subset[subset]
             tasks = self._tasks_for(subset, present.get(subset, set()))
             self.tasks = tasks
+            self.had = {m["task"] for m in self.meta_files.values() if m["subset"] == subset}
+            self.subset_items = items
+            self._used_by_task = None
             image_ids = self._image_ids(items)
             if self.opts["crop_covered"]:
                 from .crop import crop_covered_items
@@ -134,9 +142,16 @@ class CocoWriter:
         return [t for t in wanted if t in self.allowed_tasks]
 
     def _route(self, task: str) -> str | None:
-        """The written task that receives objects whose home task is ``task``."""
+        """The written task that receives objects whose home task is ``task``.
+
+        Objects of a task the source had as a file of this subset are not moved into
+        another task's file when that task is left out (they would duplicate objects
+        that file already has): they are reported as lost instead.
+        """
         if task in self.tasks:
             return task
+        if task in self.had:
+            return None
         for fallback in T.FALLBACK.get(task, ()):
             if fallback in self.tasks:
                 return fallback
@@ -197,6 +212,7 @@ class CocoWriter:
         head = {"info": top.pop("info", {}), "licenses": top.pop("licenses", [])}
         head.update(top)
         labels = self._labels_for(task, meta)
+        self._file_category_ids(labels)
         if task == T.PANOPTIC:
             from .panoptic_writer import PanopticWriter
             records = PanopticWriter(self, subset).records(items, image_ids)
@@ -225,10 +241,10 @@ class CocoWriter:
         return [i for i, label in enumerate(labels) if not label.extra.get("placeholder")]
 
     def _used_labels(self, task: str) -> list[int]:
-        """Labels of the objects routed to ``task`` (computed once for all tasks)."""
+        """Labels of this subset's objects routed to ``task`` (one pass per subset)."""
         if self._used_by_task is None:
             used: dict[str, set[int]] = {}
-            for item in self.dataset:
+            for item in self.subset_items:
                 for unit_task, anns in item_units(item):
                     bucket = used.setdefault(unit_task, set())
                     for ann in anns:
@@ -241,9 +257,25 @@ class CocoWriter:
                 found |= labels
         return sorted(found)
 
+    def _file_category_ids(self, labels: list[int]) -> None:
+        """Category ids for one file: the global ones, unless two labels share one there."""
+        self.file_ids = {}
+        seen: set = set()
+        next_id = max((v for v in self.category_ids if type(v) is int), default=0) + 1
+        for index in labels:
+            cid = self.category_ids[index]
+            if cid in seen:
+                self.report.warn(f"labels {self.dataset.categories.labels[index].name!r} and "
+                                 f"another share category id {cid!r} in one file; the second "
+                                 f"gets id {next_id}")
+                cid = next_id
+                next_id += 1
+                self.file_ids[index] = cid
+            seen.add(cid)
+
     def _category_record(self, index: int, task: str, meta: dict | None) -> dict[str, Any]:
         label = self.dataset.categories.labels[index]
-        record: dict[str, Any] = {"id": self.category_ids[index], "name": label.name,
+        record: dict[str, Any] = {"id": self._category(index), "name": label.name,
                                   "supercategory": label.parent}
         schema = self.dataset.categories.keypoints.get(index)
         if task == T.PERSON_KEYPOINTS and schema is not None:
@@ -328,7 +360,10 @@ class CocoWriter:
                 yield record, obj[0]
 
     def _category(self, label: int | None) -> Any:
-        return None if label is None else self.category_ids[label]
+        if label is None:
+            return None
+        return self.file_ids.get(label, self.category_ids[label]) if self.file_ids \
+            else self.category_ids[label]
 
     def _finish(self, record: dict, ann: Annotation, task: str) -> None:
         attrs = ann.attributes
@@ -338,6 +373,9 @@ class CocoWriter:
             if key not in _PRIVATE_EXTRA:
                 record.setdefault(key, value)
         custom = {k: v for k, v in attrs.items() if k not in _OWN_ATTRS}
+        verbatim = ann.extra.get("_attributes")
+        if verbatim is not None:
+            custom = verbatim
         if custom or ann.extra.get("_attributes_empty"):
             if self.opts["allow_attributes"]:
                 record["attributes"] = custom
@@ -373,11 +411,13 @@ class CocoWriter:
             from cococonv.geometry import ellipse_to_polygon
             rings += [ellipse_to_polygon(e) for e in ellipses]
             self.report.approximated("ellipses", "written as 64-point polygons", len(ellipses))
-        rotated = [b for b in boxes if b.attributes.get("rotation")]
+        # A box COCO itself declared (CVAT's COCO export adds a "rotation" attribute) stays a
+        # box; a rotated box from CVAT becomes its outline.
+        rotated = [b for b in boxes if rotation_of(b) and "bbox" not in b.extra]
         if rotated:
             from cococonv.geometry import box_corners
             rings += [box_corners(b) for b in rotated]
-            boxes = [b for b in boxes if not b.attributes.get("rotation")]
+            boxes = [b for b in boxes if b not in rotated]
             self.report.approximated("rotated boxes", "written as 4-point polygons",
                                      len(rotated))
         segmentation, seg_rle = self._segmentation(rings, masks_, crowd, height, width)

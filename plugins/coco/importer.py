@@ -61,8 +61,7 @@ def find_annotation_files(tree: Tree, tasks: tuple[str, ...],
             found.append(_describe(rel))
         return [f for f in found if f.task is None or f.task in tasks]
     if isinstance(tree, FileTree):
-        if not tree.filename.lower().endswith(".json") and not _looks_like_coco(tree,
-                                                                               tree.filename):
+        if not _looks_like_coco(tree, tree.filename):
             return []
         described = _describe(tree.filename)
         return [described] if described.task is None or described.task in tasks else []
@@ -86,6 +85,11 @@ def find_annotation_files(tree: Tree, tasks: tuple[str, ...],
     for rel in files:
         if rel.lower().endswith(".json") and rel.count("/") <= 1 and _looks_like_coco(tree, rel):
             loose.append(_describe(rel))
+    if len(loose) > 1:
+        # Several unrelated files: each is its own subset, named after the file.
+        for found in loose:
+            if found.task is None or T.parse_filename(posixpath.basename(found.rel)) is None:
+                found.subset = posixpath.splitext(posixpath.basename(found.rel))[0]
     return [f for f in loose if f.task is None or f.task in tasks]
 
 
@@ -123,6 +127,8 @@ class CocoReader:
         self._label_by_name: dict[str, int] = {}
         self._group = 0
         self._image_dirs: dict[str, list[str]] = {}
+        self._items_by_file: dict[tuple[str, str], Item] = {}
+        self.images_by_id: dict[Any, list[Item]] = {}
 
     # -- helpers -------------------------------------------------------------------------
     def next_group(self) -> int:
@@ -169,6 +175,7 @@ class CocoReader:
         self.cat_map = self._read_categories(categories, task)
         self.invent_categories = not self.cat_map
         self.image_map: dict[Any, tuple[Item, int | None, int | None]] = {}
+        self._image_index: dict[Any, int] = {}
         self._read_images(images or [], subset)
         self.results = results
         file_meta = {"task": task, "subset": subset, "source": source.rel,
@@ -188,6 +195,8 @@ class CocoReader:
             T.IMAGE_INFO: self._read_nothing,
         }[task]
         reader(annotations, task, source)
+        if results or not file_meta["categories"]:
+            file_meta["categories"] = list(dict.fromkeys(self.cat_map.values()))
 
     # -- categories ----------------------------------------------------------------------
     def _read_categories(self, categories: list, task: str) -> dict[Any, int]:
@@ -240,6 +249,10 @@ class CocoReader:
             cat_map[cid] = index
         return cat_map
 
+    def _label_by_id(self, cid: Any) -> int | None:
+        found = [index for (key_id, _name), index in self._label_by_key.items() if key_id == cid]
+        return found[0] if len(found) == 1 else None
+
     def _label_of(self, ann: dict, i: int, required: bool = True,
                   where: str | None = None) -> int | None:
         if "category_id" not in ann:
@@ -259,11 +272,18 @@ class CocoReader:
                                  f"a category id; read as the label name")
             return index
         if self.results and self.invent_categories and type(cid) in (int, str):
-            # A results list names no categories: each id becomes a label.
+            # A results list names no categories: each id becomes a label (one per id across
+            # files), named by its ground truth when one was read, else by category_name.
             name = ann.get("category_name")
-            index = len(self.categories.labels)
-            self.categories.labels.append(LabelCategory(
-                name if type(name) is str and name else str(cid), "", cid))
+            index = self._label_by_id(cid)
+            if index is None:
+                name = name if type(name) is str and name else str(cid)
+                index = self._label_by_key.get((cid, name))
+            if index is None:
+                index = len(self.categories.labels)
+                self.categories.labels.append(LabelCategory(name, "", cid))
+                self._label_by_key[(cid, name)] = index
+                self._label_by_name.setdefault(name, index)
             self.cat_map[cid] = index
             return index
         if not required:
@@ -284,7 +304,8 @@ class CocoReader:
                     raise self.error(f"must be an integer or string, got {_type_name(iid)}",
                                      f"images[{ii}].id")
                 if iid in self.image_map:
-                    raise self.error(f"{iid!r} is used twice", f"images[{ii}].id")
+                    raise self.error(f"{iid!r} is used twice (first at images["
+                                     f"{self._image_index[iid]}])", f"images[{ii}].id")
                 fname = img.pop("file_name", None)
                 if fname is None:
                     fname = ""
@@ -293,25 +314,35 @@ class CocoReader:
                                      f"images[{ii}].file_name")
                 width = self._dimension(img, "width", ii)
                 height = self._dimension(img, "height", ii)
+                if (width is None) != (height is None):
+                    # A lone dimension is no size; keep it as the source had it.
+                    img["width" if height is None else "height"] = width or height
                 if fname:
                     if fname in by_name:
                         first, other_id = by_name[fname]
                         raise self.error(f"{fname!r} is also the file of images[{first}] (ids "
-                                         f"{other_id!r} and {iid!r}); two images cannot share a file",
-                                         f"images[{ii}].file_name")
+                                         f"{other_id!r} and {iid!r}); two images cannot share "
+                                         f"a file", f"images[{ii}].file_name")
                     by_name[fname] = (ii, iid)
-                item_id = item_id_of(fname) if fname else str(iid)
-                item = self.dataset.get(subset, item_id)
+                item = self._items_by_file.get((subset, fname)) if fname else None
                 if item is None:
+                    item_id = item_id_of(fname) if fname else str(iid)
+                    if self.dataset.get(subset, item_id) is not None:
+                        # a.jpg and a.png in one subset: the second keeps its extension.
+                        item_id = fname or f"{item_id}#{iid}"
                     size = (height, width) if height is not None and width is not None else None
                     image = Image(fname or item_id, size)
                     self._attach_image(image, subset)
                     item = Item(item_id, subset, image, [], {"id": iid}, {"coco_image": img})
                     self.dataset.add(item)
+                    if fname:
+                        self._items_by_file[(subset, fname)] = item
                 elif item.attributes.get("id") != iid:
-                    self.report.warn(f"{self.display}: images[{ii}]: {fname!r} has id {iid!r} here "
-                                     f"and {item.attributes.get('id')!r} in another file; the first "
-                                     f"id is kept")
+                    self.report.warn(f"{self.display}: images[{ii}]: {fname!r} has id {iid!r} "
+                                     f"here and {item.attributes.get('id')!r} in an earlier "
+                                     f"file; the first id is kept")
+                self._image_index[iid] = ii
+                self.images_by_id.setdefault(iid, []).append(item)
                 self.image_map[iid] = (item, height, width)
             except DataError as err:
                 self.report.bad_record(err)
@@ -370,10 +401,17 @@ class CocoReader:
         if found is not None:
             return found
         if self.results and type(iid) in (int, str):
-            item = self.dataset.get(self.subset, str(iid))
+            # A results list names images of a ground-truth file read before it, if any.
+            known = self.images_by_id.get(iid)
+            source = known[0] if known and len(known) == 1 else None
+            item_id = source.id if source is not None else str(iid)
+            item = self.dataset.get(self.subset, item_id)
             if item is None:
-                item = self.dataset.add(Item(str(iid), self.subset, None, [], {"id": iid}, {}))
-            found = (item, None, None)
+                image = source.image if source is not None else None
+                item = self.dataset.add(Item(item_id, self.subset, image, [], {"id": iid},
+                                             dict(source.extra) if source else {}))
+            size = item.image.size if item.image is not None else None
+            found = (item, size[0], size[1]) if size else (item, None, None)
             self.image_map[iid] = found
             return found
         if iid is None:
@@ -398,6 +436,10 @@ class CocoReader:
             attrs = {}
         elif attrs == {}:
             ann["_attributes_empty"] = True
+        elif "score" in attrs or "is_crowd" in attrs:
+            # Custom attributes named like COCO's own fields: keep the object verbatim.
+            ann["_attributes"] = attrs
+            attrs = {k: v for k, v in attrs.items() if k not in ("score", "is_crowd")}
         elif type(attrs) is not dict:
             raise self.error(f"must be an object, got {_type_name(attrs)}",
                              f"annotations[{i}].attributes")
@@ -532,7 +574,7 @@ class CocoReader:
                                             extra=ann, points=points, visibility=visibility))
                 if not shapes:
                     if bbox is not None:
-                        ann.pop("bbox")
+                        # "bbox" stays in extra: it marks the box as COCO's own (not rotated).
                         shapes.append(Bbox(id=aid, label=label, attributes=attrs, extra=ann,
                                            x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
                     else:

@@ -31,7 +31,7 @@ FALLBACK = {
     PERSON_KEYPOINTS: (INSTANCES, PANOPTIC),
     STUFF: (INSTANCES, PANOPTIC),
     PANOPTIC: (INSTANCES, STUFF),
-    INSTANCES: (PANOPTIC, STUFF, PERSON_KEYPOINTS),
+    INSTANCES: (PANOPTIC, STUFF),
 }
 
 # Keys each task's annotation records own; everything else is kept in ``extra``.
@@ -67,6 +67,8 @@ def guess_task(doc: object) -> str:
     else:
         return INSTANCES
     cats = cats if isinstance(cats, list) else []
+    if isinstance(doc, dict) and "annotations" not in doc:
+        return IMAGE_INFO  # COCO's image_info_test*.json: images and categories only
     if not isinstance(anns, list) or not anns:
         if any(isinstance(c, dict) and c.get("keypoints") for c in cats):
             return PERSON_KEYPOINTS
