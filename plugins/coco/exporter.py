@@ -26,7 +26,7 @@ from . import tasks as T
 
 _OBJECT_TASKS = (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF, T.PANOPTIC)
 _PRIVATE_EXTRA = {"bbox", "area", "coco_task", "num_keypoints",
-                  "_attributes_empty", "_attributes"} | FORMAT_NAMESPACES
+                  "_attributes_empty", "_attributes", "_no_category"} | FORMAT_NAMESPACES
 _OWN_ATTRS = ("is_crowd", "score")
 
 OPTIONS = (
@@ -404,6 +404,9 @@ class CocoWriter:
         if type(leader) is Label and not polygons and not masks_ and not boxes and not points:
             self._finish(record, leader, task)
             return record
+        if leader.label is None and not extra.get("_no_category"):
+            self.report.lost("unlabelled shapes", "COCO needs a category_id", len(obj))
+            return None
         height, width = item.image.size if item.image is not None and item.image.size \
             else (None, None)
         rings = [p.points for p in polygons]
@@ -525,6 +528,21 @@ class CocoWriter:
                     lost[task] = lost.get(task, 0) + 1
         for task, count in lost.items():
             self.report.lost(f"{task} annotations", f"task {task} not in --tasks", count)
+        mixed = void = 0
+        for item in items:
+            labels_by_group: dict[int, set] = {}
+            for ann in item.annotations:
+                if ann.group:
+                    labels_by_group.setdefault(ann.group, set()).add(ann.label)
+            mixed += sum(1 for labels in labels_by_group.values() if len(labels) > 1)
+            voc = item.extra.get("voc")
+            if voc and (voc.get("void_class") or voc.get("void_object")):
+                void += 1
+        self.report.approximated("groups of differently labelled shapes (e.g. VOC layout "
+                                 "parts)", "written as separate objects; the link is lost",
+                                 mixed)
+        self.report.lost("images' VOC void (255) regions", "COCO has no void; import VOC "
+                         "with --void-regions crowd to keep them", void)
 
     # -- images and meta -----------------------------------------------------------------
     def _save_images(self, items: list[Item], subset: str) -> None:

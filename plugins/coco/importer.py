@@ -505,6 +505,8 @@ class CocoReader:
                     else:
                         seen_ids.add(aid)
                 label = self._label_of(ann, i)
+                if label is None:
+                    ann["_no_category"] = True  # written back without one, as the source had
                 crowd = ann.pop("iscrowd", 0)
                 if type(crowd) is not int or crowd not in (0, 1):
                     crowd, repaired = self._read_crowd(crowd, i)

@@ -172,7 +172,8 @@ class CvatWriter:
             return True
         if key == "rotation" and isinstance(ann, _ROTATABLE):
             return True
-        return key == "is_crowd" and (value is False or isinstance(ann, Mask))
+        # A crowd flag is written (as a checkbox) only when set, so crowd masks survive.
+        return key == "is_crowd" and value is False
 
     def _labels_xml(self) -> str:
         cats = self.dataset.categories
@@ -224,6 +225,9 @@ class CvatWriter:
         for key, value in (cvat.get("xml") or {}).items():
             head += f' {key}="{q(value)}"'
         raw = cvat.get("raw") or []
+        voc = item.extra.get("voc") or {}
+        if voc.get("void_class") or voc.get("void_object"):
+            self.lost["VOC void (255) regions"] += 1
         if not item.annotations and not raw:
             out.append(head + ">\n  </image>\n")
             return
@@ -369,6 +373,8 @@ class CvatWriter:
             "annotation ids": "CVAT for images has no annotation ids",
             "undeclared attributes": "--no-allow-undeclared-attributes",
             "empty masks": "CVAT cannot hold an empty mask",
+            "VOC void (255) regions": "CVAT has no void; import VOC with --void-regions crowd "
+                                      "to carry them as masks of the background label",
             "empty point sets": "CVAT cannot hold an empty points shape",
             "keypoint visibility": "CVAT <points> are all visible (no keypoint schema for "
                                    "a skeleton)",

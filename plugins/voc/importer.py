@@ -8,7 +8,8 @@ Model mapping (docs/formats/voc.md has the full table):
 - SegmentationClass + SegmentationObject -> one Mask per (instance, class), grouped with the
   N-th object when instance N has that object's label (the VOC convention);
 - unknown XML tags and the void (255) regions are kept in ``extra["voc"]`` so a voc -> voc
-  round trip loses nothing.
+  round trip loses nothing; ``--void-regions crowd`` makes the void region a crowd Mask of
+  the background label instead, which COCO and CVAT can carry.
 """
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ COORDINATE_MODE = Option(
     "one-based: VOC boxes are 1-based pixel numbers as in the original VOC, so 1 is "
     "subtracted on import and added on export; zero-based: values are taken as they are.",
     ("one-based", "zero-based"))
+
+VOID_REGIONS = Option(
+    "void_regions", str, "keep",
+    "keep: the void (255) border of the masks is kept for VOC output only (other formats "
+    "have no void); crowd: it becomes a crowd mask (is_crowd) of the background label, the "
+    "COCO way of marking a region ignored in evaluation, so voc -> coco -> voc keeps it.",
+    ("keep", "crowd"))
 
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no")
@@ -72,8 +80,10 @@ class _Object:
 class VocReader:
     """One import run: scan, lists, XMLs, label map, masks, images."""
 
-    def __init__(self, tree: Tree, report: Report, tasks: tuple[str, ...], one_based: bool):
+    def __init__(self, tree: Tree, report: Report, tasks: tuple[str, ...], one_based: bool,
+                 void_as_crowd: bool = False):
         self.tree = tree
+        self.void_as_crowd = void_as_crowd
         self.report = report
         self.tasks = set(tasks)
         self.one_based = one_based
@@ -515,7 +525,7 @@ class VocReader:
                     categories: Categories) -> None:
         from .segmentation import MaskReader
 
-        reader = MaskReader(self.tree, label_map, categories)
+        reader = MaskReader(self.tree, label_map, categories, void_as_crowd=self.void_as_crowd)
         for item in self.report.progress(items, desc="voc masks"):
             key = self._data_key(item.subset, item.id)
             class_rel = self.source.class_masks.get(key)
@@ -573,7 +583,7 @@ class VocImporter(Importer):
 
     name = "voc"
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
-    options = (COORDINATE_MODE,)
+    options = (COORDINATE_MODE, VOID_REGIONS)
 
     @classmethod
     def detect(cls, tree: Tree) -> int:
@@ -585,8 +595,10 @@ class VocImporter(Importer):
             return 0
         return _score(cls.tasks, source)
 
-    def load(self, tree: Tree, report: Report, *, coordinate_mode: str) -> Dataset:
-        reader = VocReader(tree, report, self.tasks, coordinate_mode == "one-based")
+    def load(self, tree: Tree, report: Report, *, coordinate_mode: str,
+             void_regions: str = "keep") -> Dataset:
+        reader = VocReader(tree, report, self.tasks, coordinate_mode == "one-based",
+                           void_regions == "crowd")
         return reader.read()
 
 

@@ -86,8 +86,10 @@ def object_colors() -> dict[int, int]:
 class MaskReader:
     """Turns one item's class/object PNGs into Mask annotations."""
 
-    def __init__(self, tree: Tree, label_map: LabelMap, categories: Categories):
+    def __init__(self, tree: Tree, label_map: LabelMap, categories: Categories, *,
+                 void_as_crowd: bool = False):
         self.tree = tree
+        self.void_as_crowd = void_as_crowd
         self.label_map = label_map
         self.class_colors = class_colors(label_map)
         self.object_colors = object_colors()
@@ -167,6 +169,8 @@ class MaskReader:
                                   rle=masks.encode(classes == cls)))
         if classes is not None and (classes == VOID_INDEX).any():
             voc["void_class"] = masks.encode(classes == VOID_INDEX)
+        if self.void_as_crowd and self.background is not None:
+            self._void_to_crowd(voc, classes, instances, found)
         voc["masks"] = {"class": class_rel is not None, "object": object_rel is not None}
         if item.image is not None and item.image.size is None:
             item.image.size = (int(shape[0]), int(shape[1]))
@@ -174,6 +178,28 @@ class MaskReader:
             from cococonv.model import Image
             item.image = Image(item.id + ".jpg", (int(shape[0]), int(shape[1])))
         item.annotations.extend(found)
+
+
+    def _void_to_crowd(self, voc: dict, classes: Any, instances: Any,
+                       found: list[Mask]) -> None:
+        """The void region as a crowd mask of the background label (``--void-regions crowd``).
+
+        The exporter paints a crowd region void in both PNGs; an object-PNG void that differs
+        from the class-PNG one stays in ``extra["voc"]`` (VOC output only).
+        """
+        import numpy as np
+
+        from cococonv import masks
+
+        void = (classes if classes is not None else instances) == VOID_INDEX
+        if not void.any():
+            return
+        found.append(Mask(label=self.label_of[self.names[self.background]],
+                          attributes={"is_crowd": True}, rle=masks.encode(void)))
+        voc.pop("void_class", None)
+        if instances is not None and "void_object" in voc and \
+                np.array_equal(instances == VOID_INDEX, void):
+            voc.pop("void_object")
 
 
 def paint(height: int, width: int, units: list[tuple[Any, int, int | None]],

@@ -141,7 +141,8 @@ def test_cvat_export_from_coco_like_model_maps_every_kind(tmp_path):
                       ("crowd", None, None)]
     declared = [(a.findtext("name"), a.findtext("input_type"))
                 for a in root.find("meta/task/labels").iter("attribute")]
-    assert declared == [("score", "number"), ("seen", "checkbox"), ("note", "text")]
+    assert declared == [("is_crowd", "checkbox"), ("score", "number"), ("seen", "checkbox"),
+                        ("note", "text")]
     (image,) = root.iter("image")
     assert dict(image.attrib) == {"id": "0", "name": "a.jpg", "width": "8", "height": "6"}
     assert root.findtext("meta/task/subset") == "train"  # one subset: said once, in the meta
@@ -160,6 +161,7 @@ def test_cvat_export_from_coco_like_model_maps_every_kind(tmp_path):
     again = cococonv.load(str(tmp_path / "out"))
     mask = next(a for a in again.get("train", "a").annotations if isinstance(a, Mask))
     assert (M.decode(mask.rle) == M.decode(dataset.get("train", "a").annotations[2].rle)).all()
+    assert mask.attributes.get("is_crowd") is True
     skeleton = next(a for a in again.get("train", "a").annotations if isinstance(a, Points))
     assert skeleton.visibility == [2, 1, 0]
     assert again.categories.keypoints[0].skeleton == [[1, 2], [2, 3]]
@@ -170,7 +172,7 @@ def test_cvat_export_from_coco_like_model_maps_every_kind(tmp_path):
 def test_cvat_export_without_undeclared_attributes_drops_and_counts(tmp_path):
     report = cococonv.save(_coco_dataset(), "cvat", str(tmp_path / "out"),
                            allow_undeclared_attributes=False, report=Report(quiet=True))
-    assert report.losses[("undeclared attributes", "--no-allow-undeclared-attributes")] == 3
+    assert report.losses[("undeclared attributes", "--no-allow-undeclared-attributes")] == 4
     root = etree.parse(str(tmp_path / "out" / "annotations.xml")).getroot()
     assert list(root.iter("attribute")) == []
 
