@@ -13,9 +13,12 @@ import sys
 import threading
 import zipfile
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, UnsafeInputError
+
+if TYPE_CHECKING:
+    from .model import Image
 
 # A member inflating past both limits is treated as a zip bomb.
 MAX_RATIO = 200
@@ -51,6 +54,14 @@ class Tree:
 
     def loader(self, rel: str) -> Callable[[], bytes]:
         return lambda: self.read_bytes(rel)
+
+    def bind_image(self, image: "Image", rel: str) -> None:
+        """Point ``image`` at file ``rel`` of this tree: a path on disk, else a loader."""
+        local = self.local_path(rel)
+        if local is not None:
+            image.path = local
+        else:
+            image.loader = self.loader(rel)
 
     def display(self, rel: str) -> str:
         return rel

@@ -388,11 +388,7 @@ class CocoReader:
         for folder in self._image_folders(subset):
             rel = f"{folder}/{name}" if folder else name
             if tree.exists(rel):
-                local = tree.local_path(rel)
-                if local is not None:
-                    image.path = local
-                else:
-                    image.loader = tree.loader(rel)
+                tree.bind_image(image, rel)
                 return
 
     def _item_of(self, ann: dict, i: int) -> tuple[Item, int | None, int | None]:

@@ -270,11 +270,7 @@ class CvatReader:
         known = self._known_files(tree)
         for rel in candidates:
             if rel in known:
-                local = tree.local_path(rel)
-                if local is not None:
-                    image.path = local
-                else:
-                    image.loader = tree.loader(rel)
+                tree.bind_image(image, rel)
                 return
 
     def _known_files(self, tree: Tree) -> set[str]:

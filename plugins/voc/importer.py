@@ -565,11 +565,7 @@ class VocReader:
                 continue
             if rel == source.images.get(key):
                 item.image.name = item.id + posixpath.splitext(rel)[1]
-            local = tree.local_path(rel)
-            if local is not None:
-                item.image.path = local
-            else:
-                item.image.loader = tree.loader(rel)
+            tree.bind_image(item.image, rel)
 
 
 class VocImporter(Importer):
