@@ -245,9 +245,16 @@ class VocWriter:
                  for entry in self.meta.get("labelmap", ())}
         parts = {part for entry in known.values() for part in entry.parts}
         colormap = self.dataset.categories.colormap
+        labels = self.dataset.categories.labels
         entries = []
         for index, name in enumerate(self.names):
             if name in parts and name not in known:
+                continue
+            if index == 0 and labels[0].extra.get("placeholder") and \
+                    "background" not in self.names:
+                # --keep-original-category-ids with 1-based COCO ids: the gap at index 0 is
+                # the background slot, so mask indices equal the COCO category ids.
+                entries.append(LabelEntry("background", (0, 0, 0), [], []))
                 continue
             source = known.get(name)
             entries.append(LabelEntry(name, colormap.get(index),
@@ -266,20 +273,22 @@ class VocWriter:
         names = self.names
         object_groups = {a.group for a in item.annotations if type(a) is Bbox and a.group
                          and (a.label is None or names[a.label] not in part_names)}
-        units: list[_Unit] = []
+        # (position of the unit's first annotation, unit): objects keep annotation order,
+        # also when a box-less area shape (e.g. a COCO mask) comes before a box.
+        units: list[tuple[int, _Unit]] = []
         by_group: dict[tuple[int, int | None], _Unit] = {}
-        for ann in item.annotations:
+        for position, ann in enumerate(item.annotations):
             kind = type(ann)
             is_part = kind is Bbox and ann.group in object_groups and \
                 ann.label is not None and names[ann.label] in part_names
             if (kind is Bbox and not is_part) or \
                     (kind is Label and ann.extra.get("voc", {}).get("no_bndbox")):
                 unit = _Unit(ann.label, box=ann)
-                units.append(unit)
+                units.append((position, unit))
                 if ann.group:
                     by_group.setdefault((ann.group, ann.label), unit)
                     by_group.setdefault((ann.group, None), unit)
-        for ann in item.annotations:
+        for position, ann in enumerate(item.annotations):
             kind = type(ann)
             if kind is Bbox and ann.group in object_groups and ann.label is not None and \
                     names[ann.label] in part_names:
@@ -290,11 +299,12 @@ class VocWriter:
                 owner = by_group.get((ann.group, ann.label)) if ann.group else None
                 if owner is None:
                     owner = _Unit(ann.label)
-                    units.append(owner)
+                    units.append((position, owner))
                     if ann.group:
                         by_group[(ann.group, ann.label)] = owner
                 owner.shapes.append(ann)
-        return units
+        units.sort(key=lambda pair: pair[0])
+        return [unit for _position, unit in units]
 
     def _number_objects(self, item: Item, units: list[_Unit]) -> list[_Unit]:
         """Give XML positions to the units written as objects; returns them in order."""
@@ -411,8 +421,12 @@ class VocWriter:
                 attrs.pop(action, None)
         if attrs.get("is_crowd") is False:
             attrs.pop("is_crowd")
-        if attrs.get("rotation") and type(leader) is Bbox:
-            attrs.pop("rotation")
+        rotation = attrs.get("rotation")
+        if type(leader) is Ellipse or (type(leader) is Bbox and (
+                rotation or (not from_voc and type(rotation) in (int, float)))):
+            # Geometry, not a custom attribute: consumed by the box/ellipse bounds (a
+            # CVAT-style "rotation": 0.0 of a non-VOC box is not an <attribute> either).
+            attrs.pop("rotation", None)
         if attrs:
             if self.opts["allow_attributes"]:
                 attributes = etree.SubElement(node, "attributes")
