@@ -5,10 +5,11 @@ each plugin's declared options.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
-from .errors import CococonvError, DataError, UnknownFormatError
+from .errors import CococonvError, DataError, OptionError, UnknownFormatError
 from .fileio import atomic_output
 from .model import Dataset
 from .registry import Registry, default_registry
@@ -96,6 +97,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     """Import, transform and export in one call; returns the run's report."""
     reg = _registry(registry)
     report = report if report is not None else Report()
+    check_separate(source, target)
     exporter_cls = reg.exporter(output_format)
     exporter_cls.resolve_options(dict(output_options or {}))  # fail on options before reading
     dataset = load(source, input_format, report=report, registry=reg, stdin=stdin,
@@ -104,6 +106,17 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
         dataset = transform(dataset, name, report=report, registry=reg, **dict(options))
     return save(dataset, output_format, target, overwrite=overwrite, report=report,
                 registry=reg, stdout=stdout, **dict(output_options or {}))
+
+
+def check_separate(source: str, target: str) -> None:
+    """Refuse an output that is, holds, or sits inside the input: it would destroy it."""
+    if source == "-" or target == "-":
+        return
+    src = os.path.realpath(source)
+    dst = os.path.realpath(target)
+    if src == dst or dst.startswith(src + os.sep) or src.startswith(dst + os.sep):
+        raise OptionError("the output overlaps the input; write somewhere else (inputs are "
+                          "never modified)", file=target)
 
 
 def info(dataset: Dataset) -> dict[str, Any]:
@@ -122,11 +135,60 @@ def info(dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def merge(datasets: Iterable[Dataset]) -> Dataset:
-    """Combine datasets: labels unified by name, items with one (subset, id) share annotations."""
+def merge(datasets: Iterable[Dataset], *, report: Report | None = None) -> Dataset:
+    """Combine datasets: labels unified by name, items with one (subset, id) share annotations.
+
+    Annotation ids that clash with an earlier dataset's get the next free id, and image ids
+    that disagree for one file keep the first; both are counted in the report.
+    """
     from .merging import merge_datasets
-    return merge_datasets(list(datasets))
+    return merge_datasets(list(datasets), report if report is not None else Report())
+
+
+def import_source(root: str, path: str, format: str | None = None, *,
+                  report: Report | None = None, registry: Registry | None = None,
+                  **options: Any) -> tuple[str, Dataset]:
+    """Check a dataset by loading it once, then remember it as a source of a project.
+
+    Returns the format (detected when not given) and the loaded dataset.
+    """
+    from .project import add_source, open_project
+
+    project = open_project(root)
+    reg = _registry(registry)
+    if format is None:
+        matches = detect(path, registry=reg)
+        if not matches:
+            raise DataError("no known dataset format found here; pass -f", file=path)
+        format = matches[0][0]
+    dataset = load(path, format, report=report, registry=reg, **options)
+    add_source(project, path, format, options)
+    return format, dataset
+
+
+def export_project(root: str, format: str, target: str, *, overwrite: bool = False,
+                   report: Report | None = None, registry: Registry | None = None,
+                   stdout: BinaryIO | None = None, **options: Any) -> Report:
+    """Load every source of a project folder, merge them, and save the result."""
+    from .project import open_project
+
+    reg = _registry(registry)
+    report = report if report is not None else Report()
+    reg.exporter(format).resolve_options(options)
+    project = open_project(root)
+    if not project.sources:
+        raise DataError("the project has no sources yet (use `cococonv import`)", file=root)
+    datasets = []
+    for source in project.sources:
+        check_separate(source.path, target)
+        try:
+            datasets.append(load(source.path, source.format, report=report, registry=reg,
+                                 **source.options))
+        except CococonvError as err:
+            raise err.located(file=source.path)
+    return save(merge(datasets, report=report), format, target, overwrite=overwrite,
+                report=report, registry=reg, stdout=stdout, **options)
 
 
 __all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",
-           "DataError"]
+           "import_source", "export_project", "check_separate"]

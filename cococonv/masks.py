@@ -116,7 +116,8 @@ def points_bbox(points: Sequence[float]) -> list[float]:
     if not xs:
         return [0.0, 0.0, 0.0, 0.0]
     x0, y0 = min(xs), min(ys)
-    return [x0, y0, max(xs) - x0, max(ys) - y0]
+    # Rounded so 250.13 - 53.09 gives 197.04, not 197.04000000000002.
+    return [x0, y0, round(max(xs) - x0, 10), round(max(ys) - y0, 10)]
 
 
 def merge(rles: Sequence[dict[str, Any]], *, intersect: bool = False) -> dict[str, Any]:

@@ -172,7 +172,7 @@ class ZipTree(Tree):
         for info in infos:
             self._check_member(info)
             if not info.is_dir():
-                members[info.filename] = info
+                members[_member_name(info)] = info
         self._prefix = _wrapping_folder(list(members))
         self._members = {name[len(self._prefix):]: info for name, info in members.items()}
         self._files = list(self._members)
@@ -214,6 +214,18 @@ class ZipTree(Tree):
 
     def display(self, rel: str) -> str:
         return f"{self.name}!{self._prefix}{rel}"
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name; Info-ZIP on Linux stores UTF-8 names without the UTF-8 flag,
+    which zipfile then decodes as cp437 ("café" -> "caf├⌐"): undo that when it fits."""
+    name = info.filename
+    if info.flag_bits & 0x800:
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name
 
 
 def _wrapping_folder(names: list[str]) -> str:

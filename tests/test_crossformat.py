@@ -272,7 +272,8 @@ def test_cvat_to_coco_reports_approximations_and_losses_with_counts(tmp_path):
     report = convert(write_cvat(tmp_path / "cvat"), tmp_path / "coco", "cvat", "coco")
     assert report.approximations == {("ellipses", "written as 64-point polygons"): 1,
                                      ("rotated boxes", "written as 4-point polygons"): 1}
-    assert report.losses == {("polylines", "COCO has no open lines"): 2}
+    assert report.losses == {("polylines", "COCO has no open lines"): 2, ("z_order values", "COCO has no drawing order (--crop-covered applies it)"): 1,
+                             ("cvat-only annotation fields (e.g. CVAT source, VOC tags)", "COCO has no place for them"): 1}
     anns = coco_annotations(tmp_path / "coco")
     mask = next(a for a in anns if isinstance(a["segmentation"], dict))
     expected = np.zeros((30, 40), bool)
@@ -368,6 +369,10 @@ def test_cli_prints_the_report_table_on_stderr_and_json_on_stdout(runner, cli, t
     assert lines[0] == "conversion report:"
     rows = {tuple(re.split(r"\s{2,}", line.strip())) for line in lines[1:]}
     assert rows == {("lost", "polylines", "2", "COCO has no open lines"),
+                    ("lost", "z_order values", "1",
+                     "COCO has no drawing order (--crop-covered applies it)"),
+                    ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)", "1",
+                     "COCO has no place for them"),
                     ("approximated ellipses", "1", "written as 64-point polygons"),
                     ("approximated rotated boxes", "1", "written as 4-point polygons")}
 
@@ -375,7 +380,10 @@ def test_cli_prints_the_report_table_on_stderr_and_json_on_stdout(runner, cli, t
                                  "-o", str(tmp_path / "coco2"), "--json"])
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["lost"] == [{"what": "polylines", "why": "COCO has no open lines", "count": 2}]
+    assert report["lost"][0] == {"what": "polylines", "why": "COCO has no open lines",
+                                 "count": 2}
+    assert [entry["what"] for entry in report["lost"][1:]] == [
+        "z_order values", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"]
     assert sorted((a["what"], a["count"]) for a in report["approximated"]) == \
         [("ellipses", 1), ("rotated boxes", 1)]
     assert result.stderr.startswith("conversion report:")

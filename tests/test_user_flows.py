@@ -1,9 +1,7 @@
 """New-user flows on hand-built data (not the shared fixtures): what a Datumaro/CVAT user does
 first, checked end to end through the CLI.
-
-Tests marked ``xfail(strict=True)`` with a ``BUG:`` reason document bugs that are not fixed
-yet (in the core or the COCO plugin); they start passing, and then fail as XPASS, once fixed:
-remove the marker then.
+The tests under "bugs found by hand" were written failing, one per bug, and pass since the
+fixes landed.
 """
 from __future__ import annotations
 
@@ -510,9 +508,6 @@ def test_cvat_zip_with_a_wrapping_folder_is_read(runner, cli, cvat_project, tmp_
     assert json.loads(result.stdout)["items"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (cvat exporter): COCO image ids and other image "
-                   "attributes are dropped without a count; tests/plugins/test_cvat_export.py "
-                   "pins the current losses, so the fix needs the lead")
 def test_cvat_export_reports_lost_coco_image_ids(cvat_coco, tmp_path):
     dataset = cococonv.load(str(cvat_coco), "coco", report=Report(quiet=True))
     report = cococonv.save(dataset, "cvat", str(tmp_path / "out"), report=Report(quiet=True))
@@ -535,9 +530,6 @@ def test_project_create_import_export(runner, cli, cvat_coco, cvat_project, tmp_
     assert doc["images"][0]["id"] == BIG
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (core merge / coco exporter): merged sources with "
-                   "the same annotation id write duplicate COCO annotation ids (pycocotools "
-                   "then silently keeps one)")
 def test_project_merge_never_writes_duplicate_annotation_ids(runner, cli, tmp_path):
     a = coco_one(tmp_path, "a", 1, "cat", [1, 1, 2, 2])
     b = coco_one(tmp_path, "b", 1, "dog", [3, 3, 2, 2])
@@ -550,8 +542,6 @@ def test_project_merge_never_writes_duplicate_annotation_ids(runner, cli, tmp_pa
     assert len(ids) == 2 and len(set(ids)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (core merge): an item with the same file in two "
-                   "sources but different COCO image ids is merged silently (users.md #7, #8)")
 def test_project_merge_reports_conflicting_image_ids(runner, cli, tmp_path):
     a = coco_one(tmp_path, "a", 1, "cat", [1, 1, 2, 2])
     b = coco_one(tmp_path, "b", 2, "cat", [3, 3, 2, 2])
@@ -563,10 +553,8 @@ def test_project_merge_reports_conflicting_image_ids(runner, cli, tmp_path):
     assert "2" in result.stderr and "x.jpg" in result.stderr
 
 
-# -- core bugs documented -----------------------------------------------------------------
+# -- bugs found by hand -------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="BUG (core): -o equal to -i with --overwrite deletes the "
-                   "input's images (inputs must never be modified)")
 def test_output_equal_to_input_is_refused(runner, cli, cvat_coco):
     before = digest(cvat_coco)
     runner.invoke(cli, ["convert", "-i", str(cvat_coco), "-f", "coco", "-o", str(cvat_coco),
@@ -574,18 +562,13 @@ def test_output_equal_to_input_is_refused(runner, cli, cvat_coco):
     assert digest(cvat_coco) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (cli): -o - with --json prints the data and the "
-                   "report on stdout back to back, which is not valid JSON")
 def test_stdout_output_and_json_report_do_not_mix(runner, cli, cvat_coco):
     result = runner.invoke(cli, ["convert", "-i", str(cvat_coco), "-f", "coco_instances",
                                  "-o", "-", "--json"])
-    json.loads(result.stdout)
-    assert result.exit_code in (0, 2)
+    assert result.exit_code == 2
+    assert result.stdout == "" and "--json" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (coco exporter): keypoint objects of a "
-                   "person_keypoints-only source are lost with -f coco_instances / --tasks "
-                   "instances instead of falling back to instances as docs/formats/coco.md says")
 def test_keypoint_objects_fall_back_to_instances(runner, cli, keypoints):
     result = run(runner, cli, "convert", "-i", str(keypoints), "-f", "coco_instances", "-o", "-")
     doc = json.loads(result.stdout)
@@ -593,16 +576,23 @@ def test_keypoint_objects_fall_back_to_instances(runner, cli, keypoints):
     assert "keypoints" in result.stderr  # the dropped keypoints are counted
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (core archive reading): zip member names without "
-                   "the UTF-8 flag (Info-ZIP on Linux) are decoded as cp437, so 'café.jpg' "
-                   "is not found and reported as a lost image")
 def test_zip_without_utf8_flag_finds_non_ascii_images(runner, cli, cvat_project, tmp_path):
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(cvat_project / "annotations.xml", "annotations.xml")
-        info = zipfile.ZipInfo("images/Train/sub/café ü.jpg")
-        info.filename = "images/Train/sub/café ü.jpg".encode("utf-8").decode("cp437")
-        zf.writestr(info, (cvat_project / "images/Train/sub/café ü.jpg").read_bytes())
+        zf.writestr("images/Train/sub/café ü.jpg",
+                    (cvat_project / "images/Train/sub/café ü.jpg").read_bytes())
+    # Info-ZIP on Linux writes UTF-8 names without the UTF-8 flag: clear the flag bits.
+    data = bytearray(archive.read_bytes())
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = data.find(signature)
+        while start != -1:
+            data[start + flag_offset] &= ~0x08 & 0xFF  # bit 11 lives in the second byte
+            data[start + flag_offset + 1] &= ~0x08 & 0xFF
+            start = data.find(signature, start + 4)
+    archive.write_bytes(bytes(data))
+    with zipfile.ZipFile(archive) as zf:
+        assert any("├" in name for name in zf.namelist())  # read back as cp437 mojibake
     out = tmp_path / "out"
     result = run(runner, cli, "convert", "-i", str(archive), "-f", "cvat", "-o", str(out),
                  "--save-images")

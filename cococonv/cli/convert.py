@@ -64,6 +64,9 @@ def convert(ctx: click.Context, source: str, input_format: str | None, target: s
       cococonv convert -if voc -i VOCdevkit/VOC2012 -f coco -o out --reindex
     Format options (see `cococonv formats FMT`) go directly or after `--`.
     """
+    if as_json and target == "-":
+        raise click.UsageError("--json prints the report on stdout, which -o - already uses "
+                               "for the data; write the data to a file")
     plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
     values = split_plugin_values(plugin_values, plugins)
     by_kind: dict[str, dict[str, Any]] = {"importer": {}, "exporter": {}}

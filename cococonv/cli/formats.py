@@ -5,6 +5,7 @@ import inspect
 
 import click
 
+from ..errors import UnknownFormatError
 from ..fileio import dumps_json
 from ..registry import default_registry
 from . import cli
@@ -33,7 +34,8 @@ def formats(name: str | None, as_json: bool) -> None:
         return
     found = [(k, registry.table(k)[name]) for k in kinds if name in registry.table(k)]
     if not found:
-        registry.get("importer", name)  # raises UnknownFormatError listing what exists
+        known = sorted({n for kind in kinds for n in registry.table(kind)})
+        raise UnknownFormatError(f"no plugin is named {name!r}; known: {', '.join(known)}")
     if as_json:
         click.echo(dumps_json([{
             "kind": kind, "name": name, "help": inspect.getdoc(plugin) or "",
@@ -48,5 +50,5 @@ def formats(name: str | None, as_json: bool) -> None:
             click.echo("options:")
             for opt in plugin.options:
                 choices = f" [{'|'.join(opt.choices)}]" if opt.choices else ""
-                click.echo(f"  {opt.flag:<30} {opt.help}{choices} (default: {_show(opt.default)})")
+                click.echo(f"  {opt.flag:<30} {opt.help}{choices} (default: {_show(opt.default, opt)})")
         click.echo("")

@@ -75,7 +75,7 @@ def make_report(ctx: click.Context, on_error: str = "fail") -> Report:
 def click_option_for(opt: Option) -> click.Option:
     """The click option for a plugin option; its default stays None so the plugin's applies."""
     dest = "plugin__" + opt.name
-    help_text = f"{opt.help} [default: {_show(opt.default)}]"
+    help_text = f"{opt.help} [default: {_show(opt.default, opt)}]"
     if opt.type is bool:
         return click.Option([f"{opt.flag}/--no-{opt.flag[2:]}", dest], default=None,
                             help=help_text)
@@ -88,11 +88,12 @@ def click_option_for(opt: Option) -> click.Option:
                         help=help_text, metavar=opt.type.__name__.upper())
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, opt: Option | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(value) or "all"
+        # An empty choice list means "all of them"; an empty free list means "none given".
+        return ",".join(value) or ("all" if opt is not None and opt.choices else "none")
     return "none" if value is None else str(value)
 
 

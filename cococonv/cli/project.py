@@ -6,9 +6,8 @@ from typing import Any
 import click
 
 from .. import api
-from ..errors import CococonvError, DataError
 from ..plugin import Plugin
-from ..project import add_source, create_project, open_project
+from ..project import create_project
 from ..registry import default_registry
 from . import cli
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
@@ -46,16 +45,10 @@ def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
 
     The source is checked by loading it once; its format and options are remembered.
     """
-    project = open_project(root)
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
-    if input_format is None:
-        matches = api.detect(path)
-        if not matches:
-            raise DataError("no known dataset format found here; pass -f", file=path)
-        input_format = matches[0][0]
-    dataset = api.load(path, input_format, report=make_report(ctx), **options)
-    add_source(project, path, input_format, options)
+    input_format, dataset = api.import_source(root, path, input_format,
+                                              report=make_report(ctx), **options)
     click.echo(f"imported {path} as {input_format}: {len(dataset)} items", err=True)
 
 
@@ -80,20 +73,12 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
 def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,
            on_error: str, as_json: bool, **plugin_values: Any) -> None:
     """Export the project's sources, merged, in format FMT."""
+    if as_json and target == "-":
+        raise click.UsageError("--json prints the report on stdout, which -o - already uses "
+                               "for the data; write the data to a file")
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
-    default_registry().exporter(output_format).resolve_options(options)
-    project = open_project(root)
-    if not project.sources:
-        raise DataError("the project has no sources yet (use `cococonv import`)", file=root)
     report = make_report(ctx, on_error)
-    datasets = []
-    for source in project.sources:
-        try:
-            datasets.append(api.load(source.path, source.format, report=report,
-                                     **source.options))
-        except CococonvError as err:
-            raise err.located(file=source.path)
-    dataset = api.merge(datasets)
-    api.save(dataset, output_format, target, overwrite=overwrite, report=report, **options)
+    api.export_project(root, output_format, target, overwrite=overwrite, report=report,
+                       **options)
     render_report(report, as_json)

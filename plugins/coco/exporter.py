@@ -47,7 +47,8 @@ OPTIONS = (
            "input order; otherwise the source ids are kept."),
     Option("merge_images", bool, False, "Save all images into images/ instead of "
            "images/<subset>/."),
-    Option("tasks", list, [], "Write only these tasks (comma-separated).", T.TASKS),
+    Option("tasks", list, [], "Write only these tasks (comma-separated); none given: every "
+           "task the source had or the data needs.", T.TASKS),
     Option("indent", bool, False, "Pretty-print the JSON (slower, larger)."),
 )
 
@@ -122,6 +123,9 @@ class CocoWriter:
                 self._save_images(items, subset)
         if self.opts["save_dataset_meta"]:
             self._write_dataset_meta()
+        else:
+            self.report.lost("label colours", "COCO has no colours (--save-dataset-meta keeps "
+                             "them)", len(self.dataset.categories.colormap))
 
     def _tasks_with_content(self) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
@@ -144,17 +148,16 @@ class CocoWriter:
     def _route(self, task: str) -> str | None:
         """The written task that receives objects whose home task is ``task``.
 
-        Objects of a task the source had as a file of this subset are not moved into
-        another task's file when that task is left out (they would duplicate objects
-        that file already has): they are reported as lost instead.
+        Objects of a left-out task fall back to a written one (keypoint objects to
+        instances), unless the source had files of both tasks for this subset: then the
+        fallback file already holds them, and they are reported as lost instead.
         """
         if task in self.tasks:
             return task
-        if task in self.had:
-            return None
         for fallback in T.FALLBACK.get(task, ()):
             if fallback in self.tasks:
-                return fallback
+                # The source's own file of that task already has these objects.
+                return None if task in self.had and fallback in self.had else fallback
         return None
 
     # -- ids -----------------------------------------------------------------------------
@@ -265,9 +268,11 @@ class CocoWriter:
         for index in labels:
             cid = self.category_ids[index]
             if cid in seen:
-                self.report.warn(f"labels {self.dataset.categories.labels[index].name!r} and "
-                                 f"another share category id {cid!r} in one file; the second "
-                                 f"gets id {next_id}")
+                first = next(i for i in labels if self._category(i) == cid)
+                names = self.dataset.categories.labels
+                self.report.warn(f"labels {names[first].name!r} and {names[index].name!r} "
+                                 f"share category id {cid!r} in one file; "
+                                 f"{names[index].name!r} gets id {next_id}")
                 cid = next_id
                 next_id += 1
                 self.file_ids[index] = cid
@@ -365,14 +370,15 @@ class CocoWriter:
         return self.file_ids.get(label, self.category_ids[label]) if self.file_ids \
             else self.category_ids[label]
 
-    def _finish(self, record: dict, ann: Annotation, task: str) -> None:
+    def _finish(self, record: dict, ann: Annotation, task: str,
+                drop: tuple[str, ...] = ()) -> None:
         attrs = ann.attributes
         if "score" in attrs:
             record["score"] = attrs["score"]
         for key, value in ann.extra.items():
             if key not in _PRIVATE_EXTRA:
                 record.setdefault(key, value)
-        custom = {k: v for k, v in attrs.items() if k not in _OWN_ATTRS}
+        custom = {k: v for k, v in attrs.items() if k not in _OWN_ATTRS and k not in drop}
         verbatim = ann.extra.get("_attributes")
         if verbatim is not None:
             custom = verbatim
@@ -452,7 +458,7 @@ class CocoWriter:
             else:
                 self.report.lost("keypoints", f"{task} has no keypoints (add "
                                  f"person_keypoints to --tasks)", len(points))
-        self._finish(record, leader, task)
+        self._finish(record, leader, task, drop=("rotation",) if rotated or ellipses else ())
         return record
 
     def _segmentation(self, rings: list[list[float]], masks_: list[Mask], crowd: bool,
@@ -528,8 +534,15 @@ class CocoWriter:
                     lost[task] = lost.get(task, 0) + 1
         for task, count in lost.items():
             self.report.lost(f"{task} annotations", f"task {task} not in --tasks", count)
-        mixed = void = 0
+        mixed = void = drawn = 0
+        foreign: dict[str, int] = {}
         for item in items:
+            for ann in item.annotations:
+                if ann.z_order:
+                    drawn += 1
+                if ann.extra:
+                    for key in FORMAT_NAMESPACES.intersection(ann.extra):
+                        foreign[key] = foreign.get(key, 0) + 1
             labels_by_group: dict[int, set] = {}
             for ann in item.annotations:
                 if ann.group:
@@ -543,6 +556,11 @@ class CocoWriter:
                                  mixed)
         self.report.lost("images' VOC void (255) regions", "COCO has no void; import VOC "
                          "with --void-regions crowd to keep them", void)
+        self.report.lost("z_order values", "COCO has no drawing order (--crop-covered applies "
+                         "it)", drawn)
+        for key, count in sorted(foreign.items()):
+            self.report.lost(f"{key}-only annotation fields (e.g. CVAT source, VOC tags)",
+                             "COCO has no place for them", count)
 
     # -- images and meta -----------------------------------------------------------------
     def _save_images(self, items: list[Item], subset: str) -> None:

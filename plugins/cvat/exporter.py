@@ -88,6 +88,8 @@ class CvatWriter:
             single is not None and single != (owner_subset or "default"))
         self.declared, self.added = self._declarations(items)
         frames = self._frames(items)
+        self.lost["image ids and fields"] += sum(
+            1 for item in items if set(item.attributes) - {"frame"} or item.extra.get("coco_image"))
         path = os.path.join(self.out_dir, FILE_NAME)
         os.makedirs(self.out_dir, exist_ok=True)
         with open(path, "w", encoding="utf-8", newline="\n") as fh:
@@ -370,6 +372,8 @@ class CvatWriter:
     def _report(self) -> None:
         reasons = {
             "captions": "CVAT has no captions",
+            "image ids and fields": "CVAT numbers images by frame and keeps no other image "
+                                    "fields (e.g. COCO image id, license)",
             "annotation ids": "CVAT for images has no annotation ids",
             "undeclared attributes": "--no-allow-undeclared-attributes",
             "empty masks": "CVAT cannot hold an empty mask",

@@ -52,7 +52,7 @@ def test_formats_coco_shows_the_options_of_its_importer_and_exporter(runner, cli
     out = result.stdout
     assert out.startswith("coco (importer)\nCOCO: every task file found")
     assert "\ncoco (exporter)\n" in out
-    for flag, default in (("--relpath", "all"), ("--keep-original-category-ids", "false"),
+    for flag, default in (("--relpath", "none"), ("--keep-original-category-ids", "false"),
                           ("--reindex", "false"), ("--tasks", "all"),
                           ("--segmentation-mode", "guess"), ("--allow-attributes", "true")):
         (line,) = [line for line in out.splitlines() if line.strip().startswith(flag + " ")]
@@ -74,7 +74,7 @@ def test_formats_of_an_unknown_name_exits_2(runner, cli):
     result = invoke(runner, cli, "formats", "nope", code=2)
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith("error: unknown importer 'nope'; known: coco, ")
+    assert line.startswith("error: no plugin is named 'nope'; known: coco, ")
 
 
 def test_formats_shows_a_broken_plugin_and_the_rest(runner, cli, monkeypatch):

@@ -132,7 +132,9 @@ def test_cvat_export_from_coco_like_model_maps_every_kind(tmp_path):
     report = cococonv.save(dataset, "cvat", str(tmp_path / "out"), report=Report(quiet=True))
     assert sorted(report.losses.items()) == [
         (("annotation ids", "CVAT for images has no annotation ids"), 3),
-        (("captions", "CVAT has no captions"), 1)]
+        (("captions", "CVAT has no captions"), 1),
+        (("image ids and fields", "CVAT numbers images by frame and keeps no other image "
+                                  "fields (e.g. COCO image id, license)"), 1)]
     root = etree.parse(str(tmp_path / "out" / "annotations.xml")).getroot()
     labels = [(lab.findtext("name"), lab.findtext("type"), lab.findtext("parent"))
               for lab in root.iter("label")]
