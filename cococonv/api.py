@@ -104,6 +104,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
                    **dict(input_options or {}))
     for name, options in transforms:
         dataset = transform(dataset, name, report=report, registry=reg, **dict(options))
+    report.dataset = dataset
     return save(dataset, output_format, target, overwrite=overwrite, report=report,
                 registry=reg, stdout=stdout, **dict(output_options or {}))
 
@@ -186,8 +187,9 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
                                  **source.options))
         except CococonvError as err:
             raise err.located(file=source.path)
-    return save(merge(datasets, report=report), format, target, overwrite=overwrite,
-                report=report, registry=reg, stdout=stdout, **options)
+    report.dataset = merge(datasets, report=report)
+    return save(report.dataset, format, target, overwrite=overwrite, report=report,
+                registry=reg, stdout=stdout, **options)
 
 
 __all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",

@@ -54,6 +54,17 @@ def is_rotated(box: Bbox) -> bool:
     return rotation_of(box) != 0.0
 
 
+def points_bbox(points: Sequence[float]) -> list[float]:
+    """``[x, y, w, h]`` around flat coordinates (pure Python: no numpy needed)."""
+    xs = points[0::2]
+    ys = points[1::2]
+    if not xs:
+        return [0.0, 0.0, 0.0, 0.0]
+    x0, y0 = min(xs), min(ys)
+    # Rounded so 250.13 - 53.09 gives 197.04, not 197.04000000000002.
+    return [x0, y0, round(max(xs) - x0, 10), round(max(ys) - y0, 10)]
+
+
 def shoelace_area(points: Sequence[float]) -> float:
     """Exact area of a flat polygon ring (used when the image size is unknown)."""
     xs, ys = points[0::2], points[1::2]

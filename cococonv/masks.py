@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from pycocotools import mask as _mask
 
+from .geometry import points_bbox  # noqa: F401  (re-exported: boxes of flat coordinates)
+
 
 def _size(rle: dict[str, Any]) -> tuple[int, int]:
     size = rle.get("size")
@@ -107,17 +109,6 @@ def bbox(rle: dict[str, Any]) -> list[float]:
 def polygons_area(rings: Sequence[Sequence[float]], height: int, width: int) -> int:
     """Pixel area of polygon rings as pycocotools rasterises them."""
     return area(polygons_to_rle(rings, height, width))
-
-
-def points_bbox(points: Sequence[float]) -> list[float]:
-    """``[x, y, w, h]`` around flat coordinates."""
-    xs = points[0::2]
-    ys = points[1::2]
-    if not xs:
-        return [0.0, 0.0, 0.0, 0.0]
-    x0, y0 = min(xs), min(ys)
-    # Rounded so 250.13 - 53.09 gives 197.04, not 197.04000000000002.
-    return [x0, y0, round(max(xs) - x0, 10), round(max(ys) - y0, 10)]
 
 
 def merge(rles: Sequence[dict[str, Any]], *, intersect: bool = False) -> dict[str, Any]:

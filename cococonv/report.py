@@ -33,6 +33,8 @@ class Report:
         self.approximations: Counter[tuple[str, str]] = Counter()
         self.skipped: list[str] = []
         self.warnings: list[str] = []
+        #: The dataset as written, set by api.convert and api.export_project.
+        self.dataset: Any = None
 
     def bad_record(self, error: CococonvError) -> None:
         """Raise under ``fail``; otherwise count the record as skipped (and say so under warn)."""

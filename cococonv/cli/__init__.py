@@ -1,6 +1,7 @@
 """The `cococonv` command group and the single boundary that turns errors into one line."""
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -48,9 +49,26 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Ends with ``os._exit`` after flushing: freeing a dataset of millions of objects one by
+    one costs seconds (2 s of 11 s at 50,000 images) and the OS reclaims it at once.
+    """
     from . import convert, detect, formats, info, project  # noqa: F401  (registers commands)
-    cli(prog_name="cococonv")
+    try:
+        cli(prog_name="cococonv")
+        code: object = 0
+    except SystemExit as stop:
+        code = stop.code
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
+            code = code or 1
+    os._exit(code if isinstance(code, int) else 0)
 
 
 def _register() -> None:

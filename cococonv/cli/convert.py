@@ -30,10 +30,11 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
     except CococonvError:
         pass
     out_format = peek(args, "-f", "--format", "--output-format")
-    if out_format and out_format in registry.exporters:
+    if registry.has("exporter", out_format):
         found.append(registry.exporter(out_format))
     for i, arg in enumerate(args):
-        if arg in ("-t", "--transform") and i + 1 < len(args) and args[i + 1] in registry.transforms:
+        if arg in ("-t", "--transform") and i + 1 < len(args) and \
+                registry.has("transform", args[i + 1]):
             found.append(registry.transform(args[i + 1]))
     return found
 

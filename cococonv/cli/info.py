@@ -24,7 +24,7 @@ def _importer_of(args: list[str]) -> list[type[Plugin]]:
         except Exception:  # detection problems are reported by the command itself
             matches = []
         name = matches[0][0] if matches else None
-    return [registry.importer(name)] if name in registry.importers else []
+    return [registry.importer(name)] if registry.has("importer", name) else []
 
 
 @cli.command(cls=PluginOptionsCommand, plugin_lookup=_importer_of)

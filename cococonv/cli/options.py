@@ -166,8 +166,16 @@ def split_plugin_values(kwargs: dict[str, Any], plugins: Sequence[type[Plugin]]
             for plugin in plugins]
 
 
+_KEPT: list[object] = []
+
+
 def render_report(report: Report, as_json: bool) -> None:
-    """The end-of-run table on stderr (and the report as JSON on stdout with --json)."""
+    """The end-of-run table on stderr (and the report as JSON on stdout with --json).
+
+    The report (and the dataset it holds) is kept alive until the process exits: the
+    console script ends with ``os._exit``, so it is never freed object by object.
+    """
+    _KEPT.append(report)
     if as_json:
         from ..fileio import dumps_json
         click.echo(dumps_json(report.as_dict()).decode())

@@ -28,7 +28,7 @@ def create(root: str, overwrite: bool) -> None:
 def _importer_of(args: list[str]) -> list[type[Plugin]]:
     name = peek(args, "-f", "--format")
     registry = default_registry()
-    return [registry.importer(name)] if name in registry.importers else []
+    return [registry.importer(name)] if registry.has("importer", name) else []
 
 
 @cli.command("import", cls=PluginOptionsCommand, plugin_lookup=_importer_of)
@@ -55,7 +55,7 @@ def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
 def _exporter_of(args: list[str]) -> list[type[Plugin]]:
     name = peek(args, "-f", "--format")
     registry = default_registry()
-    return [registry.exporter(name)] if name in registry.exporters else []
+    return [registry.exporter(name)] if registry.has("exporter", name) else []
 
 
 @cli.command("export", cls=PluginOptionsCommand, plugin_lookup=_exporter_of)

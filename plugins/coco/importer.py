@@ -13,7 +13,7 @@ import re
 from typing import Any, ClassVar
 
 from cococonv.errors import DataError
-from cococonv.fileio import loads_json
+from cococonv.fileio import loads_json, paused_gc
 from cococonv.model import (Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
                             Label, LabelCategory, Mask, Points, Polygon)
 from cococonv.plugin import Importer, Option
@@ -23,6 +23,14 @@ from cococonv.sources import FileTree, Tree
 from . import tasks as T
 
 _NUMBER = (int, float)
+_NUMBER_TYPES = frozenset(_NUMBER)
+_INT_TYPES = frozenset((int,))
+
+
+def _all_numbers(values: list) -> bool:
+    """Every value is an int or a float (not a bool or a string), in one C-level pass."""
+    return set(map(type, values)) <= _NUMBER_TYPES
+
 _SNIFF = re.compile(rb'"(images|annotations|categories)"\s*:')
 
 
@@ -510,7 +518,7 @@ class CocoReader:
                 attrs["is_crowd"] = bool(crowd)
                 bbox = ann.get("bbox")
                 if bbox is not None and (type(bbox) is not list or len(bbox) != 4
-                                         or not all(type(v) in _NUMBER for v in bbox)):
+                                         or not _all_numbers(bbox)):
                     raise self.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
                                      f"annotations[{i}].bbox")
                 area = ann.get("area")
@@ -526,14 +534,14 @@ class CocoReader:
                             group = self.next_group()
                         for j, ring in enumerate(seg):
                             if (type(ring) is not list or len(ring) < 6 or len(ring) % 2
-                                    or not all(type(v) in _NUMBER for v in ring)):
+                                    or not _all_numbers(ring)):
                                 raise self.error(_ring_problem(ring),
                                                  f"annotations[{i}].segmentation[{j}]")
                             shapes.append(Polygon(id=aid, label=label, group=group,
                                                   attributes=attrs, extra=ann, points=ring))
                     elif type(seg[0]) in _NUMBER:
                         # A flat ring instead of a list of rings (RedBrick and some scripts).
-                        if len(seg) < 6 or len(seg) % 2 or not all(type(v) in _NUMBER for v in seg):
+                        if len(seg) < 6 or len(seg) % 2 or not _all_numbers(seg):
                             raise self.error(_ring_problem(seg), f"annotations[{i}].segmentation")
                         flat_rings += 1
                         if keypoints is not None:
@@ -554,7 +562,7 @@ class CocoReader:
                                      f"annotations[{i}].segmentation")
                 if keypoints is not None:
                     if (type(keypoints) is not list or len(keypoints) % 3
-                            or not all(type(v) in _NUMBER for v in keypoints)):
+                            or not _all_numbers(keypoints)):
                         raise self.error("expected a flat list of x, y, v triplets",
                                          f"annotations[{i}].keypoints")
                     schema = self.categories.keypoints.get(label) if label is not None else None
@@ -615,7 +623,7 @@ class CocoReader:
             raise self.error(f"RLE size {size[0]}x{size[1]} does not match the image "
                              f"{height}x{width} (height x width)", where)
         if type(counts) is list:
-            if not all(type(c) is int and c >= 0 for c in counts):
+            if counts and not (set(map(type, counts)) <= _INT_TYPES and min(counts) >= 0):
                 raise self.error("RLE counts must be non-negative integers", where)
             total = sum(counts)
             if total != size[0] * size[1]:
@@ -645,7 +653,7 @@ class CocoReader:
 def _ring_problem(ring: Any) -> str:
     if type(ring) is not list:
         return f"a polygon must be a list of numbers, got {_type_name(ring)}"
-    if not all(type(v) in _NUMBER for v in ring):
+    if not _all_numbers(ring):
         return "a polygon must hold numbers only"
     return (f"a polygon needs at least 3 points (6 numbers) and an even count, "
             f"got {len(ring)} numbers")
@@ -732,11 +740,12 @@ class CocoImporter(Importer):
                             f"_annotations.coco.json, or a .json file; use -r to name one)",
                             file=tree.name)
         reader = CocoReader(tree, report)
-        for source in files:
-            if source.task is None and len(self.tasks) == 1:
-                source.task = self.tasks[0]
-            reader.read(source)
-        return reader.finish(keep_original_category_ids)
+        with paused_gc():  # the model is millions of small acyclic objects
+            for source in files:
+                if source.task is None and len(self.tasks) == 1:
+                    source.task = self.tasks[0]
+                reader.read(source)
+            return reader.finish(keep_original_category_ids)
 
 
 class CocoInstancesImporter(CocoImporter):
