@@ -23,7 +23,9 @@ from cococonv.sources import FileTree, Tree
 from . import tasks as T
 
 _NUMBER = (int, float)
+MAX_DIMENSION = 1 << 20  # a million pixels a side: beyond any camera, within pycocotools' range
 _NUMBER_TYPES = frozenset(_NUMBER)
+_ID_TYPES = frozenset((int, str))
 _INT_TYPES = frozenset((int,))
 
 
@@ -249,9 +251,17 @@ class CocoReader:
             if "keypoints" in cat or "skeleton" in cat:
                 names = cat.get("keypoints") or []
                 skeleton = cat.get("skeleton") or []
-                if not isinstance(names, list) or not isinstance(skeleton, list):
-                    raise self.error("keypoints and skeleton must be lists",
-                                     f"categories[{ci}]")
+                if not isinstance(names, list) or not all(type(n) is str for n in names):
+                    raise self.error("must be a list of point names",
+                                     f"categories[{ci}].keypoints")
+                if not isinstance(skeleton, list):
+                    raise self.error("must be a list of [a, b] point pairs",
+                                     f"categories[{ci}].skeleton")
+                for k, edge in enumerate(skeleton):
+                    if type(edge) is not list or len(edge) != 2 or \
+                            not all(type(v) is int and v >= 0 for v in edge):
+                        raise self.error(f"expected a pair of point numbers, got {edge!r}",
+                                         f"categories[{ci}].skeleton[{k}]")
                 if index not in self.categories.keypoints or names:
                     self.categories.keypoints[index] = KeypointSchema(list(names), skeleton)
             cat_map[cid] = index
@@ -266,6 +276,11 @@ class CocoReader:
         if "category_id" not in ann:
             return None
         cid = ann.pop("category_id")
+        if type(cid) not in _ID_TYPES:
+            if cid is None and not required:
+                return None
+            raise self.error(f"must be an integer, got {_type_name(cid)}",
+                             where or f"annotations[{i}].category_id")
         index = self.cat_map.get(cid)
         if index is not None:
             return index
@@ -359,11 +374,12 @@ class CocoReader:
         value = img.pop(key, None)
         if value is None:
             return None
-        if type(value) is int and value >= 0:
+        if type(value) is float and value.is_integer():
+            value = int(value)
+        if type(value) is int and 0 < value <= MAX_DIMENSION:
             return value
-        if type(value) is float and value.is_integer() and value >= 0:
-            return int(value)
-        raise self.error(f"must be a non-negative integer, got {value!r}", f"images[{ii}].{key}")
+        raise self.error(f"must be a positive integer up to {MAX_DIMENSION}, got {value!r}",
+                         f"images[{ii}].{key}")
 
     def _image_folders(self, subset: str) -> list[str]:
         dirs = self._image_dirs.get(subset)
@@ -401,6 +417,9 @@ class CocoReader:
 
     def _item_of(self, ann: dict, i: int) -> tuple[Item, int | None, int | None]:
         iid = ann.pop("image_id", None)
+        if iid is not None and type(iid) not in _ID_TYPES:
+            raise self.error(f"must be an integer or string, got {_type_name(iid)}",
+                             f"annotations[{i}].image_id")
         found = self.image_map.get(iid)
         if found is not None:
             return found
@@ -438,15 +457,15 @@ class CocoReader:
         attrs = ann.pop("attributes", None)
         if attrs is None:
             attrs = {}
+        elif type(attrs) is not dict:
+            raise self.error(f"must be an object, got {_type_name(attrs)}",
+                             f"annotations[{i}].attributes")
         elif attrs == {}:
             ann["_attributes_empty"] = True
         elif "score" in attrs or "is_crowd" in attrs:
             # Custom attributes named like COCO's own fields: keep the object verbatim.
             ann["_attributes"] = attrs
             attrs = {k: v for k, v in attrs.items() if k not in ("score", "is_crowd")}
-        elif type(attrs) is not dict:
-            raise self.error(f"must be an object, got {_type_name(attrs)}",
-                             f"annotations[{i}].attributes")
         if "score" in ann:
             score = ann.pop("score")
             if not _is_number(score):
@@ -497,18 +516,37 @@ class CocoReader:
         crowd_repairs = 0
         seen_ids: set = set()
         duplicate_ids = 0
+        image_map = self.image_map
+        cat_map = self.cat_map
         for i, ann in enumerate(self.report.progress(annotations, desc=task)):
             try:
+                # The common cases are inlined (known image and category, no attributes):
+                # this loop runs once per object of multi-GB files.
                 if type(ann) is not dict:
                     raise self.error(f"must be an object, got {_type_name(ann)}", f"annotations[{i}]")
-                item, height, width = self._item_of(ann, i)
-                aid, attrs = self._common(ann, i)
+                image_id = ann.get("image_id")
+                found = image_map.get(image_id) if type(image_id) in _ID_TYPES else None
+                if found is not None:
+                    del ann["image_id"]
+                    item, height, width = found
+                else:
+                    item, height, width = self._item_of(ann, i)
+                if "attributes" in ann or "score" in ann or type(ann.get("id")) not in _ID_TYPES:
+                    aid, attrs = self._common(ann, i)
+                else:
+                    aid = ann.pop("id")
+                    attrs = {}
                 if aid is not None:
                     if aid in seen_ids:
                         duplicate_ids += 1
                     else:
                         seen_ids.add(aid)
-                label = self._label_of(ann, i)
+                cid = ann.get("category_id")
+                label = cat_map.get(cid) if type(cid) in _ID_TYPES else None
+                if label is not None:
+                    del ann["category_id"]
+                else:
+                    label = self._label_of(ann, i)
                 if label is None:
                     ann["_no_category"] = True  # written back without one, as the source had
                 crowd = ann.pop("iscrowd", 0)

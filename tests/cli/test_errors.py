@@ -130,7 +130,7 @@ ERRORS = [
                  f"error: {FILE}: images[1].file_name: 'a.jpg' is also the file of images[0] "
                  f"(ids 1 and 2); two images cannot share a file", id="same-file-name"),
     pytest.param(at("images", 1, "width", value=-3),
-                 f"error: {FILE}: images[1].width: must be a non-negative integer, got -3",
+                 f"error: {FILE}: images[1].width: must be a positive integer up to 1048576, got -3",
                  id="negative-width"),
     pytest.param(at("categories", 5, "id", value=1),
                  f"error: {FILE}: categories[5].id: 1 is used twice", id="duplicate-category-id"),
