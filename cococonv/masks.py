@@ -142,3 +142,51 @@ def encode_uncompressed(array: np.ndarray) -> dict[str, Any]:
 
 def iou(a: dict[str, Any], b: dict[str, Any]) -> float:
     return float(_mask.iou([_compressed(a)], [_compressed(b)], [0])[0][0])
+
+
+# -- batch and run-length helpers (vectorised; used by the VOC mask painter and reader) -----
+def polygons_to_rles(rings: Sequence[Sequence[float]], height: int,
+                     width: int) -> list[dict[str, Any]]:
+    """Each ring rasterised on its own, in one pycocotools call (same result per ring as
+    ``polygons_to_rle([ring], ...)``)."""
+    rings = [list(map(float, r)) for r in rings]
+    for ring in rings:
+        if len(ring) < 6 or len(ring) % 2:
+            raise ValueError(f"a polygon needs an even number of at least 6 coordinates, "
+                             f"got {len(ring)}")
+    if not rings:
+        return []
+    return [_public(r) for r in _mask.frPyObjects(rings, height, width)]
+
+
+def counts_of(rle: dict[str, Any]) -> np.ndarray:
+    """The run lengths of any RLE as an int64 array (compressed strings decoded in numpy,
+    exactly as pycocotools' ``rleFrString``)."""
+    counts = rle["counts"]
+    if isinstance(counts, list):
+        return np.asarray(counts, dtype=np.int64)
+    if isinstance(counts, str):
+        counts = counts.encode("ascii")
+    chars = np.frombuffer(counts, dtype=np.uint8).astype(np.int64) - 48
+    if chars.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.flatnonzero((chars & 0x20) == 0)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    sizes = ends - starts + 1
+    shift = 5 * (np.arange(chars.size) - np.repeat(starts, sizes))
+    values = np.add.reduceat((chars & 0x1F) << shift, starts)
+    negative = (chars[ends] & 0x10) != 0
+    values[negative] -= np.left_shift(1, 5 * sizes[negative])
+    if values.size > 3:
+        values[3::2] = np.cumsum(values[1::2])[1:]
+        values[4::2] = np.cumsum(values[2::2])[1:]
+    return values
+
+
+def from_counts(counts: Sequence[int] | np.ndarray, height: int, width: int) -> dict[str, Any]:
+    """Compressed RLE (str counts) of run lengths that start with a run of zeros."""
+    array = np.ascontiguousarray(counts, dtype=np.uint32)
+    rle = _mask.frPyObjects({"size": [height, width], "counts": array.tolist()}, height, width)
+    return _public(rle)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ from cococonv.report import Report
 
 from . import layout as L
 from .importer import COORDINATE_MODE, DEFAULT_TAGS
+from .jobs import CHUNK, JOBS, resolve_jobs, run_chunks
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_labelmap, with_background
 from .xmlsafe import format_value, solve
 
@@ -45,6 +47,7 @@ OPTIONS = (
            "segmentation PNGs for items without masks (all background)."),
     Option("tasks", list, [], "Write only these tasks (comma-separated).", L.TASKS),
     COORDINATE_MODE,
+    JOBS,
 )
 
 _AREA = (Polygon, Mask, Ellipse)
@@ -125,20 +128,25 @@ class VocWriter:
         for subset in subsets:
             for folder in L.LIST_FOLDERS:
                 lists[folder][subset] = []
-        for item, units in zip(self.report.progress(items, desc="voc"), units_of):
+        self._palettes()
+        xml_units_of = [self._number_objects(item, units) for item, units in zip(items,
+                                                                                 units_of)]
+        self.items, self.units_of, self.xml_units_of = items, units_of, xml_units_of
+        results = self._files(len(items))
+        for index, (item, units) in enumerate(zip(self.report.progress(items, desc="voc"),
+                                                  units_of)):
             self._count_unwritable(item)
-            xml_units = self._number_objects(item, units)
-            painted = False
+            xml_units = xml_units_of[index]
+            painted, events = next(results)
+            for counter, key, count in events:
+                (self.lost if counter == "lost" else self.approx)[key] += count
             if L.SEGMENTATION in active:
-                painted = self._write_masks(item, units)
                 if painted:
                     lists["Segmentation"][item.subset].append(item.id)
             else:
                 count = sum(len(u.shapes) for u in units)
                 if count:
                     self.lost[("masks and polygons", "segmentation is not written")] += count
-            if active & {L.DETECTION, L.LAYOUT, L.ACTION} and self._wants_xml(item, xml_units):
-                self._write_xml(item, xml_units, painted)
             if active & {L.DETECTION, L.CLASSIFICATION}:
                 lists["Main"][item.subset].append(item.id)
             if L.CLASSIFICATION in active:
@@ -493,10 +501,46 @@ class VocWriter:
         return {name: bool(attrs[name]) for name in names
                 if name in attrs and isinstance(attrs[name], bool)}
 
-    # -- masks ---------------------------------------------------------------------------
-    def _write_masks(self, item: Item, units: list[_Unit]) -> bool:
+    # -- per-item files (masks and XML), in this process or a pool ------------------------
+    def _palettes(self) -> None:
         from .layout import voc_palette
-        from .segmentation import encode_png, paint
+
+        self.class_palette = bytes(self.label_map.palette()) \
+            if self.opts["apply_colormap"] else None
+        self.object_palette = bytes(voc_palette()) if self.opts["apply_colormap"] else None
+
+    def _item_files(self, index: int) -> tuple[bool, list[tuple[str, Any, int]]]:
+        """Write item ``index``'s PNGs and XML: whether masks were painted, and the loss
+        and approximation counts it made, in order."""
+        item, units, xml_units = self.items[index], self.units_of[index], \
+            self.xml_units_of[index]
+        saved = self.lost, self.approx
+        self.lost, self.approx = Counter(), Counter()
+        try:
+            painted = False
+            if L.SEGMENTATION in self.active:
+                painted = self._write_masks(item, units)
+            if self.active & {L.DETECTION, L.LAYOUT, L.ACTION} and \
+                    self._wants_xml(item, xml_units):
+                self._write_xml(item, xml_units, painted)
+            events = [("lost", key, count) for key, count in self.lost.items()] + \
+                [("approx", key, count) for key, count in self.approx.items()]
+        finally:
+            self.lost, self.approx = saved
+        return painted, events
+
+    def _files(self, count: int) -> Iterator[tuple[bool, list[tuple[str, Any, int]]]]:
+        """Per-item results in item order; with --jobs N > 1 written by N forked workers,
+        chunk by chunk (a few chunks in flight, so memory stays bounded)."""
+        jobs = resolve_jobs(self.opts.get("jobs"))
+        if jobs <= 1 or count < 2 * CHUNK:
+            for index in range(count):
+                yield self._item_files(index)
+            return
+        yield from run_chunks(self, count, jobs, "_item_files")
+
+    def _write_masks(self, item: Item, units: list[_Unit]) -> bool:
+        from .segmentation import encode_png_runs, paint_runs
 
         voc = item.extra.get("voc", {})
         painted_units = [u for u in units if u.shapes]
@@ -510,7 +554,6 @@ class VocWriter:
                 len(u.shapes) for u in painted_units)
             return False
         height, width = size
-        from cococonv.geometry import rasterize
         next_instance = max((u.xml_index or 0 for u in units), default=0)
         plan = []
         order = sorted(range(len(painted_units)),
@@ -522,19 +565,22 @@ class VocWriter:
             elif not unit.leader.attributes.get("is_crowd"):
                 next_instance += 1
                 instance_of[id(unit)] = next_instance
+        chosen = []
         for k in order:
             unit = painted_units[k]
             if unit.label is None or self.names[unit.label] not in self.index:
                 continue
+            chosen.append(unit)
+        shapes_rles = _rasterize_all([u.shapes for u in chosen], height, width)
+        for unit, rle in zip(chosen, shapes_rles):
             crowd = bool(unit.leader.attributes.get("is_crowd"))
-            cls = L.VOID_INDEX if crowd else self.index[self.names[unit.label]]
+            cls = L.VOID_INDEX if crowd else self.index[self.names[unit.label]]  # type: ignore
             if crowd:
                 self.approx[("crowd regions", "painted as void (255) in the masks")] += 1
             instance = instance_of.get(id(unit))
             if instance is not None and instance >= L.VOID_INDEX:
                 self.lost[("instances beyond 254", "SegmentationObject holds 254")] += 1
                 instance = None
-            rle = rasterize(unit.shapes, height, width)
             if rle is None:
                 continue
             for shape in unit.shapes:
@@ -545,14 +591,13 @@ class VocWriter:
             plan.append((rle, cls, instance))
         void_class = void_class if _fits(void_class, height, width) else None
         void_object = void_object if _fits(void_object, height, width) else None
-        classes, instances = paint(height, width, plan, void_class, void_object)
-        colormap = self.opts["apply_colormap"]
+        classes, instances = paint_runs(height, width, plan, void_class, void_object)
         rel = f"{item.id}.png".split("/")
         write_bytes(os.path.join(self.out, "SegmentationClass", *rel),
-                    encode_png(classes, self.label_map.palette() if colormap else None))
+                    encode_png_runs(classes, height, width, self.class_palette))
         if voc.get("masks", {}).get("object", True):
             write_bytes(os.path.join(self.out, "SegmentationObject", *rel),
-                        encode_png(instances, voc_palette() if colormap else None))
+                        encode_png_runs(instances, height, width, self.object_palette))
         return True
 
     def _size(self, item: Item) -> tuple[int, int] | None:
@@ -655,6 +700,31 @@ class VocWriter:
                 "background_label": "0" if entries and
                 entries[0].name in L.BACKGROUND_NAMES else None}
         write_bytes(os.path.join(self.out, "dataset_meta.json"), dumps_json(meta, indent=True))
+
+
+def _rasterize_all(groups: list[list[Annotation]], height: int,
+                   width: int) -> list[dict | None]:
+    """``rasterize(shapes)`` of each group; the rings of polygon-only groups are rasterised
+    in one pycocotools call (same RLEs: each ring alone, then their union)."""
+    from cococonv import masks
+    from cococonv.geometry import rasterize
+
+    out: list[dict | None] = [None] * len(groups)
+    rings: list[list[float]] = []
+    spans: list[tuple[int, int, int]] = []
+    for position, shapes in enumerate(groups):
+        if shapes and all(type(s) is Polygon and len(s.points) >= 6 and
+                          len(s.points) % 2 == 0 for s in shapes):
+            spans.append((position, len(rings), len(rings) + len(shapes)))
+            rings.extend(s.points for s in shapes)
+        else:
+            out[position] = rasterize(shapes, height, width)
+    if rings:
+        rles = masks.polygons_to_rles(rings, height, width)
+        for position, start, stop in spans:
+            out[position] = rles[start] if stop - start == 1 else \
+                masks.merge(rles[start:stop])
+    return out
 
 
 def _flag_text(text: str) -> bool:

@@ -557,6 +557,8 @@ def main() -> None:
     parser.add_argument("--work", default=None,
                         help="work dir (default: $TMPDIR/cococonv-bench-<images>x<anns>-s<seed>)")
     parser.add_argument("--regen", action="store_true", help="regenerate the dataset")
+    parser.add_argument("--voc-jobs", type=int, default=None, metavar="N",
+                        help="pass --jobs N to the coco-voc conversion (the voc exporter)")
     parser.add_argument("--cococonv", default=None,
                         help="command that runs cococonv (default: the cococonv script next "
                              "to this python)")
@@ -671,6 +673,7 @@ def main() -> None:
                   f"lists exporters: {', '.join(exporters)}); {path} runs once it exists")
             continue
         voc_out = os.path.join(work, "voc-out")
+        jobs = ["--jobs", str(args.voc_jobs)] if args.voc_jobs is not None else []
         if path == "coco-voc":
             extra: list[str] = []
             for opt in plugin_options(cococonv, "voc"):
@@ -678,7 +681,7 @@ def main() -> None:
                     extra.append(opt["flag"])  # e.g. --save-masks: paint masks too
             case = Case("coco->voc", cococonv + ["-q", "convert", "-if", "coco", "-i", src_dir,
                                                  "-f", "voc", "-o", voc_out, "--overwrite",
-                                                 *extra], before=[voc_out])
+                                                 *extra, *jobs], before=[voc_out])
             print(f"command: {shlex.join(case.argv)}")
             run_cases([case], args.repeat, args.warmup)
             report["paths"][path] = print_table([case], None)

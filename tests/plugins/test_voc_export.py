@@ -193,3 +193,33 @@ def test_voc_formats_lists_options(runner, cli):
                  "--tasks", "--coordinate-mode", "--allow-attributes", "--image-ext",
                  "--save-dataset-meta"):
         assert flag in result.stdout
+
+
+def test_voc_export_jobs_give_the_same_files_and_report(tmp_path):
+    """--jobs 2 forks workers for the PNGs and XML: same bytes, same report, same order."""
+    from cococonv_plugins.voc.jobs import CHUNK
+
+    categories = Categories([LabelCategory(name) for name in ("cat", "dog")])
+    items = []
+    for k in range(2 * CHUNK + 7):
+        shift = float(k % 9)
+        anns = [Polygon(label=k % 2, points=[v + shift for v in SQUARE], z_order=k % 3),
+                Polygon(label=(k + 1) % 2, points=OVERLAP),
+                Bbox(label=0, x=1, y=2, w=3 + k % 5, h=4)]
+        if k % 11 == 0:
+            anns.append(Mask(label=1, attributes={"is_crowd": True},
+                             rle=masks.encode(np.eye(H, W, dtype=np.uint8))))
+        if k % 13 == 0:
+            anns.append(Points(label=0, points=[1.0, 2.0]))
+        items.append(Item(f"img{k:03d}", "train", Image(f"img{k:03d}.jpg", (H, W)), anns))
+    data = Dataset(categories, items)
+    results = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        report = cococonv.save(data, "voc", str(out), report=Report(quiet=True), jobs=jobs)
+        files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                 if p.is_file()}
+        results[jobs] = (files, list(report.losses.items()),
+                         list(report.approximations.items()))
+    assert results[1] == results[2]
+    assert len([f for f in results[1][0] if f.startswith("SegmentationClass/")]) == len(items)
