@@ -25,6 +25,9 @@ from typing import Any, ClassVar
 
 FORMAT_NAMESPACES = frozenset({"cvat", "voc", "yolo", "datumaro", "labelme"})
 
+#: The largest image side importers accept: beyond any camera, within pycocotools' range.
+MAX_IMAGE_SIDE = 1 << 20
+
 
 @dataclass(slots=True, kw_only=True)
 class Annotation:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from cococonv.errors import DataError
 from cococonv.fileio import loads_json, paused_gc
-from cococonv.model import (Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
+from cococonv.model import (MAX_IMAGE_SIDE, Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
                             Label, LabelCategory, Mask, Points, Polygon)
 from cococonv.plugin import Importer, Option
 from cococonv.report import Report
@@ -23,7 +23,7 @@ from cococonv.sources import FileTree, Tree
 from . import tasks as T
 
 _NUMBER = (int, float)
-MAX_DIMENSION = 1 << 20  # a million pixels a side: beyond any camera, within pycocotools' range
+MAX_DIMENSION = MAX_IMAGE_SIDE
 _NUMBER_TYPES = frozenset(_NUMBER)
 _ID_TYPES = frozenset((int, str))
 _INT_TYPES = frozenset((int,))

@@ -14,8 +14,8 @@ from collections import Counter
 from typing import Any
 
 from cococonv.errors import DataError
-from cococonv.model import (Annotation, Bbox, Dataset, Ellipse, Image, Item, Label, Mask,
-                            Points, Polygon, Polyline)
+from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Dataset, Ellipse, Image, Item,
+                            Label, Mask, Points, Polygon, Polyline)
 from cococonv.plugin import Importer
 from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
@@ -243,8 +243,9 @@ class CvatReader:
         if value is None:
             return None
         number = self._float(value, what, elem)
-        if number < 0 or not number.is_integer():
-            raise self.error(f"<{elem.tag}> {what}: expected a whole number, got {value!r}", elem)
+        if number < 0 or not number.is_integer() or number > MAX_IMAGE_SIDE:
+            raise self.error(f"<{elem.tag}> {what}: expected a whole number up to "
+                             f"{MAX_IMAGE_SIDE}, got {value!r}", elem)
         return int(number)
 
     def _image_folders(self, subset: str) -> list[str]:

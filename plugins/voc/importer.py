@@ -17,8 +17,8 @@ import posixpath
 from typing import Any, ClassVar
 
 from cococonv.errors import CococonvError, DataError
-from cococonv.model import (Annotation, Bbox, Categories, Dataset, Image, Item, Label,
-                            LabelCategory)
+from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Categories, Dataset, Image,
+                            Item, Label, LabelCategory)
 from cococonv.plugin import Importer, Option
 from cococonv.report import Report
 from cococonv.sources import Tree
@@ -334,7 +334,8 @@ class VocReader:
         except ValueError:
             return None
         if set(values) - {"width", "height", "depth"} or float(width) != int(width) or \
-                float(height) != int(height) or width <= 0 or height <= 0:
+                float(height) != int(height) or not 0 < width <= MAX_IMAGE_SIDE or \
+                not 0 < height <= MAX_IMAGE_SIDE:
             return None
         return (int(height), int(width)), values.get("depth", None)  # type: ignore[return-value]
 
