@@ -8,6 +8,7 @@ shape asks otherwise. JSON is written record by record so memory tracks the mode
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -91,6 +92,8 @@ class CocoWriter:
         self.mode = options["segmentation_mode"]
         self.meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
         self._plan_counts: dict[str, dict[str, int]] = {}
+        self._plan_stats: dict[str, Counter] = {}
+        self._units: dict[int, list[tuple[str, list[Annotation]]]] = {}
         self._plan_used: dict[str, dict[str, set[int]]] = {}
         self.tasks: list[str] = []
         self.had: set[str] = set()
@@ -130,10 +133,12 @@ class CocoWriter:
         """One pass: per subset, records and labels per home task (reused by later steps)."""
         counts: dict[str, dict[str, int]] = {}
         used: dict[str, dict[str, set[int]]] = {}
+        stats: dict[str, Counter] = {}
         for item in self.dataset:
             bucket = counts.setdefault(item.subset, {})
             labels_by_task = used.setdefault(item.subset, {})
-            for task, anns in item_units(item):
+            units = self._units[id(item)] = item_units(item)
+            for task, anns in units:
                 bucket[task] = bucket.get(task, 0) + 1
                 labels = labels_by_task.get(task)
                 if labels is None:
@@ -141,8 +146,10 @@ class CocoWriter:
                 for ann in anns:
                     if ann.label is not None:
                         labels.add(ann.label)
+            _count_unwritable(item, stats.setdefault(item.subset, Counter()))
         self._plan_counts = counts
         self._plan_used = used
+        self._plan_stats = stats
         return {subset: set(tasks) for subset, tasks in counts.items()}
 
     def _tasks_for(self, subset: str, present: set[str]) -> list[str]:
@@ -358,8 +365,13 @@ class CocoWriter:
             return
         if task == T.IMAGE_INFO:
             return
-        for obj in group_objects(item):
-            if self._route(object_task(obj, item)) != task:
+        units = self._units.get(id(item))
+        if units is None:  # an item made during the export (--crop-covered)
+            units = item_units(item)
+        for unit_task, obj in units:
+            kind = type(obj[0])
+            if kind is Caption or (kind is Label and not obj[0].extra.get("coco_task")) or \
+                    self._route(unit_task) != task:
                 continue
             record = self._object_record(obj, item, iid, task)
             if record is not None:
@@ -557,23 +569,10 @@ class CocoWriter:
                 lost[task] = lost.get(task, 0) + count
         for task, count in lost.items():
             self.report.lost(f"{task} annotations", f"task {task} not in --tasks", count)
-        mixed = void = drawn = 0
-        foreign: dict[str, int] = {}
-        for item in items:
-            for ann in item.annotations:
-                if ann.z_order:
-                    drawn += 1
-                if ann.extra:
-                    for key in FORMAT_NAMESPACES.intersection(ann.extra):
-                        foreign[key] = foreign.get(key, 0) + 1
-            labels_by_group: dict[int, set] = {}
-            for ann in item.annotations:
-                if ann.group:
-                    labels_by_group.setdefault(ann.group, set()).add(ann.label)
-            mixed += sum(1 for labels in labels_by_group.values() if len(labels) > 1)
-            voc = item.extra.get("voc")
-            if voc and (voc.get("void_class") or voc.get("void_object")):
-                void += 1
+        stats = self._plan_stats.get(self.subset, Counter())
+        mixed, void, drawn = stats["mixed groups"], stats["void"], stats["z_order"]
+        foreign = {key[len("ns:"):]: count for key, count in stats.items()
+                   if key.startswith("ns:")}
         self.report.approximated("groups of differently labelled shapes (e.g. VOC layout "
                                  "parts)", "written as separate objects; the link is lost",
                                  mixed)
@@ -632,6 +631,24 @@ def object_task(obj: list[Annotation], item: Item) -> str:
     if any(type(a) is Points for a in obj):
         return T.PERSON_KEYPOINTS
     return T.INSTANCES
+
+
+def _count_unwritable(item: Item, stats: Counter) -> None:
+    """Count what COCO cannot hold: drawing order, other formats' fields, VOC void, and
+    groups whose shapes carry different labels (written as separate objects)."""
+    labels_by_group: dict[int, set] = {}
+    for ann in item.annotations:
+        if ann.z_order:
+            stats["z_order"] += 1
+        if ann.extra:
+            for key in FORMAT_NAMESPACES.intersection(ann.extra):
+                stats["ns:" + key] += 1
+        if ann.group:
+            labels_by_group.setdefault(ann.group, set()).add(ann.label)
+    stats["mixed groups"] += sum(1 for labels in labels_by_group.values() if len(labels) > 1)
+    voc = item.extra.get("voc")
+    if voc and (voc.get("void_class") or voc.get("void_object")):
+        stats["void"] += 1
 
 
 def item_units(item: Item) -> list[tuple[str, list[Annotation]]]:
