@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, L
                             Points, Polygon, Polyline)
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
+from cococonv.xmlsafe import text as xml_text
 
 from . import layout as L
 from .importer import COORDINATE_MODE, DEFAULT_TAGS
@@ -347,6 +349,123 @@ class VocWriter:
 
     # -- XML -----------------------------------------------------------------------------
     def _write_xml(self, item: Item, units: list[_Unit], painted: bool) -> None:
+        """The item's XML, written as strings (the same bytes lxml would give); documents
+        with raw XML kept from a source, or text lxml would escape or refuse differently,
+        go through the lxml tree instead."""
+        try:
+            data = self._xml_text(item, units, painted).encode("utf-8")
+        except _Fallback:
+            self._write_xml_tree(item, units, painted)
+            return
+        path = os.path.join(self.out, L.ANNOTATIONS_DIR, *f"{item.id}.xml".split("/"))
+        write_bytes(path, data)
+
+    def _xml_text(self, item: Item, units: list[_Unit], painted: bool) -> str:
+        voc = item.extra.get("voc", {})
+        children = list(voc.get("children") or ["folder", "filename", "size", "segmented",
+                                                 "object"])
+        for needed in ("filename", "size", "segmented", "object"):
+            if needed not in children and (needed != "size" or self._size(item)):
+                children.append(needed)
+        out = ["<annotation>\n"]
+        add = out.append
+        for entry in children:
+            if entry == "folder":
+                add("  <folder></folder>\n")
+            elif entry == "filename":
+                name = voc.get("filename") or posixpath.basename(self._image_name(item))
+                add(f"  <filename>{_text(name)}</filename>\n")
+            elif entry == "size":
+                size = self._size(item)
+                if size is not None:
+                    add(f"  <size>\n    <width>{size[1]}</width>\n"
+                        f"    <height>{size[0]}</height>\n")
+                    depth = voc.get("depth", "3") if "voc" in item.extra else "3"
+                    if depth is not None:
+                        add(f"    <depth>{_text(depth)}</depth>\n")
+                    add("  </size>\n")
+            elif entry == "segmented":
+                text = voc.get("segmented")
+                if text is None or (painted and not _flag_text(text)) or \
+                        (not painted and "masks" in voc and _flag_text(text)):
+                    text = "1" if painted else "0"
+                add(f"  <segmented>{_text(text)}</segmented>\n")
+            elif entry == "object":
+                for unit in units:
+                    self._object_text(unit, item, add)
+            else:
+                raise _Fallback
+        add("</annotation>\n")
+        if len(out) == 2:  # no children: lxml writes <annotation/>
+            raise _Fallback
+        return "".join(out)
+
+    def _object_text(self, unit: _Unit, item: Item, add: Any) -> None:
+        leader = unit.leader
+        voc = leader.extra.get("voc", {}) if leader.extra else {}
+        if voc.get("unknown"):
+            raise _Fallback
+        attrs = dict(leader.attributes)
+        empty = voc.get("empty", ())
+        from_voc = "voc" in item.extra
+        add(f"  <object>\n    <name>{_text(self.names[unit.label])}</name>\n")  # type: ignore
+        if "pose" in attrs:
+            add(f"    <pose>{_text(str(attrs.pop('pose')))}</pose>\n")
+        elif "pose" in empty:
+            add("    <pose/>\n")
+        for tag in ("truncated", "occluded", "difficult"):
+            if tag in attrs and isinstance(attrs[tag], bool):
+                add(f"    <{tag}>1</{tag}>\n" if attrs.pop(tag) else f"    <{tag}>0</{tag}>\n")
+            elif tag in empty:
+                add(f"    <{tag}/>\n")
+            elif tag in DEFAULT_TAGS and not from_voc and tag not in attrs:
+                add(f"    <{tag}>0</{tag}>\n")
+        box = self._box_of(unit)
+        if box is not None:
+            add(self._bndbox_text(*box, indent="    "))
+        if L.LAYOUT in self.active:
+            for part in unit.parts:
+                add(f"    <part>\n      <name>{_text(self.names[part.label])}</name>\n")  # type: ignore
+                add(self._bndbox_text(part.x, part.y, part.w, part.h, indent="      "))
+                add("    </part>\n")
+        actions = self._actions(unit) if L.ACTION in self.active else {}
+        if actions:
+            add("    <actions>\n")
+            for action, value in actions.items():
+                if not _SIMPLE_TAG.fullmatch(action):
+                    raise _Fallback
+                add(f"      <{action}>{'1' if value else '0'}</{action}>\n")
+                attrs.pop(action, None)
+            add("    </actions>\n")
+        if attrs.get("is_crowd") is False:
+            attrs.pop("is_crowd")
+        rotation = attrs.get("rotation")
+        if type(leader) is Ellipse or (type(leader) is Bbox and (
+                rotation or (not from_voc and type(rotation) in (int, float)))):
+            attrs.pop("rotation", None)
+        if attrs:
+            if self.opts["allow_attributes"]:
+                add("    <attributes>\n")
+                for key, value in attrs.items():
+                    add(f"      <attribute>\n        <name>{_text(str(key))}</name>\n"
+                        f"        <value>{_text(format_value(value))}</value>\n"
+                        f"      </attribute>\n")
+                add("    </attributes>\n")
+            else:
+                self.lost[("object attributes", "--no-allow-attributes")] += len(attrs)
+        add("  </object>\n")
+
+    def _bndbox_text(self, x: Any, y: Any, w: Any, h: Any, *, indent: str) -> str:
+        shift = 1 if self.one_based else 0
+        xmin = solve(x, shift) if shift else x
+        ymin = solve(y, shift) if shift else y
+        inner = indent + "  "
+        return (f"{indent}<bndbox>\n{inner}<xmin>{_number(xmin)}</xmin>\n"
+                f"{inner}<ymin>{_number(ymin)}</ymin>\n"
+                f"{inner}<xmax>{_number(solve(w, xmin))}</xmax>\n"
+                f"{inner}<ymax>{_number(solve(h, ymin))}</ymax>\n{indent}</bndbox>\n")
+
+    def _write_xml_tree(self, item: Item, units: list[_Unit], painted: bool) -> None:
         from lxml import etree
 
         from .xmlsafe import parse_xml
@@ -725,6 +844,29 @@ def _rasterize_all(groups: list[list[Annotation]], height: int,
             out[position] = rles[start] if stop - start == 1 else \
                 masks.merge(rles[start:stop])
     return out
+
+
+class _Fallback(Exception):
+    """The XML needs the lxml tree writer (raw XML, or text the string writer avoids)."""
+
+
+# Text the string writer handles exactly as lxml: no CR (lxml writes &#13;), no characters
+# lxml refuses (control characters, surrogates, U+FFFE/U+FFFF).
+_PLAIN = re.compile("[^\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
+_SIMPLE_TAG = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str or not _PLAIN.fullmatch(value):
+        raise _Fallback
+    return xml_text(value)
+
+
+def _number(value: Any) -> str:
+    text = repr(value) if type(value) is float else str(value)
+    if not _PLAIN.fullmatch(text):
+        raise _Fallback
+    return text
 
 
 def _flag_text(text: str) -> bool:

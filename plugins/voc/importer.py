@@ -14,6 +14,7 @@ Model mapping (docs/formats/voc.md has the full table):
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from cococonv.errors import CococonvError, DataError
@@ -24,6 +25,7 @@ from cococonv.report import Report
 from cococonv.sources import Tree
 
 from . import layout as L
+from .jobs import CHUNK, resolve_jobs, run_chunks
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_class_names, parse_labelmap
 from .scan import VocSource, scan
 from .xmlsafe import parse_number, parse_value, parse_xml
@@ -40,6 +42,9 @@ VOID_REGIONS = Option(
     "have no void); crowd: it becomes a crowd mask (is_crowd) of the background label, the "
     "COCO way of marking a region ignored in evaluation, so voc -> coco -> voc keeps it.",
     ("keep", "crowd"))
+
+IMPORT_JOBS = Option("jobs", int, 1, "Worker processes for reading the segmentation PNGs; "
+                     "0 means one per CPU. The dataset is identical for any value.")
 
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no")
@@ -95,6 +100,7 @@ class VocReader:
         self.union_lists: dict[str, dict[str, list[str]]] = {}
         self.tasks_found: set[str] = set()
         self.zero_boxes = 0
+        self.jobs = 1
 
     # -- entry point ---------------------------------------------------------------------
     def read(self) -> Dataset:
@@ -527,25 +533,71 @@ class VocReader:
         from .segmentation import MaskReader
 
         reader = MaskReader(self.tree, label_map, categories, void_as_crowd=self.void_as_crowd)
-        for item in self.report.progress(items, desc="voc masks"):
+        plan: list[tuple[Item, str | None, str | None, bool]] = []
+        for item in items:
             key = self._data_key(item.subset, item.id)
             class_rel = self.source.class_masks.get(key)
             object_rel = self.source.object_masks.get(key)
             if class_rel is None and object_rel is None:
                 continue
-            if self.source.images and not self.source.flat and key not in self.source.images:
-                self.report.bad_record(DataError(
-                    f"no image for this mask (expected {L.IMAGES_DIR}/{item.id}.jpg or another "
-                    f"image extension)", file=self.tree.display(class_rel or object_rel or "")))
-                continue
-            try:
-                reader.read(item, class_rel, object_rel, objects_of.get((item.subset, item.id),
-                                                                       []))
-            except CococonvError as error:
-                self.report.bad_record(error)
+            missing = bool(self.source.images) and not self.source.flat and \
+                key not in self.source.images
+            plan.append((item, class_rel, object_rel, missing))
+        self._mask_reader, self._mask_plan = reader, plan
+        self._mask_objects = objects_of
+        results = self._mask_results([k for k, entry in enumerate(plan) if not entry[3]])
+        try:
+            for item, class_rel, object_rel, missing in self.report.progress(
+                    plan, desc="voc masks"):
+                if missing:
+                    self.report.bad_record(DataError(
+                        f"no image for this mask (expected {L.IMAGES_DIR}/{item.id}.jpg or "
+                        f"another image extension)",
+                        file=self.tree.display(class_rel or object_rel or "")))
+                    continue
+                try:
+                    result = next(results)
+                    if isinstance(result, CococonvError):
+                        raise result
+                    _apply_masks(item, result)
+                except CococonvError as error:
+                    self.report.bad_record(error)
+        finally:
+            results.close()
+            self._mask_reader = self._mask_plan = self._mask_objects = None
         if not self.source.has_masks:
             return
         self.tasks_found.add(L.SEGMENTATION)
+
+    def _mask_result(self, k: int) -> Any:
+        """Plan entry ``k`` read on a copy of its item: what ``_apply_masks`` adds to the
+        item, or the CococonvError reading raised."""
+        item, class_rel, object_rel, _missing = self._mask_plan[k]
+        voc = item.extra.get("voc")
+        probe = Item(item.id, item.subset, None if item.image is None else
+                     Image(item.image.name, item.image.size), [], {}, {})
+        if voc is not None:
+            probe.extra["voc"] = {}
+        try:
+            self._mask_reader.read(probe, class_rel, object_rel,
+                                   self._mask_objects.get((item.subset, item.id), []))
+        except CococonvError as error:
+            return error
+        return (probe.annotations, probe.extra.get("voc", {}),
+                probe.image.size if probe.image is not None else None,
+                item.image is None)
+
+    def _mask_results(self, positions: list[int]) -> Iterator[Any]:
+        jobs = resolve_jobs(self.jobs)
+        if jobs <= 1 or len(positions) < 2 * CHUNK:
+            for k in positions:
+                yield self._mask_result(k)
+            return
+        self._mask_positions = positions
+        yield from run_chunks(self, len(positions), jobs, "_mask_result_at")
+
+    def _mask_result_at(self, index: int) -> Any:
+        return self._mask_result(self._mask_positions[index])
 
     def _attach_images(self, items: list[Item]) -> None:
         source = self.source
@@ -580,7 +632,7 @@ class VocImporter(Importer):
 
     name = "voc"
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
-    options = (COORDINATE_MODE, VOID_REGIONS)
+    options = (COORDINATE_MODE, VOID_REGIONS, IMPORT_JOBS)
 
     @classmethod
     def detect(cls, tree: Tree) -> int:
@@ -593,10 +645,27 @@ class VocImporter(Importer):
         return _score(cls.tasks, source)
 
     def load(self, tree: Tree, report: Report, *, coordinate_mode: str,
-             void_regions: str = "keep") -> Dataset:
+             void_regions: str = "keep", jobs: int = 1) -> Dataset:
         reader = VocReader(tree, report, self.tasks, coordinate_mode == "one-based",
                            void_regions == "crowd")
+        reader.jobs = jobs
         return reader.read()
+
+
+def _apply_masks(item: Item, result: tuple) -> None:
+    """Add what ``VocReader._mask_result`` read to the item, as ``MaskReader.read`` would."""
+    found, voc_keys, size, new_image = result
+    voc = item.extra.setdefault("voc", {})
+    for key in ("void_class", "void_object", "masks"):
+        if key in voc_keys:
+            voc[key] = voc_keys[key]
+        else:
+            voc.pop(key, None)
+    if new_image:
+        item.image = Image(item.id + ".jpg", size)
+    elif item.image is not None and item.image.size is None:
+        item.image.size = size
+    item.annotations.extend(found)
 
 
 def _score(tasks: tuple[str, ...], source: VocSource) -> int:

@@ -39,6 +39,9 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
         if array.max(initial=0) > 255:
             raise DataError(f"mask index {int(array.max())} is above 255", file=display)
         return array.astype(np.uint8)
+    fast = _decode_plain_png(data)
+    if fast is not None:
+        return fast
     from PIL import Image as PILImage
     try:
         with PILImage.open(io.BytesIO(data)) as image:
@@ -62,6 +65,61 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
             raise DataError(f"colour {color} is not in the label map", file=display)
         lookup[position] = index
     return lookup[inverse].reshape(codes.shape)
+
+
+def _decode_plain_png(data: bytes) -> Any:
+    """The index array of an 8-bit palette or grayscale, non-interlaced PNG whose rows all
+    use filter 0 (what cococonv and most tools write for masks), read with zlib alone; None
+    for anything else (PIL then reads it, or reports what is wrong)."""
+    import struct
+    import zlib
+
+    import numpy as np
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos, size, idat = 8, len(data), []
+    header = None
+    palette = False
+    while pos + 12 <= size:
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        end = pos + 8 + length
+        if end + 4 > size:
+            return None
+        body = data[pos + 8:end]
+        if zlib.crc32(data[pos + 4:end]) != struct.unpack_from(">I", data, end)[0]:
+            return None
+        if header is None:
+            if kind != b"IHDR" or length != 13:
+                return None
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        elif kind == b"PLTE":
+            palette = True
+        elif not kind[:1].islower() and kind not in (b"PLTE",):
+            return None  # an unknown critical chunk
+        pos = end + 4
+    else:
+        return None
+    if header is None or not idat:
+        return None
+    width, height, depth, color, compression, filtering, interlace = header
+    if depth != 8 or color not in (0, 3) or compression or filtering or interlace or \
+            not width or not height or (color == 3 and not palette):
+        return None
+    try:
+        raw = zlib.decompress(b"".join(idat))
+    except zlib.error:
+        return None
+    if len(raw) != height * (width + 1):
+        return None
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, width + 1)
+    if rows[:, 0].any():
+        return None
+    return rows[:, 1:]
 
 
 def class_colors(label_map: LabelMap) -> dict[int, int]:
@@ -338,6 +396,27 @@ def _tables() -> Any:
     return _TABLES
 
 
+def _pack_bits(codes: Any, bits: Any) -> bytes:
+    """The codes (``bits[k]`` low bits of ``codes[k]``, at most 18) packed LSB-first.
+
+    Codes occupy disjoint bit ranges, so each 32-bit word is the sum of the code parts
+    falling in it; ``bincount``'s float64 sums stay exact below 2**53."""
+    import numpy as np
+
+    ends = np.cumsum(bits)
+    total = int(ends[-1]) if ends.size else 0
+    pos = ends - bits
+    word = pos >> 5
+    shifted = codes << (pos & 31)  # at most 18 + 31 bits
+    words = (total + 31) // 32 + 1
+    low = np.bincount(word, weights=(shifted & 0xFFFFFFFF).astype(np.float64),
+                      minlength=words)
+    high = np.bincount(word + 1, weights=(shifted >> 32).astype(np.float64),
+                       minlength=words)
+    packed = (low + high)[:words].astype(np.uint64).astype("<u4")
+    return packed.tobytes()[:(total + 7) // 8]
+
+
 def deflate_runs(starts: Any, values: Any, total: int) -> bytes:
     """A zlib stream of ``total`` bytes given as runs (``values[k]`` from ``starts[k]``)."""
     import numpy as np
@@ -368,9 +447,7 @@ def deflate_runs(starts: Any, values: Any, total: int) -> bytes:
     # block header (final, fixed codes) + codes + end of block (7 zero bits)
     codes = np.concatenate(([3], codes, [0]))
     bits = np.concatenate(([3], bits, [7]))
-    spread = (codes[:, None] >> np.arange(18)) & 1
-    stream = np.packbits(spread[np.arange(18) < bits[:, None]].astype(np.uint8),
-                         bitorder="little").tobytes()
+    stream = _pack_bits(codes, bits)
     # Adler-32 from the runs: a = 1 + sum(d), b = n + sum((n - i) * d_i), mod 65521.
     mod = 65521
     lengths_mod = lengths % mod

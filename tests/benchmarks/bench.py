@@ -557,8 +557,8 @@ def main() -> None:
     parser.add_argument("--work", default=None,
                         help="work dir (default: $TMPDIR/cococonv-bench-<images>x<anns>-s<seed>)")
     parser.add_argument("--regen", action="store_true", help="regenerate the dataset")
-    parser.add_argument("--voc-jobs", type=int, default=None, metavar="N",
-                        help="pass --jobs N to the coco-voc conversion (the voc exporter)")
+    parser.add_argument("--voc-jobs", type=int, default=None, metavar="N",  # both voc paths
+                        help="pass --jobs N to the coco-voc and voc-coco conversions")
     parser.add_argument("--cococonv", default=None,
                         help="command that runs cococonv (default: the cococonv script next "
                              "to this python)")
@@ -695,8 +695,8 @@ def main() -> None:
                                         "-o", voc_out, "--overwrite"], "making the voc input")
             out = os.path.join(work, "voc-coco-out")
             case = Case("voc->coco", cococonv + ["-q", "convert", "-if", "voc", "-i", voc_out,
-                                                 "-f", "coco", "-o", out, "--overwrite"],
-                        before=[out])
+                                                 "-f", "coco", "-o", out, "--overwrite",
+                                                 *jobs], before=[out])
             print(f"command: {shlex.join(case.argv)}")
             run_cases([case], args.repeat, args.warmup)
             report["paths"][path] = print_table([case], None)
