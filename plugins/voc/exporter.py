@@ -908,6 +908,14 @@ class VocSegmentationExporter(VocExporter):
     tasks = (L.SEGMENTATION,)
 
 
+class VocInstanceSegmentationExporter(VocExporter):
+    """VOC instance segmentation: SegmentationObject and SegmentationClass PNGs and their
+    lists (Datumaro's name; cococonv's voc_segmentation writes the same)."""
+
+    name = "voc_instance_segmentation"
+    tasks = (L.SEGMENTATION,)
+
+
 class VocLayoutExporter(VocExporter):
     """VOC layout only: XML boxes with head/hand/foot parts and ImageSets/Layout lists."""
 
@@ -923,4 +931,4 @@ class VocActionExporter(VocExporter):
 
 
 TASK_EXPORTERS = (VocClassificationExporter, VocDetectionExporter, VocSegmentationExporter,
-                  VocLayoutExporter, VocActionExporter)
+                  VocInstanceSegmentationExporter, VocLayoutExporter, VocActionExporter)

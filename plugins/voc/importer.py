@@ -709,6 +709,14 @@ class VocSegmentationImporter(VocImporter):
     tasks = (L.SEGMENTATION,)
 
 
+class VocInstanceSegmentationImporter(VocImporter):
+    """VOC instance segmentation: one mask per object from SegmentationObject/, classed by
+    SegmentationClass/ (Datumaro's name; cococonv's voc_segmentation reads the same)."""
+
+    name = "voc_instance_segmentation"
+    tasks = (L.SEGMENTATION,)
+
+
 class VocLayoutImporter(VocImporter):
     """VOC layout only: person boxes with head/hand/foot part boxes (ImageSets/Layout)."""
 
@@ -724,4 +732,4 @@ class VocActionImporter(VocImporter):
 
 
 TASK_IMPORTERS = (VocClassificationImporter, VocDetectionImporter, VocSegmentationImporter,
-                  VocLayoutImporter, VocActionImporter)
+                  VocInstanceSegmentationImporter, VocLayoutImporter, VocActionImporter)
