@@ -127,7 +127,7 @@ class FileTree(Tree):
 
     def __init__(self, filename: str, data: bytes | None = None, *, path: str | None = None):
         self.filename = filename
-        self.name = filename
+        self.name = "<stdin>" if path is None and data is not None else filename
         self._data = data
         self._path = path
         # Images named by a single annotation file are looked up beside it.

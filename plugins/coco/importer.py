@@ -60,18 +60,23 @@ class AnnotationFile:
 
 
 def find_annotation_files(tree: Tree, tasks: tuple[str, ...],
-                          relpaths: list[str] | None = None) -> list[AnnotationFile]:
-    """The COCO annotation files of a tree, in a stable order (task, then subset)."""
+                          relpaths: list[str] | None = None, *,
+                          sniff: bool = True) -> list[AnnotationFile]:
+    """The COCO annotation files of a tree, in a stable order (task, then subset).
+
+    A single-file input is taken as COCO only when its first bytes look like it, unless
+    ``sniff`` is off (the user named the format: a broken file should say why it is broken).
+    """
     if relpaths:
         found = []
         for rel in relpaths:
-            rel = rel.replace("\\", "/").lstrip("./") if rel.startswith("./") else rel
+            rel = rel.replace("\\", "/").removeprefix("./")
             if not tree.exists(rel):
                 raise DataError("no such annotation file in the input", file=tree.display(rel))
             found.append(_describe(rel))
         return [f for f in found if f.task is None or f.task in tasks]
     if isinstance(tree, FileTree):
-        if not _looks_like_coco(tree, tree.filename):
+        if sniff and not _looks_like_coco(tree, tree.filename):
             return []
         described = _describe(tree.filename)
         return [described] if described.task is None or described.task in tasks else []
@@ -770,7 +775,7 @@ class CocoImporter(Importer):
 
     def load(self, tree: Tree, report: Report, *, relpath: list[str],
              keep_original_category_ids: bool) -> Dataset:
-        files = find_annotation_files(tree, self.tasks, relpath)
+        files = find_annotation_files(tree, self.tasks, relpath, sniff=False)
         if not files:
             wanted = "annotations/<task>_<subset>.json" if len(self.tasks) > 1 else \
                 f"annotations/{self.tasks[0]}_<subset>.json"
