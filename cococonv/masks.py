@@ -190,3 +190,55 @@ def from_counts(counts: Sequence[int] | np.ndarray, height: int, width: int) -> 
     array = np.ascontiguousarray(counts, dtype=np.uint32)
     rle = _mask.frPyObjects({"size": [height, width], "counts": array.tolist()}, height, width)
     return _public(rle)
+
+
+def bounds_of_many(rles: Sequence[dict[str, Any]]) -> list[np.ndarray]:
+    """``np.cumsum(counts_of(rle))`` for each RLE, the compressed strings decoded together
+    in one numpy pass (same arithmetic as ``counts_of``; anything unusual, such as list
+    counts or a string ending mid-value, goes through ``counts_of`` one by one)."""
+    out: list[Any] = [None] * len(rles)
+    texts: list[bytes] = []
+    where: list[int] = []
+    for k, rle in enumerate(rles):
+        counts = rle["counts"]
+        if isinstance(counts, str) and counts and counts.isascii():
+            counts = counts.encode("ascii")
+            if not (counts[-1] - 48) & 0x20:
+                texts.append(counts)
+                where.append(k)
+                continue
+        out[k] = np.cumsum(counts_of(rle))
+    if texts:
+        chars = np.frombuffer(b"".join(texts), dtype=np.uint8).astype(np.int64) - 48
+        ends = np.flatnonzero((chars & 0x20) == 0)
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+        sizes = ends - starts + 1
+        shift = 5 * (np.arange(chars.size) - np.repeat(starts, sizes))
+        values = np.add.reduceat((chars & 0x1F) << shift, starts)
+        negative = (chars[ends] & 0x10) != 0
+        values[negative] -= np.left_shift(1, 5 * sizes[negative])
+        # tokens per string (every string ends on a complete value)
+        char_ends = np.cumsum([len(t) for t in texts])
+        tokens = np.searchsorted(ends, char_ends - 1, "right")
+        first = np.concatenate(([0], tokens[:-1]))
+        string = np.repeat(np.arange(len(texts)), tokens - first)
+        local = np.arange(values.size) - first[string]
+        # delta chains: value m > 2 adds value m - 2 (within its own string)
+        chain = string * 3 + np.where(local == 0, 0, 2 - (local & 1))
+        order = np.argsort(chain, kind="stable")
+        ordered = values[order]
+        sums = np.cumsum(ordered)
+        keys = chain[order]
+        head = np.ones(keys.size, dtype=bool)
+        head[1:] = keys[1:] != keys[:-1]
+        group_start = np.maximum.accumulate(np.where(head, np.arange(keys.size), 0))
+        base = sums[group_start] - ordered[group_start]
+        decoded = np.empty_like(values)
+        decoded[order] = sums - base
+        bounds = np.cumsum(decoded)
+        offsets = np.concatenate(([0], bounds[first[1:] - 1])) if len(texts) > 1 else np.zeros(1, np.int64)
+        for j, k in enumerate(where):
+            out[k] = bounds[first[j]:tokens[j]] - offsets[j]
+    return out

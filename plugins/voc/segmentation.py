@@ -260,22 +260,23 @@ class _Runs:
     def __init__(self, classes: Any, instances: Any):
         import numpy as np
 
+        # Keys are built row-major as uint16 and transposed once (cheaper than int64).
         if classes is not None and instances is not None:
-            keys = np.ascontiguousarray(instances.T).astype(np.int64) << 8
-            keys |= np.ascontiguousarray(classes.T)
+            keys = instances.astype(np.uint16) << 8
+            keys |= classes
         elif instances is not None:
-            keys = np.ascontiguousarray(instances.T).astype(np.int64) << 8
+            keys = instances.astype(np.uint16) << 8
         else:
-            keys = np.ascontiguousarray(classes.T).astype(np.int64)
-        self.height, self.width = keys.shape[1], keys.shape[0]
-        flat = keys.ravel()
+            keys = classes
+        self.height, self.width = keys.shape[0], keys.shape[1]
+        flat = np.ascontiguousarray(keys.T).ravel()
         self.total = flat.size
         if flat.size:
             change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
             self.starts = np.concatenate((np.zeros(1, np.int64), change))
         else:
             self.starts = np.zeros(0, np.int64)
-        self.values = flat[self.starts]
+        self.values = flat[self.starts].astype(np.int64)
 
     def rle(self, selected: Any) -> dict:
         """Compressed RLE of the pixels of the runs where ``selected`` is true."""
@@ -306,18 +307,20 @@ def paint_runs(height: int, width: int, units: list[tuple[Any, int, int | None]]
     from cococonv import masks
 
     n = height * width
-    layers = [np.cumsum(masks.counts_of(rle)) for rle, _cls, _inst in units]
-    voids = [np.cumsum(masks.counts_of(v)) if v is not None else None
-             for v in (void_class, void_object)]
-    points = np.unique(np.concatenate([np.zeros(1, np.int64)] + layers +
-                                      [v for v in voids if v is not None]))
+    extra = [v for v in (void_class, void_object) if v is not None]
+    decoded = masks.bounds_of_many([rle for rle, _cls, _inst in units] + extra)
+    layers = decoded[:len(units)]
+    rest = iter(decoded[len(units):])
+    voids = [next(rest) if v is not None else None for v in (void_class, void_object)]
+    points = np.concatenate([np.zeros(1, np.int64)] + decoded)
+    points.sort()
+    if points.size > 1:
+        points = points[np.concatenate(([True], points[1:] != points[:-1]))]
     points = points[points < n] if n else points[:0]
     if points.size == 0:
         empty = (np.zeros(1, np.int64), np.zeros(1, np.uint8))
         return empty, empty
-    rank = np.zeros(points.size, dtype=np.int64)
-    for k, bounds in enumerate(layers):
-        rank[(np.searchsorted(bounds, points, "right") & 1).astype(bool)] = k + 1
+    rank = _top_layer(layers, points)
     cls_lut = np.array([0] + [c for _r, c, _i in units], dtype=np.int64)
     inst_lut = np.array([0] + [VOID_INDEX if c == VOID_INDEX else (i or 0)
                                for _r, c, i in units], dtype=np.int64)
@@ -352,6 +355,34 @@ def paint_runs(height: int, width: int, units: list[tuple[Any, int, int | None]]
         keep[1:] = mapped[1:] != mapped[:-1]
         out.append((positions[keep], mapped[keep].astype(np.uint8)))
     return out[0], out[1]
+
+
+def _top_layer(layers: list[Any], points: Any) -> Any:
+    """For each point, 1 + the index of the last layer covering it (0 for none); a layer
+    covers a point when an odd number of its bounds are at or before it. All layers at
+    once: every bound is one of the points (or past the last), so the counts are a
+    cumulative sum of bound hits per (layer, point)."""
+    import numpy as np
+
+    size = points.size
+    rank = np.zeros(size, dtype=np.int64)
+    if not layers:
+        return rank
+    every = np.concatenate(layers)
+    lens = np.array([b.size for b in layers], dtype=np.int64)
+    steps = np.diff(every)
+    joins = np.cumsum(lens)[:-1] - 1  # last bound of each layer but the last
+    steps[joins[(joins >= 0) & (joins < steps.size)]] = 0
+    if steps.size and (steps < 0).any():  # not sorted (never for valid RLE): one by one
+        for k, bounds in enumerate(layers):
+            rank[(np.searchsorted(bounds, points, "right") & 1).astype(bool)] = k + 1
+        return rank
+    column = np.searchsorted(points, every)
+    layer = np.repeat(np.arange(lens.size, dtype=np.int64), lens)
+    hits = np.bincount(layer * (size + 1) + column, minlength=lens.size * (size + 1))
+    covered = np.cumsum(hits.reshape(lens.size, size + 1)[:, :size], axis=1) & 1
+    covered *= np.arange(1, lens.size + 1, dtype=np.int64)[:, None]
+    return covered.max(axis=0)
 
 
 def _reverse(code: int, bits: int) -> int:
