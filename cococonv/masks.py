@@ -170,6 +170,16 @@ def counts_of(rle: dict[str, Any]) -> np.ndarray:
     chars = np.frombuffer(counts, dtype=np.uint8).astype(np.int64) - 48
     if chars.size == 0:
         return np.zeros(0, dtype=np.int64)
+    values, _ends = _tokens(chars)
+    if values.size > 3:
+        values[3::2] = np.cumsum(values[1::2])[1:]
+        values[4::2] = np.cumsum(values[2::2])[1:]
+    return values
+
+
+def _tokens(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The signed 5-bit-group values of compressed RLE characters (minus 48), before the
+    delta decoding, and the index of each value's last character."""
     ends = np.flatnonzero((chars & 0x20) == 0)
     starts = np.empty_like(ends)
     starts[0] = 0
@@ -179,10 +189,7 @@ def counts_of(rle: dict[str, Any]) -> np.ndarray:
     values = np.add.reduceat((chars & 0x1F) << shift, starts)
     negative = (chars[ends] & 0x10) != 0
     values[negative] -= np.left_shift(1, 5 * sizes[negative])
-    if values.size > 3:
-        values[3::2] = np.cumsum(values[1::2])[1:]
-        values[4::2] = np.cumsum(values[2::2])[1:]
-    return values
+    return values, ends
 
 
 def from_counts(counts: Sequence[int] | np.ndarray, height: int, width: int) -> dict[str, Any]:
@@ -210,15 +217,7 @@ def bounds_of_many(rles: Sequence[dict[str, Any]]) -> list[np.ndarray]:
         out[k] = np.cumsum(counts_of(rle))
     if texts:
         chars = np.frombuffer(b"".join(texts), dtype=np.uint8).astype(np.int64) - 48
-        ends = np.flatnonzero((chars & 0x20) == 0)
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        starts[1:] = ends[:-1] + 1
-        sizes = ends - starts + 1
-        shift = 5 * (np.arange(chars.size) - np.repeat(starts, sizes))
-        values = np.add.reduceat((chars & 0x1F) << shift, starts)
-        negative = (chars[ends] & 0x10) != 0
-        values[negative] -= np.left_shift(1, 5 * sizes[negative])
+        values, ends = _tokens(chars)
         # tokens per string (every string ends on a complete value)
         char_ends = np.cumsum([len(t) for t in texts])
         tokens = np.searchsorted(ends, char_ends - 1, "right")

@@ -437,12 +437,7 @@ class VocWriter:
                 add(f"      <{action}>{'1' if value else '0'}</{action}>\n")
                 attrs.pop(action, None)
             add("    </actions>\n")
-        if attrs.get("is_crowd") is False:
-            attrs.pop("is_crowd")
-        rotation = attrs.get("rotation")
-        if type(leader) is Ellipse or (type(leader) is Bbox and (
-                rotation or (not from_voc and type(rotation) in (int, float)))):
-            attrs.pop("rotation", None)
+        _drop_implied(attrs, leader, from_voc)
         if attrs:
             if self.opts["allow_attributes"]:
                 add("    <attributes>\n")
@@ -546,14 +541,7 @@ class VocWriter:
             for action, value in actions.items():
                 etree.SubElement(actions_node, action).text = "1" if value else "0"
                 attrs.pop(action, None)
-        if attrs.get("is_crowd") is False:
-            attrs.pop("is_crowd")
-        rotation = attrs.get("rotation")
-        if type(leader) is Ellipse or (type(leader) is Bbox and (
-                rotation or (not from_voc and type(rotation) in (int, float)))):
-            # Geometry, not a custom attribute: consumed by the box/ellipse bounds (a
-            # CVAT-style "rotation": 0.0 of a non-VOC box is not an <attribute> either).
-            attrs.pop("rotation", None)
+        _drop_implied(attrs, leader, from_voc)
         if attrs:
             if self.opts["allow_attributes"]:
                 attributes = etree.SubElement(node, "attributes")
@@ -867,6 +855,18 @@ def _number(value: Any) -> str:
     if not _PLAIN.fullmatch(text):
         raise _Fallback
     return text
+
+
+def _drop_implied(attrs: dict[str, Any], leader: Annotation, from_voc: bool) -> None:
+    """Remove from ``attrs`` what is not a custom <attribute>: a false crowd flag, and a
+    rotation that is geometry, consumed by the box/ellipse bounds (a CVAT-style
+    "rotation": 0.0 of a non-VOC box is not an <attribute> either)."""
+    if attrs.get("is_crowd") is False:
+        attrs.pop("is_crowd")
+    rotation = attrs.get("rotation")
+    if type(leader) is Ellipse or (type(leader) is Bbox and (
+            rotation or (not from_voc and type(rotation) in (int, float)))):
+        attrs.pop("rotation", None)
 
 
 def _flag_text(text: str) -> bool:
