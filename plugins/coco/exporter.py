@@ -120,7 +120,7 @@ class CocoWriter:
                 items = crop_covered_items(items, self.report)
             for task in tasks:
                 self._write_task(task, subset, items, image_ids)
-            self._count_unwritten(items, tasks)
+            self._count_unwritten()
             if self.opts["save_images"]:
                 self._save_images(items, subset)
         if self.opts["save_dataset_meta"]:
@@ -562,7 +562,8 @@ class CocoWriter:
             return sum(shoelace_area(r) for r in rings)
         return bbox[2] * bbox[3]
 
-    def _count_unwritten(self, items: list[Item], tasks: list[str]) -> None:
+    def _count_unwritten(self) -> None:
+        """Report this subset's objects no written task takes, and what COCO cannot hold."""
         lost: dict[str, int] = {}
         for task, count in self._plan_counts.get(self.subset, {}).items():
             if self._route(task) is None:

@@ -217,7 +217,7 @@ class CvatWriter:
         return name
 
     def _image(self, item: Item, frame: int, out: list[str]) -> None:
-        size = _size_of(item)
+        size = probe_size(item.image)
         head = f'  <image id="{frame}" name="{q(self._file_name(item))}"'
         if size is not None:
             head += f' width="{size[1]}" height="{size[0]}"'
@@ -408,7 +408,3 @@ def _rotation(ann: Annotation) -> str:
     if rotation is None:
         return ""
     return f' rotation="{number(float(rotation))}"'
-
-
-def _size_of(item: Item) -> tuple[int, int] | None:
-    return probe_size(item.image)
