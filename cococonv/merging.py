@@ -32,6 +32,7 @@ def merge_datasets(datasets: list[Dataset], report: Report) -> Dataset:
             merged.meta.setdefault(key, copy.deepcopy(value))
         largest_group = 0
         new_ids: dict[tuple[str, Any], Any] = {}
+        added_ids: dict[str, set[Any]] = {}
         own_ids = {ann.id for item in dataset for ann in item.annotations
                    if type(ann.id) is int}
         for item in dataset:
@@ -51,6 +52,8 @@ def merge_datasets(datasets: list[Dataset], report: Report) -> Dataset:
                         renumbered += 1
                     ann.id = new_ids[key]
                 annotations.append(ann)
+                if ann.id is not None:
+                    added_ids.setdefault(item.subset, set()).add(ann.id)
             existing = merged.get(item.subset, item.id)
             if existing is None:
                 merged.add(Item(item.id, item.subset, item.image, annotations,
@@ -69,9 +72,8 @@ def merge_datasets(datasets: list[Dataset], report: Report) -> Dataset:
                 if existing.image is None or not existing.image.has_data:
                     existing.image = item.image or existing.image
         # Ids of this source become taken only now: a source may repeat its own ids.
-        for item in merged:
-            used_ids.setdefault(item.subset, set()).update(
-                ann.id for ann in item.annotations if ann.id is not None)
+        for subset, ids in added_ids.items():
+            used_ids.setdefault(subset, set()).update(ids)
         group_offset += largest_group
     report.approximated("annotation ids used by an earlier source", "given the next free id",
                         renumbered)
