@@ -647,7 +647,8 @@ class VocWriter:
         yield from run_chunks(self, count, jobs, "_item_files")
 
     def _write_masks(self, item: Item, units: list[_Unit]) -> bool:
-        from .segmentation import encode_png_runs, paint_runs
+        from .png import encode_index_png
+        from .segmentation import paint_scanlines
 
         voc = item.extra.get("voc", {})
         painted_units = [u for u in units if u.shapes]
@@ -698,13 +699,13 @@ class VocWriter:
             plan.append((rle, cls, instance))
         void_class = void_class if _fits(void_class, height, width) else None
         void_object = void_object if _fits(void_object, height, width) else None
-        classes, instances = paint_runs(height, width, plan, void_class, void_object)
+        classes, instances = paint_scanlines(height, width, plan, void_class, void_object)
         rel = f"{item.id}.png".split("/")
         write_bytes(os.path.join(self.out, "SegmentationClass", *rel),
-                    encode_png_runs(classes, height, width, self.class_palette))
+                    encode_index_png(classes, height, width, self.class_palette))
         if voc.get("masks", {}).get("object", True):
             write_bytes(os.path.join(self.out, "SegmentationObject", *rel),
-                        encode_png_runs(instances, height, width, self.object_palette))
+                        encode_index_png(instances, height, width, self.object_palette))
         return True
 
     def _size(self, item: Item) -> tuple[int, int] | None:

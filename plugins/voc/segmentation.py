@@ -17,6 +17,7 @@ from cococonv.sources import Tree
 
 from .labelmap import LabelMap
 from .layout import BACKGROUND_NAMES, VOID_INDEX, voc_color
+from .png import decode_plain_png
 
 
 def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -> Any:
@@ -39,9 +40,9 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
         if array.max(initial=0) > 255:
             raise DataError(f"mask index {int(array.max())} is above 255", file=display)
         return array.astype(np.uint8)
-    fast = _decode_plain_png(data)
-    if fast is not None:
-        return fast
+    rows = decode_plain_png(data)
+    if rows is not None:
+        return rows[:, 1:]
     from PIL import Image as PILImage
     try:
         with PILImage.open(io.BytesIO(data)) as image:
@@ -65,61 +66,6 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
             raise DataError(f"colour {color} is not in the label map", file=display)
         lookup[position] = index
     return lookup[inverse].reshape(codes.shape)
-
-
-def _decode_plain_png(data: bytes) -> Any:
-    """The index array of an 8-bit palette or grayscale, non-interlaced PNG whose rows all
-    use filter 0 (what cococonv and most tools write for masks), read with zlib alone; None
-    for anything else (PIL then reads it, or reports what is wrong)."""
-    import struct
-    import zlib
-
-    import numpy as np
-
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        return None
-    pos, size, idat = 8, len(data), []
-    header = None
-    palette = False
-    while pos + 12 <= size:
-        length, kind = struct.unpack_from(">I4s", data, pos)
-        end = pos + 8 + length
-        if end + 4 > size:
-            return None
-        body = data[pos + 8:end]
-        if zlib.crc32(data[pos + 4:end]) != struct.unpack_from(">I", data, end)[0]:
-            return None
-        if header is None:
-            if kind != b"IHDR" or length != 13:
-                return None
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-        elif kind == b"PLTE":
-            palette = True
-        elif not kind[:1].islower() and kind not in (b"PLTE",):
-            return None  # an unknown critical chunk
-        pos = end + 4
-    else:
-        return None
-    if header is None or not idat:
-        return None
-    width, height, depth, color, compression, filtering, interlace = header
-    if depth != 8 or color not in (0, 3) or compression or filtering or interlace or \
-            not width or not height or (color == 3 and not palette):
-        return None
-    try:
-        raw = zlib.decompress(b"".join(idat))
-    except zlib.error:
-        return None
-    if len(raw) != height * (width + 1):
-        return None
-    rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, width + 1)
-    if rows[:, 0].any():
-        return None
-    return rows[:, 1:]
 
 
 def class_colors(label_map: LabelMap) -> dict[int, int]:
@@ -290,70 +236,63 @@ class _Runs:
         return masks.from_counts(counts, self.height, self.width)
 
 
-# -- run-length painting and PNG writing ---------------------------------------------------
+# -- painting ------------------------------------------------------------------------------
 # Masks here are runs, not pixels: the layers are painted over the union of their RLE
-# boundaries, the picture is materialised once (column-major, as RLE runs) only to find its
-# row-major runs, and the PNG's deflate stream is written straight from those runs (one
-# literal and distance-1 copies per run, fixed Huffman codes), as zlib's Z_RLE would, at a
-# fraction of its cost. Later units cover earlier ones (callers sort by z_order); class 255
-# paints void (crowd regions); void regions kept from a VOC source are painted last.
+# boundaries and the pixels exist only once, as the PNG scanlines. Later units cover earlier
+# ones (callers sort by z_order); class 255 paints void (crowd regions); void regions kept
+# from a VOC source are painted last.
 
-def paint_runs(height: int, width: int, units: list[tuple[Any, int, int | None]],
-               void_class: dict | None, void_object: dict | None) -> tuple[Any, Any]:
-    """Class and object PNG streams as ``(starts, values)`` runs of the row-major
-    scanlines (each row led by its filter byte 0)."""
+def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | None]],
+                    void_class: dict | None, void_object: dict | None) -> tuple[bytes, bytes]:
+    """The class and object PNGs' raw scanlines (``height`` rows of a filter byte 0 and
+    ``width`` indices), painted from the units' RLEs (``(rle, class, instance)``).
+
+    The runs of the picture are found column by column (RLE order) over the union of the
+    layers' bounds, then each PNG is rebuilt row-major without a transpose: a row differs
+    from the one above only where a run starts, so the picture is the running XOR, down the
+    rows, of those differences (done 8 bytes at a time).
+    """
     import numpy as np
 
     from cococonv import masks
 
+    row = width + 1
     n = height * width
+    if n == 0:
+        blank = bytes(height * row)
+        return blank, blank
     extra = [v for v in (void_class, void_object) if v is not None]
     decoded = masks.bounds_of_many([rle for rle, _cls, _inst in units] + extra)
     layers = decoded[:len(units)]
     rest = iter(decoded[len(units):])
     voids = [next(rest) if v is not None else None for v in (void_class, void_object)]
-    points = np.concatenate([np.zeros(1, np.int64)] + decoded)
+    # every column's top is a point too, so each point's predecessor is in its column
+    points = np.concatenate([np.arange(0, n, height, dtype=np.int64)] + decoded)
     points.sort()
-    if points.size > 1:
-        points = points[np.concatenate(([True], points[1:] != points[:-1]))]
-    points = points[points < n] if n else points[:0]
-    if points.size == 0:
-        empty = (np.zeros(1, np.int64), np.zeros(1, np.uint8))
-        return empty, empty
+    points = points[np.concatenate(([True], points[1:] != points[:-1]))]
+    points = points[:np.searchsorted(points, n)]
     rank = _top_layer(layers, points)
-    cls_lut = np.array([0] + [c for _r, c, _i in units], dtype=np.int64)
+    cls_lut = np.array([0] + [c for _r, c, _i in units], dtype=np.uint8)
     inst_lut = np.array([0] + [VOID_INDEX if c == VOID_INDEX else (i or 0)
-                               for _r, c, i in units], dtype=np.int64)
-    cls_vals, inst_vals = cls_lut[rank], inst_lut[rank]
-    if voids[0] is not None:
-        cls_vals[(np.searchsorted(voids[0], points, "right") & 1).astype(bool)] = VOID_INDEX
-    if voids[1] is not None:
-        inst_vals[(np.searchsorted(voids[1], points, "right") & 1).astype(bool)] = VOID_INDEX
-    combos, codes = np.unique(np.concatenate(([0], cls_vals * 256 + inst_vals)),
-                              return_inverse=True)
-    codes = codes[1:]
-    dtype = np.uint8 if combos.size <= 256 else np.uint16
-    lengths = np.diff(np.append(points, n))
-    picture = np.repeat(codes.astype(dtype), lengths).reshape(width, height)  # column-major
-    # Row-major change points of the padded picture (h rows of filter byte + w pixels).
-    row = width + 1
-    changed = np.flatnonzero(picture[1:] != picture[:-1])
-    xs, ys = changed // height + 1, changed % height
-    first = np.flatnonzero(picture[0] != 0)
-    last = np.flatnonzero(picture[width - 1] != 0)
-    last = last[last < height - 1]
-    positions = np.concatenate((ys * row + 1 + xs, first * row + 1, (last + 1) * row))
-    values = np.concatenate((picture[xs, ys], picture[0, first],
-                             np.zeros(last.size, dtype=dtype))).astype(np.int64)
-    order = np.argsort(positions, kind="stable")
-    positions = np.concatenate(([0], positions[order]))
-    values = np.concatenate(([0], values[order]))
+                               for _r, c, i in units], dtype=np.uint8)
+    planes = [cls_lut[rank], inst_lut[rank]]
+    for plane, bounds in zip(planes, voids):
+        if bounds is not None:
+            plane[(np.searchsorted(bounds, points, "right") & 1).astype(bool)] = VOID_INDEX
+    ys, xs = np.divmod(points, height)[::-1]
+    top = ys == 0
+    stride = (row + 7) // 8 * 8
+    where = ys * stride + xs + 1
     out = []
-    for lut in (combos >> 8, combos & 255):
-        mapped = lut[values]
-        keep = np.ones(mapped.size, dtype=bool)
-        keep[1:] = mapped[1:] != mapped[:-1]
-        out.append((positions[keep], mapped[keep].astype(np.uint8)))
+    for plane in planes:
+        delta = plane.copy()
+        delta[1:] ^= plane[:-1]
+        delta[top] = plane[top]
+        grid = np.zeros(height * stride, dtype=np.uint8)
+        grid[where] = delta
+        words = grid.view(np.uint64).reshape(height, stride // 8)
+        np.bitwise_xor.accumulate(words, axis=0, out=words)
+        out.append(grid.reshape(height, stride)[:, :row].tobytes())
     return out[0], out[1]
 
 
@@ -383,127 +322,3 @@ def _top_layer(layers: list[Any], points: Any) -> Any:
     covered = np.cumsum(hits.reshape(lens.size, size + 1)[:, :size], axis=1) & 1
     covered *= np.arange(1, lens.size + 1, dtype=np.int64)[:, None]
     return covered.max(axis=0)
-
-
-def _reverse(code: int, bits: int) -> int:
-    return int(f"{code:0{bits}b}"[::-1], 2)
-
-
-_TABLES: Any = None
-
-
-def _tables() -> Any:
-    """Fixed-Huffman codes (bit-reversed for LSB-first packing): literals, and copies of
-    3..258 bytes at distance 1 (length code, extra bits, 5-bit distance code 0)."""
-    global _TABLES
-    if _TABLES is None:
-        import numpy as np
-
-        lit_code = np.zeros(256, np.int64)
-        lit_bits = np.zeros(256, np.int64)
-        for v in range(256):
-            if v < 144:
-                lit_code[v], lit_bits[v] = _reverse(0x30 + v, 8), 8
-            else:
-                lit_code[v], lit_bits[v] = _reverse(0x190 + v - 144, 9), 9
-        bases = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67,
-                 83, 99, 115, 131, 163, 195, 227, 258]
-        extras = [0] * 8 + [1] * 4 + [2] * 4 + [3] * 4 + [4] * 4 + [5] * 4 + [0]
-        copy_code = np.zeros(259, np.int64)
-        copy_bits = np.zeros(259, np.int64)
-        for length in range(3, 259):
-            index = max(i for i, base in enumerate(bases) if base <= length)
-            if length == 258:
-                index = 28
-            symbol = 257 + index
-            if symbol < 280:
-                code, bits = _reverse(symbol - 256, 7), 7
-            else:
-                code, bits = _reverse(0xC0 + symbol - 280, 8), 8
-            code |= (length - bases[index]) << bits
-            copy_code[length] = code  # the 5 distance bits (code 0) are zeros
-            copy_bits[length] = bits + extras[index] + 5
-        _TABLES = (lit_code, lit_bits, copy_code, copy_bits)
-    return _TABLES
-
-
-def _pack_bits(codes: Any, bits: Any) -> bytes:
-    """The codes (``bits[k]`` low bits of ``codes[k]``, at most 18) packed LSB-first.
-
-    Codes occupy disjoint bit ranges, so each 32-bit word is the sum of the code parts
-    falling in it; ``bincount``'s float64 sums stay exact below 2**53."""
-    import numpy as np
-
-    ends = np.cumsum(bits)
-    total = int(ends[-1]) if ends.size else 0
-    pos = ends - bits
-    word = pos >> 5
-    shifted = codes << (pos & 31)  # at most 18 + 31 bits
-    words = (total + 31) // 32 + 1
-    low = np.bincount(word, weights=(shifted & 0xFFFFFFFF).astype(np.float64),
-                      minlength=words)
-    high = np.bincount(word + 1, weights=(shifted >> 32).astype(np.float64),
-                       minlength=words)
-    packed = (low + high)[:words].astype(np.uint64).astype("<u4")
-    return packed.tobytes()[:(total + 7) // 8]
-
-
-def deflate_runs(starts: Any, values: Any, total: int) -> bytes:
-    """A zlib stream of ``total`` bytes given as runs (``values[k]`` from ``starts[k]``)."""
-    import numpy as np
-
-    lit_code, lit_bits, copy_code, copy_bits = _tables()
-    starts = np.asarray(starts, dtype=np.int64)
-    values = np.asarray(values, dtype=np.int64)
-    lengths = np.diff(np.append(starts, total))
-    full, rest = np.divmod(lengths - 1, 258)
-    tail = np.where(rest >= 3, 1, rest)
-    per_run = 1 + full + tail
-    first = np.cumsum(per_run) - per_run
-    count = int(per_run.sum())
-    codes = np.full(count, copy_code[258], np.int64)
-    bits = np.full(count, copy_bits[258], np.int64)
-    codes[first] = lit_code[values]
-    bits[first] = lit_bits[values]
-    copy = rest >= 3
-    end = first + per_run - 1
-    codes[end[copy]] = copy_code[rest[copy]]
-    bits[end[copy]] = copy_bits[rest[copy]]
-    for extra in (1, 2):
-        runs = rest >= extra
-        runs &= ~copy
-        where = first[runs] + full[runs] + extra
-        codes[where] = lit_code[values[runs]]
-        bits[where] = lit_bits[values[runs]]
-    # block header (final, fixed codes) + codes + end of block (7 zero bits)
-    codes = np.concatenate(([3], codes, [0]))
-    bits = np.concatenate(([3], bits, [7]))
-    stream = _pack_bits(codes, bits)
-    # Adler-32 from the runs: a = 1 + sum(d), b = n + sum((n - i) * d_i), mod 65521.
-    mod = 65521
-    lengths_mod = lengths % mod
-    weights = (lengths_mod * ((total - starts) % mod) - (lengths * (lengths - 1) // 2) % mod) % mod
-    a = (1 + int((values * lengths_mod % mod).sum())) % mod
-    b = (total + int((values * weights % mod).sum())) % mod
-    return b"\x78\x01" + stream + ((b << 16) | a).to_bytes(4, "big")
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    import struct
-    import zlib
-
-    return struct.pack(">I", len(data)) + kind + data + \
-        struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def encode_png_runs(runs: tuple[Any, Any], height: int, width: int,
-                    palette: bytes | None) -> bytes:
-    """An 8-bit palette PNG (grayscale when ``palette`` is None) from ``paint_runs`` runs."""
-    import struct
-
-    starts, values = runs
-    kind = 3 if palette is not None else 0
-    head = _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, kind, 0, 0, 0))
-    plte = _chunk(b"PLTE", palette) if palette is not None else b""
-    data = deflate_runs(starts, values, height * (width + 1))
-    return b"\x89PNG\r\n\x1a\n" + head + plte + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")

@@ -1,0 +1,91 @@
+"""8-bit index PNGs (VOC's class and object masks): a fast writer and a fast reader.
+
+Both stay out of PIL for the common case because PIL's PNG codec costs several times the
+work itself: masks are written with one deflate call over the scanlines (zlib-ng's
+run-length strategy, which suits label images: a few KB per mask, ~0.15 ms for 640x480),
+and read with one inflate call when the PNG is a plain 8-bit palette or grayscale image.
+zlib-ng is a dependency (its inflate is ~3x the stdlib's on these files); the stdlib zlib is
+used when it is missing, with the same output bytes apart from compression choices.
+"""
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+try:
+    from zlib_ng import zlib_ng as zlib
+except ImportError:  # pragma: no cover - zlib-ng is a declared dependency
+    import zlib  # type: ignore[no-redef]
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(data, zlib.crc32(kind)) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+def encode_index_png(scanlines: bytes, height: int, width: int,
+                     palette: bytes | None) -> bytes:
+    """An 8-bit palette PNG (grayscale when ``palette`` is None) from its raw scanlines:
+    ``height`` rows of a filter byte (0) and ``width`` index bytes."""
+    if len(scanlines) != height * (width + 1):
+        raise ValueError(f"expected {height * (width + 1)} scanline bytes, got {len(scanlines)}")
+    kind = 3 if palette is not None else 0
+    head = _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, kind, 0, 0, 0))
+    plte = _chunk(b"PLTE", palette) if palette is not None else b""
+    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    data = packer.compress(scanlines) + packer.flush()
+    return SIGNATURE + head + plte + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+
+
+def decode_plain_png(data: bytes) -> Any:
+    """The ``(h, w + 1)`` uint8 scanlines (filter byte first) of an 8-bit palette or
+    grayscale, non-interlaced PNG whose rows all use filter 0 (what cococonv and most
+    tools write for masks); None for anything else (PIL then reads it, or says what is
+    wrong)."""
+    import numpy as np
+
+    if data[:8] != SIGNATURE:
+        return None
+    pos, size, idat = 8, len(data), []
+    header = None
+    palette = False
+    while pos + 12 <= size:
+        length, kind = struct.unpack_from(">I4s", data, pos)
+        end = pos + 8 + length
+        if end + 4 > size:
+            return None
+        if zlib.crc32(data[pos + 4:end]) & 0xFFFFFFFF != struct.unpack_from(">I", data, end)[0]:
+            return None
+        if header is None:
+            if kind != b"IHDR" or length != 13:
+                return None
+            header = struct.unpack(">IIBBBBB", data[pos + 8:end])
+        elif kind == b"IDAT":
+            idat.append(data[pos + 8:end])
+        elif kind == b"IEND":
+            break
+        elif kind == b"PLTE":
+            palette = True
+        elif not kind[:1].islower():
+            return None  # an unknown critical chunk
+        pos = end + 4
+    else:
+        return None
+    if header is None or not idat:
+        return None
+    width, height, depth, color, compression, filtering, interlace = header
+    if depth != 8 or color not in (0, 3) or compression or filtering or interlace or \
+            not width or not height or (color == 3 and not palette):
+        return None
+    try:
+        raw = zlib.decompress(b"".join(idat))
+    except zlib.error:
+        return None
+    if len(raw) != height * (width + 1):
+        return None
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, width + 1)
+    if rows[:, 0].any():
+        return None
+    return rows
