@@ -194,9 +194,39 @@ def _tokens(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def from_counts(counts: Sequence[int] | np.ndarray, height: int, width: int) -> dict[str, Any]:
     """Compressed RLE (str counts) of run lengths that start with a run of zeros."""
-    array = np.ascontiguousarray(counts, dtype=np.uint32)
-    rle = _mask.frPyObjects({"size": [height, width], "counts": array.tolist()}, height, width)
-    return _public(rle)
+    counts = np.asarray(counts, dtype=np.int64)
+    return {"size": [height, width], "counts": counts_to_strings(counts, [counts.size])[0]}
+
+
+def counts_to_strings(counts: np.ndarray, lengths: Sequence[int] | np.ndarray) -> list[str]:
+    """The compressed RLE strings of many masks at once: ``counts`` holds each mask's run
+    lengths one mask after another, ``lengths`` how many belong to each. Same characters as
+    pycocotools' ``rleToString``: from the fourth count on, the difference to the count two
+    before; each value in 5-bit groups, low first, with a continuation bit, plus 48."""
+    counts = np.asarray(counts, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    first = np.cumsum(lengths) - lengths
+    local = np.arange(counts.size, dtype=np.int64) - np.repeat(first, lengths)
+    values = counts.copy()
+    later = np.flatnonzero(local > 2)
+    values[later] -= counts[later - 2]
+    # chars per value: the fewest 5-bit groups holding it in two's complement
+    chars = np.ones(counts.size, dtype=np.int64)
+    for groups in range(1, 13):
+        limit = 1 << (5 * groups - 1)
+        chars += (values < -limit) | (values >= limit)
+    owner = np.repeat(np.arange(counts.size, dtype=np.int64), chars)
+    ends = np.cumsum(chars)
+    digit = np.arange(owner.size, dtype=np.int64) - (ends - chars)[owner]
+    codes = (values[owner] >> (5 * digit)) & 0x1F
+    codes |= np.where(digit < chars[owner] - 1, 0x20, 0)
+    text = (codes + 48).astype(np.uint8).tobytes().decode("ascii")
+    mask_ends = np.concatenate(([0], ends))[np.cumsum(lengths)].tolist()
+    out, start = [], 0
+    for end in mask_ends:
+        out.append(text[start:end])
+        start = end
+    return out
 
 
 def bounds_of_many(rles: Sequence[dict[str, Any]]) -> list[np.ndarray]:
