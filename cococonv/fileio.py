@@ -185,7 +185,21 @@ def copy_file(src: str, dst: str) -> None:
     shutil.copyfile(src, dst)
 
 
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
 def write_bytes(dst: str, data: bytes) -> None:
-    os.makedirs(os.path.dirname(dst), exist_ok=True)
-    with open(dst, "wb") as fh:
-        fh.write(data)
+    """Write a whole file, creating its folder only when missing: a VOC export writes
+    three files per image, so the plain descriptor calls (no buffered file object, no
+    mkdir per file) save five system calls each."""
+    try:
+        fd = os.open(dst, _WRITE_FLAGS, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        fd = os.open(dst, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)

@@ -252,22 +252,21 @@ def bounds_of_many(rles: Sequence[dict[str, Any]]) -> list[np.ndarray]:
         char_ends = np.cumsum([len(t) for t in texts])
         tokens = np.searchsorted(ends, char_ends - 1, "right")
         first = np.concatenate(([0], tokens[:-1]))
-        string = np.repeat(np.arange(len(texts)), tokens - first)
-        local = np.arange(values.size) - first[string]
-        # delta chains: value m > 2 adds value m - 2 (within its own string)
-        chain = string * 3 + np.where(local == 0, 0, 2 - (local & 1))
-        order = np.argsort(chain, kind="stable")
-        ordered = values[order]
-        sums = np.cumsum(ordered)
-        keys = chain[order]
-        head = np.ones(keys.size, dtype=bool)
-        head[1:] = keys[1:] != keys[:-1]
-        group_start = np.maximum.accumulate(np.where(head, np.arange(keys.size), 0))
-        base = sums[group_start] - ordered[group_start]
+        size = tokens - first
+        local = np.arange(values.size) - np.repeat(first, size)
+        # delta chains: value m > 2 adds decoded value m - 2 of its own string, so each
+        # parity of m >= 1 is a running sum restarted at every string (segmented cumsum)
+        starts = values[first]
         decoded = np.empty_like(values)
-        decoded[order] = sums - base
-        bounds = np.cumsum(decoded)
-        offsets = np.concatenate(([0], bounds[first[1:] - 1])) if len(texts) > 1 else np.zeros(1, np.int64)
+        for parity in (1, 0):
+            picked = (local & 1) == parity
+            picked[first] = False
+            sums = np.cumsum(np.where(picked, values, 0))
+            before = np.repeat(sums[first], size)  # running sum at each string's start
+            decoded[picked] = (sums - before)[picked]
+        decoded[first] = starts
+        sums = np.cumsum(decoded)
+        bounds = sums - np.repeat(sums[first] - decoded[first], size)
         for j, k in enumerate(where):
-            out[k] = bounds[first[j]:tokens[j]] - offsets[j]
+            out[k] = bounds[first[j]:tokens[j]]
     return out
