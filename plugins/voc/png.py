@@ -80,7 +80,10 @@ def decode_plain_png(data: bytes) -> Any:
             not width or not height or (color == 3 and not palette):
         return None
     try:
-        raw = zlib.decompress(b"".join(idat))
+        expected = height * (width + 1)
+        # sized up front (no regrowth) unless the header claims more than 64 MiB
+        raw = zlib.decompress(b"".join(idat), 15, expected + 1 if expected < 1 << 26
+                              else 1 << 14)
     except zlib.error:
         return None
     if len(raw) != height * (width + 1):
