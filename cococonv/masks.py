@@ -85,15 +85,10 @@ def uncompress(rle: dict[str, Any]) -> dict[str, Any]:
 
 def polygons_to_rle(rings: Sequence[Sequence[float]], height: int, width: int) -> dict[str, Any]:
     """Rasterise polygon rings (their union) into one compressed RLE."""
-    rings = [list(map(float, r)) for r in rings]
-    for ring in rings:
-        if len(ring) < 6 or len(ring) % 2:
-            raise ValueError(f"a polygon needs an even number of at least 6 coordinates, "
-                             f"got {len(ring)}")
-    if not rings:
+    rles = polygons_to_rles(rings, height, width)
+    if not rles:
         return encode(np.zeros((height, width), dtype=np.uint8))
-    rles = _mask.frPyObjects(rings, height, width)
-    return _public(_mask.merge(rles) if len(rles) > 1 else rles[0])
+    return rles[0] if len(rles) == 1 else merge(rles)
 
 
 def area(rle: dict[str, Any]) -> int:
