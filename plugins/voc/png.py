@@ -79,14 +79,14 @@ def decode_plain_png(data: bytes) -> Any:
     if depth != 8 or color not in (0, 3) or compression or filtering or interlace or \
             not width or not height or (color == 3 and not palette):
         return None
+    expected = height * (width + 1)
     try:
-        expected = height * (width + 1)
         # sized up front (no regrowth) unless the header claims more than 64 MiB
         raw = zlib.decompress(b"".join(idat), 15, expected + 1 if expected < 1 << 26
                               else 1 << 14)
     except zlib.error:
         return None
-    if len(raw) != height * (width + 1):
+    if len(raw) != expected:
         return None
     rows = np.frombuffer(raw, dtype=np.uint8).reshape(height, width + 1)
     if rows[:, 0].any():

@@ -334,9 +334,8 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
     rest = iter(decoded[len(units):])
     voids = [next(rest) if v is not None else None for v in (void_class, void_object)]
     # every column's top is a point too, so each point's predecessor is in its column
-    points = np.concatenate([np.arange(0, n, height, dtype=np.int64)] + decoded)
-    points.sort()
-    points = points[np.concatenate(([True], points[1:] != points[:-1]))]
+    column_tops = np.arange(0, n, height, dtype=np.int64)
+    points = _sorted_unique(np.concatenate([column_tops] + decoded))
     points = points[:np.searchsorted(points, n)]
     rank = _top_layer(layers, points)
     cls_lut = np.array([0] + [c for _r, c, _i in units], dtype=np.uint8)
