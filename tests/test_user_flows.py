@@ -530,14 +530,19 @@ def test_project_create_import_export(runner, cli, cvat_coco, cvat_project, tmp_
     assert doc["images"][0]["id"] == BIG
 
 
+def export_merged_project(runner, cli, tmp_path, *sources):
+    """Create a project, import each source, export it as COCO instances to stdout."""
+    project = tmp_path / "proj"
+    run(runner, cli, "create", "-o", str(project))
+    for source in sources:
+        run(runner, cli, "import", "-p", str(project), str(source))
+    return run(runner, cli, "export", "-p", str(project), "-f", "coco_instances", "-o", "-")
+
+
 def test_project_merge_never_writes_duplicate_annotation_ids(runner, cli, tmp_path):
     a = coco_one(tmp_path, "a", 1, "cat", [1, 1, 2, 2])
     b = coco_one(tmp_path, "b", 1, "dog", [3, 3, 2, 2])
-    project = tmp_path / "proj"
-    run(runner, cli, "create", "-o", str(project))
-    run(runner, cli, "import", "-p", str(project), str(a))
-    run(runner, cli, "import", "-p", str(project), str(b))
-    result = run(runner, cli, "export", "-p", str(project), "-f", "coco_instances", "-o", "-")
+    result = export_merged_project(runner, cli, tmp_path, a, b)
     ids = [ann["id"] for ann in json.loads(result.stdout)["annotations"]]
     assert len(ids) == 2 and len(set(ids)) == 2
 
@@ -545,11 +550,7 @@ def test_project_merge_never_writes_duplicate_annotation_ids(runner, cli, tmp_pa
 def test_project_merge_reports_conflicting_image_ids(runner, cli, tmp_path):
     a = coco_one(tmp_path, "a", 1, "cat", [1, 1, 2, 2])
     b = coco_one(tmp_path, "b", 2, "cat", [3, 3, 2, 2])
-    project = tmp_path / "proj"
-    run(runner, cli, "create", "-o", str(project))
-    run(runner, cli, "import", "-p", str(project), str(a))
-    run(runner, cli, "import", "-p", str(project), str(b))
-    result = run(runner, cli, "export", "-p", str(project), "-f", "coco_instances", "-o", "-")
+    result = export_merged_project(runner, cli, tmp_path, a, b)
     assert "2" in result.stderr and "x.jpg" in result.stderr
 
 
