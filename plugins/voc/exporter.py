@@ -110,6 +110,7 @@ class VocWriter:
         self.names = [label.name for label in dataset.categories.labels]
         self.lost: Counter[tuple[str, str]] = Counter()
         self.approx: Counter[tuple[str, str]] = Counter()
+        self.scratch = bytearray()  # the mask painter's reused buffer
 
     # -- planning ------------------------------------------------------------------------
     def write(self) -> None:
@@ -699,7 +700,8 @@ class VocWriter:
             plan.append((rle, cls, instance))
         void_class = void_class if _fits(void_class, height, width) else None
         void_object = void_object if _fits(void_object, height, width) else None
-        classes, instances = paint_scanlines(height, width, plan, void_class, void_object)
+        classes, instances = paint_scanlines(height, width, plan, void_class, void_object,
+                                             scratch=self.scratch)
         rel = f"{item.id}.png".split("/")
         write_bytes(os.path.join(self.out, "SegmentationClass", *rel),
                     encode_index_png(classes, height, width, self.class_palette))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from cococonv import speedups
 from cococonv.errors import DataError
 from cococonv.model import Categories, Item, Mask
 from cococonv.sources import Tree
@@ -213,6 +214,12 @@ class _Runs:
         planes = [p for p in (classes, instances) if p is not None]
         height, width = planes[0].shape
         self.height, self.width, self.total = height, width, height * width
+        fast = speedups.fastmasks()
+        if fast is not None:
+            starts, values = fast.column_runs(*(_rows(p) for p in (classes, instances)))
+            self.starts = np.frombuffer(starts, dtype=np.int64)
+            self.values = np.frombuffer(values, dtype=np.int64)
+            return
         if not self.total:
             self.starts = self.values = np.zeros(0, np.int64)
             return
@@ -239,6 +246,10 @@ class _Runs:
 
         if not codes:
             return []
+        fast = speedups.fastmasks()
+        if fast is not None:
+            texts = fast.code_rles(self.starts, self.values, self.height, self.width, codes)
+            return [{"size": [self.height, self.width], "counts": text} for text in texts]
         order = np.argsort(self.values, kind="stable")
         ordered = self.values[order]
         wanted = np.asarray(codes, dtype=np.int64)
@@ -270,6 +281,16 @@ class _Runs:
         if counts.size > 1 and counts[-1] == 0:
             counts = counts[:-1]  # no empty final run (as pycocotools encodes)
         return masks.from_counts(counts, self.height, self.width)
+
+
+def _rows(plane: Any) -> Any:
+    """A uint8 plane whose rows are contiguous pixels (what the compiled helper reads)."""
+    import numpy as np
+
+    if plane is None or (plane.dtype == np.uint8 and plane.strides[1] == 1 and
+                         plane.strides[0] >= plane.shape[1]):
+        return plane
+    return np.ascontiguousarray(plane, dtype=np.uint8)
 
 
 def _sorted_unique(values: Any) -> Any:
@@ -310,9 +331,14 @@ def _vertical_changes(plane: Any) -> Any:
 # from a VOC source are painted last.
 
 def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | None]],
-                    void_class: dict | None, void_object: dict | None) -> tuple[bytes, bytes]:
+                    void_class: dict | None, void_object: dict | None, *,
+                    scratch: bytearray | None = None) -> tuple[Any, Any]:
     """The class and object PNGs' raw scanlines (``height`` rows of a filter byte 0 and
     ``width`` indices), painted from the units' RLEs (``(rle, class, instance)``).
+
+    With a ``scratch`` bytearray the compiled painter may return memoryviews into it
+    (grown as needed; valid until the next call with it): a loop over many images then
+    reuses one buffer instead of mapping fresh pages for every mask.
 
     The runs of the picture are found column by column (RLE order) over the union of the
     layers' bounds, then each PNG is rebuilt row-major without a transpose: a row differs
@@ -323,6 +349,9 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
 
     from cococonv import masks
 
+    painted = _paint_compiled(height, width, units, void_class, void_object, scratch)
+    if painted is not None:
+        return painted
     row = width + 1
     n = height * width
     if n == 0:
@@ -360,6 +389,36 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
         np.bitwise_xor.accumulate(words, axis=0, out=words)
         out.append(grid.reshape(height, stride)[:, :row].tobytes())
     return out[0], out[1]
+
+
+def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | None]],
+                    void_class: dict | None, void_object: dict | None,
+                    scratch: bytearray | None) -> Any:
+    """``paint_scanlines`` by the compiled helper, or None when it is not built or the RLEs
+    are not all compressed strings it can read (the numpy code then paints them)."""
+    fast = speedups.fastmasks()
+    if fast is None:
+        return None
+    voids = [v["counts"] if v is not None else None for v in (void_class, void_object)]
+    layers = [(rle["counts"], cls, VOID_INDEX if cls == VOID_INDEX else (instance or 0))
+              for rle, cls, instance in units]
+    if not all(type(v) is str for v in voids if v is not None) or \
+            not all(type(layer[0]) is str for layer in layers):
+        return None
+    size = height * (width + 1)
+    if scratch is not None and len(scratch) < 2 * size:
+        try:
+            scratch.extend(bytes(2 * size - len(scratch)))
+        except BufferError:  # the caller still holds the last result
+            scratch = None
+    try:
+        if scratch is None:
+            return fast.paint(height, width, layers, *voids)
+        fast.paint(height, width, layers, *voids, scratch)
+    except ValueError:
+        return None
+    view = memoryview(scratch)
+    return view[:size], view[size:2 * size]
 
 
 def _top_layer(layers: list[Any], points: Any) -> Any:

@@ -1,7 +1,12 @@
 """The VOC mask machinery against brute force: the reader's runs (any memory layout of the
 decoded planes) give pycocotools' RLE of each code, and the painter's scanlines are the
-z-ordered union of the layers pixel for pixel; the PNG codec round-trips them."""
+z-ordered union of the layers pixel for pixel; the PNG codec round-trips them. Each check
+runs on both paths: the compiled helper (cococonv._fastmasks) and the numpy code."""
 from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
 
 import numpy as np
 from hypothesis import given, settings
@@ -9,11 +14,32 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pycocotools import mask as pycoco_mask
 
-from cococonv import masks
+from cococonv import masks, speedups
 from cococonv_plugins.voc.png import decode_plain_png, encode_index_png
 from cococonv_plugins.voc.segmentation import _Runs, paint_scanlines
 
-planes = st.tuples(st.integers(1, 12), st.integers(1, 12)).flatmap(
+
+@contextlib.contextmanager
+def speedups_off(off: bool) -> Iterator[None]:
+    before = os.environ.get("COCOCONV_NO_SPEEDUPS")
+    os.environ["COCOCONV_NO_SPEEDUPS"] = "1" if off else "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["COCOCONV_NO_SPEEDUPS"]
+        else:
+            os.environ["COCOCONV_NO_SPEEDUPS"] = before
+
+
+def both_paths() -> Iterator[str]:
+    """Run the body once per path: compiled (when built) and numpy."""
+    for off in ((False, True) if speedups.fastmasks() is not None else (True,)):
+        with speedups_off(off):
+            yield "numpy" if off else "compiled"
+
+
+planes = st.tuples(st.integers(1, 40), st.integers(1, 40)).flatmap(
     lambda shape: st.tuples(arrays(np.uint8, shape, elements=st.sampled_from([0, 1, 2, 255])),
                             arrays(np.uint8, shape, elements=st.sampled_from([0, 1, 3, 255]))))
 
@@ -41,17 +67,22 @@ def test_runs_give_each_codes_rle_in_every_memory_layout(pair):
     keys = instances.astype(np.int64) * 256 + classes
     codes = sorted(set(keys.ravel().tolist()))
     want = [expected_rle(keys == code) for code in codes]
-    for cls_plane, inst_plane in zip(layouts(classes), layouts(instances)):
-        runs = _Runs(cls_plane, inst_plane)
-        assert runs.rles_of_codes(codes) == want
-        assert [runs.rle(runs.values == code) for code in codes] == want
-    only_classes = _Runs(layouts(classes)[1], None)
-    assert only_classes.rles_of_codes(sorted(set(classes.ravel().tolist()))) == \
-        [expected_rle(classes == c) for c in sorted(set(classes.ravel().tolist()))]
+    for _path in both_paths():
+        for cls_plane, inst_plane in zip(layouts(classes), layouts(instances)):
+            runs = _Runs(cls_plane, inst_plane)
+            assert runs.rles_of_codes(codes) == want
+            assert [runs.rle(runs.values == code) for code in codes] == want
+        only_classes = _Runs(layouts(classes)[1], None)
+        assert only_classes.rles_of_codes(sorted(set(classes.ravel().tolist()))) == \
+            [expected_rle(classes == c) for c in sorted(set(classes.ravel().tolist()))]
+        only_instances = _Runs(None, instances)
+        assert only_instances.rles_of_codes(sorted(set((instances.astype(int) * 256).ravel()
+                                                       .tolist()))) == \
+            [expected_rle(instances == c) for c in sorted(set(instances.ravel().tolist()))]
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.tuples(st.integers(1, 12), st.integers(1, 12)).flatmap(
+@given(st.tuples(st.integers(1, 40), st.integers(1, 40)).flatmap(
     lambda shape: st.tuples(st.just(shape), st.lists(
         arrays(np.uint8, shape, elements=st.integers(0, 1)), max_size=5))),
     st.booleans())
@@ -62,7 +93,14 @@ def test_painted_scanlines_are_the_z_ordered_union_of_the_layers(case, with_void
     void = np.zeros((h, w), np.uint8)
     void[h // 2:, :w // 2] = 1
     void_rle = masks.encode(void) if with_void else None
-    cls_rows, inst_rows = paint_scanlines(h, w, units, void_rle, void_rle)
+    painted = {}
+    scratch = bytearray(5)  # too small at first: grown by the painter
+    for path in both_paths():
+        for buffer in (None, scratch):
+            rows = paint_scanlines(h, w, units, void_rle, void_rle, scratch=buffer)
+            painted[path, buffer is None] = tuple(bytes(r) for r in rows)
+    cls_rows, inst_rows = painted["numpy", True]
+    assert all(rows == (cls_rows, inst_rows) for rows in painted.values())
     want_cls = np.zeros((h, w), np.uint8)
     want_inst = np.zeros((h, w), np.uint8)
     for layer, (_rle, cls, inst) in zip(layers, units):
