@@ -95,6 +95,7 @@ def test_odd_rles_paint_the_same_on_both_paths(monkeypatch):
     (or agree with) the numpy painter."""
     h, w = 3, 4
     units = [({"size": [h, w], "counts": [2, 3, 7]}, 1, 1),
+             ({"size": [h, w], "counts": [0, 1, -1, 1, 9]}, 5, 5),
              ({"size": [h, w], "counts": "1" + "5"}, 2, 2),
              ({"size": [h, w], "counts": masks.from_counts([0, 30], h, w)["counts"]}, 3, 3)]
     void = {"size": [h, w], "counts": "7"}

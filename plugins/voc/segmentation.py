@@ -399,8 +399,8 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
     fast = speedups.fastmasks()
     if fast is None:
         return None
-    voids = [v["counts"] if v is not None else None for v in (void_class, void_object)]
-    layers = [(rle["counts"], cls, VOID_INDEX if cls == VOID_INDEX else (instance or 0))
+    voids = [_counts_text(v) if v is not None else None for v in (void_class, void_object)]
+    layers = [(_counts_text(rle), cls, VOID_INDEX if cls == VOID_INDEX else (instance or 0))
               for rle, cls, instance in units]
     if not all(type(v) is str for v in voids if v is not None) or \
             not all(type(layer[0]) is str for layer in layers):
@@ -419,6 +419,17 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
         return None
     view = memoryview(scratch)
     return view[:size], view[size:2 * size]
+
+
+def _counts_text(rle: dict) -> Any:
+    """An RLE's counts as the compressed string the compiled painter reads (COCO keeps
+    crowd regions as lists of ints); anything else is returned as it is."""
+    counts = rle["counts"]
+    if type(counts) is list and all(type(c) is int and 0 <= c < 1 << 40 for c in counts):
+        from cococonv import masks
+
+        return masks.counts_to_strings(counts, [len(counts)])[0]
+    return counts
 
 
 def _top_layer(layers: list[Any], points: Any) -> Any:
