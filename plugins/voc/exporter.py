@@ -681,7 +681,7 @@ class VocWriter:
                 continue
             chosen.append(unit)
         shapes_rles = _rasterize_all([u.shapes for u in chosen], height, width)
-        for unit, rle in zip(chosen, shapes_rles):
+        for unit, layers in zip(chosen, shapes_rles):
             crowd = bool(unit.leader.attributes.get("is_crowd"))
             cls = L.VOID_INDEX if crowd else self.index[self.names[unit.label]]  # type: ignore
             if crowd:
@@ -690,14 +690,14 @@ class VocWriter:
             if instance is not None and instance >= L.VOID_INDEX:
                 self.lost[("instances beyond 254", "SegmentationObject holds 254")] += 1
                 instance = None
-            if rle is None:
+            if layers is None:
                 continue
             for shape in unit.shapes:
                 if type(shape) is Ellipse:
                     self.approx[("ellipses", "rasterized into the masks")] += 1
                 elif type(shape) is Polygon:
                     self.approx[("polygons", "rasterized into the masks")] += 1
-            plan.append((rle, cls, instance))
+            plan.extend((rle, cls, instance) for rle in layers)
         void_class = void_class if _fits(void_class, height, width) else None
         void_object = void_object if _fits(void_object, height, width) else None
         classes, instances = paint_scanlines(height, width, plan, void_class, void_object,
@@ -813,13 +813,14 @@ class VocWriter:
 
 
 def _rasterize_all(groups: list[list[Annotation]], height: int,
-                   width: int) -> list[dict | None]:
-    """``rasterize(shapes)`` of each group; the rings of polygon-only groups are rasterised
-    in one pycocotools call (same RLEs: each ring alone, then their union)."""
+                   width: int) -> list[list[dict] | None]:
+    """Each group as RLE layers whose union is ``rasterize(shapes)`` (None when it cannot
+    be rasterised): the rings of polygon-only groups are rasterised in one pycocotools
+    call and kept as one layer per ring, since painting them in turn paints their union."""
     from cococonv import masks
     from cococonv.geometry import rasterize
 
-    out: list[dict | None] = [None] * len(groups)
+    out: list[list[dict] | None] = [None] * len(groups)
     rings: list[list[float]] = []
     spans: list[tuple[int, int, int]] = []
     for position, shapes in enumerate(groups):
@@ -828,12 +829,12 @@ def _rasterize_all(groups: list[list[Annotation]], height: int,
             spans.append((position, len(rings), len(rings) + len(shapes)))
             rings.extend(s.points for s in shapes)
         else:
-            out[position] = rasterize(shapes, height, width)
+            rle = rasterize(shapes, height, width)
+            out[position] = [rle] if rle is not None else None
     if rings:
         rles = masks.polygons_to_rles(rings, height, width)
         for position, start, stop in spans:
-            out[position] = rles[start] if stop - start == 1 else \
-                masks.merge(rles[start:stop])
+            out[position] = rles[start:stop]
     return out
 
 
@@ -854,7 +855,12 @@ def _text(value: Any) -> str:
 
 
 def _number(value: Any) -> str:
-    text = repr(value) if type(value) is float else str(value)
+    kind = type(value)
+    if kind is float:
+        return repr(value)
+    if kind is int:
+        return str(value)
+    text = str(value)
     if not _PLAIN.fullmatch(text):
         raise _Fallback
     return text
