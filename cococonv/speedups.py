@@ -6,31 +6,25 @@ turns them off (the tests use it to check both paths; handy to rule them out in 
 """
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
 
 
-def _enabled() -> bool:
-    return os.environ.get("COCOCONV_NO_SPEEDUPS", "") in ("", "0")
+def _compiled(name: str) -> ModuleType | None:
+    if os.environ.get("COCOCONV_NO_SPEEDUPS", "") not in ("", "0"):
+        return None
+    try:
+        return importlib.import_module(f"cococonv.{name}")
+    except ImportError:
+        return None
 
 
 def fastmasks() -> ModuleType | None:
     """Mask painting and reading (``cococonv/_fastmasks.c``)."""
-    if not _enabled():
-        return None
-    try:
-        from cococonv import _fastmasks
-    except ImportError:
-        return None
-    return _fastmasks
+    return _compiled("_fastmasks")
 
 
 def fastpng() -> ModuleType | None:
     """Deflate of mask PNG scanlines (``cococonv/_fastpng.c``)."""
-    if not _enabled():
-        return None
-    try:
-        from cococonv import _fastpng
-    except ImportError:
-        return None
-    return _fastpng
+    return _compiled("_fastpng")
