@@ -98,11 +98,11 @@ static int next_boundary(Decoder *d, int64_t n)
         PyErr_SetString(PyExc_ValueError, "malformed compressed RLE counts");
         return -1;
     }
-    if (d->m > 2)
-        count += d->history[d->m & 1];
+    if (d->m > 2) /* wraps as numpy's int64 does (a signed overflow would be UB) */
+        count = (int64_t)((uint64_t)count + (uint64_t)d->history[d->m & 1]);
     d->history[d->m & 1] = count;
     d->m++;
-    if (count < 0 || count > n) {
+    if (count < 0 || count > n || d->at > INT64_MAX - count) {
         PyErr_SetString(PyExc_ValueError, "compressed RLE count out of range");
         return -1;
     }
@@ -167,7 +167,8 @@ static PyObject *paint(PyObject *self, PyObject *args)
     PyObject *layers, *void_class, *void_object, *out = Py_None;
     if (!PyArg_ParseTuple(args, "nnOOO|O", &h, &w, &layers, &void_class, &void_object, &out))
         return NULL;
-    if (h < 0 || w < 0 || (w && h > PY_SSIZE_T_MAX / 4 / (w + 1))) {
+    /* also for w == 0: the byte counts below are 2 * h * (w + 1) */
+    if (h < 0 || w < 0 || w >= PY_SSIZE_T_MAX / 4 || h > PY_SSIZE_T_MAX / 4 / (w + 1)) {
         PyErr_SetString(PyExc_ValueError, "bad mask size");
         return NULL;
     }
@@ -183,10 +184,15 @@ static PyObject *paint(PyObject *self, PyObject *args)
             return NULL;
         }
     }
-    PyObject *seq = PySequence_Fast(layers, "layers must be a sequence");
-    if (!seq)
+    /* a tuple of our own: the layers' strings stay alive (and the list the same length)
+       while PyArg_ParseTuple may run Python code (__index__) */
+    PyObject *seq = PySequence_Tuple(layers);
+    if (!seq) {
+        if (out_held)
+            PyBuffer_Release(&out_view);
         return NULL;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(seq);
     int64_t n = (int64_t)h * w;
     Py_ssize_t stride = w + 1;
     PyObject *result = NULL, *class_rows = NULL, *object_rows = NULL;
@@ -204,7 +210,12 @@ static PyObject *paint(PyObject *self, PyObject *args)
         PyObject *counts;
         if (k < count) {
             int cls, inst;
-            if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(seq, k), "Oii", &counts, &cls, &inst))
+            PyObject *layer = PyTuple_GET_ITEM(seq, k);
+            if (!PyTuple_Check(layer)) { /* PyArg_ParseTuple would raise SystemError */
+                PyErr_SetString(PyExc_TypeError, "layers must be (counts, class, instance)");
+                goto done;
+            }
+            if (!PyArg_ParseTuple(layer, "Oii", &counts, &cls, &inst))
                 goto done;
             if (cls < 0 || cls > 255 || inst < 0 || inst > 255) {
                 PyErr_SetString(PyExc_ValueError, "class and instance indices must be 0-255");
@@ -295,6 +306,15 @@ static PyObject *paint(PyObject *self, PyObject *args)
         }
         value = now;
     }
+    /* The rest of each string is past the image, but the numpy path decodes all of it
+       (a negative count there moves a boundary back in), so it must be valid too. */
+    for (Py_ssize_t k = 0; k < count + 2; k++) {
+        int more;
+        while ((more = next_boundary(&decoders[k], n)) > 0)
+            ;
+        if (more < 0)
+            goto done;
+    }
     xor_down(cls_out, h, stride);
     xor_down(inst_out, h, stride);
     if (out_held) {
@@ -341,25 +361,28 @@ static inline uint64_t load8(const uint8_t *p, Py_ssize_t count)
         memcpy(&word, p, 8); /* one load */
     else
         memcpy(&word, p, (size_t)count);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    /* pixel j in byte j from the bottom, as the ctz below assumes (else j can pass w) */
+    word = __builtin_bswap64(word);
+#endif
     return word;
 }
 
 /* The changes of one row against the row above (every pixel of the first row), as
-   (row, column, code) in row-major order. */
+   (column, code) in row-major order; the row of each is kept as where its row begins
+   (64-bit columns and no per-change row: a .npy mask can be wider or taller than 2**31,
+   and int32 columns then indexed out of bounds). */
 typedef struct {
-    int32_t *ys, *xs;
+    int64_t *xs;
     uint16_t *codes;
     Py_ssize_t size, capacity;
 } Changes;
 
-static int changes_push(Changes *c, Py_ssize_t y, Py_ssize_t x, uint16_t code)
+static int changes_push(Changes *c, Py_ssize_t x, uint16_t code)
 {
     if (c->size == c->capacity) {
         Py_ssize_t capacity = c->capacity ? c->capacity * 2 : 8192;
-        int32_t *ys = realloc(c->ys, (size_t)capacity * sizeof(int32_t));
-        if (ys)
-            c->ys = ys;
-        int32_t *xs = ys ? realloc(c->xs, (size_t)capacity * sizeof(int32_t)) : NULL;
+        int64_t *xs = realloc(c->xs, (size_t)capacity * sizeof(int64_t));
         if (xs)
             c->xs = xs;
         uint16_t *codes = xs ? realloc(c->codes, (size_t)capacity * sizeof(uint16_t)) : NULL;
@@ -368,8 +391,7 @@ static int changes_push(Changes *c, Py_ssize_t y, Py_ssize_t x, uint16_t code)
         c->codes = codes;
         c->capacity = capacity;
     }
-    c->ys[c->size] = (int32_t)y;
-    c->xs[c->size] = (int32_t)x;
+    c->xs[c->size] = x;
     c->codes[c->size] = code;
     c->size++;
     return 0;
@@ -410,8 +432,8 @@ static PyObject *column_runs(PyObject *self, PyObject *args)
     int held[2] = {0, 0};
     Py_ssize_t h = -1, w = -1;
     PyObject *result = NULL;
-    Changes changes = {NULL, NULL, NULL, 0, 0};
-    Py_ssize_t *firsts = NULL;
+    Changes changes = {NULL, NULL, 0, 0};
+    Py_ssize_t *firsts = NULL, *row_starts = NULL;
     int64_t *starts = NULL, *values = NULL;
     for (int p = 0; p < 2; p++) {
         if (objs[p] == Py_None)
@@ -433,16 +455,22 @@ static PyObject *column_runs(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "no plane given");
         goto done;
     }
+    if (!w)
+        h = 0; /* no pixels (and no row_starts for a huge height) */
+    row_starts = malloc(sizeof(Py_ssize_t) * ((size_t)h + 1));
+    if (!row_starts)
+        goto nomemory;
     /* one linear pass over the rows, 8 pixels at a time */
     for (Py_ssize_t y = 0; y < h; y++) {
         const uint8_t *now[2], *above[2];
+        row_starts[y] = changes.size;
         for (int p = 0; p < 2; p++) {
             now[p] = bases[p] ? bases[p] + y * strides[p] : NULL;
             above[p] = bases[p] && y ? now[p] - strides[p] : NULL;
         }
         if (y == 0) {
             for (Py_ssize_t x = 0; x < w; x++)
-                if (changes_push(&changes, 0, x, code_at(now, x)) < 0)
+                if (changes_push(&changes, x, code_at(now, x)) < 0)
                     goto nomemory;
             continue;
         }
@@ -459,11 +487,12 @@ static PyObject *column_runs(PyObject *self, PyObject *args)
             while (changed) {
                 int j = __builtin_ctzll(changed) >> 3;
                 changed &= ~((uint64_t)0xff << (8 * j));
-                if (changes_push(&changes, y, x0 + j, code_at(now, x0 + j)) < 0)
+                if (changes_push(&changes, x0 + j, code_at(now, x0 + j)) < 0)
                     goto nomemory;
             }
         }
     }
+    row_starts[h] = changes.size;
     /* counting sort by column (stable, so rows stay in order): RLE order */
     firsts = calloc((size_t)w + 1, sizeof(Py_ssize_t));
     starts = malloc(sizeof(int64_t) * (size_t)(changes.size + 1));
@@ -474,10 +503,12 @@ static PyObject *column_runs(PyObject *self, PyObject *args)
         firsts[changes.xs[i] + 1]++;
     for (Py_ssize_t x = 0; x < w; x++)
         firsts[x + 1] += firsts[x];
-    for (Py_ssize_t i = 0; i < changes.size; i++) {
-        Py_ssize_t slot = firsts[changes.xs[i]]++;
-        starts[slot] = (int64_t)changes.xs[i] * h + changes.ys[i];
-        values[slot] = changes.codes[i];
+    for (Py_ssize_t y = 0; y < h; y++) {
+        for (Py_ssize_t i = row_starts[y]; i < row_starts[y + 1]; i++) {
+            Py_ssize_t slot = firsts[changes.xs[i]]++;
+            starts[slot] = changes.xs[i] * h + y;
+            values[slot] = changes.codes[i];
+        }
     }
     /* a column top with the value of the run above it continues that run */
     Py_ssize_t kept = 0;
@@ -503,8 +534,8 @@ done:
     for (int p = 0; p < 2; p++)
         if (held[p])
             PyBuffer_Release(&views[p]);
-    free(changes.ys);
     free(changes.xs);
+    free(row_starts);
     free(changes.codes);
     free(firsts);
     free(starts);
@@ -547,17 +578,27 @@ static PyObject *code_rles(PyObject *self, PyObject *args)
     int64_t *codes = NULL;
     Py_ssize_t *offsets = NULL, *order = NULL;
     char *text = NULL;
-    int64_t total = (int64_t)h * w;
     Py_ssize_t runs = starts_view.len / (Py_ssize_t)sizeof(int64_t);
     const int64_t *starts = starts_view.buf, *values = values_view.buf;
-    if (values_view.len != starts_view.len || h < 0 || w < 0) {
+    if (values_view.len != starts_view.len) {
         PyErr_SetString(PyExc_ValueError, "starts and values differ in length");
         goto done;
     }
-    seq = PySequence_Fast(code_list, "codes must be a sequence");
+    if (h < 0 || w < 0 || (w && h > INT64_MAX / w)) { /* h * w must not overflow */
+        PyErr_SetString(PyExc_ValueError, "bad mask size");
+        goto done;
+    }
+    if ((uintptr_t)starts % _Alignof(int64_t) || (uintptr_t)values % _Alignof(int64_t) ||
+        starts_view.len % (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "starts and values must be aligned int64 buffers");
+        goto done;
+    }
+    int64_t total = (int64_t)h * w;
+    /* a tuple of our own: PyLong_AsLongLong may run __index__, which could shrink a list */
+    seq = PySequence_Tuple(code_list);
     if (!seq)
         goto done;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t count = PyTuple_GET_SIZE(seq);
     codes = malloc(sizeof(int64_t) * (size_t)(count + 1));
     offsets = calloc((size_t)count + 2, sizeof(Py_ssize_t));
     order = malloc(sizeof(Py_ssize_t) * (size_t)(runs + 1));
@@ -566,7 +607,7 @@ static PyObject *code_rles(PyObject *self, PyObject *args)
         goto done;
     }
     for (Py_ssize_t k = 0; k < count; k++) {
-        codes[k] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, k));
+        codes[k] = PyLong_AsLongLong(PyTuple_GET_ITEM(seq, k));
         if (codes[k] == -1 && PyErr_Occurred())
             goto done;
         if (k && codes[k] <= codes[k - 1]) {
