@@ -14,7 +14,6 @@ Model mapping (docs/formats/voc.md has the full table):
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from cococonv.errors import CococonvError, DataError
@@ -25,7 +24,7 @@ from cococonv.report import Report
 from cococonv.sources import Tree
 
 from . import layout as L
-from .jobs import CHUNK, resolve_jobs, run_chunks
+from .jobs import CHUNK, Prefetch, resolve_jobs
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_class_names, parse_labelmap
 from .scan import VocSource, scan
 from .xmlsafe import parse_number, parse_value, parse_xml
@@ -43,8 +42,9 @@ VOID_REGIONS = Option(
     "COCO way of marking a region ignored in evaluation, so voc -> coco -> voc keeps it.",
     ("keep", "crowd"))
 
-IMPORT_JOBS = Option("jobs", int, 1, "Worker processes for reading the segmentation PNGs; "
-                     "0 means one per CPU. The dataset is identical for any value.")
+IMPORT_JOBS = Option("jobs", int, 1, "Worker processes for reading the segmentation PNGs "
+                     "(while the XML is parsed); 0 means one per CPU. The dataset is "
+                     "identical for any value.")
 
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no")
@@ -113,10 +113,21 @@ class VocReader:
         declared = self._declared_labelmap()
         memberships, class_flags, action_flags = self._read_lists()
         keys = self._item_keys(memberships)
+        prefetch = self._prefetch_masks(keys)
+        try:
+            return self._read_items(keys, declared, class_flags, action_flags, prefetch)
+        finally:
+            if prefetch is not None:
+                prefetch.close()
+
+    def _read_items(self, keys: list[tuple[str, str]], declared: LabelMap | None,
+                    class_flags: dict, action_flags: dict, prefetch: Prefetch | None) -> Dataset:
         items: list[Item] = []
         objects_of: dict[tuple[str, str], list[_Object]] = {}
         read_xml = bool(self.tasks & {L.DETECTION, L.LAYOUT, L.ACTION})
-        for subset, item_id in self.report.progress(keys, desc="voc"):
+        for position, (subset, item_id) in enumerate(self.report.progress(keys, desc="voc")):
+            if prefetch is not None and position % 8 == 0:
+                prefetch.poll()
             item = Item(item_id, subset, None, [], {}, {})
             objects: list[_Object] = []
             rel = self.source.xmls.get(self._data_key(subset, item_id)) if read_xml else None
@@ -146,7 +157,7 @@ class VocReader:
         label_map = self._resolve_labels(declared)
         categories = self._categories(label_map)
         if L.SEGMENTATION in self.tasks and self.source.has_masks:
-            self._read_masks(items, objects_of, label_map, categories)
+            self._read_masks(items, objects_of, label_map, categories, prefetch)
         self._attach_images(items)
         if self.zero_boxes:
             self.report.warn(f"{self.zero_boxes} box(es) start at coordinate 0, but VOC "
@@ -528,76 +539,70 @@ class VocReader:
         return categories
 
     # -- masks and images ----------------------------------------------------------------
+    def _mask_files(self, subset: str, item_id: str) -> tuple[str | None, str | None, bool]:
+        """The item's class and object PNGs, and whether its image is missing."""
+        key = self._data_key(subset, item_id)
+        source = self.source
+        missing = bool(source.images) and not source.flat and key not in source.images
+        return source.class_masks.get(key), source.object_masks.get(key), missing
+
+    def _prefetch_masks(self, keys: list[tuple[str, str]]) -> Prefetch | None:
+        """With --jobs N, start reading the mask PNGs in workers before the XML pass: the
+        PNGs need only the label map's own entries (the XML can only add labels after
+        them), and the parent parses the XML meanwhile. None without jobs or masks."""
+        from .segmentation import MaskReader
+
+        if L.SEGMENTATION not in self.tasks or not self.source.has_masks:
+            return None
+        plan = []
+        for subset, item_id in keys:
+            class_rel, object_rel, missing = self._mask_files(subset, item_id)
+            if (class_rel or object_rel) and not missing:
+                plan.append((subset, item_id, class_rel, object_rel))
+        jobs = resolve_jobs(self.jobs)
+        if jobs <= 1 or len(plan) < 2 * CHUNK:
+            return None
+        base = self.declared if self.declared is not None else default_voc()
+        self._early_reader = MaskReader(self.tree, LabelMap(list(base.entries), base.source),
+                                        Categories(), void_as_crowd=self.void_as_crowd)
+        self._early_plan = plan
+        return Prefetch(self, len(plan), jobs, "_early_masks_at")
+
+    def _early_masks_at(self, index: int) -> Any:
+        _subset, _item_id, class_rel, object_rel = self._early_plan[index]
+        return self._early_reader.decode(class_rel, object_rel)
+
     def _read_masks(self, items: list[Item], objects_of: dict, label_map: LabelMap,
-                    categories: Categories) -> None:
+                    categories: Categories, prefetch: Prefetch | None) -> None:
         from .segmentation import MaskReader
 
         reader = MaskReader(self.tree, label_map, categories, void_as_crowd=self.void_as_crowd)
-        plan: list[tuple[Item, str | None, str | None, bool]] = []
-        for item in items:
-            key = self._data_key(item.subset, item.id)
-            class_rel = self.source.class_masks.get(key)
-            object_rel = self.source.object_masks.get(key)
-            if class_rel is None and object_rel is None:
+        early: dict[tuple[str, str], Any] = {}
+        if prefetch is not None:
+            results = prefetch.finish()
+            if self._early_reader.background == reader.background:
+                early = {(subset, item_id): raw for (subset, item_id, _c, _o), raw
+                         in zip(self._early_plan, results) if raw is not None}
+            self._early_reader = self._early_plan = None
+        planned = [(item, *self._mask_files(item.subset, item.id)) for item in items]
+        for item, class_rel, object_rel, missing in self.report.progress(
+                [entry for entry in planned if entry[1] or entry[2]], desc="voc masks"):
+            if missing:
+                self.report.bad_record(DataError(
+                    f"no image for this mask (expected {L.IMAGES_DIR}/{item.id}.jpg or "
+                    f"another image extension)",
+                    file=self.tree.display(class_rel or object_rel or "")))
                 continue
-            missing = bool(self.source.images) and not self.source.flat and \
-                key not in self.source.images
-            plan.append((item, class_rel, object_rel, missing))
-        self._mask_reader, self._mask_plan = reader, plan
-        self._mask_objects = objects_of
-        results = self._mask_results([k for k, entry in enumerate(plan) if not entry[3]])
-        try:
-            for item, class_rel, object_rel, missing in self.report.progress(
-                    plan, desc="voc masks"):
-                if missing:
-                    self.report.bad_record(DataError(
-                        f"no image for this mask (expected {L.IMAGES_DIR}/{item.id}.jpg or "
-                        f"another image extension)",
-                        file=self.tree.display(class_rel or object_rel or "")))
-                    continue
-                try:
-                    result = next(results)
-                    if isinstance(result, CococonvError):
-                        raise result
-                    _apply_masks(item, result)
-                except CococonvError as error:
-                    self.report.bad_record(error)
-        finally:
-            results.close()
-            self._mask_reader = self._mask_plan = self._mask_objects = None
-        if not self.source.has_masks:
-            return
+            try:
+                # a worker's reading, or (without jobs, or where it failed, say on an RGB
+                # colour of a label the XML added) the reading done here
+                raw = early.pop((item.subset, item.id), None) or \
+                    reader.decode(class_rel, object_rel)
+                reader.resolve(item, raw, class_rel, object_rel,
+                               objects_of.get((item.subset, item.id), []))
+            except CococonvError as error:
+                self.report.bad_record(error)
         self.tasks_found.add(L.SEGMENTATION)
-
-    def _mask_result(self, k: int) -> Any:
-        """Plan entry ``k`` read on a copy of its item: what ``_apply_masks`` adds to the
-        item, or the CococonvError reading raised."""
-        item, class_rel, object_rel, _missing = self._mask_plan[k]
-        voc = item.extra.get("voc")
-        probe = Item(item.id, item.subset, None if item.image is None else
-                     Image(item.image.name, item.image.size), [], {}, {})
-        if voc is not None:
-            probe.extra["voc"] = {}
-        try:
-            self._mask_reader.read(probe, class_rel, object_rel,
-                                   self._mask_objects.get((item.subset, item.id), []))
-        except CococonvError as error:
-            return error
-        return (probe.annotations, probe.extra.get("voc", {}),
-                probe.image.size if probe.image is not None else None,
-                item.image is None)
-
-    def _mask_results(self, positions: list[int]) -> Iterator[Any]:
-        jobs = resolve_jobs(self.jobs)
-        if jobs <= 1 or len(positions) < 2 * CHUNK:
-            for k in positions:
-                yield self._mask_result(k)
-            return
-        self._mask_positions = positions
-        yield from run_chunks(self, len(positions), jobs, "_mask_result_at")
-
-    def _mask_result_at(self, index: int) -> Any:
-        return self._mask_result(self._mask_positions[index])
 
     def _attach_images(self, items: list[Item]) -> None:
         source = self.source
@@ -650,22 +655,6 @@ class VocImporter(Importer):
                            void_regions == "crowd")
         reader.jobs = jobs
         return reader.read()
-
-
-def _apply_masks(item: Item, result: tuple) -> None:
-    """Add what ``VocReader._mask_result`` read to the item, as ``MaskReader.read`` would."""
-    found, voc_keys, size, new_image = result
-    voc = item.extra.setdefault("voc", {})
-    for key in ("void_class", "void_object", "masks"):
-        if key in voc_keys:
-            voc[key] = voc_keys[key]
-        else:
-            voc.pop(key, None)
-    if new_image:
-        item.image = Image(item.id + ".jpg", size)
-    elif item.image is not None and item.image.size is None:
-        item.image.size = size
-    item.annotations.extend(found)
 
 
 def _score(tasks: tuple[str, ...], source: VocSource) -> int:

@@ -43,6 +43,61 @@ def _work(method: str, start: int, stop: int) -> list[Any]:
     return out
 
 
+class Prefetch:
+    """``getattr(target, method)(i)`` for i in 0..count-1 by ``jobs`` forked workers,
+    started at once and collected while the parent does other work (``poll``), then
+    returned in order by ``finish``; a worker's failure is None there (the caller redoes
+    that item itself). Results are kept until ``finish``: meant for small ones."""
+
+    def __init__(self, target: Any, count: int, jobs: int, method: str):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _TARGET
+        _TARGET = target  # the workers are forked by the first submits, below
+        self.results: list[Any] = [None] * count
+        self.pending: deque = deque()
+        self.starts = iter(range(0, count, CHUNK))
+        self.count, self.method, self.ahead = count, method, 2 * jobs
+        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        try:
+            for _ in range(self.ahead):
+                self._submit()
+        except BaseException:
+            self.close()
+            raise
+
+    def _submit(self) -> None:
+        start = next(self.starts, None)
+        if start is not None:
+            stop = min(start + CHUNK, self.count)
+            self.pending.append((start, self.pool.submit(_work, self.method, start, stop)))
+
+    def _collect(self) -> None:
+        start, future = self.pending.popleft()
+        for offset, result in enumerate(future.result()):
+            self.results[start + offset] = result
+        self._submit()
+
+    def poll(self) -> None:
+        """Take the finished chunks and start the next ones (does not wait)."""
+        while self.pending and self.pending[0][1].done():
+            self._collect()
+
+    def finish(self) -> list[Any]:
+        try:
+            while self.pending:
+                self._collect()
+        finally:
+            self.close()
+        return self.results
+
+    def close(self) -> None:
+        global _TARGET
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        _TARGET = None
+
+
 def run_chunks(target: Any, count: int, jobs: int, method: str) -> Iterator[Any]:
     """``getattr(target, method)(i)`` for i in 0..count-1, computed by ``jobs`` forked
     workers, yielded in order."""

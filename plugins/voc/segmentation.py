@@ -9,7 +9,7 @@ Everything here is numpy-vectorised: one pass per PNG plus one comparison per ma
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, NamedTuple
 
 from cococonv import speedups
 from cococonv.errors import DataError
@@ -88,8 +88,26 @@ def object_colors() -> dict[int, int]:
     return table
 
 
+class RawMasks(NamedTuple):
+    """What one item's PNGs hold, read without its XML (so workers can read the PNGs while
+    the XML files are parsed): every RLE the item's masks can need."""
+
+    shape: tuple[int, int]
+    has_classes: bool
+    has_instances: bool
+    top_class: int  # the highest class index but void (0 without a class PNG)
+    exact: list[tuple[int, int, dict]]  # (instance, class, rle) of each object's pixels
+    leftovers: list[tuple[int, dict]]  # (class, rle) of class pixels outside every object
+    void_class: dict | None
+    void_object: dict | None
+    crowd: dict | None  # the void region for --void-regions crowd
+    crowd_covers_object_void: bool
+
+
 class MaskReader:
-    """Turns one item's class/object PNGs into Mask annotations."""
+    """Turns one item's class/object PNGs into Mask annotations, in two steps: ``decode``
+    needs only the label map's first entries (colours and background), ``resolve`` adds
+    what the item's XML says (object names and groups) and the final labels."""
 
     def __init__(self, tree: Tree, label_map: LabelMap, categories: Categories, *,
                  void_as_crowd: bool = False):
@@ -106,99 +124,107 @@ class MaskReader:
     def _load(self, rel: str, colors: dict[int, int]) -> Any:
         return decode_index_png(self.tree.read_bytes(rel), self.tree.display(rel), colors)
 
-    def read(self, item: Item, class_rel: str | None, object_rel: str | None,
-             objects: list[Any]) -> None:
+    def decode(self, class_rel: str | None, object_rel: str | None) -> RawMasks:
         classes = self._load(class_rel, self.class_colors) if class_rel else None
         instances = self._load(object_rel, self.object_colors) if object_rel else None
         shape = (classes if classes is not None else instances).shape
-        display = self.tree.display(class_rel or object_rel or "")
         if classes is not None and instances is not None and classes.shape != instances.shape:
             raise DataError(f"class mask is {classes.shape[1]}x{classes.shape[0]} but "
                             f"{self.tree.display(object_rel or '')} is "
                             f"{instances.shape[1]}x{instances.shape[0]} (width x height)",
-                            file=display)
-        size = item.image.size if item.image is not None else None
-        if size is not None and tuple(size) != shape:
-            raise DataError(f"mask is {shape[1]}x{shape[0]} but the image <size> is "
-                            f"{size[1]}x{size[0]} (width x height)", file=display)
+                            file=self.tree.display(class_rel or ""))
         runs = _Runs(classes, instances)
         cls_of, inst_of = runs.values & 255, runs.values >> 8
-        if classes is not None:
-            top = int(cls_of[cls_of != VOID_INDEX].max(initial=0))
-            if top >= len(self.names):
-                raise DataError(f"class index {top} is not in the label map ({len(self.names)} "
-                                f"labels, 0-{len(self.names) - 1})", file=display)
-        voc = item.extra.setdefault("voc", {})
-        found: list[Mask] = []
+        top = int(cls_of[cls_of != VOID_INDEX].max(initial=0)) if classes is not None else 0
+        exact: list[tuple[int, int, dict]] = []
+        leftovers: list[tuple[int, dict]] = []
+        void_object = None
         if instances is not None:
-            pairs = _sorted_unique(runs.values).tolist()
-            leftovers: list[int] = []
-            exact: list[int] = []
-            for code in pairs:
+            codes: list[int] = []
+            classes_left: set[int] = set()
+            for code in _sorted_unique(runs.values).tolist():
                 instance, cls = divmod(code, 256)
                 if cls == VOID_INDEX or (classes is not None and cls == self.background
                                          and instance in (0, VOID_INDEX)):
                     continue
                 if instance in (0, VOID_INDEX):
                     if classes is not None:
-                        leftovers.append(cls)
+                        classes_left.add(cls)
                     continue
-                if classes is not None:
-                    name = self.names[cls]
-                else:
-                    name = objects[instance - 1].name if instance <= len(objects) else None
-                group = 0
-                if instance <= len(objects) and objects[instance - 1].name == name:
-                    group = objects[instance - 1].box.group
-                found.append(Mask(label=self.label_of.get(name) if name else None,
-                                  group=group))
-                exact.append(code)
-            for mask, rle in zip(found, runs.rles_of_codes(exact)):
-                mask.rle = rle
-            for cls in sorted(set(leftovers)):
-                found.append(Mask(label=self.label_of[self.names[cls]],
-                                  rle=runs.rle((cls_of == cls) & ((inst_of == 0) |
-                                                                  (inst_of == VOID_INDEX)))))
+                codes.append(code)
+            exact = [(code >> 8, code & 255, rle)
+                     for code, rle in zip(codes, runs.rles_of_codes(codes))]
+            leftovers = [(cls, runs.rle((cls_of == cls) & ((inst_of == 0) |
+                                                          (inst_of == VOID_INDEX))))
+                         for cls in sorted(classes_left)]
             if (inst_of == VOID_INDEX).any():
-                voc["void_object"] = runs.rle(inst_of == VOID_INDEX)
+                void_object = runs.rle(inst_of == VOID_INDEX)
         else:
-            present = _sorted_unique(cls_of).tolist()
-            for cls in present:
-                if cls in (VOID_INDEX, self.background):
-                    continue
-                found.append(Mask(label=self.label_of[self.names[cls]],
-                                  rle=runs.rle(cls_of == cls)))
-        if classes is not None and (cls_of == VOID_INDEX).any():
-            voc["void_class"] = runs.rle(cls_of == VOID_INDEX)
+            leftovers = [(cls, runs.rle(cls_of == cls)) for cls in _sorted_unique(cls_of).tolist()
+                         if cls not in (VOID_INDEX, self.background)]
+        void_class = runs.rle(cls_of == VOID_INDEX) \
+            if classes is not None and (cls_of == VOID_INDEX).any() else None
+        crowd, covers = None, False
         if self.void_as_crowd and self.background is not None:
-            self._void_to_crowd(voc, runs, classes is not None, instances is not None, found)
+            void = (cls_of if classes is not None else inst_of) == VOID_INDEX
+            if void.any():
+                crowd = runs.rle(void)
+                covers = instances is not None and _arrays_equal(inst_of == VOID_INDEX, void)
+        return RawMasks((int(shape[0]), int(shape[1])), classes is not None,
+                        instances is not None, top, exact, leftovers, void_class, void_object,
+                        crowd, covers)
+
+    def resolve(self, item: Item, raw: RawMasks, class_rel: str | None,
+                object_rel: str | None, objects: list[Any]) -> None:
+        """Add the masks ``decode`` read to the item, named by the label map (class PNG) or
+        by the item's XML objects (object PNG alone), grouped with their boxes."""
+        shape = raw.shape
+        display = self.tree.display(class_rel or object_rel or "")
+        size = item.image.size if item.image is not None else None
+        if size is not None and tuple(size) != shape:
+            raise DataError(f"mask is {shape[1]}x{shape[0]} but the image <size> is "
+                            f"{size[1]}x{size[0]} (width x height)", file=display)
+        if raw.has_classes and raw.top_class >= len(self.names):
+            raise DataError(f"class index {raw.top_class} is not in the label map "
+                            f"({len(self.names)} labels, 0-{len(self.names) - 1})",
+                            file=display)
+        voc = item.extra.setdefault("voc", {})
+        found: list[Mask] = []
+        for instance, cls, rle in raw.exact:
+            if raw.has_classes:
+                name = self.names[cls]
+            else:
+                name = objects[instance - 1].name if instance <= len(objects) else None
+            group = 0
+            if instance <= len(objects) and objects[instance - 1].name == name:
+                group = objects[instance - 1].box.group
+            found.append(Mask(label=self.label_of.get(name) if name else None, group=group,
+                              rle=rle))
+        for cls, rle in raw.leftovers:
+            found.append(Mask(label=self.label_of[self.names[cls]], rle=rle))
+        if raw.void_object is not None:
+            voc["void_object"] = raw.void_object
+        if raw.void_class is not None:
+            voc["void_class"] = raw.void_class
+        if raw.crowd is not None:
+            found.append(Mask(label=self.label_of[self.names[self.background]],  # type: ignore
+                              attributes={"is_crowd": True}, rle=raw.crowd))
+            voc.pop("void_class", None)
+            if raw.crowd_covers_object_void:
+                voc.pop("void_object", None)
         voc["masks"] = {"class": class_rel is not None, "object": object_rel is not None}
         if item.image is not None and item.image.size is None:
-            item.image.size = (int(shape[0]), int(shape[1]))
+            item.image.size = shape
         elif item.image is None:
             from cococonv.model import Image
-            item.image = Image(item.id + ".jpg", (int(shape[0]), int(shape[1])))
+            item.image = Image(item.id + ".jpg", shape)
         item.annotations.extend(found)
 
 
-    def _void_to_crowd(self, voc: dict, runs: _Runs, has_classes: bool, has_instances: bool,
-                       found: list[Mask]) -> None:
-        """The void region as a crowd mask of the background label (``--void-regions crowd``).
+def _arrays_equal(a: Any, b: Any) -> bool:
+    import numpy as np
 
-        The exporter paints a crowd region void in both PNGs; an object-PNG void that differs
-        from the class-PNG one stays in ``extra["voc"]`` (VOC output only).
-        """
-        import numpy as np
-
-        void = ((runs.values & 255) if has_classes else (runs.values >> 8)) == VOID_INDEX
-        if not void.any():
-            return
-        found.append(Mask(label=self.label_of[self.names[self.background]],
-                          attributes={"is_crowd": True}, rle=runs.rle(void)))
-        voc.pop("void_class", None)
-        if has_instances and "void_object" in voc and \
-                np.array_equal((runs.values >> 8) == VOID_INDEX, void):
-            voc.pop("void_object")
+    return bool(np.array_equal(a, b))
 
 
 class _Runs:
@@ -216,10 +242,14 @@ class _Runs:
         self.height, self.width, self.total = height, width, height * width
         fast = speedups.fastmasks()
         if fast is not None:
-            starts, values = fast.column_runs(*(_rows(p) for p in (classes, instances)))
-            self.starts = np.frombuffer(starts, dtype=np.int64)
-            self.values = np.frombuffer(values, dtype=np.int64)
-            return
+            try:
+                starts, values = fast.column_runs(*(_rows(p) for p in (classes, instances)))
+            except ValueError:  # refused: numpy below says what is wrong, if anything
+                pass
+            else:
+                self.starts = np.frombuffer(starts, dtype=np.int64)
+                self.values = np.frombuffer(values, dtype=np.int64)
+                return
         if not self.total:
             self.starts = self.values = np.zeros(0, np.int64)
             return
@@ -248,8 +278,13 @@ class _Runs:
             return []
         fast = speedups.fastmasks()
         if fast is not None:
-            texts = fast.code_rles(self.starts, self.values, self.height, self.width, codes)
-            return [{"size": [self.height, self.width], "counts": text} for text in texts]
+            try:
+                texts = fast.code_rles(self.starts, self.values, self.height, self.width,
+                                       codes)
+            except ValueError:
+                pass
+            else:
+                return [{"size": [self.height, self.width], "counts": text} for text in texts]
         order = np.argsort(self.values, kind="stable")
         ordered = self.values[order]
         wanted = np.asarray(codes, dtype=np.int64)
