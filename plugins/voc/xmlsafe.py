@@ -22,13 +22,15 @@ def parse_number(text: str) -> int | float:
     source had them.
     """
     text = text.strip()
-    try:
-        return int(text)
-    except ValueError:
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError(text) from None
-        return value
+    if "." not in text:  # float text skips a failing int() (an exception costs ~1 us)
+        try:
+            return int(text)
+        except ValueError:
+            pass
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def parse_value(text: str) -> Any:
