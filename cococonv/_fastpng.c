@@ -221,11 +221,19 @@ static PyObject *deflate_rows(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     Token *tokens = NULL;
     uint8_t *out = NULL;
-    Py_ssize_t stride = w + 1, n = view.len;
-    if (h < 0 || w < 0 || (h && n / h != stride) || n != h * stride || limit < 0) {
+    /* stride 0 where w + 1 would overflow; h * stride <= n once n / h == stride */
+    Py_ssize_t stride = w < PY_SSIZE_T_MAX ? w + 1 : 0, n = view.len;
+    if (h < 0 || w < 0 || !stride || (h && n / h != stride) || n != h * stride || limit < 0) {
         PyErr_SetString(PyExc_ValueError, "expected height rows of 1 + width bytes");
         goto done;
     }
+    /* Each symbol takes a byte or more, so a limit past n sizes nothing (limit + 1 tokens
+       could overflow, or wrap malloc's size); under 2^31 symbols the uint32 counts and
+       Huffman weights (sum: used + 1) cannot overflow, and trees stay < 50 deep (uint8). */
+    if (limit > n)
+        limit = n;
+    if (limit > 0x7FFFFFFF)
+        limit = 0x7FFFFFFF; /* past 2^31 - 1 symbols: None, zlib does it */
     const uint8_t *data = view.buf;
     Py_ssize_t far = stride <= 32768 ? stride : 0; /* deflate reaches back 32 KiB at most */
     tokens = malloc(sizeof(Token) * (size_t)(limit + 1));
