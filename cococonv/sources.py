@@ -163,6 +163,7 @@ class ZipTree(Tree):
         self.path = path
         self.name = os.path.basename(path)
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         try:
             self._zip = zipfile.ZipFile(path)
             infos = self._zip.infolist()
@@ -207,10 +208,19 @@ class ZipTree(Tree):
         if info is None:
             raise DataError("no such member in the archive", file=self.display(rel))
         try:
+            if os.getpid() != self._pid:
+                self._reopen()
             with self._lock:
                 return self._zip.read(info)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             raise DataError(f"cannot read member ({exc})", file=self.display(rel)) from None
+
+    def _reopen(self) -> None:
+        """A forked worker opens the archive again: the inherited handle shares its file
+        position with the parent's, so their seek-then-read calls would interleave."""
+        self._zip = zipfile.ZipFile(self.path)
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def display(self, rel: str) -> str:
         return f"{self.name}!{self._prefix}{rel}"
