@@ -47,19 +47,20 @@ class Prefetch:
     """``getattr(target, method)(i)`` for i in 0..count-1 by ``jobs`` forked workers,
     started at once and collected while the parent does other work (``poll``), then
     returned in order by ``finish``; a worker's failure is None there (the caller redoes
-    that item itself). Results are kept until ``finish``: meant for small ones."""
+    that item itself), also for every item left when a worker dies (OOM killer, signal).
+    Results are kept until ``finish``: meant for small ones."""
 
     def __init__(self, target: Any, count: int, jobs: int, method: str):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         global _TARGET
-        _TARGET = target  # the workers are forked by the first submits, below
         self.results: list[Any] = [None] * count
         self.pending: deque = deque()
         self.starts = iter(range(0, count, CHUNK))
         self.count, self.method, self.ahead = count, method, 2 * jobs
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        _TARGET = target  # seen by the workers, which the first submits fork
         try:
             for _ in range(self.ahead):
                 self._submit()
@@ -75,8 +76,13 @@ class Prefetch:
 
     def _collect(self) -> None:
         start, future = self.pending.popleft()
-        for offset, result in enumerate(future.result()):
-            self.results[start + offset] = result
+        try:
+            results = future.result()
+        except Exception:  # the pool broke: what is left stays None, the parent does it
+            self.pending.clear()
+            self.starts = iter(())
+            return
+        self.results[start:start + len(results)] = results
         self._submit()
 
     def poll(self) -> None:
@@ -100,31 +106,36 @@ class Prefetch:
 
 def run_chunks(target: Any, count: int, jobs: int, method: str) -> Iterator[Any]:
     """``getattr(target, method)(i)`` for i in 0..count-1, computed by ``jobs`` forked
-    workers, yielded in order."""
+    workers, yielded in order (a dead worker's items, and those after, done here)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _TARGET
-    _TARGET = target
     starts = iter(range(0, count, CHUNK))
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        _TARGET = target
+        try:
             pending: deque = deque()
 
             def submit() -> None:
                 start = next(starts, None)
                 if start is not None:
                     stop = min(start + CHUNK, count)
-                    pending.append((start, pool.submit(_work, method, start, stop)))
+                    pending.append((start, stop, pool.submit(_work, method, start, stop)))
 
             for _ in range(2 * jobs):
                 submit()
             while pending:
-                start, future = pending.popleft()
-                results = future.result()
+                start, stop, future = pending.popleft()
+                try:
+                    results = future.result()
+                except Exception:  # the pool broke: the rest is done here
+                    pending.clear()
+                    yield from (getattr(target, method)(k) for k in range(start, count))
+                    return
                 submit()
                 for offset, result in enumerate(results):
                     yield result if result is not None else \
                         getattr(target, method)(start + offset)
-    finally:
-        _TARGET = None
+        finally:
+            _TARGET = None

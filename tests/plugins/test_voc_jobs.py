@@ -1,0 +1,107 @@
+"""--jobs N machinery: forked workers give what one process gives, read zip archives through
+their own handle, and a worker that dies costs time, not data."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import cococonv
+from cococonv.errors import DataError
+from cococonv.report import Report
+from cococonv.sources import ZipTree
+from cococonv_plugins.voc.jobs import CHUNK, Prefetch, run_chunks
+from tests.plugins.test_voc_import import png, voc_xml, write_voc
+
+
+class Doubler:
+    """A job target whose worker dies (as under the OOM killer) at one item."""
+
+    def __init__(self, dies_at: int):
+        self.parent = os.getpid()
+        self.dies_at = dies_at
+
+    def work(self, index: int) -> int:
+        if index == self.dies_at and os.getpid() != self.parent:
+            os._exit(9)
+        return 2 * index
+
+
+def test_run_chunks_finishes_in_the_parent_when_a_worker_dies():
+    count = 3 * CHUNK + 5
+    assert list(run_chunks(Doubler(CHUNK + 3), count, 2, "work")) == \
+        [2 * k for k in range(count)]
+    assert not multiprocessing.active_children()
+
+
+def test_prefetch_leaves_a_dead_workers_items_to_the_parent():
+    count = 3 * CHUNK + 5
+    results = Prefetch(Doubler(CHUNK + 3), count, 2, "work").finish()
+    assert all(r is None or r == 2 * k for k, r in enumerate(results))
+    assert results[CHUNK + 3] is None and results[0] == 0
+    assert not multiprocessing.active_children()
+
+
+def _read_in_child(tree: ZipTree, names: list[str], queue) -> None:
+    queue.put([tree.read_bytes(name) for name in names] + [tree._zip.fp.fileno()])
+
+
+def test_zip_tree_reopens_the_archive_in_a_forked_worker(tmp_path):
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for k in range(50):
+            zf.writestr(f"m{k}.txt", f"member {k} " * (k + 1))
+    tree = ZipTree(str(archive))
+    names = [f"m{k}.txt" for k in range(50)]
+    queue = multiprocessing.get_context("fork").Queue()
+    child = multiprocessing.get_context("fork").Process(target=_read_in_child,
+                                                         args=(tree, names, queue))
+    child.start()
+    ours = [tree.read_bytes(name) for name in names]  # at the same time as the child
+    theirs = queue.get(timeout=30)
+    child.join()
+    assert theirs[:-1] == ours == [f"member {k} ".encode() * (k + 1) for k in range(50)]
+    assert theirs[-1] != tree._zip.fp.fileno()  # its own handle, its own file position
+
+
+def voc_with_masks(root, count: int, broken_xml: int | None = None):
+    xmls, files = {}, {}
+    for k in range(count):
+        classes = np.zeros((50, 60), np.uint8)
+        instances = np.zeros((50, 60), np.uint8)
+        classes[k % 40:k % 40 + 10, 5:20] = 8
+        instances[k % 40:k % 40 + 10, 5:20] = 1
+        xmls[f"i{k:03d}"] = voc_xml(filename=f"i{k:03d}.jpg") if k != broken_xml \
+            else "<annotation><object>"
+        files[f"SegmentationClass/i{k:03d}.png"] = png(classes)
+        files[f"SegmentationObject/i{k:03d}.png"] = png(instances)
+    return write_voc(root, xmls, files=files)
+
+
+def test_zip_input_with_jobs_reads_the_same_dataset(tmp_path):
+    root = voc_with_masks(tmp_path / "voc", 2 * CHUNK + 30)
+    archive = tmp_path / "voc.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                zf.write(path, str(path.relative_to(root)))
+
+    def read(jobs: int) -> list:
+        report = Report("skip", quiet=True)
+        dataset = cococonv.load(str(archive), "voc", jobs=jobs, report=report)
+        return [(i.id, i.image.size, i.annotations) for i in dataset] + report.skipped
+
+    once = read(1)
+    assert len(once) == 2 * CHUNK + 30
+    for _ in range(3):
+        assert read(2) == once
+
+
+def test_fatal_xml_error_with_jobs_stops_the_workers(tmp_path):
+    root = voc_with_masks(tmp_path, 2 * CHUNK + 10, broken_xml=5)
+    with pytest.raises(DataError, match="i005.xml"):
+        cococonv.load(str(root), "voc", jobs=2)
+    assert not multiprocessing.active_children()
