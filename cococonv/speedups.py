@@ -6,6 +6,7 @@ turns them off (the tests use it to check both paths; handy to rule them out in 
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from types import ModuleType
@@ -14,6 +15,12 @@ from types import ModuleType
 def _compiled(name: str) -> ModuleType | None:
     if os.environ.get("COCOCONV_NO_SPEEDUPS", "") not in ("", "0"):
         return None
+    return _module(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _module(name: str) -> ModuleType | None:
+    """The module, or None when it is not built (asked once, not per mask)."""
     try:
         return importlib.import_module(f"cococonv.{name}")
     except ImportError:
