@@ -12,6 +12,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -86,11 +87,18 @@ typedef struct {
     const char *text;
     Py_ssize_t size, pos;
     int64_t m, history[2], at;
+    int64_t *toggles; /* a polygon ring's boundaries, sorted (then text is unused) */
 } Decoder;
 
 /* The next boundary into d->at; 0 at the end of the string, -1 (ValueError) if malformed. */
 static int next_boundary(Decoder *d, int64_t n)
 {
+    if (d->toggles) {
+        if (d->pos >= d->size)
+            return 0;
+        d->at = d->toggles[d->pos++];
+        return 1;
+    }
     if (d->pos >= d->size)
         return 0;
     int64_t count;
@@ -108,6 +116,194 @@ static int next_boundary(Decoder *d, int64_t n)
     }
     d->at += count;
     return 1;
+}
+
+/* -- polygon rings: the pixels pycocotools' frPyObjects gives, as sorted toggles --------- */
+
+#define SCALE 5.0
+#define COORD_LIMIT 1e8 /* past this pycocotools' 32-bit arithmetic overflows: not ours */
+
+static inline int64_t floor_div5(int64_t a) { return a >= 0 ? a / 5 : -((-a + 4) / 5); }
+static inline int64_t mod5(int64_t a) { return ((a % 5) + 5) % 5; }
+static inline int64_t trunc_round(double v) { return (int64_t)(v + 0.5); } /* C's (int) */
+
+typedef struct {
+    int64_t *at;
+    Py_ssize_t size, capacity;
+} Toggles;
+
+static int toggles_push(Toggles *t, int64_t at)
+{
+    if (t->size == t->capacity) {
+        Py_ssize_t capacity = t->capacity ? 2 * t->capacity : 256;
+        int64_t *grown = realloc(t->at, (size_t)capacity * sizeof(int64_t));
+        if (!grown)
+            return -1;
+        t->at = grown;
+        t->capacity = capacity;
+    }
+    t->at[t->size++] = at;
+    return 0;
+}
+
+/* Sort positions in 0..h*w: by column (counting sort, a column holds a few), then by row
+   within each column (insertion sort); several times faster than qsort here. */
+static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
+{
+    Py_ssize_t *starts = calloc((size_t)w + 2, sizeof(Py_ssize_t));
+    int64_t *sorted = malloc(sizeof(int64_t) * (size_t)(size ? size : 1));
+    if (!starts || !sorted) {
+        free(starts);
+        free(sorted);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < size; i++)
+        starts[at[i] / h + 1]++;
+    for (int64_t c = 0; c <= w; c++)
+        starts[c + 1] += starts[c];
+    for (Py_ssize_t i = 0; i < size; i++)
+        sorted[starts[at[i] / h]++] = at[i];
+    for (Py_ssize_t i = 1; i < size; i++) {
+        int64_t v = sorted[i];
+        Py_ssize_t j = i;
+        while (j > 0 && sorted[j - 1] > v) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = v;
+    }
+    memcpy(at, sorted, sizeof(int64_t) * (size_t)size);
+    free(starts);
+    free(sorted);
+    return 0;
+}
+
+/* The first t >= ... where the walk's column u = round(xs + s t) has reached the far side
+   of `level` (rising) or come down to it: found from the real-valued estimate, then
+   settled exactly, since the estimate may be a step off either way in floating point. */
+static int64_t crossing_step(int64_t xs, double s, int64_t level)
+{
+    int rising = s > 0;
+    int64_t target = rising ? level + 1 : level;
+    double estimate = ceil(((double)level + 0.5 - (double)xs) / s);
+    int64_t guess = isfinite(estimate) ? (int64_t)estimate : 0;
+    for (int round = 0; round < 3; round++) {
+        int64_t u = trunc_round((double)xs + s * (double)(guess - 1));
+        if (rising ? u >= target : u <= target)
+            guess--;
+        u = trunc_round((double)xs + s * (double)guess);
+        if (!(rising ? u >= target : u <= target))
+            guess++;
+    }
+    return guess;
+}
+
+/* A ring's toggles: where its mask switches on or off, in column-major pixel positions
+   (0..h*w), sorted; equal positions cancel in pairs. pycocotools scales the vertices by 5,
+   walks each edge point by point along its major axis and keeps the steps that cross a
+   pixel column's centre (u from 5m + 2 to 5m + 3); here only those steps are computed. */
+static int ring_toggles(PyObject *ring, int64_t h, int64_t w, Decoder *d)
+{
+    PyObject *seq = PySequence_Fast(ring, "a ring must be a list of numbers");
+    if (!seq)
+        return -1;
+    Py_ssize_t size = PySequence_Fast_GET_SIZE(seq), k = size / 2;
+    int64_t *xy = NULL;
+    Toggles found = {NULL, 0, 0};
+    int status = -1;
+    if (size < 6 || size % 2 || h <= 0 || w <= 0 || h * w >= ((int64_t)1 << 31)) {
+        PyErr_SetString(PyExc_ValueError, "ring or image size not handled here");
+        goto done;
+    }
+    xy = malloc(sizeof(int64_t) * (size_t)size);
+    if (!xy) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < size; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyFloat_Check(item) && !PyLong_Check(item)) {
+            PyErr_SetString(PyExc_ValueError, "ring coordinates must be numbers");
+            goto done;
+        }
+        double v = PyFloat_AsDouble(item);
+        if (v == -1.0 && PyErr_Occurred())
+            goto done;
+        if (!isfinite(v) || fabs(v) > COORD_LIMIT) {
+            PyErr_SetString(PyExc_ValueError, "ring coordinates must be finite, within 1e8");
+            goto done;
+        }
+        xy[i] = trunc_round(SCALE * v);
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        Py_ssize_t next = j + 1 < k ? j + 1 : 0;
+        int64_t x0 = xy[2 * j], y0 = xy[2 * j + 1], x1 = xy[2 * next], y1 = xy[2 * next + 1];
+        int64_t dx = x1 > x0 ? x1 - x0 : x0 - x1, dy = y1 > y0 ? y1 - y0 : y0 - y1;
+        int along_x = dx >= dy;
+        int flip = along_x ? x0 > x1 : y0 > y1;
+        int64_t xs = flip ? x1 : x0, xe = flip ? x0 : x1;
+        int64_t ys = flip ? y1 : y0, ye = flip ? y0 : y1;
+        along_x = along_x && dx > 0; /* a single point crosses no column */
+        double s = along_x ? (double)(ye - ys) / (double)dx
+                           : (double)(xe - xs) / (double)(dy ? dy : 1);
+        int64_t lo = xs < xe ? xs : xe, hi = xs < xe ? xe : xs;
+        int64_t first = lo + mod5(2 - lo);
+        int64_t levels = floor_div5(hi - first + 4);
+        for (int64_t step = 0; step < levels; step++) {
+            int64_t level = first + 5 * step, column = (level - 2) / 5;
+            if (column < 0 || column > w - 1)
+                continue;
+            int64_t lower;
+            if (along_x) {
+                int64_t t = level - xs;
+                int64_t v0 = trunc_round((double)ys + s * (double)t);
+                int64_t v1 = trunc_round((double)ys + s * (double)(t + 1));
+                lower = v0 < v1 ? v0 : v1;
+            } else {
+                lower = ys + crossing_step(xs, s, level) - 1;
+            }
+            double yd = ((double)lower + 0.5) / SCALE - 0.5;
+            yd = ceil(yd < 0 ? 0 : (yd > (double)h ? (double)h : yd));
+            if (toggles_push(&found, column * h + (int64_t)yd) < 0) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+    }
+    if (found.size && sort_positions(found.at, found.size, h, w) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    d->toggles = found.at ? found.at : malloc(sizeof(int64_t));
+    if (!d->toggles) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    found.at = NULL;
+    d->size = found.size;
+    d->pos = 0;
+    status = 0;
+done:
+    Py_DECREF(seq);
+    free(xy);
+    free(found.at);
+    return status;
+}
+
+static PyObject *ring_positions(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *ring;
+    Py_ssize_t h, w;
+    if (!PyArg_ParseTuple(args, "Onn", &ring, &h, &w))
+        return NULL;
+    Decoder d = {0};
+    if (ring_toggles(ring, h, w, &d) < 0)
+        return NULL;
+    PyObject *out = PyBytes_FromStringAndSize((const char *)d.toggles,
+                                              d.size * (Py_ssize_t)sizeof(int64_t));
+    free(d.toggles);
+    return out;
 }
 
 typedef struct {
@@ -228,8 +424,12 @@ static PyObject *paint(PyObject *self, PyObject *args)
             if (counts == Py_None)
                 continue;
         }
-        if (text_of(counts, &decoders[k].text, &decoders[k].size) < 0)
+        if (PyList_Check(counts)) { /* a polygon ring */
+            if (ring_toggles(counts, h, w, &decoders[k]) < 0)
+                goto done;
+        } else if (text_of(counts, &decoders[k].text, &decoders[k].size) < 0) {
             goto done;
+        }
     }
     uint8_t *cls_out, *inst_out;
     if (out_held) {
@@ -326,6 +526,9 @@ static PyObject *paint(PyObject *self, PyObject *args)
 done:
     if (out_held)
         PyBuffer_Release(&out_view);
+    if (decoders)
+        for (Py_ssize_t k = 0; k < count + 2; k++)
+            free(decoders[k].toggles);
     free(decoders);
     free(heap);
     free(classes);
@@ -697,6 +900,9 @@ static PyMethodDef methods[] = {
      "in painting order (later on top), counts compressed RLE strings. With a writable\n"
      "buffer `out` (2 * height * (width + 1) bytes) the planes go there, one after the\n"
      "other, and None is returned."},
+    {"ring_positions", ring_positions, METH_VARARGS,
+     "ring_positions(ring, height, width) -> int64 bytes: the sorted column-major positions\n"
+     "where the polygon ring's mask (as pycocotools rasterises it) toggles."},
     {"column_runs", column_runs, METH_VARARGS,
      "column_runs(classes, instances) -> (starts, values) as int64 bytes: the runs of\n"
      "instance * 256 + class in column-major order (either plane may be None)."},

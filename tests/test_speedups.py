@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from pycocotools import mask as pycoco_mask
 
 from cococonv import masks, speedups
 from cococonv_plugins.voc.segmentation import _Runs, paint_scanlines
@@ -90,7 +91,11 @@ def test_paint_refuses_bad_arguments():
     with pytest.raises(ValueError):
         fast.paint(2, 2, [("04", 256, 1)], None, None)
     with pytest.raises(TypeError):
-        fast.paint(2, 2, [([0, 4], 1, 1)], None, None)
+        fast.paint(2, 2, [((0, 4), 1, 1)], None, None)
+    for ring in ([0, 4], [0, 0, 1, 1, 2], [0, 0, 1, "1", 2, 2], [0, 0, 1, 1, 2, 1e9],
+                 [0, 0, 1, 1, 2, float("nan")]):  # too short, odd, text, huge, NaN
+        with pytest.raises(ValueError):
+            fast.paint(2, 2, [(ring, 1, 1)], None, None)
     with pytest.raises(ValueError):
         fast.paint(2, 2, [], None, None, bytearray(5))
     with pytest.raises(ValueError):
@@ -298,3 +303,50 @@ def test_code_rles_on_any_runs(runs, h, w, codes, rising):
         reference.starts, reference.values = starts, values
         with numpy_only():
             assert [r["counts"] for r in reference.rles_of_codes(codes)] == texts
+
+
+def _toggles(rle: dict) -> np.ndarray:
+    flat = pycoco_mask.decode(rle).ravel(order="F").astype(np.int8)
+    return np.flatnonzero(np.diff(np.concatenate(([0], flat, [0]))))
+
+
+coordinates = st.one_of(
+    st.floats(-15, 75, allow_nan=False), st.integers(-5, 70).map(float),
+    st.floats(-15, 75, allow_nan=False).map(lambda v: round(v, 2)), st.integers(-5, 70))
+
+
+@needs_fast
+@settings(max_examples=400, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 60),
+       st.lists(st.tuples(coordinates, coordinates), min_size=3, max_size=12), st.booleans())
+def test_rings_rasterise_as_pycocotools_does(h, w, points, repeat):
+    """The compiled rasteriser's toggles are those of pycocotools' frPyObjects RLE, for
+    rings inside, across and outside the image, with repeated vertices."""
+    if repeat:
+        points = points[:1] + points
+    ring = [v for point in points for v in point]
+    got = np.frombuffer(fast.ring_positions(ring, h, w), np.int64)
+    values, counts = np.unique(got, return_counts=True)  # equal positions cancel in pairs
+    want = _toggles(pycoco_mask.frPyObjects([[float(v) for v in ring]], h, w)[0])
+    assert np.array_equal(values[counts % 2 == 1], want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40),
+       st.lists(st.lists(st.tuples(coordinates, coordinates), min_size=3, max_size=8)
+                .map(lambda pts: [v for p in pts for v in p]), min_size=1, max_size=5))
+def test_ring_layers_paint_as_their_rles(h, w, rings):
+    """Painting rings gives the pixels of painting their pycocotools RLEs, on both paths."""
+    as_rings = [(ring, k + 1, k + 1) for k, ring in enumerate(rings)]
+    as_rles = [(rle, k + 1, k + 1) for k, rle in
+               enumerate(masks.polygons_to_rles(rings, h, w))]
+    want = tuple(map(bytes, paint_scanlines(h, w, as_rles, None, None)))
+    before = os.environ.get("COCOCONV_NO_SPEEDUPS")
+    for off in ("0", "1"):
+        os.environ["COCOCONV_NO_SPEEDUPS"] = off
+        try:
+            assert tuple(map(bytes, paint_scanlines(h, w, as_rings, None, None))) == want
+        finally:
+            os.environ.pop("COCOCONV_NO_SPEEDUPS")
+            if before is not None:
+                os.environ["COCOCONV_NO_SPEEDUPS"] = before

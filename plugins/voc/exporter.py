@@ -813,28 +813,31 @@ class VocWriter:
 
 
 def _rasterize_all(groups: list[list[Annotation]], height: int,
-                   width: int) -> list[list[dict] | None]:
-    """Each group as RLE layers whose union is ``rasterize(shapes)`` (None when it cannot
-    be rasterised): the rings of polygon-only groups are rasterised in one pycocotools
-    call and kept as one layer per ring, since painting them in turn paints their union."""
-    from cococonv import masks
+                   width: int) -> list[list[Any] | None]:
+    """Each group as layers whose union is ``rasterize(shapes)`` (None when it cannot be
+    rasterised), one layer per ring of polygon-only groups, since painting the rings in
+    turn paints their union: the rings themselves when the compiled painter rasterises
+    them, else their RLEs from one pycocotools call."""
+    from cococonv import masks, speedups
     from cococonv.geometry import rasterize
 
-    out: list[list[dict] | None] = [None] * len(groups)
+    out: list[list[Any] | None] = [None] * len(groups)
     rings: list[list[float]] = []
     spans: list[tuple[int, int, int]] = []
     for position, shapes in enumerate(groups):
         if shapes and all(type(s) is Polygon and len(s.points) >= 6 and
                           len(s.points) % 2 == 0 for s in shapes):
             spans.append((position, len(rings), len(rings) + len(shapes)))
-            rings.extend(s.points for s in shapes)
+            rings.extend(s.points if type(s.points) is list else list(s.points)
+                         for s in shapes)
         else:
             rle = rasterize(shapes, height, width)
             out[position] = [rle] if rle is not None else None
     if rings:
-        rles = masks.polygons_to_rles(rings, height, width)
+        layers = rings if speedups.fastmasks() is not None else \
+            masks.polygons_to_rles(rings, height, width)
         for position, start, stop in spans:
-            out[position] = rles[start:stop]
+            out[position] = layers[start:stop]
     return out
 
 

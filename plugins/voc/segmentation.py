@@ -369,7 +369,9 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
                     void_class: dict | None, void_object: dict | None, *,
                     scratch: bytearray | None = None) -> tuple[Any, Any]:
     """The class and object PNGs' raw scanlines (``height`` rows of a filter byte 0 and
-    ``width`` indices), painted from the units' RLEs (``(rle, class, instance)``).
+    ``width`` indices), painted from the units' RLEs (``(rle, class, instance)``); a unit
+    may hold a polygon ring (a flat list of coordinates) instead of an RLE, painted as
+    pycocotools rasterises it (by the compiled painter, else through pycocotools).
 
     With a ``scratch`` bytearray the compiled painter may return memoryviews into it
     (grown as needed; valid until the next call with it): a loop over many images then
@@ -387,6 +389,11 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
     painted = _paint_compiled(height, width, units, void_class, void_object, scratch)
     if painted is not None:
         return painted
+    rings = [k for k, unit in enumerate(units) if type(unit[0]) is list]
+    if rings:
+        rles = iter(masks.polygons_to_rles([units[k][0] for k in rings], height, width))
+        units = [(next(rles), cls, inst) if type(layer) is list else (layer, cls, inst)
+                 for layer, cls, inst in units]
     row = width + 1
     n = height * width
     if n == 0:
@@ -435,10 +442,11 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
     if fast is None:
         return None
     voids = [_counts_text(v) if v is not None else None for v in (void_class, void_object)]
-    layers = [(_counts_text(rle), cls, VOID_INDEX if cls == VOID_INDEX else (instance or 0))
+    layers = [(rle if type(rle) is list else _counts_text(rle), cls,
+               VOID_INDEX if cls == VOID_INDEX else (instance or 0))
               for rle, cls, instance in units]
     if not all(type(v) is str for v in voids if v is not None) or \
-            not all(type(layer[0]) is str for layer in layers):
+            not all(type(layer[0]) in (str, list) for layer in layers):
         return None
     size = height * (width + 1)
     if scratch is not None and len(scratch) < 2 * size:
