@@ -88,6 +88,7 @@ typedef struct {
     Py_ssize_t size, pos;
     int64_t m, history[2], at;
     int64_t *toggles; /* a polygon ring's boundaries, sorted (then text is unused) */
+    PyObject *counts; /* uncompressed counts: a tuple of ints (borrowed) */
 } Decoder;
 
 /* The next boundary into d->at; 0 at the end of the string, -1 (ValueError) if malformed. */
@@ -97,6 +98,22 @@ static int next_boundary(Decoder *d, int64_t n)
         if (d->pos >= d->size)
             return 0;
         d->at = d->toggles[d->pos++];
+        return 1;
+    }
+    if (d->counts) {
+        if (d->pos >= d->size)
+            return 0;
+        PyObject *item = PyTuple_GET_ITEM(d->counts, d->pos++);
+        int overflow = 0;
+        long long count = PyLong_Check(item) ? PyLong_AsLongLongAndOverflow(item, &overflow)
+                                             : -1;
+        if (PyErr_Occurred())
+            return -1;
+        if (overflow || count < 0 || count > n || d->at > INT64_MAX - count) {
+            PyErr_SetString(PyExc_ValueError, "RLE counts must be whole numbers within the image");
+            return -1;
+        }
+        d->at += count;
         return 1;
     }
     if (d->pos >= d->size)
@@ -427,6 +444,9 @@ static PyObject *paint(PyObject *self, PyObject *args)
         if (PyList_Check(counts)) { /* a polygon ring */
             if (ring_toggles(counts, h, w, &decoders[k]) < 0)
                 goto done;
+        } else if (PyTuple_Check(counts)) { /* uncompressed counts */
+            decoders[k].counts = counts;
+            decoders[k].size = PyTuple_GET_SIZE(counts);
         } else if (text_of(counts, &decoders[k].text, &decoders[k].size) < 0) {
             goto done;
         }
@@ -897,7 +917,9 @@ static PyMethodDef methods[] = {
     {"paint", paint, METH_VARARGS,
      "paint(height, width, layers, void_class, void_object[, out]) -> (class_rows, object_rows)\n"
      "PNG scanlines of the class and object planes; layers are (counts, class, instance)\n"
-     "in painting order (later on top), counts compressed RLE strings. With a writable\n"
+     "in painting order (later on top); counts are compressed RLE strings, tuples of\n"
+     "run lengths, or lists of polygon ring coordinates (rasterised as pycocotools\n"
+     "does). With a writable\n"
      "buffer `out` (2 * height * (width + 1) bytes) the planes go there, one after the\n"
      "other, and None is returned."},
     {"ring_positions", ring_positions, METH_VARARGS,

@@ -91,7 +91,12 @@ def test_paint_refuses_bad_arguments():
     with pytest.raises(ValueError):
         fast.paint(2, 2, [("04", 256, 1)], None, None)
     with pytest.raises(TypeError):
-        fast.paint(2, 2, [((0, 4), 1, 1)], None, None)
+        fast.paint(2, 2, [({"counts": "04"}, 1, 1)], None, None)
+    for counts in ((0, -1), (0, "4"), (0, 2**70), (0, 5), (0, 1.5)):  # run lengths
+        with pytest.raises(ValueError):
+            fast.paint(2, 2, [(counts, 1, 1)], None, None)
+    rows = b"\x00\x00\x01" + b"\x00\x01\x00"  # pixels 1 and 2 in RLE order
+    assert fast.paint(2, 2, [((1, 2), 1, 1)], None, None) == (rows, rows)
     for ring in ([0, 4], [0, 0, 1, 1, 2], [0, 0, 1, "1", 2, 2], [0, 0, 1, 1, 2, 1e9],
                  [0, 0, 1, 1, 2, float("nan")]):  # too short, odd, text, huge, NaN
         with pytest.raises(ValueError):

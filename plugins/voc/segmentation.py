@@ -445,8 +445,8 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
     layers = [(rle if type(rle) is list else _counts_text(rle), cls,
                VOID_INDEX if cls == VOID_INDEX else (instance or 0))
               for rle, cls, instance in units]
-    if not all(type(v) is str for v in voids if v is not None) or \
-            not all(type(layer[0]) in (str, list) for layer in layers):
+    if not all(type(v) in (str, tuple) for v in voids if v is not None) or \
+            not all(type(layer[0]) in (str, list, tuple) for layer in layers):
         return None
     size = height * (width + 1)
     if scratch is not None and len(scratch) < 2 * size:
@@ -465,14 +465,10 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
 
 
 def _counts_text(rle: dict) -> Any:
-    """An RLE's counts as the compressed string the compiled painter reads (COCO keeps
-    crowd regions as lists of ints); anything else is returned as it is."""
+    """An RLE's counts as the compiled painter reads them: compressed strings as they are,
+    lists of run lengths (COCO's crowd regions) as tuples (a list would be a ring)."""
     counts = rle["counts"]
-    if type(counts) is list and all(type(c) is int and 0 <= c < 1 << 40 for c in counts):
-        from cococonv import masks
-
-        return masks.counts_to_strings(counts, [len(counts)])[0]
-    return counts
+    return tuple(counts) if type(counts) is list else counts
 
 
 def _top_layer(layers: list[Any], points: Any) -> Any:
