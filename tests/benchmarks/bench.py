@@ -16,6 +16,9 @@ What it does:
    folds the parent's RSS high-water mark into a vfork'ed child's ``ru_maxrss``.
 3. Prints median wall time, CPU time, peak RSS, and cococonv/baseline ratios; checks the
    outputs (counts, ids 1..N after --reindex, bboxes/areas/segmentations equal to the input).
+   The coco-voc path first waits until the last run's deleted outputs are 5 minutes old:
+   this machine's ext4 has no journal, and new files are several times slower to create
+   until then (``_move_aside``; ``--no-settle`` skips the wait).
 4. Checks that the coco->coco path imports no heavy module (numpy, pycocotools, PIL) with
    ``-X importtime``, and times ``cococonv --help`` (``--no-imports`` skips this).
 
@@ -380,11 +383,19 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+SETTLE_SECONDS = 300
+SETTLE_STAMP = os.path.join(tempfile.gettempdir(), "cococonv-bench-last-delete")
+
+
 def _move_aside(path: str, trash: str) -> None:
-    """Rename a previous output out of the way; it is deleted after the timed rounds, since
-    on this machine's ext4 (mounted with ``discard``) creating files for ~30 s after a mass
-    delete costs up to 10x more (0.1-1 ms per file instead of ~35 us), which would time the
-    file system's trim of the previous round rather than the command."""
+    """Rename a previous output out of the way; it is deleted after the timed rounds.
+
+    This machine's ext4 has no journal, and without one ext4 avoids reusing inodes deleted
+    in the last 5 minutes: each new file's inode is found by scanning past every recently
+    deleted one (perf: ``find_inode_bit`` / ``recently_deleted``), so creating files soon
+    after a mass delete costs 0.1-0.3 ms each instead of ~35 us; 15,000 mask files then
+    take seconds of system time. A round must not pay for the previous round's delete,
+    and a run must not pay for the last run's (see ``settle``)."""
     if os.path.lexists(path):
         os.makedirs(trash, exist_ok=True)
         os.rename(path, os.path.join(trash, f"{len(os.listdir(trash))}"))
@@ -412,6 +423,28 @@ def run_cases(cases: list[Case], repeat: int, warmup: int) -> None:
                   file=sys.stderr)
     for trash in trashes:
         _rm(trash)
+    if trashes:
+        with open(SETTLE_STAMP, "w") as fh:
+            fh.write(str(time.time()))
+
+
+def settle(wait: bool) -> None:
+    """Wait until the last run's deletes are 5 minutes old (see ``_move_aside``)."""
+    try:
+        with open(SETTLE_STAMP) as fh:
+            left = float(fh.read()) + SETTLE_SECONDS - time.time()
+    except (OSError, ValueError):
+        return
+    if left <= 0:
+        return
+    if not wait:
+        print(f"note: the last run deleted its outputs {SETTLE_SECONDS - left:.0f} s ago; "
+              f"file creation is slower for {left:.0f} s more (journal-less ext4)",
+              file=sys.stderr)
+        return
+    print(f"waiting {left:.0f} s for the last run's deleted inodes to age "
+          f"(--no-settle skips this)", file=sys.stderr)
+    time.sleep(left)
 
 
 def print_table(cases: list[Case], reference: Case | None) -> list[dict]:
@@ -581,6 +614,9 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=CMD",
                         help="also time another cococonv command on coco-coco, interleaved")
     parser.add_argument("--no-verify", action="store_true", help="skip output checks")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="do not wait for the last run's deleted outputs to age 5 minutes "
+                             "(on a journal-less ext4 new files are slow until then)")
     parser.add_argument("--no-imports", action="store_true",
                         help="skip the -X importtime / startup check")
     parser.add_argument("--json-out", default=None, help="write the figures as JSON here")
@@ -633,6 +669,8 @@ def main() -> None:
         with open(stamp, "w") as fh:
             fh.write(params)
         print(f"generated {src_json} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if "coco-voc" in paths:
+        settle(not args.no_settle)
     n_img, n_ann, n_crowd = map(int, run_checked(
         [sys.executable, SELF, "_worker", "stats", src_json],
         "stats").split())
