@@ -35,3 +35,14 @@ def fastmasks() -> ModuleType | None:
 def fastpng() -> ModuleType | None:
     """Deflate of mask PNG scanlines (``cococonv/_fastpng.c``)."""
     return _compiled("_fastpng")
+
+
+def describe() -> str:
+    """One line for ``cococonv --version``: which path the mask work takes here."""
+    if os.environ.get("COCOCONV_NO_SPEEDUPS", "") not in ("", "0"):
+        return "turned off (COCOCONV_NO_SPEEDUPS); numpy and zlib-ng do the work"
+    missing = [name for name in ("_fastmasks", "_fastpng") if _module(name) is None]
+    if not missing:
+        return "built"
+    return (f"not built ({', '.join(missing)}): numpy and zlib-ng do that work, slower; "
+            f"reinstall with a C compiler and the Python headers to build them")

@@ -355,3 +355,13 @@ def test_ring_layers_paint_as_their_rles(h, w, rings):
             os.environ.pop("COCOCONV_NO_SPEEDUPS")
             if before is not None:
                 os.environ["COCOCONV_NO_SPEEDUPS"] = before
+
+
+def test_version_says_whether_the_helpers_are_built(runner, cli, monkeypatch):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("cococonv, version ")
+    assert ("compiled mask helpers: built" in result.stdout) == (fast is not None)
+    monkeypatch.setattr(speedups, "_module", lambda name: None)
+    assert "not built (_fastmasks, _fastpng)" in runner.invoke(cli, ["--version"]).stdout
+    monkeypatch.setenv("COCOCONV_NO_SPEEDUPS", "1")
+    assert "turned off" in runner.invoke(cli, ["--version"]).stdout

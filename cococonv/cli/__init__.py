@@ -39,13 +39,26 @@ class CococonvGroup(click.Group):
 @click.group(cls=CococonvGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain what happens; tracebacks on errors.")
-@click.version_option(package_name="cococonv")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _param, value: _print_version(ctx, value),
+              help="Show the version, and whether the compiled helpers are built, and exit.")
 @click.pass_context
 def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """Convert computer-vision annotation datasets between COCO, Pascal VOC and CVAT."""
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     ctx.obj["verbose"] = verbose
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from cococonv import speedups
+    click.echo(f"cococonv, version {version('cococonv')}\n"
+               f"compiled mask helpers: {speedups.describe()}")
+    ctx.exit()
 
 
 def main() -> None:
