@@ -361,6 +361,7 @@ def test_version_says_whether_the_helpers_are_built(runner, cli, monkeypatch):
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("cococonv, version ")
     assert ("compiled mask helpers: built" in result.stdout) == (fast is not None)
+    monkeypatch.delenv("COCOCONV_NO_SPEEDUPS", raising=False)
     monkeypatch.setattr(speedups, "_module", lambda name: None)
     assert "not built (_fastmasks, _fastpng)" in runner.invoke(cli, ["--version"]).stdout
     monkeypatch.setenv("COCOCONV_NO_SPEEDUPS", "1")
