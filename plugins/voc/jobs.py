@@ -25,10 +25,16 @@ _TARGET: Any = None
 
 
 def resolve_jobs(value: Any) -> int:
+    """Worker processes for ``--jobs value`` (0: one per CPU); 1 where processes cannot
+    be forked (Windows), since the workers rely on inheriting the dataset."""
+    import multiprocessing
+
     jobs = int(value or 0) if value is not None else 1
     if jobs <= 0:
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
             (os.cpu_count() or 1)
+    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     return jobs
 
 

@@ -105,3 +105,11 @@ def test_fatal_xml_error_with_jobs_stops_the_workers(tmp_path):
     with pytest.raises(DataError, match="i005.xml"):
         cococonv.load(str(root), "voc", jobs=2)
     assert not multiprocessing.active_children()
+
+
+def test_jobs_fall_back_to_one_process_without_fork(monkeypatch):
+    from cococonv_plugins.voc.jobs import resolve_jobs
+
+    assert resolve_jobs(2) == 2 and resolve_jobs(1) == 1 and resolve_jobs(0) >= 1
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert resolve_jobs(2) == 1 and resolve_jobs(0) == 1
