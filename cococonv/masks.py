@@ -20,6 +20,10 @@ from .geometry import points_bbox  # noqa: F401  (re-exported: boxes of flat coo
 
 def _size(rle: dict[str, Any]) -> tuple[int, int]:
     size = rle.get("size")
+    if type(size) is list and len(size) == 2:  # the common case, without a generator
+        h, w = size
+        if type(h) is int and type(w) is int and h >= 0 and w >= 0:
+            return h, w
     if (not isinstance(size, (list, tuple)) or len(size) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in size)):
         raise ValueError(f"RLE size must be [height, width], got {size!r}")
