@@ -1,14 +1,16 @@
-/* Optional compiled helpers for VOC mask PNGs (cococonv._fastmasks).
+/* Optional compiled mask arithmetic (cococonv._fastmasks), beside cococonv/masks.py.
  *
- * Why: a VOC mask PNG is row-major while COCO RLE runs down the columns, and numpy pays
- * ~4 ns per element per pass for the reordering; these loops do it in one pass each.
- * cococonv.fastmasks wraps them and falls back to the numpy code (same output, checked by
- * the tests) when this module is not built. Every input is validated: a malformed RLE
- * string raises ValueError and the caller takes the numpy path, which reports it.
+ * Why: index-mask PNGs (VOC's class and object masks today) are row-major while COCO RLE
+ * runs down the columns, and numpy pays ~4 ns per element per pass for the reordering;
+ * these loops do it in one pass each. plugins/voc/segmentation.py calls them through
+ * cococonv.speedups and falls back to numpy and pycocotools (same pixels, checked by the
+ * tests) when this module is not built. Every input is validated: bad input raises
+ * ValueError and the caller takes the fallback, which reports what is wrong.
  *
- *   paint(height, width, layers, void_class, void_object) -> (class_rows, object_rows)
+ *   paint(height, width, layers, void_class, void_object[, out]) -> (class_rows, object_rows)
  *   column_runs(classes, instances) -> (starts, values)
  *   code_rles(starts, values, height, width, codes) -> [counts string per code]
+ *   ring_positions(ring, height, width) -> toggles (what paint rasterises; for the tests)
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -81,8 +83,10 @@ static int text_of(PyObject *obj, const char **text, Py_ssize_t *size)
     return -1;
 }
 
-/* One layer's boundaries, decoded lazily from its counts string: the layer covers the
-   pixels between its odd and even boundaries (RLE starts with a run of zeros). */
+/* One layer's boundaries, produced lazily: the layer covers the pixels between its odd
+   and even boundaries (RLE starts with a run of zeros). Three sources, by which field is
+   set: `toggles` (a polygon ring, rasterised up front), `counts` (a tuple of run lengths)
+   or else `text` (compressed RLE counts, decoded as they are read). */
 typedef struct {
     const char *text;
     Py_ssize_t size, pos;
@@ -91,7 +95,8 @@ typedef struct {
     PyObject *counts; /* uncompressed counts: a tuple of ints (borrowed) */
 } Decoder;
 
-/* The next boundary into d->at; 0 at the end of the string, -1 (ValueError) if malformed. */
+/* The next boundary into d->at: 1 when there is one, 0 when the layer has no more, -1
+   (ValueError set) for malformed or out-of-range counts. */
 static int next_boundary(Decoder *d, int64_t n)
 {
     if (d->toggles) {
@@ -195,9 +200,10 @@ static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
     return 0;
 }
 
-/* The first t >= ... where the walk's column u = round(xs + s t) has reached the far side
-   of `level` (rising) or come down to it: found from the real-valued estimate, then
-   settled exactly, since the estimate may be a step off either way in floating point. */
+/* For an edge walked along y (one step of t per row, column u = round(xs + s t)): the
+   first step t at which u has passed `level` (rising edges: reached level + 1; falling
+   ones: come down to level). Found from the real-valued estimate, then settled exactly,
+   since the estimate may be a step off either way in floating point. */
 static int64_t crossing_step(int64_t xs, double s, int64_t level)
 {
     int rising = s > 0;

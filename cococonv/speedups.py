@@ -1,8 +1,11 @@
 """The optional compiled helpers (``cococonv._fastmasks``, ``cococonv._fastpng``), or None.
 
-They are built from ``cococonv/_fast*.c`` at install time when a C compiler is there;
-without them the numpy code paths run, with the same output. ``COCOCONV_NO_SPEEDUPS=1``
-turns them off (the tests use it to check both paths; handy to rule them out in a bug).
+They are mask arithmetic, like ``cococonv/masks.py`` beside them (RLE <-> index-mask rows,
+polygon rasterisation, deflate of index images): the VOC plugin is their first user, other
+PNG-mask formats would share them. They are built from ``cococonv/_fast*.c`` at install
+time when a C compiler is there; without them the numpy code paths run, with the same
+output. ``COCOCONV_NO_SPEEDUPS=1`` turns them off (the tests use it to check both paths;
+handy to rule them out in a bug).
 """
 from __future__ import annotations
 
@@ -12,10 +15,13 @@ import os
 from types import ModuleType
 
 
+def _switched_off() -> bool:
+    return os.environ.get("COCOCONV_NO_SPEEDUPS", "") not in ("", "0")
+
+
 def _compiled(name: str) -> ModuleType | None:
-    if os.environ.get("COCOCONV_NO_SPEEDUPS", "") not in ("", "0"):
-        return None
-    return _module(name)
+    """The module unless the switch is on (read each time: tests flip it)."""
+    return None if _switched_off() else _module(name)
 
 
 @functools.lru_cache(maxsize=None)
@@ -39,7 +45,7 @@ def fastpng() -> ModuleType | None:
 
 def describe() -> str:
     """One line for ``cococonv --version``: which path the mask work takes here."""
-    if os.environ.get("COCOCONV_NO_SPEEDUPS", "") not in ("", "0"):
+    if _switched_off():
         return "turned off (COCOCONV_NO_SPEEDUPS); numpy and zlib-ng do the work"
     missing = [name for name in ("_fastmasks", "_fastpng") if _module(name) is None]
     if not missing:

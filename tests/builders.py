@@ -1,10 +1,16 @@
 """Smallest valid inputs, each field overridable: tests change only what they test."""
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def coco_image(**fields: Any) -> dict:
@@ -93,3 +99,59 @@ def files_under(root: Path) -> list[str]:
     """Relative posix paths of every file below ``root``, sorted."""
     root = Path(root)
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+# -- VOC ----------------------------------------------------------------------------------
+OBJECT = ("<object><name>cat</name><pose>Left</pose><truncated>1</truncated>"
+          "<difficult>0</difficult><bndbox><xmin>11</xmin><ymin>21</ymin><xmax>31.5</xmax>"
+          "<ymax>41</ymax></bndbox></object>")
+
+
+def voc_xml(objects: str = OBJECT, *, size: str = "<size><width>60</width><height>50</height>"
+            "<depth>3</depth></size>", filename: str = "a.jpg", extra: str = "") -> str:
+    """The smallest VOC annotation; each part overridable."""
+    return (f"<annotation><folder>VOC</folder><filename>{filename}</filename>{size}"
+            f"<segmented>0</segmented>{extra}{objects}</annotation>")
+
+
+def write_voc(root: Path, xmls: dict[str, str], lists: dict[str, str] | None = None,
+              files: dict[str, bytes] | None = None) -> Path:
+    for item_id, text in xmls.items():
+        path = root / "Annotations" / f"{item_id}.xml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for rel, text in (lists or {}).items():
+        path = root / "ImageSets" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for rel, data in (files or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def png(array: np.ndarray, palette: bool = True) -> bytes:
+    from PIL import Image as PILImage
+    image = PILImage.fromarray(array.astype(np.uint8))
+    if palette:
+        from cococonv_plugins.voc.layout import voc_palette
+        image.putpalette(voc_palette())
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+@contextlib.contextmanager
+def numpy_only(off: bool = True) -> Iterator[None]:
+    """COCOCONV_NO_SPEEDUPS for a block (hypothesis tests cannot take monkeypatch): the
+    compiled mask helpers off (``off``) or on."""
+    before = os.environ.get("COCOCONV_NO_SPEEDUPS")
+    os.environ["COCOCONV_NO_SPEEDUPS"] = "1" if off else "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["COCOCONV_NO_SPEEDUPS"]
+        else:
+            os.environ["COCOCONV_NO_SPEEDUPS"] = before

@@ -4,10 +4,8 @@ the callers then take the numpy path, so output never depends on which path ran.
 results against pycocotools and brute force: tests/plugins/test_voc_masks.py.)"""
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -18,23 +16,10 @@ from pycocotools import mask as pycoco_mask
 
 from cococonv import masks, speedups
 from cococonv_plugins.voc.segmentation import _Runs, paint_scanlines
+from tests.builders import numpy_only
 
 fast = speedups.fastmasks()
 needs_fast = pytest.mark.skipif(fast is None, reason="cococonv._fastmasks is not built here")
-
-
-@contextlib.contextmanager
-def numpy_only(off: bool = True) -> Iterator[None]:
-    """COCOCONV_NO_SPEEDUPS for a block (hypothesis tests cannot take monkeypatch)."""
-    before = os.environ.get("COCOCONV_NO_SPEEDUPS")
-    os.environ["COCOCONV_NO_SPEEDUPS"] = "1" if off else "0"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["COCOCONV_NO_SPEEDUPS"]
-        else:
-            os.environ["COCOCONV_NO_SPEEDUPS"] = before
 
 
 def raw_counts(values: list[int]) -> str:
@@ -118,8 +103,7 @@ def test_paint_lets_go_of_out_on_errors():
     for layers in (5, [("0~", 1, 1)], [("04", 1, 1, 1)]):
         with pytest.raises((TypeError, ValueError)):
             fast.paint(2, 2, layers, None, None, out)
-        out.extend(b"")  # BufferError if the export was leaked
-        out.extend(b"x")
+        out.extend(b"x")  # BufferError if the export was leaked
         del out[-1:]
 
 
@@ -346,15 +330,9 @@ def test_ring_layers_paint_as_their_rles(h, w, rings):
     as_rles = [(rle, k + 1, k + 1) for k, rle in
                enumerate(masks.polygons_to_rles(rings, h, w))]
     want = tuple(map(bytes, paint_scanlines(h, w, as_rles, None, None)))
-    before = os.environ.get("COCOCONV_NO_SPEEDUPS")
-    for off in ("0", "1"):
-        os.environ["COCOCONV_NO_SPEEDUPS"] = off
-        try:
+    for off in (False, True):
+        with numpy_only(off):
             assert tuple(map(bytes, paint_scanlines(h, w, as_rings, None, None))) == want
-        finally:
-            os.environ.pop("COCOCONV_NO_SPEEDUPS")
-            if before is not None:
-                os.environ["COCOCONV_NO_SPEEDUPS"] = before
 
 
 def test_version_says_whether_the_helpers_are_built(runner, cli, monkeypatch):

@@ -36,21 +36,7 @@ class CococonvGroup(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=CococonvGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Explain what happens; tracebacks on errors.")
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
-              callback=lambda ctx, _param, value: _print_version(ctx, value),
-              help="Show the version, and whether the compiled helpers are built, and exit.")
-@click.pass_context
-def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
-    """Convert computer-vision annotation datasets between COCO, Pascal VOC and CVAT."""
-    ctx.ensure_object(dict)
-    ctx.obj["quiet"] = quiet
-    ctx.obj["verbose"] = verbose
-
-
-def _print_version(ctx: click.Context, value: bool) -> None:
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
     from importlib.metadata import version
@@ -59,6 +45,20 @@ def _print_version(ctx: click.Context, value: bool) -> None:
     click.echo(f"cococonv, version {version('cococonv')}\n"
                f"compiled mask helpers: {speedups.describe()}")
     ctx.exit()
+
+
+@click.group(cls=CococonvGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain what happens; tracebacks on errors.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version,
+              help="Show the version, and whether the compiled helpers are built, and exit.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """Convert computer-vision annotation datasets between COCO, Pascal VOC and CVAT."""
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+    ctx.obj["verbose"] = verbose
 
 
 def main() -> None:

@@ -680,7 +680,7 @@ class VocWriter:
             if unit.label is None or self.names[unit.label] not in self.index:
                 continue
             chosen.append(unit)
-        shapes_rles = _rasterize_all([u.shapes for u in chosen], height, width)
+        shapes_rles = _painter_layers([u.shapes for u in chosen], height, width)
         for unit, layers in zip(chosen, shapes_rles):
             crowd = bool(unit.leader.attributes.get("is_crowd"))
             cls = L.VOID_INDEX if crowd else self.index[self.names[unit.label]]  # type: ignore
@@ -812,32 +812,23 @@ class VocWriter:
         write_bytes(os.path.join(self.out, "dataset_meta.json"), dumps_json(meta, indent=True))
 
 
-def _rasterize_all(groups: list[list[Annotation]], height: int,
+def _painter_layers(groups: list[list[Annotation]], height: int,
                    width: int) -> list[list[Any] | None]:
-    """Each group as layers whose union is ``rasterize(shapes)`` (None when it cannot be
-    rasterised), one layer per ring of polygon-only groups, since painting the rings in
-    turn paints their union: the rings themselves when the compiled painter rasterises
-    them, else their RLEs from one pycocotools call."""
-    from cococonv import masks, speedups
+    """Each group as painter layers whose union is ``rasterize(shapes)`` (None when it
+    cannot be rasterised): the rings of polygon-only groups as they are, one layer each,
+    since painting them in turn paints their union (``paint_scanlines`` rasterises them)."""
     from cococonv.geometry import rasterize
 
-    out: list[list[Any] | None] = [None] * len(groups)
-    rings: list[list[float]] = []
-    spans: list[tuple[int, int, int]] = []
-    for position, shapes in enumerate(groups):
+    out: list[list[Any] | None] = []
+    for shapes in groups:
         if shapes and all(type(s) is Polygon and len(s.points) >= 6 and
                           len(s.points) % 2 == 0 for s in shapes):
-            spans.append((position, len(rings), len(rings) + len(shapes)))
-            rings.extend(s.points if type(s.points) is list else list(s.points)
-                         for s in shapes)
+            # as lists: the painter takes a list for a ring (and a tuple for RLE counts)
+            out.append([s.points if type(s.points) is list else list(s.points)
+                        for s in shapes])
         else:
             rle = rasterize(shapes, height, width)
-            out[position] = [rle] if rle is not None else None
-    if rings:
-        layers = rings if speedups.fastmasks() is not None else \
-            masks.polygons_to_rles(rings, height, width)
-        for position, start, stop in spans:
-            out[position] = layers[start:stop]
+            out.append([rle] if rle is not None else None)
     return out
 
 

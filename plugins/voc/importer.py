@@ -101,6 +101,8 @@ class VocReader:
         self.tasks_found: set[str] = set()
         self.zero_boxes = 0
         self.jobs = 1
+        self._early_reader: Any = None  # with --jobs: the workers' MaskReader and plan
+        self._early_plan: Any = None
 
     # -- entry point ---------------------------------------------------------------------
     def read(self) -> Dataset:
@@ -126,8 +128,8 @@ class VocReader:
         objects_of: dict[tuple[str, str], list[_Object]] = {}
         read_xml = bool(self.tasks & {L.DETECTION, L.LAYOUT, L.ACTION})
         for position, (subset, item_id) in enumerate(self.report.progress(keys, desc="voc")):
-            if prefetch is not None and position % 8 == 0:
-                prefetch.poll()
+            if prefetch is not None and position % 8 == 0:  # a few ms apart: keeps the
+                prefetch.poll()  # workers fed without a syscall per item
             item = Item(item_id, subset, None, [], {}, {})
             objects: list[_Object] = []
             rel = self.source.xmls.get(self._data_key(subset, item_id)) if read_xml else None
@@ -580,6 +582,9 @@ class VocReader:
         early: dict[tuple[str, str], Any] = {}
         if prefetch is not None:
             results = prefetch.finish()
+            # the workers' reader knew only the label map's own entries; the XML can only
+            # append labels, so their readings hold unless index 0 stopped (or started)
+            # being the background, which changes which pixels are objects
             if self._early_reader.background == reader.background:
                 early = {(subset, item_id): raw for (subset, item_id, _c, _o), raw
                          in zip(self._early_plan, results) if raw is not None}

@@ -1,11 +1,15 @@
 """``--jobs N``: per-item work (mask PNGs, XML) spread over forked worker processes.
 
-The workers are forked after planning, so they see the dataset without it being pickled;
-each gets a chunk of item positions and sends back small per-item results, which the
-parent consumes in item order (output identical to ``--jobs 1``). At most two chunks per
-worker are in flight, so memory stays bounded. A worker that hits an error returns None
-for that item and the parent redoes the item itself, raising the error as ``--jobs 1``
-would.
+The workers are forked once the work is planned, so they see the dataset without it being
+pickled; each gets a chunk of item positions and sends back small per-item results, in
+item order (output identical to ``--jobs 1``). A worker that hits an error returns None
+for that item and the parent redoes it itself, raising the error as ``--jobs 1`` would;
+a worker that dies (OOM killer, signal) leaves the rest to the parent.
+
+``run_chunks`` (the exporter) yields results as the parent consumes them, with at most
+two chunks per worker in flight, so memory stays bounded. ``Prefetch`` (the VOC importer)
+starts before the parent's own pass over the data and keeps every result until
+``finish``: for results no bigger than what the dataset keeps anyway.
 """
 from __future__ import annotations
 
@@ -97,6 +101,7 @@ class Prefetch:
             self._collect()
 
     def finish(self) -> list[Any]:
+        """Every result, in order (waiting for the rest); the pool is closed after."""
         try:
             while self.pending:
                 self._collect()
@@ -105,6 +110,7 @@ class Prefetch:
         return self.results
 
     def close(self) -> None:
+        """Stop the workers (chunks already running finish first); safe to call twice."""
         global _TARGET
         self.pool.shutdown(wait=True, cancel_futures=True)
         _TARGET = None

@@ -4,7 +4,9 @@ A class PNG holds label-map indices, an object PNG 1-based instance indices (bot
 background and 255 for the void border). Palette ("P") and grayscale ("L") PNGs are read
 by index; RGB PNGs (CVAT writes them) by colour through the label map (class masks) or the
 VOC palette (object masks). labelme2voc's ``.npy`` arrays are read as indices.
-Everything here is numpy-vectorised: one pass per PNG plus one comparison per mask.
+The per-pixel work runs in the compiled helpers (``cococonv/_fastmasks.c``) when they are
+built, else in the numpy code here (one pass per PNG plus one comparison per mask); both
+give the same pixels and RLEs.
 """
 from __future__ import annotations
 
@@ -125,6 +127,8 @@ class MaskReader:
         return decode_index_png(self.tree.read_bytes(rel), self.tree.display(rel), colors)
 
     def decode(self, class_rel: str | None, object_rel: str | None) -> RawMasks:
+        import numpy as np
+
         classes = self._load(class_rel, self.class_colors) if class_rel else None
         instances = self._load(object_rel, self.object_colors) if object_rel else None
         shape = (classes if classes is not None else instances).shape
@@ -169,7 +173,8 @@ class MaskReader:
             void = (cls_of if classes is not None else inst_of) == VOID_INDEX
             if void.any():
                 crowd = runs.rle(void)
-                covers = instances is not None and _arrays_equal(inst_of == VOID_INDEX, void)
+                covers = instances is not None and \
+                    bool(np.array_equal(inst_of == VOID_INDEX, void))
         return RawMasks((int(shape[0]), int(shape[1])), classes is not None,
                         instances is not None, top, exact, leftovers, void_class, void_object,
                         crowd, covers)
@@ -221,12 +226,6 @@ class MaskReader:
         item.annotations.extend(found)
 
 
-def _arrays_equal(a: Any, b: Any) -> bool:
-    import numpy as np
-
-    return bool(np.array_equal(a, b))
-
-
 class _Runs:
     """The column-major runs of ``instance * 256 + class`` over an image, from which any
     union of (instance, class) codes is an RLE without touching the pixels again.
@@ -243,7 +242,7 @@ class _Runs:
         fast = speedups.fastmasks()
         if fast is not None:
             try:
-                starts, values = fast.column_runs(*(_rows(p) for p in (classes, instances)))
+                starts, values = fast.column_runs(*(_row_contiguous(p) for p in (classes, instances)))
             except ValueError:  # refused: numpy below says what is wrong, if anything
                 pass
             else:
@@ -318,7 +317,7 @@ class _Runs:
         return masks.from_counts(counts, self.height, self.width)
 
 
-def _rows(plane: Any) -> Any:
+def _row_contiguous(plane: Any) -> Any:
     """A uint8 plane whose rows are contiguous pixels (what the compiled helper reads)."""
     import numpy as np
 
@@ -370,8 +369,9 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
                     scratch: bytearray | None = None) -> tuple[Any, Any]:
     """The class and object PNGs' raw scanlines (``height`` rows of a filter byte 0 and
     ``width`` indices), painted from the units' RLEs (``(rle, class, instance)``); a unit
-    may hold a polygon ring (a flat list of coordinates) instead of an RLE, painted as
-    pycocotools rasterises it (by the compiled painter, else through pycocotools).
+    may hold a polygon ring instead of an RLE dict, as a flat *list* of coordinates (the
+    painters tell the two apart by type: a list is always a ring), painted as pycocotools
+    rasterises it (by the compiled painter, else through pycocotools).
 
     With a ``scratch`` bytearray the compiled painter may return memoryviews into it
     (grown as needed; valid until the next call with it): a loop over many images then
@@ -441,8 +441,8 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
     fast = speedups.fastmasks()
     if fast is None:
         return None
-    voids = [_counts_text(v) if v is not None else None for v in (void_class, void_object)]
-    layers = [(rle if type(rle) is list else _counts_text(rle), cls,
+    voids = [_painter_counts(v) if v is not None else None for v in (void_class, void_object)]
+    layers = [(rle if type(rle) is list else _painter_counts(rle), cls,
                VOID_INDEX if cls == VOID_INDEX else (instance or 0))
               for rle, cls, instance in units]
     if not all(type(v) in (str, tuple) for v in voids if v is not None) or \
@@ -464,7 +464,7 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
     return view[:size], view[size:2 * size]
 
 
-def _counts_text(rle: dict) -> Any:
+def _painter_counts(rle: dict) -> Any:
     """An RLE's counts as the compiled painter reads them: compressed strings as they are,
     lists of run lengths (COCO's crowd regions) as tuples (a list would be a ring)."""
     counts = rle["counts"]

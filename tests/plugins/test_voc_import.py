@@ -3,57 +3,16 @@ gives one located error."""
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image as PILImage
 
 import cococonv
 from cococonv import masks
 from cococonv.errors import DataError, UnsafeInputError
 from cococonv.model import Bbox, Label, Mask
 from cococonv.report import Report
-
-OBJECT = ("<object><name>cat</name><pose>Left</pose><truncated>1</truncated>"
-          "<difficult>0</difficult><bndbox><xmin>11</xmin><ymin>21</ymin><xmax>31.5</xmax>"
-          "<ymax>41</ymax></bndbox></object>")
-
-
-def voc_xml(objects: str = OBJECT, *, size: str = "<size><width>60</width><height>50</height>"
-            "<depth>3</depth></size>", filename: str = "a.jpg", extra: str = "") -> str:
-    """The smallest VOC annotation; each part overridable."""
-    return (f"<annotation><folder>VOC</folder><filename>{filename}</filename>{size}"
-            f"<segmented>0</segmented>{extra}{objects}</annotation>")
-
-
-def write_voc(root: Path, xmls: dict[str, str], lists: dict[str, str] | None = None,
-              files: dict[str, bytes] | None = None) -> Path:
-    for item_id, text in xmls.items():
-        path = root / "Annotations" / f"{item_id}.xml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    for rel, text in (lists or {}).items():
-        path = root / "ImageSets" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    for rel, data in (files or {}).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return root
-
-
-def png(array: np.ndarray, palette: bool = True) -> bytes:
-    import io
-    image = PILImage.fromarray(array.astype(np.uint8))
-    if palette:
-        from cococonv_plugins.voc.layout import voc_palette
-        image.putpalette(voc_palette())
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
+from tests.builders import OBJECT, png, voc_xml, write_voc
 
 def only_item(dataset):
     (item,) = list(dataset)
@@ -257,64 +216,3 @@ def test_voc_cli_error_is_one_line_without_traceback(tmp_path, runner, cli):
         "error: Annotations/a.xml: line 1: not valid XML (Premature end of data in tag "
         "annotation line 1)"]
     assert result.stdout == ""
-
-
-def test_voc_import_jobs_read_the_same_dataset(tmp_path):
-    """--jobs 2 reads the PNGs in workers while the parent parses the XML: the same
-    dataset and the same skipped records as --jobs 1, also where a worker cannot decide
-    alone (an RGB colour of a label that only the XML adds is read again in the parent)."""
-    from cococonv_plugins.voc.jobs import CHUNK
-    from cococonv_plugins.voc.labelmap import default_voc
-    from cococonv_plugins.voc.layout import voc_color
-
-    names = default_voc().names()
-    rng = np.random.default_rng(5)
-    xmls, files = {}, {}
-    for k in range(2 * CHUNK + 9):
-        item_id = f"i{k:03d}"
-        classes = np.zeros((50, 60), np.uint8)
-        instances = np.zeros((50, 60), np.uint8)
-        objects = []
-        for j in range(1 + k % 3):
-            y, x = int(rng.integers(0, 40)), int(rng.integers(0, 50))
-            cls = 1 + (k + j) % 20
-            classes[y:y + 10, x:x + 10] = cls
-            instances[y:y + 10, x:x + 10] = j + 1
-            objects.append(f"<object><name>{names[cls]}</name><bndbox><xmin>{x + 1}</xmin>"
-                           f"<ymin>{y + 1}</ymin><xmax>{x + 10}</xmax><ymax>{y + 10}</ymax>"
-                           f"</bndbox></object>")
-        if k % 4 == 0:
-            classes[45:, :] = instances[45:, :] = 255
-        size = "<size><width>60</width><height>50</height><depth>3</depth></size>"
-        if k == 7:
-            size = "<size><width>60</width><height>40</height><depth>3</depth></size>"
-        xmls[item_id] = voc_xml("".join(objects), size=size, filename=f"{item_id}.jpg")
-        if k % 5 != 1:
-            files[f"SegmentationClass/{item_id}.png"] = png(classes)
-        if k % 5 != 2:
-            files[f"SegmentationObject/{item_id}.png"] = png(instances)
-    files["SegmentationObject/i005.png"] = files["SegmentationObject/i005.png"][:60]
-    rgb = np.zeros((50, 60, 3), np.uint8)
-    rgb[5:15, 5:15] = voc_color(21)  # the first label after VOC's 21: "unicorn", below
-    files["SegmentationClass/i011.png"] = png(rgb, palette=False)
-    del files["SegmentationObject/i011.png"]
-    xmls["i011"] = voc_xml(OBJECT.replace("cat", "unicorn"), filename="i011.jpg")
-    root = write_voc(tmp_path, xmls, files=files)
-    seen = {}
-    for void in ("keep", "crowd"):
-        for jobs in (1, 2):
-            report = Report("skip", quiet=True)
-            dataset = cococonv.load(str(root), "voc", report=report, jobs=jobs,
-                                    void_regions=void)
-            seen[void, jobs] = ([label.name for label in dataset.categories.labels],
-                                [(item.id, item.image, item.annotations, item.extra)
-                                 for item in dataset], [str(e) for e in report.skipped])
-        assert seen[void, 1] == seen[void, 2]
-    labels, items, skipped = seen["keep", 2]
-    assert labels[21] == "unicorn"
-    assert len(items) == 2 * CHUNK + 9  # a bad mask skips the masks, not the item
-    assert [s.split(":")[0] for s in skipped] == ["SegmentationObject/i005.png",
-                                                  "SegmentationClass/i007.png"]
-    unicorn = [a for a in dict((i[0], i[2]) for i in items)["i011"] if isinstance(a, Mask)]
-    assert [labels[m.label] for m in unicorn] == ["unicorn"]
-    assert seen["crowd", 2] != seen["keep", 2]

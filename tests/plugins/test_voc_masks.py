@@ -4,8 +4,6 @@ z-ordered union of the layers pixel for pixel; the PNG codec round-trips them. E
 runs on both paths: the compiled helper (cococonv._fastmasks) and the numpy code."""
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -17,25 +15,13 @@ from pycocotools import mask as pycoco_mask
 from cococonv import masks, speedups
 from cococonv_plugins.voc.png import decode_plain_png, encode_index_png
 from cococonv_plugins.voc.segmentation import _Runs, paint_scanlines
-
-
-@contextlib.contextmanager
-def speedups_off(off: bool) -> Iterator[None]:
-    before = os.environ.get("COCOCONV_NO_SPEEDUPS")
-    os.environ["COCOCONV_NO_SPEEDUPS"] = "1" if off else "0"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["COCOCONV_NO_SPEEDUPS"]
-        else:
-            os.environ["COCOCONV_NO_SPEEDUPS"] = before
+from tests.builders import numpy_only
 
 
 def both_paths() -> Iterator[str]:
     """Run the body once per path: compiled (when built) and numpy."""
     for off in ((False, True) if speedups.fastmasks() is not None else (True,)):
-        with speedups_off(off):
+        with numpy_only(off):
             yield "numpy" if off else "compiled"
 
 
