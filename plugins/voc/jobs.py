@@ -53,26 +53,23 @@ def _work(method: str, start: int, stop: int) -> list[Any]:
     return out
 
 
-class Prefetch:
-    """``getattr(target, method)(i)`` for i in 0..count-1 by ``jobs`` forked workers,
-    started at once and collected while the parent does other work (``poll``), then
-    returned in order by ``finish``; a worker's failure is None there (the caller redoes
-    that item itself), also for every item left when a worker dies (OOM killer, signal).
-    Results are kept until ``finish``: meant for small ones."""
+class _Chunks:
+    """``getattr(target, method)(i)`` for i in 0..count-1 by ``jobs`` forked workers, a
+    chunk of items per task, at most two chunks per worker in flight, taken in order.
+    Once the pool breaks (a worker died), every later item comes back None."""
 
     def __init__(self, target: Any, count: int, jobs: int, method: str):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         global _TARGET
-        self.results: list[Any] = [None] * count
-        self.pending: deque = deque()
+        self.pending: deque = deque()  # (start, stop, future; None once the pool broke)
         self.starts = iter(range(0, count, CHUNK))
-        self.count, self.method, self.ahead = count, method, 2 * jobs
+        self.count, self.method, self.broken = count, method, False
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
         _TARGET = target  # seen by the workers, which the first submits fork
         try:
-            for _ in range(self.ahead):
+            for _ in range(2 * jobs):
                 self._submit()
         except BaseException:
             self.close()
@@ -82,32 +79,26 @@ class Prefetch:
         start = next(self.starts, None)
         if start is not None:
             stop = min(start + CHUNK, self.count)
-            self.pending.append((start, self.pool.submit(_work, self.method, start, stop)))
+            future = None if self.broken else \
+                self.pool.submit(_work, self.method, start, stop)
+            self.pending.append((start, stop, future))
 
-    def _collect(self) -> None:
-        start, future = self.pending.popleft()
-        try:
-            results = future.result()
-        except Exception:  # the pool broke: what is left stays None, the parent does it
-            self.pending.clear()
-            self.starts = iter(())
-            return
-        self.results[start:start + len(results)] = results
+    def ready(self) -> bool:
+        """Whether ``take`` would return without waiting."""
+        return bool(self.pending) and (self.pending[0][2] is None or
+                                       self.pending[0][2].done())
+
+    def take(self) -> tuple[int, list[Any]]:
+        """The next chunk's first item and results (waiting for them); starts another."""
+        start, stop, future = self.pending.popleft()
+        results = None
+        if future is not None:
+            try:
+                results = future.result()
+            except Exception:  # the pool broke: the caller does what is left
+                self.broken = True
         self._submit()
-
-    def poll(self) -> None:
-        """Take the finished chunks and start the next ones (does not wait)."""
-        while self.pending and self.pending[0][1].done():
-            self._collect()
-
-    def finish(self) -> list[Any]:
-        """Every result, in order (waiting for the rest); the pool is closed after."""
-        try:
-            while self.pending:
-                self._collect()
-        finally:
-            self.close()
-        return self.results
+        return start, results if results is not None else [None] * (stop - start)
 
     def close(self) -> None:
         """Stop the workers (chunks already running finish first); safe to call twice."""
@@ -116,38 +107,49 @@ class Prefetch:
         _TARGET = None
 
 
+class Prefetch:
+    """``getattr(target, method)(i)`` for i in 0..count-1 by ``jobs`` forked workers,
+    started at once and collected while the parent does other work (``poll``), then
+    returned in order by ``finish``; a worker's failure is None there (the caller redoes
+    that item itself), also for every item left when a worker dies (OOM killer, signal).
+    Results are kept until ``finish``: meant for small ones."""
+
+    def __init__(self, target: Any, count: int, jobs: int, method: str):
+        self.results: list[Any] = [None] * count
+        self.chunks = _Chunks(target, count, jobs, method)
+
+    def _store(self) -> None:
+        start, results = self.chunks.take()
+        self.results[start:start + len(results)] = results
+
+    def poll(self) -> None:
+        """Take the finished chunks and start the next ones (does not wait)."""
+        while self.chunks.ready():
+            self._store()
+
+    def finish(self) -> list[Any]:
+        """Every result, in order (waiting for the rest); the pool is closed after."""
+        try:
+            while self.chunks.pending:
+                self._store()
+        finally:
+            self.close()
+        return self.results
+
+    def close(self) -> None:
+        self.chunks.close()
+
+
 def run_chunks(target: Any, count: int, jobs: int, method: str) -> Iterator[Any]:
     """``getattr(target, method)(i)`` for i in 0..count-1, computed by ``jobs`` forked
-    workers, yielded in order (a dead worker's items, and those after, done here)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _TARGET
-    starts = iter(range(0, count, CHUNK))
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        _TARGET = target
-        try:
-            pending: deque = deque()
-
-            def submit() -> None:
-                start = next(starts, None)
-                if start is not None:
-                    stop = min(start + CHUNK, count)
-                    pending.append((start, stop, pool.submit(_work, method, start, stop)))
-
-            for _ in range(2 * jobs):
-                submit()
-            while pending:
-                start, stop, future = pending.popleft()
-                try:
-                    results = future.result()
-                except Exception:  # the pool broke: the rest is done here
-                    pending.clear()
-                    yield from (getattr(target, method)(k) for k in range(start, count))
-                    return
-                submit()
-                for offset, result in enumerate(results):
-                    yield result if result is not None else \
-                        getattr(target, method)(start + offset)
-        finally:
-            _TARGET = None
+    workers, yielded in order (a failed item, or a dead worker's and those after, done
+    here)."""
+    chunks = _Chunks(target, count, jobs, method)
+    try:
+        while chunks.pending:
+            start, results = chunks.take()
+            for offset, result in enumerate(results):
+                yield result if result is not None else \
+                    getattr(target, method)(start + offset)
+    finally:
+        chunks.close()

@@ -115,7 +115,6 @@ class MaskReader:
                  void_as_crowd: bool = False):
         self.tree = tree
         self.void_as_crowd = void_as_crowd
-        self.label_map = label_map
         self.class_colors = class_colors(label_map)
         self.object_colors = object_colors()
         self.label_of = {entry.name: categories.find(entry.name)
