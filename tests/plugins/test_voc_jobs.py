@@ -176,3 +176,22 @@ def test_import_with_jobs_reads_the_same_dataset(tmp_path):
     unicorn = [a for a in annotations_of["i011"] if isinstance(a, Mask)]
     assert [labels[m.label] for m in unicorn] == ["unicorn"]
     assert seen["crowd", 2] != seen["keep", 2]
+
+
+def test_cli_with_jobs_stops_on_a_truncated_png_with_one_line(tmp_path, runner, cli):
+    """A broken mask found by a worker is read again by the parent, which reports it as
+    --jobs 1 would: one line naming the file, exit 1, no output."""
+    root = voc_with_masks(tmp_path / "voc", 2 * CHUNK + 10)
+    broken = root / "SegmentationObject" / "i070.png"
+    broken.write_bytes(broken.read_bytes()[:60])
+    stderr = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = runner.invoke(cli, ["convert", "-if", "voc", "-i", str(root), "-f", "coco",
+                                     "-o", str(out), "--jobs", jobs])
+        assert result.exit_code == 1 and not out.exists()
+        stderr[jobs] = result.stderr.splitlines()
+    assert stderr["2"] == stderr["1"]
+    (line,) = stderr["2"]
+    assert line.startswith("error: SegmentationObject/i070.png: cannot read the PNG (")
+    assert not multiprocessing.active_children()
