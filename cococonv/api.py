@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 from .errors import CococonvError, DataError, OptionError, UnknownFormatError
 from .fileio import atomic_output
 from .model import Dataset
+from .paths import is_within, overlaps
 from .registry import Registry, default_registry
 from .report import Report
 from .sources import Tree, open_tree
@@ -100,8 +101,10 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     check_separate(source, target)
     exporter_cls = reg.exporter(output_format)
     exporter_cls.resolve_options(dict(output_options or {}))  # fail on options before reading
-    dataset = load(source, input_format, report=report, registry=reg, stdin=stdin,
+    tree = open_tree(source, stdin=stdin)
+    dataset = load(tree, input_format, report=report, registry=reg,
                    **dict(input_options or {}))
+    check_separate(source, target, reads=tree.read_folders())
     for name, options in transforms:
         dataset = transform(dataset, name, report=report, registry=reg, **dict(options))
     report.dataset = dataset
@@ -109,15 +112,35 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
                 registry=reg, stdout=stdout, **dict(output_options or {}))
 
 
-def check_separate(source: str, target: str) -> None:
-    """Refuse an output that is, holds, or sits inside the input: it would destroy it."""
+def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> None:
+    """Refuse an output that would replace or sit inside what the run reads.
+
+    Before loading (``reads`` empty) this compares the input path, and for a single
+    annotation file also the image folders beside it (``images/``, and ``../images/`` in
+    the ``annotations/`` layout), whichever way they nest. After loading, ``reads`` are the
+    folders files were actually read from (``Tree.read_folders``): the target may not be
+    one of them or hold one. Links are resolved. Raises OptionError (exit 2).
+    """
     if source == "-" or target == "-":
         return
-    src = os.path.realpath(source)
-    dst = os.path.realpath(target)
-    if src == dst or dst.startswith(src + os.sep) or src.startswith(dst + os.sep):
+    if overlaps(source, target):
         raise OptionError("the output overlaps the input; write somewhere else (inputs are "
                           "never modified)", file=target)
+    if os.path.isfile(source):
+        folder = os.path.dirname(os.path.abspath(source))
+        image_dirs = [os.path.join(folder, "images")]
+        if os.path.basename(folder) == "annotations":
+            image_dirs.append(os.path.join(os.path.dirname(folder), "images"))
+        for images in image_dirs:
+            if overlaps(images, target):
+                raise OptionError(f"the output overlaps {images}, where this input's images "
+                                  f"are read from; write somewhere else (inputs are never "
+                                  f"modified)", file=target)
+    for folder in reads:
+        if is_within(folder, target):
+            raise OptionError(f"the output would replace {folder}, which this run reads "
+                              f"from; write somewhere else (inputs are never modified)",
+                              file=target)
 
 
 def info(dataset: Dataset) -> dict[str, Any]:
@@ -183,10 +206,12 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
     for source in project.sources:
         check_separate(source.path, target)
         try:
-            datasets.append(load(source.path, source.format, report=report, registry=reg,
+            tree = open_tree(source.path)
+            datasets.append(load(tree, source.format, report=report, registry=reg,
                                  **source.options))
         except CococonvError as err:
             raise err.located(file=source.path)
+        check_separate(source.path, target, reads=tree.read_folders())
     report.dataset = merge(datasets, report=report)
     return save(report.dataset, format, target, overwrite=overwrite, report=report,
                 registry=reg, stdout=stdout, **options)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import posixpath
 import stat
 import sys
 import threading
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, UnsafeInputError
+from .paths import is_within
 
 if TYPE_CHECKING:
     from .model import Image
@@ -75,17 +77,53 @@ class Tree:
                 names.setdefault(path[len(prefix):].split("/", 1)[0], None)
         return list(names)
 
+    def read_folders(self) -> list[str]:
+        """Folders on disk, besides the input path itself, that the run read files from."""
+        return []
+
 
 class DirTree(Tree):
-    """A folder on disk."""
+    """A folder on disk; nothing outside it is ever read.
+
+    A name with a ``..`` segment or an absolute one is not in the tree, and a file or folder
+    whose symbolic links lead outside the root is refused (the realpath check is made once
+    per folder, plus once per file that is itself a link). The folders files were read from
+    are remembered (:meth:`read_folders`) for the check that the output does not replace them.
+    """
 
     def __init__(self, root: str):
         self.root = os.path.abspath(root)
         self.name = root
         self._files: list[str] | None = None
+        self._folder_inside: dict[str, bool] = {}
+        self._read_dirs: set[str] = set()
 
-    def _abs(self, rel: str) -> str:
-        return os.path.join(self.root, *rel.split("/")) if rel else self.root
+    def _abs(self, rel: str) -> str | None:
+        if not rel:
+            return self.root
+        if ".." in rel.replace("\\", "/").split("/") or rel.startswith(("/", "\\")) or \
+                "\x00" in rel or (os.sep != "/" and len(rel) > 1 and rel[1] == ":"):
+            return None
+        return os.path.join(self.root, *rel.split("/"))
+
+    def _inside(self, path: str) -> bool:
+        """Whether ``path`` resolves inside the root (links followed)."""
+        folder = os.path.dirname(path)
+        inside = self._folder_inside.get(folder)
+        if inside is None:
+            inside = self._folder_inside[folder] = is_within(folder, self.root)
+        return inside and (not os.path.islink(path) or is_within(path, self.root))
+
+    def _file(self, rel: str) -> str | None:
+        """The path of file ``rel`` when it exists inside the root."""
+        path = self._abs(rel)
+        if path is None or not os.path.isfile(path) or not self._inside(path):
+            return None
+        return path
+
+    def read_folders(self) -> list[str]:
+        return sorted(os.path.join(self.root, *d.split("/")) if d else self.root
+                      for d in self._read_dirs)
 
     def files(self) -> list[str]:
         if self._files is None:
@@ -99,24 +137,44 @@ class DirTree(Tree):
         return self._files
 
     def exists(self, rel: str) -> bool:
-        return os.path.isfile(self._abs(rel))
+        return self._file(rel) is not None
 
     def is_dir(self, rel: str) -> bool:
-        return os.path.isdir(self._abs(rel))
+        path = self._abs(rel)
+        return path is not None and os.path.isdir(path) and is_within(path, self.root)
 
     def listdir(self, rel: str = "") -> list[str]:
         path = self._abs(rel.strip("/"))
-        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+        if path is None or not os.path.isdir(path) or not is_within(path, self.root):
+            return []
+        return sorted(os.listdir(path))
 
     def open(self, rel: str) -> BinaryIO:
+        path = self._abs(rel)
+        if path is None:
+            raise UnsafeInputError("the name leaves the input folder", file=self.display(rel))
+        if os.path.lexists(path) and not self._inside(path):
+            raise UnsafeInputError("a symbolic link leads outside the input folder; refused",
+                                   file=self.display(rel))
         try:
-            return open(self._abs(rel), "rb")
+            fh = open(path, "rb")
         except OSError as exc:
             raise DataError(f"cannot read: {exc.strerror}", file=self.display(rel)) from None
+        self._read_dirs.add(posixpath.dirname(rel))
+        return fh
 
     def local_path(self, rel: str) -> str | None:
-        path = self._abs(rel)
-        return path if os.path.isfile(path) else None
+        path = self._file(rel)
+        if path is not None:
+            self._read_dirs.add(posixpath.dirname(rel))
+        return path
+
+    def bind_image(self, image: "Image", rel: str) -> None:
+        """As Tree's; a file that is not inside the root (a link out) stays unbound: the
+        image counts as missing."""
+        local = self.local_path(rel)
+        if local is not None:
+            image.path = local
 
     def display(self, rel: str) -> str:
         return rel
@@ -130,8 +188,16 @@ class FileTree(Tree):
         self.name = "<stdin>" if path is None and data is not None else filename
         self._data = data
         self._path = path
-        # Images named by a single annotation file are looked up beside it.
+        # The input roots of a single annotation file: its folder, and the folder above when
+        # that one is named ``annotations`` (COCO's layout, images in ../images/). Images
+        # and masks it names are looked up only inside these.
         self.base = DirTree(os.path.dirname(os.path.abspath(path))) if path else None
+        self.bases: list[DirTree] = [self.base] if self.base is not None else []
+        if self.base is not None and os.path.basename(self.base.root) == "annotations":
+            self.bases.append(DirTree(os.path.dirname(self.base.root)))
+
+    def read_folders(self) -> list[str]:
+        return sorted({folder for base in self.bases for folder in base.read_folders()})
 
     def files(self) -> list[str]:
         return [self.filename]

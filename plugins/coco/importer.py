@@ -7,7 +7,6 @@ which keeps unknown keys and the declared ``bbox``/``area`` at no copying cost.
 """
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from typing import Any, ClassVar
@@ -16,6 +15,7 @@ from cococonv.errors import DataError
 from cococonv.fileio import loads_json, paused_gc
 from cococonv.model import (MAX_IMAGE_SIDE, Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
                             Label, LabelCategory, Mask, Points, Polygon)
+from cococonv.paths import lookup_relpath
 from cococonv.plugin import Importer, Option
 from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
@@ -399,20 +399,21 @@ class CocoReader:
         return dirs
 
     def _attach_image(self, image: Image, subset: str) -> None:
-        """Point the image at its file when the input has it; a missing image is fine."""
+        """Point the image at its file when the input has it; a missing image is fine.
+
+        Only the input roots are searched (a single file's: its folder, and the one above
+        ``annotations/``); an absolute or escaping ``file_name`` is looked up by its tail.
+        """
         tree: Tree = self.tree
-        name = image.name
+        name = lookup_relpath(image.name)
+        if name is None:
+            return
         if isinstance(tree, FileTree):
-            if tree.base is None:
-                return
-            base = tree.base
-            candidates = [name, f"images/{subset}/{name}", f"images/{name}",
-                          f"../images/{subset}/{name}", f"../images/{name}", f"../{name}"]
-            for rel in candidates:
-                path = os.path.normpath(os.path.join(base.root, rel))
-                if os.path.isfile(path):
-                    image.path = path
-                    return
+            for base in tree.bases:
+                for rel in (name, f"images/{subset}/{name}", f"images/{name}"):
+                    if base.exists(rel):
+                        base.bind_image(image, rel)
+                        return
             return
         for folder in self._image_folders(subset):
             rel = f"{folder}/{name}" if folder else name

@@ -40,13 +40,11 @@ def _read_png(reader: "CocoReader", source: "AnnotationFile", file_name: str,
     tree = reader.tree
     data = None
     if isinstance(tree, FileTree):
-        if tree.base is not None:
+        if tree.base is not None:  # read only inside the input root (DirTree refuses '..')
             for rel in _png_candidates(source, file_name):
                 rel = posixpath.basename(rel) if rel == file_name else rel
-                path = posixpath.join(tree.base.root, rel)
                 if tree.base.exists(rel):
-                    with open(path, "rb") as fh:
-                        data = fh.read()
+                    data = tree.base.read_bytes(rel)
                     break
     else:
         for rel in _png_candidates(source, file_name):

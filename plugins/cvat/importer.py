@@ -16,6 +16,7 @@ from typing import Any
 from cococonv.errors import DataError
 from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Dataset, Ellipse, Image, Item,
                             Label, Mask, Points, Polygon, Polyline)
+from cococonv.paths import lookup_relpath
 from cococonv.plugin import Importer
 from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
@@ -77,7 +78,7 @@ class CvatReader:
         self.clipped_masks = 0
         self._image_dirs: dict[str, list[str]] = {}
         self._frame_files: dict[str, str] | None = None
-        self._files: tuple[Tree, set[str]] | None = None
+        self._files: dict[int, set[str]] = {}  # id(tree) -> its files
 
     # -- errors --------------------------------------------------------------------------
     def error(self, message: str, elem: Any) -> DataError:
@@ -258,27 +259,33 @@ class CvatReader:
         return dirs
 
     def _attach(self, image: Image, subset: str) -> None:
-        """Point the image at its file when the input has it; a missing image is fine."""
-        tree = self.tree
-        name = image.name
-        if isinstance(tree, FileTree):
-            if tree.base is None:
-                return
-            tree = tree.base
-            candidates = [f"images/{subset}/{name}", f"images/{name}", name]
+        """Point the image at its file when the input has it; a missing image is fine.
+
+        Only the input roots are searched (a single XML's: its folder, and the one above
+        ``annotations/``); an absolute or escaping name is looked up by its tail.
+        """
+        name = lookup_relpath(image.name)
+        if name is None:
+            return
+        if isinstance(self.tree, FileTree):
+            searches = [(base, [f"images/{subset}/{name}", f"images/{name}", name])
+                        for base in self.tree.bases]
         else:
-            candidates = [f"{d}/{name}" if d else name for d in self._image_folders(subset)]
-        known = self._known_files(tree)
-        for rel in candidates:
-            if rel in known:
-                tree.bind_image(image, rel)
-                return
+            searches = [(self.tree, [f"{d}/{name}" if d else name
+                                     for d in self._image_folders(subset)])]
+        for tree, candidates in searches:
+            known = self._known_files(tree)
+            for rel in candidates:
+                if rel in known:
+                    tree.bind_image(image, rel)
+                    return
 
     def _known_files(self, tree: Tree) -> set[str]:
         """Every file of the tree, listed once (one walk instead of a stat per image)."""
-        if self._files is None or self._files[0] is not tree:
-            self._files = (tree, set(tree.files()))
-        return self._files[1]
+        known = self._files.get(id(tree))
+        if known is None:
+            known = self._files[id(tree)] = set(tree.files())
+        return known
 
     # -- shapes --------------------------------------------------------------------------
     def _float(self, value: str | None, what: str, elem: Any) -> float:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from cococonv.errors import CococonvError, DataError
 from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Categories, Dataset, Image,
                             Item, Label, LabelCategory)
+from cococonv.paths import lookup_relpath
 from cococonv.plugin import Importer, Option
 from cococonv.report import Report
 from cococonv.sources import Tree
@@ -616,10 +617,13 @@ class VocReader:
             key = self._data_key(item.subset, item.id)
             rel = source.images.get(key)
             voc = item.extra.get("voc", {})
-            if rel is None and voc.get("filename"):
+            # <filename> is untrusted: looked up inside the input only, by its tail when
+            # it is absolute or climbs out with '..'
+            name = lookup_relpath(voc["filename"]) if voc.get("filename") else None
+            if rel is None and name is not None:
                 base = posixpath.dirname(source.xmls.get(key, "")) if source.flat else \
                     source.prefix + L.IMAGES_DIR
-                candidate = posixpath.join(base, voc["filename"]) if base else voc["filename"]
+                candidate = posixpath.join(base, name) if base else name
                 if tree.exists(candidate):
                     rel = candidate
             if item.image is None:

@@ -1,0 +1,115 @@
+"""Containment of dataset names: output paths stay in the target, lookups in the input.
+
+Datasets are untrusted: an item id, an image ``file_name``, a subset, a label or a task
+name read from one may be ``../../x``, ``/etc/passwd``, ``C:\\x`` or hold a NUL. Every such
+name that becomes part of a path goes through this module:
+
+- writing: :func:`safe_relpath` (a relative path, folders allowed) or :func:`safe_segment`
+  (one file or folder name), and :func:`join_inside` to build the path under the output;
+- reading: :func:`lookup_relpath` turns any name into the relative path to look up inside
+  the input (an absolute or escaping name is looked up by its tail), and :func:`is_within`
+  checks that a file, symbolic links resolved, lies inside a root.
+
+A backslash counts as a separator everywhere (Windows-made datasets write ``a\\b.jpg``), so
+``a\\..\\..\\x`` cannot slip past a ``/``-only check.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from .errors import DataError
+
+# C0 and C1 control characters (NUL, newline, tab, ...) and the Unicode line and paragraph
+# separators: no file name needs them, and line-based files (VOC lists) would split on them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# "C:", "C:foo": a Windows drive, absolute or drive-relative.
+_DRIVE = re.compile(r"[A-Za-z]:")
+# The longest file or folder name common file systems take (ext4, NTFS, APFS), in bytes.
+MAX_SEGMENT_BYTES = 255
+
+
+def safe_relpath(name: str, *, what: str) -> str:
+    """``name`` as a normalised ``/``-separated relative path, or a DataError saying why not.
+
+    ``.`` and empty segments are dropped (``./a//b`` -> ``a/b``) and ``\\`` is a separator.
+    Refused: a name that is not text or is empty, holds a control character, is absolute
+    (``/x``, ``\\\\server\\x``), names a drive (``C:x``), has a ``..`` segment, or a segment
+    longer than 255 bytes. ``what`` names the value in the message (``"item id"``).
+    """
+    if type(name) is not str:
+        raise DataError(f"{what} must be text to be used as a file name, got "
+                        f"{type(name).__name__}")
+    if _CONTROL.search(name):
+        raise DataError(f"{what} {name!r} holds a control character; it cannot be a "
+                        f"file name")
+    slashed = name.replace("\\", "/")
+    if slashed.startswith("/"):
+        raise DataError(f"{what} {name!r} is an absolute path; it would be written outside "
+                        f"the output folder")
+    if _DRIVE.match(slashed):
+        raise DataError(f"{what} {name!r} names a drive; it would be written outside the "
+                        f"output folder")
+    parts = [part for part in slashed.split("/") if part and part != "."]
+    if ".." in parts:
+        raise DataError(f"{what} {name!r} has a '..' segment; it would be written outside "
+                        f"the output folder")
+    if not parts:
+        raise DataError(f"{what} {name!r} is empty; it cannot be a file name")
+    for part in parts:
+        if len(part.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
+            raise DataError(f"{what} {name[:40]!r}...: a path segment is longer than "
+                            f"{MAX_SEGMENT_BYTES} bytes, too long for a file name")
+    return "/".join(parts)
+
+
+def safe_segment(name: str, *, what: str) -> str:
+    """``name`` as one file or folder name (no separator): subsets, labels, tasks."""
+    rel = safe_relpath(name, what=what)
+    if "/" in rel:
+        raise DataError(f"{what} {name!r} holds a path separator; it must be a single "
+                        f"file or folder name")
+    return rel
+
+
+def join_inside(root: str, name: str, *, what: str) -> str:
+    """``root/name`` for a ``name`` checked by :func:`safe_relpath`: never outside ``root``."""
+    return os.path.join(root, *safe_relpath(name, what=what).split("/"))
+
+
+def lookup_relpath(name: str) -> str | None:
+    """The relative path to look ``name`` up by inside an input root, or None.
+
+    A contained name comes back normalised; an escaping one is cut to its tail: what follows
+    the last ``..`` segment, or the base name of an absolute or drive path. None when
+    nothing is left (``..``, ``/``) or the name is not text.
+    """
+    if type(name) is not str or "\x00" in name:
+        return None
+    slashed = name.replace("\\", "/")
+    absolute = slashed.startswith("/") or bool(_DRIVE.match(slashed))
+    if _DRIVE.match(slashed):
+        slashed = slashed[2:]
+    parts = [part for part in slashed.split("/") if part and part != "."]
+    if ".." in parts:
+        last = len(parts) - 1 - parts[::-1].index("..")
+        parts = parts[last + 1:]
+    elif absolute:
+        parts = parts[-1:]
+    return "/".join(parts) or None
+
+
+def is_within(path: str, root: str) -> bool:
+    """Whether ``path``, symbolic links resolved, is ``root`` or lies under it."""
+    real = os.path.realpath(path)
+    base = os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def overlaps(a: str, b: str) -> bool:
+    """Whether two paths (links resolved) are the same, or one lies under the other."""
+    return is_within(a, b) or is_within(b, a)
+
+
+__all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "is_within",
+           "overlaps", "MAX_SEGMENT_BYTES"]
