@@ -32,19 +32,19 @@ def formats(name: str | None, as_json: bool) -> None:
         for broken in registry.broken:
             click.echo(f"broken: {broken.entry_point} ({broken.distribution}): {broken.error}")
         return
-    found = [(k, registry.table(k)[name]) for k in kinds if name in registry.table(k)]
+    found = [(k, registry.get(k, name)) for k in kinds if registry.has(k, name)]
     if not found:
         known = sorted({n for kind in kinds for n in registry.table(kind)})
         raise UnknownFormatError(f"no plugin is named {name!r}; known: {', '.join(known)}")
     if as_json:
         click.echo(dumps_json([{
-            "kind": kind, "name": name, "help": inspect.getdoc(plugin) or "",
+            "kind": kind, "name": plugin.name, "help": inspect.getdoc(plugin) or "",
             "options": [{"name": o.name, "flag": o.flag, "type": o.type.__name__,
                          "default": o.default, "choices": o.choices, "help": o.help}
                         for o in plugin.options]} for kind, plugin in found]).decode())
         return
     for kind, plugin in found:
-        click.echo(f"{name} ({kind})")
+        click.echo(f"{plugin.name} ({kind})")
         click.echo(inspect.getdoc(plugin) or "")
         if plugin.options:
             click.echo("options:")
