@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
-from .errors import CococonvError, DataError, OptionError, UnknownFormatError
+from .errors import CococonvError, DataError, OptionError
 from .fileio import atomic_output
 from .model import Dataset
 from .paths import is_within, overlaps
@@ -53,8 +53,10 @@ def load(path: str | Tree, format: str | None = None, *, report: Report | None =
     if format is None:
         matches = detect(tree, registry=reg)
         if not matches:
-            raise UnknownFormatError("no known dataset format found here; pass the format "
-                                     "with -if (see `cococonv formats`)", file=tree.name)
+            # The data is at fault (exit 1), not the command line: a mistyped -if NAME is
+            # the registry's UnknownFormatError (exit 2).
+            raise DataError("no known dataset format found here; pass the format with -if "
+                            "(see `cococonv formats`)", file=tree.name)
         format = matches[0][0]
         report.info(f"detected format: {format}")
     importer_cls = reg.importer(format)
@@ -82,6 +84,7 @@ def save(dataset: Dataset, format: str, path: str, *, overwrite: bool = False,
     reg = _registry(registry)
     report = report if report is not None else Report()
     exporter_cls = reg.exporter(format)
+    exporter_cls.check_target(path)
     resolved = exporter_cls.resolve_options(options)
     with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
         exporter_cls().save(dataset, work, report, **resolved)
@@ -100,7 +103,8 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     report = report if report is not None else Report()
     check_separate(source, target)
     exporter_cls = reg.exporter(output_format)
-    exporter_cls.resolve_options(dict(output_options or {}))  # fail on options before reading
+    exporter_cls.check_target(target)  # fail on the command line before reading
+    exporter_cls.resolve_options(dict(output_options or {}))
     tree = open_tree(source, stdin=stdin)
     dataset = load(tree, input_format, report=report, registry=reg,
                    **dict(input_options or {}))
@@ -198,6 +202,7 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
 
     reg = _registry(registry)
     report = report if report is not None else Report()
+    reg.exporter(format).check_target(target)
     reg.exporter(format).resolve_options(options)
     project = open_project(root)
     if not project.sources:

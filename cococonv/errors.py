@@ -46,6 +46,6 @@ class OptionError(CococonvError):
 
 
 class UnknownFormatError(CococonvError):
-    """Raised when a format name is not registered or no format matches an input."""
+    """Raised when a format or plugin name the user typed is not registered."""
 
     exit_code = 2

@@ -1,6 +1,7 @@
 """Base classes for importer, exporter and transform plugins, and their declared options."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -117,12 +118,31 @@ class Importer(Plugin):
 class Exporter(Plugin):
     """Writes a Dataset into an (empty, temporary) output folder.
 
-    ``single_file`` exporters may also write one JSON/XML file to ``-o file`` or stdout;
-    they name it with :meth:`single_file_name` after :meth:`save` has run.
+    Every exporter can target a folder or a ``.zip``. One that lists suffixes in
+    ``single_file_suffixes`` may also target one file with such a suffix, or stdout: the
+    folder it wrote must then hold exactly that one file, which is moved into place.
     """
 
     kind: ClassVar[str] = "exporter"
-    single_file: ClassVar[bool] = False
+    single_file_suffixes: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def check_target(cls, target: str) -> None:
+        """Refuse, before anything is read, a single-file target this exporter cannot write
+        (``-f voc -o x.json``; ``-f coco -o x.xml`` would put JSON in an .xml file)."""
+        from .fileio import output_kind
+
+        kind = output_kind(target)
+        suffix = os.path.splitext(target)[1].lower()
+        if kind == "dir" or kind == "zip" or (kind == "file" and suffix in
+                                               cls.single_file_suffixes):
+            return
+        if kind == "stdout" and cls.single_file_suffixes:
+            return
+        can = ["a folder", "a .zip"] + [f"a single {s} file" for s in cls.single_file_suffixes]
+        wrote = ", ".join(can[:-1]) + " or " + can[-1]
+        asked = "to stdout (-o - needs a single-file format)" if kind == "stdout" else suffix
+        raise OptionError(f"{cls.name} writes {wrote}, not {asked}", file=target)
 
     def save(self, dataset: "Dataset", out_dir: str, report: "Report", **options: Any) -> None:
         raise NotImplementedError

@@ -63,7 +63,8 @@ class CocoExporter(Exporter):
 
     name = "coco"
     tasks: ClassVar[tuple[str, ...]] = T.TASKS
-    single_file = True
+    # One task file; a run with several tasks (or --save-images) fails after writing them.
+    single_file_suffixes: ClassVar[tuple[str, ...]] = (".json",)
     options = OPTIONS
 
     def save(self, dataset: Dataset, out_dir: str, report: Report, **options: Any) -> None:
@@ -758,6 +759,7 @@ class CocoPanopticExporter(CocoExporter):
 
     name = "coco_panoptic"
     tasks = (T.PANOPTIC,)
+    single_file_suffixes = ()  # its segment PNGs always sit beside the JSON
 
 
 class CocoStuffExporter(CocoExporter):

@@ -52,7 +52,7 @@ class CvatExporter(Exporter):
     """
 
     name = "cvat"
-    single_file = True
+    single_file_suffixes = (".xml",)
     options = OPTIONS
 
     def save(self, dataset: Dataset, out_dir: str, report: Report, **options: Any) -> None:

@@ -17,5 +17,5 @@ def test_stdin_with_a_named_format_says_what_is_wrong(runner, cli, data, line):
 
 def test_stdin_without_a_format_asks_for_one(runner, cli):
     result = runner.invoke(cli, ["info", "-i", "-"], input='{"a": 1}')
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # bad data, not a bad command line
     assert result.stderr.startswith("error: <stdin>: no known dataset format found here")
