@@ -319,7 +319,11 @@ def open_tree(path: str, *, stdin: BinaryIO | None = None) -> Tree:
     """Open an input path (folder, .zip, single file, or ``-`` for stdin) as a Tree."""
     if path == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return FileTree("stdin.json", stream.read())
+        data = stream.read()
+        # Named after what it holds, so detection and importers see stdin as they would see
+        # the file: XML (CVAT) starts with "<", JSON (COCO) with "{" or "[".
+        head = data[:64].removeprefix(b"\xef\xbb\xbf").lstrip()
+        return FileTree("stdin.xml" if head.startswith(b"<") else "stdin.json", data)
     if os.path.isdir(path):
         return DirTree(path)
     if not os.path.exists(path):

@@ -42,14 +42,15 @@ _IMAGE_OWN = {"id", "name", "width", "height", "subset"}
 
 
 def find_xml_files(tree: Tree) -> list[str]:
-    """CVAT XML files at the top of the input (sniffed: root ``<annotations>`` + meta)."""
-    if isinstance(tree, FileTree):
-        candidates = [tree.filename]
-    else:
-        candidates = [rel for rel in tree.files() if "/" not in rel]
+    """CVAT XML files at the top of the input (sniffed: root ``<annotations>`` + meta).
+
+    A single file (or stdin) is sniffed whatever its name; in a folder only ``*.xml`` are.
+    """
+    single = isinstance(tree, FileTree)
+    candidates = [tree.filename] if single else [rel for rel in tree.files() if "/" not in rel]
     found = []
     for rel in candidates:
-        if not rel.lower().endswith(".xml"):
+        if not single and not rel.lower().endswith(".xml"):
             continue
         try:
             with tree.open(rel) as fh:
