@@ -408,10 +408,6 @@ def break_voc_xml(root: Path) -> None:
     path.write_text(path.read_text().replace("</bndbox>", "</bndbx>", 1))
 
 
-def drop_voc_image(root: Path) -> None:
-    (root / "JPEGImages/2008_000002.jpg").unlink()
-
-
 def foreign_colour(root: Path) -> None:
     path = root / "SegmentationClass/2008_000002.png"
     rgb = np.array(PILImage.open(path).convert("RGB"))
@@ -426,8 +422,6 @@ def break_cvat_xml(root: Path) -> None:
 @pytest.mark.parametrize(("fmt", "mutate", "expected"), [
     pytest.param("voc", break_voc_xml, r"error: Annotations/2008_000002\.xml: line 2\d: not "
                  r"valid XML \(.*bndbox.*\)", id="voc-broken-xml"),
-    pytest.param("voc", drop_voc_image, r"error: SegmentationClass/2008_000002\.png: no image "
-                 r"for this mask \(expected JPEGImages/2008_000002\.jpg.*\)", id="voc-mask-image"),
     pytest.param("voc", foreign_colour, r"error: SegmentationClass/2008_000002\.png: colour "
                  r"\(1, 2, 3\) is not in the label map", id="voc-png-colour"),
     pytest.param("cvat", break_cvat_xml, r"error: annotations\.xml: line \d+: not valid XML "

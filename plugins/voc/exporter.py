@@ -181,7 +181,7 @@ class VocWriter:
             self._write_action_lists(action_rows)
         if not self.label_map.is_standard():
             write_bytes(os.path.join(self.out, L.LABELMAP_FILE),
-                        self.label_map.to_text().encode())
+                        self.label_map.to_text(masks=L.SEGMENTATION in active).encode())
         if self.opts["save_dataset_meta"]:
             self._write_dataset_meta()
         for (what, why), count in self.lost.items():

@@ -501,7 +501,7 @@ class VocReader:
         with their own classes and no masks)."""
         names = [n for n in self.object_names]
         if declared is not None:
-            label_map = declared
+            label_map = declared.without_void_entry(set(names))
         elif self.source.has_masks or all(n in L.VOC_CLASSES for n in names):
             label_map = default_voc()
         else:
@@ -591,14 +591,12 @@ class VocReader:
                          in zip(self._early_plan, results) if raw is not None}
             self._early_reader = self._early_plan = None
         planned = [(item, *self._mask_files(item.subset, item.id)) for item in items]
+        without_image = 0
         for item, class_rel, object_rel, missing in self.report.progress(
                 [entry for entry in planned if entry[1] or entry[2]], desc="voc masks"):
-            if missing:
-                self.report.bad_record(DataError(
-                    f"no image for this mask (expected {L.IMAGES_DIR}/{item.id}.jpg or "
-                    f"another image extension)",
-                    file=self.tree.display(class_rel or object_rel or "")))
-                continue
+            # A mask whose image is missing is still the item's annotation (cococonv's own
+            # VOC output of a source with missing images has such masks): read, counted.
+            without_image += missing
             try:
                 # a worker's reading, or (without jobs, or where it failed, say on an RGB
                 # colour of a label the XML added) the reading done here
@@ -608,6 +606,9 @@ class VocReader:
                                objects_of.get((item.subset, item.id), []))
             except CococonvError as error:
                 self.report.bad_record(error)
+        if without_image:
+            self.report.warn(f"{without_image} mask(s) have no image in {L.IMAGES_DIR}/; "
+                             f"read with the mask's size")
         self.tasks_found.add(L.SEGMENTATION)
 
     def _attach_images(self, items: list[Item]) -> None:

@@ -4,7 +4,11 @@ Three sources, in the importer's order of preference: Datumaro's ``labelmap.txt`
 (``# label:color_rgb:parts:actions`` lines such as ``cat:64,0,0::``), labelme2voc's
 ``class_names.txt`` (one name a line, palette colours), and the 21 standard VOC classes.
 A colour left empty in ``labelmap.txt`` means "the VOC palette colour of my index"; it is
-kept empty (``color=None``) so a round trip writes it empty again.
+kept empty (``color=None``) so a round trip writes it empty again, except beside masks:
+Datumaro (what CVAT imports VOC with) gives an empty colour no colour at all when another
+line has one, and then cannot read a mask pixel of it (``KeyError: Undeclared color``), so
+a map written with masks spells every colour out and declares the void colour as Datumaro's
+own VOC map does (``ignored:224,224,192::``, its label for index 255).
 """
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ from typing import Any
 
 from cococonv.errors import DataError
 
-from .layout import BACKGROUND_NAMES, VOC_ACTIONS, VOC_CLASSES, VOC_PARTS, voc_color
+from .layout import BACKGROUND_NAMES, VOC_ACTIONS, VOC_CLASSES, VOC_PARTS, VOID_INDEX, voc_color
 
 HEADER = "# label:color_rgb:parts:actions"
+# Datumaro's VocLabel.ignored = 255: the entry that gives the void colour a name.
+VOID_NAME = "ignored"
 
 
 @dataclass(slots=True)
@@ -82,13 +88,28 @@ class LabelMap:
             flat.extend(self.color(index) if index < len(self.entries) else voc_color(index))
         return flat
 
-    def to_text(self) -> str:
+    def to_text(self, *, masks: bool = False) -> str:
+        """The labelmap.txt text; ``masks`` (palette PNGs are written beside it) spells out
+        every colour painted and adds the ``ignored`` entry for void, so Datumaro can map
+        each pixel colour of the masks back to a label."""
         lines = [HEADER]
-        for entry in self.entries:
-            color = ",".join(str(c) for c in entry.color) if entry.color else ""
+        for index, entry in enumerate(self.entries):
+            rgb = self.color(index) if masks else entry.color
+            color = ",".join(str(c) for c in rgb) if rgb else ""
             lines.append(f"{entry.name}:{color}:{','.join(entry.parts)}:"
                          f"{','.join(entry.actions)}")
+        if masks and self.get(VOID_NAME) is None:
+            lines.append(f"{VOID_NAME}:{','.join(map(str, voc_color(VOID_INDEX)))}::")
         return "\n".join(lines) + "\n"
+
+    def without_void_entry(self, used: set[str]) -> LabelMap:
+        """The map without a trailing ``ignored`` entry of the void colour that no
+        annotation names: it only declares void (read as index 255), it is not a label."""
+        last = self.entries[-1] if self.entries else None
+        if last is None or last.name != VOID_NAME or last.name in used or last.parts or \
+                last.actions or last.color != voc_color(VOID_INDEX):
+            return self
+        return LabelMap(self.entries[:-1], self.source)
 
 
 def default_voc() -> LabelMap:

@@ -59,8 +59,9 @@ def test_voc_export_paints_polygons_in_z_order_and_checks_against_pycocotools(tm
     assert objects(root) == [("dog", ["16.0", "16.0", "36.0", "36.0"]),
                              ("cat", ["6.0", "6.0", "26.0", "26.0"])]
     assert set(np.unique(instances[dog])) == {1} and set(np.unique(instances[cat & ~dog])) == {2}
+    # beside masks every colour is spelled out and void declared, as Datumaro needs
     assert (root / "labelmap.txt").read_text().splitlines()[1:] == [
-        "background:0,0,0::", "cat:::", "dog:::"]
+        "background:0,0,0::", "cat:128,0,0::", "dog:0,128,0::", "ignored:224,224,192::"]
     assert ("polygons", "rasterized into the masks") in report.approximations
 
 

@@ -13,6 +13,7 @@ import cococonv
 from cococonv import masks
 from cococonv.model import Bbox, Label, Mask
 from cococonv.report import Report
+from cococonv_plugins.voc.layout import VOC_CLASSES, voc_color
 
 VOC_FIXTURES = [
     "datumaro/voc_dataset/voc_dataset1", "datumaro/voc_dataset/voc_dataset2",
@@ -66,8 +67,9 @@ def test_voc_dataset2_labelmap_no_images_no_size(fixtures_root):
     dataset, _ = load(fixtures_root, "datumaro/voc_dataset/voc_dataset2")
     assert [i.id for i in dataset] == ["@", "a", "b", "c", "d"]
     assert {i.subset for i in dataset} == {"trainval"}
-    assert [label.name for label in dataset.categories.labels][-1] == "ignored"
-    assert dataset.categories.colormap[21] == (224, 224, 192)
+    # the last line, ignored:224,224,192, is Datumaro's name for void (index 255), no label
+    assert [label.name for label in dataset.categories.labels] == list(VOC_CLASSES)
+    assert dataset.categories.colormap[20] == (0, 64, 128)
     a = dataset.get("trainval", "a")
     (box,) = a.annotations
     assert names(dataset, [box]) == ["background"]
@@ -193,7 +195,9 @@ def snapshot(dataset):
             anns.append(record)
         image = (item.image.name, item.image.size) if item.image else None
         items[(item.subset, item.id)] = (image, anns, item.extra, item.attributes)
-    colormap = {labels[k]: tuple(v) for k, v in dataset.categories.colormap.items()}
+    # the colour each label is painted with: beside masks a map spells out palette colours
+    colormap = {name: tuple(dataset.categories.colormap.get(k, voc_color(k)))
+                for k, name in enumerate(labels)}
     return labels, colormap, items
 
 
