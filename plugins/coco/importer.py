@@ -21,6 +21,7 @@ from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
 
 from . import tasks as T
+from .keypoints import KeypointReader
 
 _NUMBER = (int, float)
 MAX_DIMENSION = MAX_IMAGE_SIDE
@@ -66,6 +67,8 @@ def find_annotation_files(tree: Tree, tasks: tuple[str, ...],
 
     A single-file input is taken as COCO only when its first bytes look like it, unless
     ``sniff`` is off (the user named the format: a broken file should say why it is broken).
+    Files the user named (``-r``, or the input itself) are returned whatever task their
+    name says: the importer reads them as its own task.
     """
     if relpaths:
         found = []
@@ -74,12 +77,11 @@ def find_annotation_files(tree: Tree, tasks: tuple[str, ...],
             if not tree.exists(rel):
                 raise DataError("no such annotation file in the input", file=tree.display(rel))
             found.append(_describe(rel))
-        return [f for f in found if f.task is None or f.task in tasks]
+        return found
     if isinstance(tree, FileTree):
         if sniff and not _looks_like_coco(tree, tree.filename):
             return []
-        described = _describe(tree.filename)
-        return [described] if described.task is None or described.task in tasks else []
+        return [_describe(tree.filename)]
     files = tree.files()
     standard = []
     for rel in files:
@@ -142,6 +144,7 @@ class CocoReader:
         self._label_by_name: dict[str, int] = {}
         self._group = 0
         self._image_dirs: dict[str, list[str]] = {}
+        self._names_of: dict | None = None  # the cat_map _declared_name indexed last
         self._items_by_file: dict[tuple[str, str], Item] = {}
         self.images_by_id: dict[Any, list[Item]] = {}
 
@@ -299,6 +302,10 @@ class CocoReader:
                 self.report.warn(f"{self.display}: annotations[{i}].category_id: {cid!r} is not "
                                  f"a category id; read as the label name")
             return index
+        if isinstance(cid, str) and cid:
+            index = self._declared_name(cid, i)
+            if index is not None:
+                return index
         if self.results and self.invent_categories and type(cid) in (int, str):
             # A results list names no categories: each id becomes a label (one per id across
             # files), named by its ground truth when one was read, else by category_name.
@@ -319,6 +326,30 @@ class CocoReader:
         known = _describe_ids(list(self.cat_map))
         raise self.error(f"{cid!r} is not a category ({known})",
                          where or f"annotations[{i}].category_id")
+
+    def _declared_name(self, name: str, i: int) -> int | None:
+        """The one category of this file named ``name``: some exports write the name where
+        the id belongs, next to a categories list that declares both (warned once a name)."""
+        if self._names_of is not self.cat_map:
+            self._names_of = self.cat_map
+            self._by_name: dict[str, list[int]] = {}
+            for index in dict.fromkeys(self.cat_map.values()):
+                self._by_name.setdefault(self.categories.labels[index].name, []).append(index)
+            self._named_warned: set[str] = set()
+        found = self._by_name.get(name)
+        if found is None:
+            return None
+        if len(found) > 1:
+            ids = ", ".join(repr(self.categories.labels[k].id) for k in found)
+            raise self.error(f"{name!r} is not a category id, and it names {len(found)} "
+                             f"categories (ids {ids}): use the id",
+                             f"annotations[{i}].category_id")
+        if name not in self._named_warned:
+            self._named_warned.add(name)
+            self.report.warn(f"{self.display}: annotations[{i}].category_id: {name!r} is a "
+                             f"category name, not an id; read as category "
+                             f"{self.categories.labels[found[0]].id!r}")
+        return found[0]
 
     # -- images --------------------------------------------------------------------------
     def _read_images(self, images: list, subset: str) -> None:
@@ -524,6 +555,7 @@ class CocoReader:
         duplicate_ids = 0
         image_map = self.image_map
         cat_map = self.cat_map
+        keypoint_reader = KeypointReader(self.categories, self.error)
         for i, ann in enumerate(self.report.progress(annotations, desc=task)):
             try:
                 # The common cases are inlined (known image and category, no attributes):
@@ -605,21 +637,7 @@ class CocoReader:
                     raise self.error(f"expected polygons or RLE, got {_type_name(seg)}",
                                      f"annotations[{i}].segmentation")
                 if keypoints is not None:
-                    if (type(keypoints) is not list or len(keypoints) % 3
-                            or not _all_numbers(keypoints)):
-                        raise self.error("expected a flat list of x, y, v triplets",
-                                         f"annotations[{i}].keypoints")
-                    schema = self.categories.keypoints.get(label) if label is not None else None
-                    if schema is not None and schema.names and len(schema.names) * 3 != len(keypoints):
-                        raise self.error(f"has {len(keypoints) // 3} points, category "
-                                         f"{self.categories.labels[label].name!r} defines "
-                                         f"{len(schema.names)}", f"annotations[{i}].keypoints")
-                    visibility = keypoints[2::3]
-                    for v in visibility:
-                        if v not in (0, 1, 2):
-                            raise self.error(f"visibility must be 0, 1 or 2, got {v!r}",
-                                             f"annotations[{i}].keypoints")
-                    points = [c for k, c in enumerate(keypoints) if k % 3 != 2]
+                    points, visibility = keypoint_reader.read(keypoints, label, i)
                     shapes.insert(0, Points(id=aid, label=label, group=group, attributes=attrs,
                                             extra=ann, points=points, visibility=visibility))
                 if not shapes:
@@ -638,6 +656,7 @@ class CocoReader:
                 item.annotations.extend(shapes)
             except DataError as err:
                 self.report.bad_record(err)
+        keypoint_reader.warn(self.report, self.display)
         if flat_rings:
             self.report.approximated("flat segmentation lists", "read as one polygon each",
                                      flat_rings)
@@ -786,7 +805,10 @@ class CocoImporter(Importer):
         reader = CocoReader(tree, report)
         with paused_gc():  # the model is millions of small acyclic objects
             for source in files:
-                if source.task is None and len(self.tasks) == 1:
+                if len(self.tasks) == 1 and source.task != self.tasks[0]:
+                    if source.task is not None:
+                        report.info(f"{tree.display(source.rel)}: read as {self.tasks[0]} "
+                                    f"(the file name says {source.task})")
                     source.task = self.tasks[0]
                 reader.read(source)
             return reader.finish(keep_original_category_ids)

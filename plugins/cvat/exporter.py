@@ -310,7 +310,14 @@ class CvatWriter:
         schema = self.dataset.categories.keypoints.get(ann.label) \
             if ann.label is not None else None
         count = len(ann.points) // 2
-        if schema is not None and schema.names and len(schema.names) == count:
+        if schema is not None and schema.names and ann.points:
+            # A set whose length differs from the names (kept so by the COCO importer) is
+            # still the label's skeleton: missing names become absent (outside) nodes.
+            if count > len(schema.names):
+                self.lost["keypoints beyond their label's names"] += count - len(schema.names)
+            elif count < len(schema.names):
+                self.report.approximated("keypoint sets shorter than their label's names",
+                                         "the missing names written as outside points")
             self._skeleton(ann, schema.names, out)
             return
         if not ann.points:
@@ -327,12 +334,15 @@ class CvatWriter:
         visibility = ann.visibility or [2] * len(names)
         for k, name in enumerate(names):
             node = nodes[k] if k < len(nodes) and nodes[k] else {}
-            v = visibility[k] if k < len(visibility) else 2
+            present = 2 * k + 1 < len(ann.points)
+            v = (visibility[k] if k < len(visibility) else 2) if present else 0
             head = (f'      <points label="{q(name)}" occluded="{1 if v == 1 else 0}"')
             if "source" in node:
                 head += f' source="{q(node["source"])}"'
             head += f' outside="{1 if v == 0 else 0}"'
-            head += f' points="{number(ann.points[2 * k])},{number(ann.points[2 * k + 1])}"'
+            xy = f"{number(ann.points[2 * k])},{number(ann.points[2 * k + 1])}" if present \
+                else "0,0"
+            head += f' points="{xy}"'
             for key, value in (node.get("xml") or {}).items():
                 head += f' {key}="{q(value)}"'
             head += f' z_order="{q(str(node.get("z_order", ann.z_order)))}"'
@@ -380,6 +390,7 @@ class CvatWriter:
             "VOC void (255) regions": "CVAT has no void; import VOC with --void-regions crowd "
                                       "to carry them as masks of the background label",
             "empty point sets": "CVAT cannot hold an empty points shape",
+            "keypoints beyond their label's names": "a CVAT skeleton has one node per name",
             "keypoint visibility": "CVAT <points> are all visible (no keypoint schema for "
                                    "a skeleton)",
         }
