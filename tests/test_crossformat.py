@@ -271,7 +271,9 @@ def test_cvat_group_of_box_and_polygon_becomes_one_coco_object(tmp_path):
 def test_cvat_to_coco_reports_approximations_and_losses_with_counts(tmp_path):
     report = convert(write_cvat(tmp_path / "cvat"), tmp_path / "coco", "cvat", "coco")
     assert report.approximations == {("ellipses", "written as 64-point polygons"): 1,
-                                     ("rotated boxes", "written as 4-point polygons"): 1}
+                                     ("rotated boxes", "written as 4-point polygons"): 1,
+                                     ("boxes joined with the shape or keypoints they bound",
+                                      "written as that COCO object's bbox"): 1}
     assert report.losses == {("polylines", "COCO has no open lines"): 2, ("z_order values", "COCO has no drawing order (--crop-covered applies it)"): 1,
                              ("cvat-only annotation fields (e.g. CVAT source, VOC tags)", "COCO has no place for them"): 1}
     anns = coco_annotations(tmp_path / "coco")
@@ -374,7 +376,9 @@ def test_cli_prints_the_report_table_on_stderr_and_json_on_stdout(runner, cli, t
                     ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)", "1",
                      "COCO has no place for them"),
                     ("approximated ellipses", "1", "written as 64-point polygons"),
-                    ("approximated rotated boxes", "1", "written as 4-point polygons")}
+                    ("approximated rotated boxes", "1", "written as 4-point polygons"),
+                    ("approximated boxes joined with the shape or keypoints they bound", "1",
+                     "written as that COCO object's bbox")}
 
     result = runner.invoke(cli, ["convert", "-if", "cvat", "-i", str(source), "-f", "coco",
                                  "-o", str(tmp_path / "coco2"), "--json"])
@@ -385,7 +389,8 @@ def test_cli_prints_the_report_table_on_stderr_and_json_on_stdout(runner, cli, t
     assert [entry["what"] for entry in report["lost"][1:]] == [
         "z_order values", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"]
     assert sorted((a["what"], a["count"]) for a in report["approximated"]) == \
-        [("ellipses", 1), ("rotated boxes", 1)]
+        [("boxes joined with the shape or keypoints they bound", 1), ("ellipses", 1),
+         ("rotated boxes", 1)]
     assert result.stderr.startswith("conversion report:")
 
 

@@ -8,6 +8,7 @@ import pytest
 
 import cococonv
 from cococonv.errors import CococonvError, UnknownFormatError
+from cococonv.plugin import Importer
 from cococonv.registry import GROUP, load_registry
 
 from .builders import coco_doc, write_coco
@@ -110,3 +111,20 @@ def test_every_coco_plugin_declares_a_name_a_summary_and_typed_options():
             for option in plugin.options:
                 assert option.type in (bool, int, float, str, list), (name, option.name)
                 assert option.coerce(option.default, name) == option.default
+
+
+def test_format_names_are_matched_in_any_case():
+    registry = load_registry([COCO], lazy=True)
+    assert registry.importer("COCO_Instances").name == "coco_instances"
+    assert registry.resolve("exporter", "Coco") == "coco"
+    assert registry.resolve("exporter", "cooc") is None
+
+
+def test_two_plugins_whose_names_differ_only_in_case_are_one_name():
+    class Shout(Importer):
+        """A clash."""
+        name = "COCO"
+
+    registry = load_registry([COCO])
+    with pytest.raises(CococonvError, match="two importers are named 'COCO': coco "):
+        registry.add(Shout, "shout (test)")

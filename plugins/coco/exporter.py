@@ -22,6 +22,7 @@ from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
 
 from . import tasks as T
+from .grouping import LINK_ATTRIBUTE, group_objects, linked_groups
 
 _OBJECT_TASKS = (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF, T.PANOPTIC)
 _PRIVATE_EXTRA = {"bbox", "area", "coco_task", "num_keypoints",
@@ -369,12 +370,15 @@ class CocoWriter:
         units = self._units.get(id(item))
         if units is None:  # an item made during the export (--crop-covered)
             units = item_units(item)
+        links = linked_groups(obj for _task, obj in units if obj[0].group and (
+            type(obj[0]) not in (Caption, Label) or obj[0].extra.get("coco_task")))
         for unit_task, obj in units:
             kind = type(obj[0])
             if kind is Caption or (kind is Label and not obj[0].extra.get("coco_task")) or \
                     self._route(unit_task) != task:
                 continue
-            record = self._object_record(obj, item, iid, task)
+            record = self._object_record(obj, item, iid, task,
+                                         obj[0].group if obj[0].group in links else 0)
             if record is not None:
                 yield record, obj[0]
 
@@ -403,8 +407,18 @@ class CocoWriter:
             else:
                 self.report.lost("annotation attributes", "--no-allow-attributes", 1)
 
+    def _link(self, record: dict, group: int) -> None:
+        """Keep a group that spans several records as ``attributes["group_id"]``."""
+        if not self.opts["allow_attributes"]:
+            self.report.lost("group links between objects (e.g. VOC layout parts)",
+                             "--no-allow-attributes", 1)
+            return
+        record["attributes"] = {**record.get("attributes", {}), LINK_ATTRIBUTE: group}
+
     def _object_record(self, obj: list[Annotation], item: Item, iid: Any,
-                       task: str) -> dict | None:
+                       task: str, link: int = 0) -> dict | None:
+        """One COCO record for one object of :func:`group_objects`; ``link`` is its group
+        when the group spans several records."""
         leader = obj[0]
         if len(obj) == 1 and type(leader) is Polygon and self.mode != "mask" \
                 and leader.label is not None:
@@ -418,6 +432,8 @@ class CocoWriter:
                           "segmentation": [leader.points], "area": area, "bbox": bbox,
                           "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
                 self._finish(record, leader, task)
+                if link:
+                    self._link(record, link)
                 return record
         polygons: list = []
         masks_: list = []
@@ -443,9 +459,12 @@ class CocoWriter:
             record["category_id"] = self._category(leader.label)
         if type(leader) is Label and not polygons and not masks_ and not boxes and not points:
             self._finish(record, leader, task)
+            if link:
+                self._link(record, link)
             return record
         if leader.label is None and not extra.get("_no_category"):
-            self.report.lost("unlabelled shapes", "COCO needs a category_id", len(obj))
+            self.report.lost("unlabelled shapes", "COCO needs a category_id",
+                             len(obj) - len(lines))
             return None
         height, width = item.image.size if item.image is not None and item.image.size \
             else (None, None)
@@ -476,6 +495,9 @@ class CocoWriter:
         record["area"] = area
         record["bbox"] = bbox
         record["iscrowd"] = 1 if crowd else 0
+        if boxes and (rings or masks_ or (points and task == T.PERSON_KEYPOINTS)):
+            self.report.approximated("boxes joined with the shape or keypoints they bound",
+                                     "written as that COCO object's bbox", len(boxes))
         if points:
             if task == T.PERSON_KEYPOINTS:
                 pts = points[0]
@@ -493,6 +515,8 @@ class CocoWriter:
                 self.report.lost("keypoints", f"{task} has no keypoints (add "
                                  f"person_keypoints to --tasks)", len(points))
         self._finish(record, leader, task, drop=("rotation",) if rotated or ellipses else ())
+        if link:
+            self._link(record, link)
         return record
 
     def _segmentation(self, rings: list[list[float]], masks_: list[Mask], crowd: bool,
@@ -507,8 +531,9 @@ class CocoWriter:
             from cococonv import masks
             from cococonv.geometry import rasterize
             rle = rasterize(masks_ + [Polygon(points=r) for r in rings], height, width)
-            self.report.approximated("objects made of several masks/polygons",
-                                     "merged into one RLE", 1)
+            self.report.approximated("masks and polygons joined with another outline of "
+                                     "their object", "merged into one RLE",
+                                     len(masks_) + len(rings) - 1)
             return (masks.uncompress(rle) if crowd else rle), rle
         if masks_:
             rle = masks_[0].rle
@@ -572,12 +597,9 @@ class CocoWriter:
         for task, count in lost.items():
             self.report.lost(f"{task} annotations", f"task {task} not in --tasks", count)
         stats = self._plan_stats.get(self.subset, Counter())
-        mixed, void, drawn = stats["mixed groups"], stats["void"], stats["z_order"]
+        void, drawn = stats["void"], stats["z_order"]
         foreign = {key[len("ns:"):]: count for key, count in stats.items()
                    if key.startswith("ns:")}
-        self.report.approximated("groups of differently labelled shapes (e.g. VOC layout "
-                                 "parts)", "written as separate objects; the link is lost",
-                                 mixed)
         self.report.lost("images' VOC void (255) regions", "COCO has no void; import VOC "
                          "with --void-regions crowd to keep them", void)
         self.report.lost("z_order values", "COCO has no drawing order (--crop-covered applies "
@@ -636,18 +658,14 @@ def object_task(obj: list[Annotation], item: Item) -> str:
 
 
 def _count_unwritable(item: Item, stats: Counter) -> None:
-    """Count what COCO cannot hold: drawing order, other formats' fields, VOC void, and
-    groups whose shapes carry different labels (written as separate objects)."""
-    labels_by_group: dict[int, set] = {}
+    """Count what COCO cannot hold: drawing order, other formats' fields and VOC void
+    (groups split into several records keep their link, see grouping.py)."""
     for ann in item.annotations:
         if ann.z_order:
             stats["z_order"] += 1
         if ann.extra:
             for key in FORMAT_NAMESPACES.intersection(ann.extra):
                 stats["ns:" + key] += 1
-        if ann.group:
-            labels_by_group.setdefault(ann.group, set()).add(ann.label)
-    stats["mixed groups"] += sum(1 for labels in labels_by_group.values() if len(labels) > 1)
     voc = item.extra.get("voc")
     if voc and (voc.get("void_class") or voc.get("void_object")):
         stats["void"] += 1
@@ -665,26 +683,6 @@ def item_units(item: Item) -> list[tuple[str, list[Annotation]]]:
     for obj in group_objects(item):
         units.append((object_task(obj, item), obj))
     return units
-
-
-def group_objects(item: Item) -> list[list[Annotation]]:
-    """Annotations of an item gathered into COCO objects: one group and label each."""
-    objects: list[list[Annotation]] = []
-    by_group: dict[tuple[int, Any], list[Annotation]] = {}
-    for ann in item.annotations:
-        kind = type(ann)
-        if kind is Caption or (kind is Label and not (ann.extra and ann.extra.get("coco_task"))):
-            continue
-        if ann.group:
-            key = (ann.group, ann.label)
-            found = by_group.get(key)
-            if found is None:
-                found = by_group[key] = []
-                objects.append(found)
-            found.append(ann)
-        else:
-            objects.append([ann])
-    return objects
 
 
 def write_json(path: str, head: dict, sections: list[tuple[str, Iterable[Any]]],

@@ -21,6 +21,7 @@ from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
 
 from . import tasks as T
+from .grouping import LINK_ATTRIBUTE
 from .keypoints import KeypointReader
 
 _NUMBER = (int, float)
@@ -143,15 +144,37 @@ class CocoReader:
         self._label_by_key: dict[tuple[Any, str], int] = {}
         self._label_by_name: dict[str, int] = {}
         self._group = 0
+        # id(item) -> (group_id value -> model group, model groups the item uses)
+        self._links: dict[int, tuple[dict[int, int], set[int]]] = {}
         self._image_dirs: dict[str, list[str]] = {}
         self._names_of: dict | None = None  # the cat_map _declared_name indexed last
         self._items_by_file: dict[tuple[str, str], Item] = {}
         self.images_by_id: dict[Any, list[Item]] = {}
 
     # -- helpers -------------------------------------------------------------------------
-    def next_group(self) -> int:
+    def next_group(self, item: Item | None = None) -> int:
+        """A group number no other object of ``item`` uses."""
         self._group += 1
+        links = self._links.get(id(item)) if self._links and item is not None else None
+        if links is not None:
+            while self._group in links[1]:
+                self._group += 1
+            links[1].add(self._group)
         return self._group
+
+    def link_group(self, item: Item, value: int) -> int:
+        """The model group of an ``attributes["group_id"]`` link (see grouping.py): the
+        value itself unless another object of the item already uses that number."""
+        links = self._links.get(id(item))
+        if links is None:
+            links = self._links[id(item)] = ({}, {a.group for a in item.annotations if a.group})
+        mapping, used = links
+        group = mapping.get(value)
+        if group is None:
+            group = value if value > 0 and value not in used else self.next_group(item)
+            used.add(group)
+            mapping[value] = group
+        return group
 
     def error(self, message: str, where: str) -> DataError:
         return DataError(message, file=self.display, where=where)
@@ -571,9 +594,14 @@ class CocoReader:
                     item, height, width = self._item_of(ann, i)
                 if "attributes" in ann or "score" in ann or type(ann.get("id")) not in _ID_TYPES:
                     aid, attrs = self._common(ann, i)
+                    link = attrs.pop(LINK_ATTRIBUTE, None) if LINK_ATTRIBUTE in attrs else None
+                    if link is not None and type(link) is not int:
+                        attrs[LINK_ATTRIBUTE] = link  # not ours: an ordinary attribute
+                        link = None
                 else:
                     aid = ann.pop("id")
                     attrs = {}
+                    link = None
                 if aid is not None:
                     if aid in seen_ids:
                         duplicate_ids += 1
@@ -602,12 +630,12 @@ class CocoReader:
                     raise self.error(f"must be a number, got {area!r}", f"annotations[{i}].area")
                 seg = ann.pop("segmentation", None)
                 keypoints = ann.pop("keypoints", None) if keypoints_task else None
-                group = 0
+                group = self.link_group(item, link) if link is not None else 0
                 shapes: list = []
                 if type(seg) is list and seg:
                     if type(seg[0]) is list:
-                        if len(seg) > 1 or keypoints is not None:
-                            group = self.next_group()
+                        if not group and (len(seg) > 1 or keypoints is not None):
+                            group = self.next_group(item)
                         for j, ring in enumerate(seg):
                             if (type(ring) is not list or len(ring) < 6 or len(ring) % 2
                                     or not _all_numbers(ring)):
@@ -620,8 +648,8 @@ class CocoReader:
                         if len(seg) < 6 or len(seg) % 2 or not _all_numbers(seg):
                             raise self.error(_ring_problem(seg), f"annotations[{i}].segmentation")
                         flat_rings += 1
-                        if keypoints is not None:
-                            group = self.next_group()
+                        if keypoints is not None and not group:
+                            group = self.next_group(item)
                         shapes.append(Polygon(id=aid, label=label, group=group, attributes=attrs,
                                               extra=ann, points=seg))
                     else:
@@ -629,8 +657,8 @@ class CocoReader:
                                          f"{_type_name(seg[0])}", f"annotations[{i}].segmentation")
                 elif type(seg) is dict:
                     self._check_rle(seg, height, width, i)
-                    if keypoints is not None:
-                        group = self.next_group()
+                    if keypoints is not None and not group:
+                        group = self.next_group(item)
                     shapes.append(Mask(id=aid, label=label, group=group, attributes=attrs,
                                        extra=ann, rle=seg))
                 elif seg is not None and seg != []:
@@ -643,10 +671,11 @@ class CocoReader:
                 if not shapes:
                     if bbox is not None:
                         # "bbox" stays in extra: it marks the box as COCO's own (not rotated).
-                        shapes.append(Bbox(id=aid, label=label, attributes=attrs, extra=ann,
-                                           x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
+                        shapes.append(Bbox(id=aid, label=label, group=group, attributes=attrs,
+                                           extra=ann, x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
                     else:
-                        shapes.append(Label(id=aid, label=label, attributes=attrs, extra=ann))
+                        shapes.append(Label(id=aid, label=label, group=group, attributes=attrs,
+                                            extra=ann))
                 if task != T.INSTANCES:
                     derived = T.PERSON_KEYPOINTS if keypoints is not None else T.INSTANCES
                     if task != derived or task == T.STUFF:

@@ -13,7 +13,6 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from cococonv.errors import DataError, OptionError
@@ -29,6 +28,9 @@ from . import layout as L
 from .importer import COORDINATE_MODE, DEFAULT_TAGS
 from .jobs import CHUNK, JOBS, resolve_jobs, run_chunks
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_labelmap, with_background
+from .parts import AREA as _AREA
+from .parts import gather_units, inferred_parts
+from .parts import ObjectUnit as _Unit
 from .xmlsafe import format_value, solve
 
 OPTIONS = (
@@ -51,24 +53,6 @@ OPTIONS = (
     COORDINATE_MODE,
     JOBS,
 )
-
-_AREA = (Polygon, Mask, Ellipse)
-
-
-@dataclass
-class _Unit:
-    """One VOC object: a box (or none yet), its parts, its area shapes."""
-
-    label: int | None
-    box: Annotation | None = None
-    parts: list[Bbox] = field(default_factory=list)
-    shapes: list[Annotation] = field(default_factory=list)
-    xml_index: int | None = None
-
-    @property
-    def leader(self) -> Annotation:
-        return self.box if self.box is not None else self.shapes[0]
-
 
 class VocExporter(Exporter):
     """Pascal VOC: Annotations XML, ImageSets lists, segmentation PNGs, labelmap.txt.
@@ -115,7 +99,9 @@ class VocWriter:
     # -- planning ------------------------------------------------------------------------
     def write(self) -> None:
         items = list(self.dataset)
+        self.declared_parts = self._declared_parts()
         units_of = [self._units(item) for item in items]
+        self.units_of = units_of
         has = self._content(items, units_of)
         active = {task for task in self.tasks if self.explicit or has[task]}
         if not self.explicit:
@@ -250,11 +236,41 @@ class VocWriter:
                            f"--label-map {choice}")] += total
         return label_map
 
+    def _declared_parts(self) -> dict[str, set[str]]:
+        """Part labels per label that a VOC source's label map or ``--label-map voc``
+        declares (empty: parts are found from the groups, see parts.py)."""
+        declared: dict[str, set[str]] = {}
+        for entry in self.meta.get("labelmap", ()):
+            if entry.get("parts"):
+                declared.setdefault(entry["name"], set()).update(entry["parts"])
+        if self.opts["label_map"] == "voc":
+            for entry in default_voc().entries:
+                if entry.parts:
+                    declared.setdefault(entry.name, set()).update(entry.parts)
+        return declared
+
     def _source_map(self) -> LabelMap:
-        """The dataset's labels; parts, actions and explicit colours kept from a VOC source."""
+        """The dataset's labels; parts, actions and explicit colours kept from a VOC source.
+
+        Parts found in the groups of a source without a label map (see parts.py) are
+        declared on their owner's line, and labels used only as parts get no line (no mask
+        index), as in VOC's own map.
+        """
         known = {entry["name"]: LabelEntry.from_dict(entry)
                  for entry in self.meta.get("labelmap", ())}
         parts = {part for entry in known.values() for part in entry.parts}
+        found_parts, objects = inferred_parts(self.units_of) if not self.declared_parts \
+            else ({}, set())
+        for owner, labels in found_parts.items():
+            entry = known.get(self.names[owner])
+            if entry is None:
+                entry = known[self.names[owner]] = LabelEntry(self.names[owner])
+            for label in labels:
+                name = self.names[label]
+                if name not in entry.parts:
+                    entry.parts.append(name)
+                if label not in objects:
+                    parts.add(name)
         colormap = self.dataset.categories.colormap
         labels = self.dataset.categories.labels
         entries = []
@@ -276,46 +292,7 @@ class VocWriter:
     # -- objects -------------------------------------------------------------------------
     def _units(self, item: Item) -> list[_Unit]:
         """The item's annotations gathered into VOC objects, in annotation order."""
-        part_names = set()
-        for entry in self.meta.get("labelmap", ()):
-            part_names.update(entry.get("parts") or ())
-        if self.opts["label_map"] == "voc":
-            part_names.update(L.VOC_PARTS)
-        names = self.names
-        object_groups = {a.group for a in item.annotations if type(a) is Bbox and a.group
-                         and (a.label is None or names[a.label] not in part_names)}
-        # (position of the unit's first annotation, unit): objects keep annotation order,
-        # also when a box-less area shape (e.g. a COCO mask) comes before a box.
-        units: list[tuple[int, _Unit]] = []
-        by_group: dict[tuple[int, int | None], _Unit] = {}
-        for position, ann in enumerate(item.annotations):
-            kind = type(ann)
-            is_part = kind is Bbox and ann.group in object_groups and \
-                ann.label is not None and names[ann.label] in part_names
-            if (kind is Bbox and not is_part) or \
-                    (kind is Label and ann.extra.get("voc", {}).get("no_bndbox")):
-                unit = _Unit(ann.label, box=ann)
-                units.append((position, unit))
-                if ann.group:
-                    by_group.setdefault((ann.group, ann.label), unit)
-                    by_group.setdefault((ann.group, None), unit)
-        for position, ann in enumerate(item.annotations):
-            kind = type(ann)
-            if kind is Bbox and ann.group in object_groups and ann.label is not None and \
-                    names[ann.label] in part_names:
-                owner = by_group.get((ann.group, None))
-                if owner is not None and owner.box is not ann:
-                    owner.parts.append(ann)
-            elif kind in _AREA:
-                owner = by_group.get((ann.group, ann.label)) if ann.group else None
-                if owner is None:
-                    owner = _Unit(ann.label)
-                    units.append((position, owner))
-                    if ann.group:
-                        by_group[(ann.group, ann.label)] = owner
-                owner.shapes.append(ann)
-        units.sort(key=lambda pair: pair[0])
-        return [unit for _position, unit in units]
+        return gather_units(item.annotations, self.names, self.declared_parts)
 
     def _number_objects(self, item: Item, units: list[_Unit]) -> list[_Unit]:
         """Give XML positions to the units written as objects; returns them in order."""
@@ -325,11 +302,21 @@ class VocWriter:
             unit.xml_index = None
             crowd = bool(unit.leader.attributes.get("is_crowd")) and unit.shapes
             if unit.label is None or self.names[unit.label] not in self.index:
+                if unit.label is not None and self.names[unit.label] in self.parts:
+                    # Not reported as a label missing from the map: it is there, as a part.
+                    self.lost[("layout part labels outside an object that has them",
+                               "VOC writes parts inside their object")] += \
+                        (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
                 continue
             if crowd or (unit.box is None and from_voc):
                 continue
             written.append(unit)
             unit.xml_index = len(written)
+        if self.active & {L.DETECTION, L.LAYOUT, L.ACTION}:
+            # The target needs a box that the source did not hold as a shape of its own.
+            self.approx[("masks and polygons without a box", "given one (their bounds) as "
+                         "their VOC object's <bndbox>")] += sum(1 for u in written
+                                                                 if u.box is None)
         return written
 
     def _wants_xml(self, item: Item, units: list[_Unit]) -> bool:
@@ -692,6 +679,9 @@ class VocWriter:
                 instance = None
             if layers is None:
                 continue
+            if len(unit.shapes) > 1:
+                self.approx[("masks and polygons joined with another outline of their "
+                             "object", "painted as one instance")] += len(unit.shapes) - 1
             for shape in unit.shapes:
                 if type(shape) is Ellipse:
                     self.approx[("ellipses", "rasterized into the masks")] += 1

@@ -33,13 +33,20 @@ def warnings_of(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
 
 
+def coco_to_coco(tmp_path: Path, runner, cli, docs: dict[str, dict]):
+    """Convert annotations/<name>.json files to COCO in tmp_path/out; the run must succeed."""
+    source = write_coco(tmp_path / "in", docs)
+    result = convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
 # -- keypoint sets whose length differs from the category's names -----------------------------
 
 def test_keypoints_of_another_length_are_kept_with_one_warning_per_category(tmp_path, runner,
                                                                             cli):
-    source = write_coco(tmp_path / "in", {"person_keypoints_train": keypoint_doc(17, 17, 21, 23)})
-    result = convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "out"))
-    assert result.exit_code == 0, result.stderr
+    result = coco_to_coco(tmp_path, runner, cli,
+                          {"person_keypoints_train": keypoint_doc(17, 17, 21, 23)})
     assert warnings_of(result) == [
         "warning: annotations/person_keypoints_train.json: category 'person' names 21 "
         "keypoints, but 3 annotations hold 17 or 23; kept as given"]
@@ -55,10 +62,8 @@ def test_keypoints_of_another_length_warn_once_per_category_and_file(tmp_path, r
     doc["categories"].append({"id": 2, "name": "hand", "keypoints": ["a", "b"], "skeleton": []})
     doc["annotations"].append(coco_ann(id=9, category_id=2, segmentation=[],
                                        keypoints=triplets(3)))
-    source = write_coco(tmp_path / "in", {"person_keypoints_train": doc,
-                                          "person_keypoints_val": keypoint_doc(20)})
-    result = convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "out"))
-    assert result.exit_code == 0, result.stderr
+    result = coco_to_coco(tmp_path, runner, cli, {"person_keypoints_train": doc,
+                                                  "person_keypoints_val": keypoint_doc(20)})
     assert warnings_of(result) == [
         "warning: annotations/person_keypoints_train.json: category 'person' names 21 "
         "keypoints, but 2 annotations hold 17; kept as given",
@@ -116,9 +121,7 @@ def test_a_category_name_in_category_id_maps_to_the_declared_category(tmp_path, 
     doc = coco_doc(annotations=[coco_ann(id=1, category_id="dog"), coco_ann(id=2, category_id=7),
                                 coco_ann(id=3, category_id="dog")],
                    categories=[{"id": 3, "name": "cat"}, {"id": 7, "name": "dog"}])
-    source = write_coco(tmp_path / "in", {"instances_train": doc})
-    result = convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "out"))
-    assert result.exit_code == 0, result.stderr
+    result = coco_to_coco(tmp_path, runner, cli, {"instances_train": doc})
     assert warnings_of(result) == [
         "warning: annotations/instances_train.json: annotations[0].category_id: 'dog' is a "
         "category name, not an id; read as category 7"]

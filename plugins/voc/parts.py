@@ -1,0 +1,114 @@
+"""The VOC objects an item's annotations make, and which boxes are layout parts.
+
+VOC writes a person's head, hands and feet as ``<part>`` boxes inside its ``<object>``; the
+model holds them as boxes in the object's group. A label map that declares parts (a VOC
+source's, or ``--label-map voc``) says which labels are parts of which: the group's first
+object whose label has parts owns it, and its group's boxes of those labels are its parts.
+Without one (COCO or CVAT
+input, where COCO's ``attributes["group_id"]`` link or CVAT's ``group_id`` made the group),
+the group's first object -- its first box or area shape -- owns the group, and every other box
+of the group whose label differs from the owner's is one of its parts. That is how
+voc -> coco -> voc gets its layout back.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cococonv.model import Annotation, Bbox, Ellipse, Label, Mask, Polygon
+
+AREA = (Polygon, Mask, Ellipse)
+
+
+@dataclass
+class ObjectUnit:
+    """One VOC object: a box (or none yet), its parts, its area shapes."""
+
+    label: int | None
+    box: Annotation | None = None
+    parts: list[Bbox] = field(default_factory=list)
+    shapes: list[Annotation] = field(default_factory=list)
+    xml_index: int | None = None
+
+    @property
+    def leader(self) -> Annotation:
+        return self.box if self.box is not None else self.shapes[0]
+
+
+def _has_parts(ann: Annotation, names: list[str], declared: dict[str, set[str]]) -> bool:
+    return ann.label is not None and bool(declared.get(names[ann.label]))
+
+
+def _no_bndbox(ann: Annotation) -> bool:
+    return type(ann) is Label and bool(ann.extra.get("voc", {}).get("no_bndbox"))
+
+
+def gather_units(annotations: Sequence[Annotation], names: list[str],
+                 declared_parts: dict[str, set[str]]) -> list[ObjectUnit]:
+    """The annotations gathered into VOC objects, in the order of each one's first
+    annotation (also when a box-less area shape, e.g. a COCO mask, comes before a box).
+
+    ``declared_parts`` maps a label name to the part labels a label map gives it. A box
+    joins as a part (see the module docstring); an area shape joins the object of its group
+    and label, or starts one; every other box starts an object.
+    """
+    owners: dict[int, Annotation] = {}
+    for ann in annotations:
+        if not ann.group or not (type(ann) is Bbox or type(ann) in AREA or _no_bndbox(ann)):
+            continue
+        owner = owners.get(ann.group)
+        # With a label map, the first object whose label has parts owns the group.
+        if owner is None or (declared_parts and not _has_parts(owner, names, declared_parts)
+                             and _has_parts(ann, names, declared_parts)):
+            owners[ann.group] = ann
+
+    def is_part(ann: Annotation) -> bool:
+        owner = owners.get(ann.group) if ann.group else None
+        if owner is None or owner is ann or ann.label is None or owner.label is None:
+            return False
+        if declared_parts:
+            return names[ann.label] in declared_parts.get(names[owner.label], ())
+        return ann.label != owner.label
+
+    units: list[tuple[int, ObjectUnit]] = []
+    unit_of: dict[int, ObjectUnit] = {}
+    by_group: dict[tuple[int, int | None], ObjectUnit] = {}
+    parts: list[Bbox] = []
+    for position, ann in enumerate(annotations):
+        if type(ann) is Bbox and is_part(ann):
+            parts.append(ann)  # type: ignore[arg-type]
+        elif type(ann) is Bbox or _no_bndbox(ann):
+            unit = ObjectUnit(ann.label, box=ann)
+            units.append((position, unit))
+            unit_of[id(ann)] = unit
+            if ann.group:
+                by_group.setdefault((ann.group, ann.label), unit)
+    for position, ann in enumerate(annotations):
+        if type(ann) in AREA:
+            owner = by_group.get((ann.group, ann.label)) if ann.group else None
+            if owner is None:
+                owner = ObjectUnit(ann.label)
+                units.append((position, owner))
+                if ann.group:
+                    by_group[(ann.group, ann.label)] = owner
+            owner.shapes.append(ann)
+            unit_of[id(ann)] = owner
+    for part in parts:
+        unit_of[id(owners[part.group])].parts.append(part)
+    units.sort(key=lambda pair: pair[0])
+    return [unit for _position, unit in units]
+
+
+def inferred_parts(units_of: Sequence[Sequence[ObjectUnit]]) -> tuple[dict[int, list[int]],
+                                                                       set[int]]:
+    """``(owner label -> its part labels in first-seen order, labels used as objects)``:
+    what a label map written for a source without declared parts must say."""
+    parts_of: dict[int, dict[int, None]] = {}
+    objects: set[int] = set()
+    for units in units_of:
+        for unit in units:
+            if unit.label is not None:
+                objects.add(unit.label)
+                for part in unit.parts:
+                    parts_of.setdefault(unit.label, {})[part.label] = None  # type: ignore
+    return {owner: list(found) for owner, found in parts_of.items()}, objects

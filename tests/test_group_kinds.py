@@ -1,0 +1,251 @@
+"""Groups holding every combination of kinds and labels, through every pair of built-in
+formats: the shapes that come out are the shapes that went in, minus the merges and drops
+the report lists, plus the boxes it says the target added. And the VOC layout parts of the
+issue-17 reproduction (a person with head, two hands, two feet) survive voc -> coco -> voc."""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lxml import etree
+
+import cococonv
+from cococonv import masks
+from cococonv.model import (Bbox, Categories, Dataset, Ellipse, Image, Item, Mask, Points,
+                            Polygon, Polyline)
+from cococonv.report import Report
+
+FORMATS = ("coco", "voc", "cvat")
+SHAPES = (Bbox, Polygon, Mask, Points, Ellipse, Polyline)
+HEIGHT, WIDTH = 300, 400
+
+# Report entries (what) that change how many shapes there are, and by how much per count.
+# Every other entry must be listed in NO_SHAPE_CHANGE: a new entry fails the test until it
+# is classified, so a conversion cannot start merging shapes without the report saying so.
+SHAPE_CHANGE = {
+    ("lost", "keypoints"): -1,
+    ("lost", "polylines"): -1,
+    ("lost", "unlabelled shapes"): -1,
+    ("lost", "layout part labels outside an object that has them"): -1,
+    ("approximated", "boxes joined with the shape or keypoints they bound"): -1,
+    ("approximated", "masks and polygons joined with another outline of their object"): -1,
+    ("approximated", "masks and polygons without a box"): +1,
+}
+NO_SHAPE_CHANGE = {
+    ("lost", "label colours"), ("lost", "z_order values"), ("lost", "image attributes"),
+    ("lost", "keypoint visibility"), ("lost", "annotation ids"),
+    ("lost", "image ids and fields"),
+    ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"),
+    ("lost", "voc-only annotation fields (e.g. CVAT source, VOC tags)"),
+    ("approximated", "ellipses"), ("approximated", "polygons"),
+}
+
+
+# -- the dataset -------------------------------------------------------------------------------
+class Cells:
+    """Hands out disjoint 10x10 cells, so no two area shapes overlap (VOC paints them)."""
+
+    def __init__(self) -> None:
+        self.next = 0
+
+    def take(self) -> tuple[int, int]:
+        x, y = 10 * (self.next % (WIDTH // 10)), 10 * (self.next // (WIDTH // 10))
+        self.next += 1
+        return x, y
+
+
+def make_shape(kind: str, label: int, group: int, cells: Cells):
+    x, y = cells.take()
+    if kind == "box":
+        return Bbox(label=label, group=group, x=x + 1, y=y + 1, w=8, h=8)
+    if kind == "polygon":
+        return Polygon(label=label, group=group,
+                       points=[x + 1, y + 1, x + 9, y + 1, x + 9, y + 9, x + 1, y + 9])
+    if kind == "mask":
+        pixels = np.zeros((HEIGHT, WIDTH), dtype=np.uint8)
+        pixels[y + 2:y + 8, x + 2:x + 8] = 1
+        return Mask(label=label, group=group, rle=masks.encode(pixels))
+    if kind == "points":
+        return Points(label=label, group=group, points=[x + 2, y + 2, x + 6, y + 7],
+                      visibility=[2, 2])
+    if kind == "ellipse":
+        return Ellipse(label=label, group=group, cx=x + 5, cy=y + 5, rx=3, ry=3)
+    return Polyline(label=label, group=group, points=[x + 1, y + 1, x + 8, y + 8])
+
+
+def group_recipes() -> list[list[tuple[str, str]]]:
+    """(kind, label name) lists: every pair of kinds with one label and with two, then the
+    ambiguous triples docs/formats/coco.md decides, the VOC layout person, other kinds."""
+    kinds = ("box", "polygon", "mask", "points")
+    recipes = []
+    for first, second in itertools.combinations_with_replacement(kinds, 2):
+        recipes.append([(first, "person"), (second, "person")])
+        recipes.append([(first, "person"), (second, "head")])
+        recipes.append([(second, "head"), (first, "person")])
+    recipes += [
+        [("box", "person"), ("box", "person"), ("polygon", "person")],
+        [("box", "person"), ("polygon", "person"), ("polygon", "person")],
+        [("box", "person"), ("box", "person"), ("points", "person"), ("points", "person")],
+        [("box", "person"), ("mask", "person"), ("points", "person"), ("box", "head")],
+        [("box", "person"), ("box", "head"), ("box", "hand"), ("box", "hand"),
+         ("box", "foot"), ("box", "foot")],
+        [("ellipse", "person"), ("box", "person")],
+        [("polyline", "person"), ("box", "person")],
+        [("polyline", "person"), ("polygon", "head")],
+    ]
+    return recipes
+
+
+def grouped_dataset() -> Dataset:
+    categories = Categories()
+    for name in ("person", "head", "hand", "foot"):
+        categories.add(name)
+    cells = Cells()
+    annotations = []
+    for group, recipe in enumerate(group_recipes(), 1):
+        for kind, name in recipe:
+            annotations.append(make_shape(kind, categories.find(name), group, cells))
+    for kind in ("box", "polygon", "mask", "points", "ellipse", "polyline"):
+        annotations.append(make_shape(kind, categories.find("person"), 0, cells))
+    item = Item("a", "train", Image("a.jpg", size=(HEIGHT, WIDTH)), annotations)
+    return Dataset(categories, [item])
+
+
+# -- counting ---------------------------------------------------------------------------------
+def shape_count(dataset: Dataset) -> int:
+    return sum(1 for item in dataset for ann in item.annotations if type(ann) in SHAPES)
+
+
+def reported_change(report: Report) -> int:
+    entries = [("lost", what, count) for (what, _why), count in report.losses.items()]
+    entries += [("approximated", what, count)
+                for (what, _how), count in report.approximations.items()]
+    change = 0
+    for status, what, count in entries:
+        key = (status, what)
+        if key in SHAPE_CHANGE:
+            change += SHAPE_CHANGE[key] * count
+        else:
+            assert key in NO_SHAPE_CHANGE, f"unclassified report entry {key} ({count})"
+    assert not report.skipped
+    return change
+
+
+def quiet() -> Report:
+    return Report(quiet=True)
+
+
+def saved(tmp_path: Path, fmt: str) -> tuple[Path, Report]:
+    report = quiet()
+    path = tmp_path / f"src-{fmt}"
+    cococonv.save(grouped_dataset(), fmt, str(path), report=report)
+    return path, report
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_saving_grouped_kinds_counts_every_merged_or_dropped_shape(tmp_path, fmt):
+    path, report = saved(tmp_path, fmt)
+    before = shape_count(grouped_dataset())
+    after = shape_count(cococonv.load(str(path), fmt, report=quiet()))
+    assert after == before + reported_change(report)
+
+
+@pytest.mark.parametrize(("fmt_in", "fmt_out"), list(itertools.product(FORMATS, FORMATS)))
+def test_converting_grouped_kinds_counts_every_merged_or_dropped_shape(tmp_path, fmt_in,
+                                                                       fmt_out):
+    source, _ = saved(tmp_path, fmt_in)
+    shapes_in = shape_count(cococonv.load(str(source), fmt_in, report=quiet()))
+    report = cococonv.convert(str(source), str(tmp_path / "out"), input_format=fmt_in,
+                              output_format=fmt_out, report=quiet())
+    shapes_out = shape_count(cococonv.load(str(tmp_path / "out"), fmt_out, report=quiet()))
+    assert shapes_in > 20
+    assert shapes_out == shapes_in + reported_change(report)
+
+
+def test_coco_keeps_two_boxes_of_one_group_and_label_as_linked_records(tmp_path):
+    path, report = saved(tmp_path, "coco")
+    records = json.loads((path / "annotations/instances_train.json").read_text())["annotations"]
+    by_group: dict[int, list[dict]] = {}
+    for record in records:
+        link = record.get("attributes", {}).get("group_id")
+        if link is not None:
+            by_group.setdefault(link, []).append(record)
+    # The VOC-like person: six boxes, six records, one link.
+    person = [g for g in by_group.values() if len(g) == 6]
+    assert len(person) == 1 and all(r["segmentation"] == [] for r in person[0])
+    assert report.losses.get(("group links between objects (e.g. VOC layout parts)",
+                              "--no-allow-attributes")) is None
+
+
+# -- issue 17: the VOC layout reproduction, through the CLI ---------------------------------------
+PERSON_XML = """<annotation><filename>a.jpg</filename>
+<size><width>100</width><height>100</height><depth>3</depth></size>
+<object><name>person</name><bndbox><xmin>10</xmin><ymin>10</ymin><xmax>90</xmax><ymax>90</ymax></bndbox>
+<part><name>head</name><bndbox><xmin>40</xmin><ymin>10</ymin><xmax>60</xmax><ymax>30</ymax></bndbox></part>
+<part><name>hand</name><bndbox><xmin>10</xmin><ymin>40</ymin><xmax>20</xmax><ymax>50</ymax></bndbox></part>
+<part><name>hand</name><bndbox><xmin>80</xmin><ymin>40</ymin><xmax>90</xmax><ymax>50</ymax></bndbox></part>
+<part><name>foot</name><bndbox><xmin>30</xmin><ymin>80</ymin><xmax>40</xmax><ymax>90</ymax></bndbox></part>
+<part><name>foot</name><bndbox><xmin>60</xmin><ymin>80</ymin><xmax>70</xmax><ymax>90</ymax></bndbox></part>
+</object></annotation>
+"""
+
+
+def layout_parts(root: Path) -> list[tuple]:
+    found = []
+    for obj in etree.parse(str(root / "Annotations/a.xml")).getroot().iter("object"):
+        for part in obj.iter("part"):
+            box = part.find("bndbox")
+            found.append((obj.findtext("name"), part.findtext("name"),
+                          *(float(box.findtext(t)) for t in ("xmin", "ymin", "xmax", "ymax"))))
+    return sorted(found)
+
+
+def test_voc_layout_person_gives_six_coco_records_and_comes_back_with_its_five_parts(
+        runner, cli, tmp_path):
+    source = tmp_path / "voc"
+    (source / "Annotations").mkdir(parents=True)
+    (source / "ImageSets/Layout").mkdir(parents=True)
+    (source / "Annotations/a.xml").write_text(PERSON_XML)
+    (source / "ImageSets/Layout/train.txt").write_text("a\n")
+    result = runner.invoke(cli, ["convert", "-if", "voc", "-i", str(source), "-f", "coco",
+                                 "-o", str(tmp_path / "coco"), "-q"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((tmp_path / "coco/annotations/instances_train.json").read_text())
+    names = {c["id"]: c["name"] for c in doc["categories"]}
+    records = doc["annotations"]
+    assert sorted(names[r["category_id"]] for r in records) == \
+        ["foot", "foot", "hand", "hand", "head", "person"]
+    assert len({r["attributes"]["group_id"] for r in records}) == 1
+
+    result = runner.invoke(cli, ["convert", "-if", "coco", "-i", str(tmp_path / "coco"),
+                                 "-f", "voc", "-o", str(tmp_path / "back"), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert layout_parts(tmp_path / "back") == layout_parts(source)
+    assert len(layout_parts(source)) == 5
+    objects = list(etree.parse(str(tmp_path / "back/Annotations/a.xml")).getroot()
+                   .iter("object"))
+    assert [o.findtext("name") for o in objects] == ["person"]
+    assert (tmp_path / "back/ImageSets/Layout/train.txt").read_text().split() == ["a"]
+    report = json.loads(result.stdout)
+    assert not [e for e in report["lost"] if "part" in e["what"] or "group" in e["what"]]
+
+
+def test_coco_import_reads_the_group_link_back_into_one_group(tmp_path):
+    from .builders import coco_ann, coco_doc, write_coco
+
+    anns = [coco_ann(id=1, segmentation=[], bbox=[1, 1, 4, 4], attributes={"group_id": 7}),
+            coco_ann(id=2, segmentation=[], bbox=[2, 2, 2, 2], attributes={"group_id": 7}),
+            coco_ann(id=3, attributes={"group_id": "seven"})]
+    write_coco(tmp_path / "c", {"instances_train": coco_doc(annotations=anns)})
+    (item,) = cococonv.load(str(tmp_path / "c"), "coco", report=quiet())
+    first, second, third = item.annotations
+    assert first.group == second.group == 7 and first.attributes == {"is_crowd": False}
+    assert third.attributes["group_id"] == "seven"  # not an integer: an ordinary attribute
+    cococonv.save(cococonv.load(str(tmp_path / "c"), "coco", report=quiet()), "coco",
+                  str(tmp_path / "again"), report=quiet())
+    again = json.loads((tmp_path / "again/annotations/instances_train.json").read_text())
+    assert [r.get("attributes") for r in again["annotations"]] == \
+        [{"group_id": 7}, {"group_id": 7}, {"group_id": "seven"}]
