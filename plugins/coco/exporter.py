@@ -125,6 +125,8 @@ class CocoWriter:
             self._count_unwritten()
             if self.opts["save_images"]:
                 self._save_images(items, subset)
+        # Datumaro (what CVAT imports COCO with) refuses a COCO folder without images/.
+        os.makedirs(os.path.join(self.out_dir, "images"), exist_ok=True)
         if self.opts["save_dataset_meta"]:
             self._write_dataset_meta()
         else:
@@ -293,10 +295,17 @@ class CocoWriter:
         record: dict[str, Any] = {"id": self._category(index), "name": label.name,
                                   "supercategory": label.parent}
         schema = self.dataset.categories.keypoints.get(index)
-        if task == T.PERSON_KEYPOINTS and schema is not None:
-            record["keypoints"] = list(schema.names)
-            record["skeleton"] = [list(edge) for edge in schema.skeleton]
-        if meta is not None and meta["task"] == task and index in meta["category_extra"]:
+        from_this_task = meta is not None and meta["task"] == task and \
+            index in meta["category_extra"]
+        if task == T.PERSON_KEYPOINTS and (schema is not None or "coco" not in
+                                           self.dataset.meta):
+            # A category not read from COCO (CVAT labels, VOC classes) declares both, empty
+            # without a schema: Datumaro refuses a keypoints file whose category lacks them
+            # (MissingFieldError). A COCO source's categories are written as they were.
+            record["keypoints"] = list(schema.names) if schema is not None else []
+            record["skeleton"] = [list(edge) for edge in schema.skeleton] \
+                if schema is not None else []
+        if from_this_task:
             extra = meta["category_extra"][index]
         else:
             extra = {k: v for k, v in label.extra.items()

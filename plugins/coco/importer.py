@@ -303,7 +303,7 @@ class CocoReader:
         return found[0] if len(found) == 1 else None
 
     def _label_of(self, ann: dict, i: int, required: bool = True,
-                  where: str | None = None) -> int | None:
+                  where: str | None = None, zero_unlabelled: bool = False) -> int | None:
         if "category_id" not in ann:
             return None
         cid = ann.pop("category_id")
@@ -345,6 +345,11 @@ class CocoReader:
             self.cat_map[cid] = index
             return index
         if not required:
+            return None
+        if zero_unlabelled and cid == 0 and type(cid) is int:
+            # Datumaro writes category_id 0 for an object without a label (0 is no category
+            # here): unlabelled, and written back as 0.
+            ann["category_id"] = 0
             return None
         known = _describe_ids(list(self.cat_map))
         raise self.error(f"{cid!r} is not a category ({known})",
@@ -437,6 +442,10 @@ class CocoReader:
             value = int(value)
         if type(value) is int and 0 < value <= MAX_DIMENSION:
             return value
+        if value == 0 and type(value) is int:
+            # Datumaro writes 0 for a size it does not know: no size, kept as written.
+            img[key] = 0
+            return None
         raise self.error(f"must be a positive integer up to {MAX_DIMENSION}, got {value!r}",
                          f"images[{ii}].{key}")
 
@@ -612,7 +621,7 @@ class CocoReader:
                 if label is not None:
                     del ann["category_id"]
                 else:
-                    label = self._label_of(ann, i)
+                    label = self._label_of(ann, i, zero_unlabelled=True)
                 if label is None:
                     ann["_no_category"] = True  # written back without one, as the source had
                 crowd = ann.pop("iscrowd", 0)

@@ -81,7 +81,14 @@ class CvatWriter:
         kept_meta = cvat.get("meta")
         owner_subset = self._owner_subset(kept_meta)
         single = subsets[0] if len(subsets) == 1 else None
-        if kept_meta is None:
+        if len(subsets) > 1:
+            sizes = {subset: 0 for subset in subsets}
+            for item in items:
+                sizes[item.subset] += 1
+            kept_meta, replaced = M.for_subsets(kept_meta, sizes)
+            if replaced:
+                self.lost["task meta"] += 1
+        elif kept_meta is None:
             kept_meta = self._new_meta(len(items), single)
             owner_subset = single if single and single != "default" else None
         self.write_subset = len(subsets) > 1 or (
@@ -385,6 +392,7 @@ class CvatWriter:
             "image ids and fields": "CVAT numbers images by frame and keeps no other image "
                                     "fields (e.g. COCO image id, license)",
             "annotation ids": "CVAT for images has no annotation ids",
+            "task meta": "several subsets are written as a project, one task per subset",
             "undeclared attributes": "--no-allow-undeclared-attributes",
             "empty masks": "CVAT cannot hold an empty mask",
             "VOC void (255) regions": "CVAT has no void; import VOC with --void-regions crowd "

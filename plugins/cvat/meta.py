@@ -66,6 +66,39 @@ def with_labels_marker(nodes: list[Node]) -> list[Node]:
     return nodes
 
 
+def for_subsets(nodes: list[Node] | None, sizes: dict[str, int]) -> tuple[list[Node], bool]:
+    """Meta for an output of several subsets: a project with one task per subset.
+
+    A CVAT project export lists its subsets as ``<project><tasks><task><subset>``; Datumaro
+    (what CVAT imports with) reads one subset per listed task and, under a ``<task>`` meta,
+    only the images of the subset named after the file, i.e. none. A kept project gains a
+    task for each subset it lacks; a kept task or job meta is replaced (the bool says so).
+    """
+    owner = next((n for n in nodes or () if n[0] in ("task", "project", "job")), None)
+    if owner is None or owner[0] != "project" or not isinstance(owner[1], list):
+        tasks = [_subset_task(subset, size) for subset, size in sizes.items()]
+        return [["project", [["tasks", tasks], ["labels", None]]]], owner is not None
+    nodes = [list(n) for n in nodes or ()]
+    owner = next(n for n in nodes if n[0] == "project")
+    children = owner[1] = [list(n) for n in owner[1]]
+    tasks_node = find(children, "tasks")
+    if tasks_node is None or not isinstance(tasks_node[1], list):
+        tasks_node = ["tasks", []]
+        children.insert(0, tasks_node)
+    else:
+        tasks_node = children[children.index(tasks_node)] = ["tasks", list(tasks_node[1])]
+    listed = {(text_of(task[1], "subset") or "").strip() for task in tasks_node[1]
+              if task[0] == "task" and isinstance(task[1], list)}
+    tasks_node[1] += [_subset_task(subset, size) for subset, size in sizes.items()
+                      if subset not in listed]
+    return nodes, False
+
+
+def _subset_task(subset: str, size: int) -> Node:
+    return ["task", [["name", subset], ["size", str(size)], ["mode", "annotation"],
+                     ["subset", subset]]]
+
+
 def write_nodes(nodes: list[Node], depth: int, out: list[str],
                 labels_xml: str | None = None) -> None:
     """Append the XML of ``nodes`` to ``out``; the labels marker receives ``labels_xml``."""
