@@ -299,3 +299,18 @@ def test_a_cvat_file_is_read_whatever_its_name(fixtures_root, tmp_path, runner, 
     result = convert(runner, cli, "-i", str(odd), "-f", "cvat", "-o", str(tmp_path / "out.xml"))
     assert result.exit_code == 0, result.stderr
     assert Path(tmp_path / "out.xml").read_bytes().startswith(b"<?xml")
+
+
+def test_project_export_refuses_an_output_its_format_cannot_write_before_loading(tmp_path,
+                                                                                 runner, cli):
+    source = write_coco(tmp_path / "in", {"instances_train": coco_doc()})
+    project = tmp_path / "proj"
+    for args in (["create", "-o", str(project)], ["import", "-p", str(project), "-f", "COCO",
+                                                  str(source)]):
+        assert runner.invoke(cli, args).exit_code == 0
+    (source / "annotations/instances_train.json").write_text("[1,")  # were it read: exit 1
+    out = tmp_path / "x.json"
+    result = runner.invoke(cli, ["export", "-p", str(project), "-f", "Voc", "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"error: {out}: voc writes a folder or a .zip, not .json"]
+    assert not out.exists()
