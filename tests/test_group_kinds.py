@@ -33,6 +33,7 @@ SHAPE_CHANGE = {
     ("approximated", "boxes joined with the shape or keypoints they bound"): -1,
     ("approximated", "masks and polygons joined with another outline of their object"): -1,
     ("approximated", "masks and polygons without a box"): +1,
+    ("approximated", "crowd regions"): -1,  # VOC paints them void: an image region, no shape
 }
 NO_SHAPE_CHANGE = {
     ("lost", "label colours"), ("lost", "z_order values"), ("lost", "image attributes"),
@@ -41,6 +42,7 @@ NO_SHAPE_CHANGE = {
     ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"),
     ("lost", "voc-only annotation fields (e.g. CVAT source, VOC tags)"),
     ("approximated", "ellipses"), ("approximated", "polygons"),
+    ("lost", "images' VOC void (255) regions"), ("lost", "VOC void (255) regions"),
 }
 
 
@@ -110,6 +112,10 @@ def grouped_dataset() -> Dataset:
             annotations.append(make_shape(kind, categories.find(name), group, cells))
     for kind in ("box", "polygon", "mask", "points", "ellipse", "polyline"):
         annotations.append(make_shape(kind, categories.find("person"), 0, cells))
+        annotations.append(make_shape(kind, None, 0, cells))  # unlabelled
+    crowd = make_shape("mask", categories.find("person"), 0, cells)
+    crowd.attributes["is_crowd"] = True
+    annotations.append(crowd)
     item = Item("a", "train", Image("a.jpg", size=(HEIGHT, WIDTH)), annotations)
     return Dataset(categories, [item])
 
@@ -249,3 +255,22 @@ def test_coco_import_reads_the_group_link_back_into_one_group(tmp_path):
     again = json.loads((tmp_path / "again/annotations/instances_train.json").read_text())
     assert [r.get("attributes") for r in again["annotations"]] == \
         [{"group_id": 7}, {"group_id": 7}, {"group_id": "seven"}]
+
+
+def test_coco_without_attributes_counts_the_group_links_it_cannot_write(tmp_path):
+    report = quiet()
+    cococonv.save(grouped_dataset(), "coco", str(tmp_path / "c"), report=report,
+                  allow_attributes=False)
+    records = [r for task in ("instances", "person_keypoints") for r in json.loads(
+        (tmp_path / f"c/annotations/{task}_train.json").read_text())["annotations"]]
+    assert not [r for r in records if "attributes" in r]
+    lost = report.losses[("group links between objects (e.g. VOC layout parts)",
+                          "--no-allow-attributes")]
+    assert lost == len(records_linked(tmp_path))
+
+
+def records_linked(tmp_path: Path) -> list[dict]:
+    cococonv.save(grouped_dataset(), "coco", str(tmp_path / "linked"), report=quiet())
+    return [r for task in ("instances", "person_keypoints") for r in json.loads(
+        (tmp_path / f"linked/annotations/{task}_train.json").read_text())["annotations"]
+        if "group_id" in r.get("attributes", {})]

@@ -301,8 +301,12 @@ class VocWriter:
         for unit in units:
             unit.xml_index = None
             crowd = bool(unit.leader.attributes.get("is_crowd")) and unit.shapes
-            if unit.label is None or self.names[unit.label] not in self.index:
-                if unit.label is not None and self.names[unit.label] in self.parts:
+            if unit.label is None:
+                self.lost[("unlabelled shapes", "VOC needs a class name")] += \
+                    (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
+                continue
+            if self.names[unit.label] not in self.index:
+                if self.names[unit.label] in self.parts:
                     # Not reported as a label missing from the map: it is there, as a part.
                     self.lost[("layout part labels outside an object that has them",
                                "VOC writes parts inside their object")] += \
