@@ -105,7 +105,9 @@ def resize_rle(rle: dict[str, Any], height: int, width: int) -> dict[str, Any]:
     import numpy as np
 
     from . import masks
+    from .limits import check_plane
 
+    check_plane(height, width)
     array = masks.decode(rle)
     out = np.zeros((height, width), dtype=np.uint8)
     h, w = min(height, array.shape[0]), min(width, array.shape[1])

@@ -16,6 +16,11 @@ import numpy as np
 from pycocotools import mask as _mask
 
 from .geometry import points_bbox  # noqa: F401  (re-exported: boxes of flat coordinates)
+from .limits import check_plane, check_rle_canvas, finite_coordinates
+
+#: A compressed count has at most this many characters (60 bits: any image's run lengths;
+#: pycocotools' decoder shifts past 64 bits, undefined in C, on longer ones).
+MAX_COUNT_CHARS = 12
 
 
 def _size(rle: dict[str, Any]) -> tuple[int, int]:
@@ -37,6 +42,7 @@ def check_rle(rle: Any, height: int | None = None, width: int | None = None) -> 
     h, w = _size(rle)
     if height is not None and width is not None and (h, w) != (height, width):
         raise ValueError(f"RLE size {h}x{w} (h x w) does not match the image {height}x{width}")
+    check_rle_canvas(h, w)
     counts = rle.get("counts")
     if isinstance(counts, list):
         if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
@@ -47,14 +53,35 @@ def check_rle(rle: Any, height: int | None = None, width: int | None = None) -> 
     elif isinstance(counts, (str, bytes)):
         if not counts and h * w:
             raise ValueError("RLE counts are empty")
-        try:
-            decoded = _mask.decode(_compressed(rle))
-        except Exception as exc:  # pycocotools raises bare Exception on corrupt strings
-            raise ValueError(f"compressed RLE counts cannot be decoded ({exc})") from None
-        if decoded.shape[:2] != (h, w):
-            raise ValueError("compressed RLE counts do not cover height*width")
+        values = _checked_counts(counts)
+        if values.size and int(values.min()) < 0:
+            raise ValueError("compressed RLE counts decode to a negative run length")
+        total = int(values.sum())
+        if total != h * w:
+            raise ValueError(f"compressed RLE counts sum to {total}, expected "
+                             f"height*width = {h * w}")
     else:
         raise ValueError(f"RLE counts must be a list or a string, got {type(counts).__name__}")
+
+
+def _checked_counts(counts: str | bytes) -> np.ndarray:
+    """The run lengths of a compressed counts string, decoded in numpy (memory follows the
+    string's length, not the image); ValueError for text pycocotools would misread."""
+    if isinstance(counts, str):
+        try:
+            counts = counts.encode("ascii")
+        except UnicodeEncodeError:
+            raise ValueError("compressed RLE counts must be ASCII") from None
+    chars = np.frombuffer(counts, dtype=np.uint8)
+    if chars.size and (chars.min() < 48 or chars.max() > 48 + 63):
+        raise ValueError("compressed RLE counts hold a character outside '0'..'o'")
+    if chars.size and (int(chars[-1]) - 48) & 0x20:
+        raise ValueError("compressed RLE counts end in the middle of a run length")
+    ends = np.flatnonzero(((chars.astype(np.int64) - 48) & 0x20) == 0)
+    if ends.size and int(np.diff(ends, prepend=-1).max()) > MAX_COUNT_CHARS:
+        raise ValueError(f"a compressed RLE run length is longer than {MAX_COUNT_CHARS} "
+                         f"characters")
+    return counts_of({"counts": counts})
 
 
 def _compressed(rle: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +143,9 @@ def merge(rles: Sequence[dict[str, Any]], *, intersect: bool = False) -> dict[st
 
 
 def decode(rle: dict[str, Any]) -> np.ndarray:
-    """A ``(h, w)`` uint8 array of 0/1."""
+    """A ``(h, w)`` uint8 array of 0/1 (LimitError above MAX_MASK_PIXELS)."""
+    h, w = _size(rle)
+    check_plane(h, w)
     return _mask.decode(_compressed(rle))
 
 
@@ -146,16 +175,49 @@ def iou(a: dict[str, Any], b: dict[str, Any]) -> float:
 # -- batch and run-length helpers (vectorised; used by the VOC mask painter and reader) -----
 def polygons_to_rles(rings: Sequence[Sequence[float]], height: int,
                      width: int) -> list[dict[str, Any]]:
-    """Each ring rasterised on its own, in one pycocotools call (same result per ring as
-    ``polygons_to_rle([ring], ...)``)."""
-    rings = [list(map(float, r)) for r in rings]
-    for ring in rings:
+    """Each ring rasterised on its own (same result per ring as
+    ``polygons_to_rle([ring], ...)``), exactly as pycocotools' ``frPyObjects`` does.
+
+    Memory follows the image, not the coordinates: pycocotools walks every edge in steps of
+    a fifth of a pixel, so rings it would walk far outside the image (or overflow on) are
+    rasterised by ``cococonv.rings``, which computes only the steps inside. Coordinates
+    must be finite (LimitError otherwise, as for an image too big for an RLE).
+    """
+    checked = [finite_coordinates(r) for r in rings]
+    for ring in checked:
         if len(ring) < 6 or len(ring) % 2:
             raise ValueError(f"a polygon needs an even number of at least 6 coordinates, "
                              f"got {len(ring)}")
-    if not rings:
+    if not checked:
         return []
-    return [_public(r) for r in _mask.frPyObjects(rings, height, width)]
+    check_rle_canvas(height, width)
+    out: list[Any] = [None] * len(checked)
+    walked = [k for k, ring in enumerate(checked) if _short_walk(ring, height, width)]
+    if walked:
+        found = _mask.frPyObjects([checked[k] for k in walked], height, width)
+        for k, rle in zip(walked, found):
+            out[k] = _public(rle)
+    if len(walked) < len(checked):
+        from .rings import ring_to_counts
+        for k, ring in enumerate(checked):
+            if out[k] is None:
+                out[k] = from_counts(ring_to_counts(ring, height, width), height, width)
+    return out
+
+
+#: pycocotools allocates 16 bytes per fifth of a pixel along a ring; above this many
+#: steps (32 MiB) the ring goes to cococonv.rings instead.
+_MAX_WALK = 1 << 21
+
+
+def _short_walk(ring: list[float], height: int, width: int) -> bool:
+    """Whether pycocotools walks the ring in few steps and within its 32-bit arithmetic
+    (bounded by the ring's box: each edge is at most its larger side)."""
+    xs, ys = ring[0::2], ring[1::2]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    if height * width >= 1 << 31 or min(x0, y0) < -(1 << 26) or max(x1, y1) > 1 << 26:
+        return False
+    return len(xs) * (5 * max(x1 - x0, y1 - y0) + 2) <= _MAX_WALK
 
 
 def counts_of(rle: dict[str, Any]) -> np.ndarray:

@@ -156,13 +156,26 @@ def test_check_rle_accepts_valid_masks(rle):
     ({"size": [8, 10], "counts": [80, -1, 1]}, None, "RLE counts must be non-negative integers"),
     ({"size": [8, 10], "counts": [80.0]}, None, "RLE counts must be non-negative integers"),
     ({"size": [8, 10], "counts": 80}, None, "RLE counts must be a list or a string, got int"),
-    ({"size": [8, 10], "counts": "@@@@"}, None, "compressed RLE counts cannot be decoded"),
+    ({"size": [8, 10], "counts": "@@@@"}, None,
+     "compressed RLE counts decode to a negative run length"),
+    # one character deleted from a valid string: pycocotools' decoder ran for minutes
+    ({"size": [8, 10], "counts": compressed_of(sample_mask())["counts"][:2]
+      + compressed_of(sample_mask())["counts"][3:]}, None, "compressed RLE counts decode to a"),
+    ({"size": [8, 10], "counts": "1o"}, None,
+     "compressed RLE counts end in the middle of a run length"),
+    ({"size": [8, 10], "counts": "o" * 13 + "1"}, None,
+     "a compressed RLE run length is longer than 12 characters"),
+    ({"size": [8, 10], "counts": "1\u00e9"}, None, "compressed RLE counts must be ASCII"),
+    ({"size": [8, 10], "counts": "1 "}, None, "compressed RLE counts hold a character"),
+    ({"size": [1 << 20, 1 << 20], "counts": "1"}, None, "an image of 1048576x1048576 pixels"),
     ({"size": [8, 10], "counts": ""}, None, "RLE counts are empty"),
     ({"size": [8], "counts": [8]}, None, "RLE size must be [height, width], got [8]"),
     ({"size": [8, True], "counts": [8]}, None, "RLE size must be [height, width]"),
     ({"size": [5, 5], "counts": [25]}, (8, 10), "RLE size 5x5 (h x w) does not match the image 8x10"),
     ([1, 2], None, "RLE must be an object, got list"),
-], ids=["sum", "negative", "float", "int-counts", "corrupt-string", "empty-string", "short-size",
+], ids=["sum", "negative", "float", "int-counts", "corrupt-string", "deleted-byte",
+        "ends-mid-value", "long-value", "not-ascii", "bad-character", "too-big", "empty-string",
+        "short-size",
         "bool-size", "size-mismatch", "not-a-dict"])
 def test_check_rle_explains_what_is_wrong(rle, size, message):
     with pytest.raises(ValueError) as caught:

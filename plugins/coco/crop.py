@@ -1,6 +1,8 @@
 """--crop-covered: cut from each object what objects drawn above it cover."""
 from __future__ import annotations
 
+from cococonv.errors import DataError
+from cococonv.limits import check_plane
 from cococonv.model import Item, Mask
 from cococonv.report import Report
 
@@ -28,6 +30,10 @@ def crop_covered_items(items: list[Item], report: Report) -> list[Item]:
             result.append(item)
             continue
         height, width = size
+        try:
+            check_plane(height, width, "--crop-covered's masks")
+        except DataError as err:
+            raise err.located(file=item.id) from None
         order = sorted(range(len(objects)), key=lambda k: (objects[k][0].z_order, k))
         covered = np.zeros((height, width), dtype=bool)
         replaced: dict[int, Mask] = {}

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
-from cococonv.errors import OptionError
+from cococonv.errors import CococonvError, OptionError
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.geometry import rotation_of
 from cococonv.images import normalise_ext, probe_size, save_images, with_ext
@@ -386,8 +386,11 @@ class CocoWriter:
             if kind is Caption or (kind is Label and not obj[0].extra.get("coco_task")) or \
                     self._route(unit_task) != task:
                 continue
-            record = self._object_record(obj, item, iid, task,
-                                         obj[0].group if obj[0].group in links else 0)
+            try:
+                record = self._object_record(obj, item, iid, task,
+                                             obj[0].group if obj[0].group in links else 0)
+            except CococonvError as err:  # a mask limit (docs/limits.md): name the object
+                raise err.located(file=item.id, where=f"annotation {obj[0].id}") from None
             if record is not None:
                 yield record, obj[0]
 

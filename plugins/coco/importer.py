@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from cococonv.errors import DataError
 from cococonv.fileio import loads_json, paused_gc
+from cococonv.limits import box_problem, coordinates_problem
 from cococonv.model import (MAX_IMAGE_SIDE, Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
                             Label, LabelCategory, Mask, Points, Polygon)
 from cococonv.paths import lookup_relpath
@@ -634,6 +635,9 @@ class CocoReader:
                                          or not _all_numbers(bbox)):
                     raise self.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
                                      f"annotations[{i}].bbox")
+                if bbox is not None and height and width and (
+                        problem := box_problem(bbox, height, width)):
+                    raise self.error(problem, f"annotations[{i}].bbox")
                 area = ann.get("area")
                 if area is not None and type(area) not in _NUMBER:
                     raise self.error(f"must be a number, got {area!r}", f"annotations[{i}].area")
@@ -650,12 +654,18 @@ class CocoReader:
                                     or not _all_numbers(ring)):
                                 raise self.error(_ring_problem(ring),
                                                  f"annotations[{i}].segmentation[{j}]")
+                            if height and width and (
+                                    problem := coordinates_problem(ring, height, width)):
+                                raise self.error(problem, f"annotations[{i}].segmentation[{j}]")
                             shapes.append(Polygon(id=aid, label=label, group=group,
                                                   attributes=attrs, extra=ann, points=ring))
                     elif type(seg[0]) in _NUMBER:
                         # A flat ring instead of a list of rings (RedBrick and some scripts).
                         if len(seg) < 6 or len(seg) % 2 or not _all_numbers(seg):
                             raise self.error(_ring_problem(seg), f"annotations[{i}].segmentation")
+                        if height and width and (
+                                problem := coordinates_problem(seg, height, width)):
+                            raise self.error(problem, f"annotations[{i}].segmentation")
                         flat_rings += 1
                         if keypoints is not None and not group:
                             group = self.next_group(item)

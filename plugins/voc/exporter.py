@@ -618,7 +618,10 @@ class VocWriter:
         try:
             painted = False
             if L.SEGMENTATION in self.active:
-                painted = self._write_masks(item, units)
+                try:
+                    painted = self._write_masks(item, units)
+                except DataError as err:  # a mask limit (docs/limits.md): name the item
+                    raise err.located(file=item.id) from None
             if self.active & {L.DETECTION, L.LAYOUT, L.ACTION} and \
                     self._wants_xml(item, xml_units):
                 self._write_xml(item, xml_units, painted)

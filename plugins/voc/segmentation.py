@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from cococonv import speedups
 from cococonv.errors import DataError
+from cococonv.limits import check_plane, coordinates_problem
 from cococonv.model import Categories, Item, Mask
 from cococonv.sources import Tree
 
@@ -385,6 +386,8 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
 
     from cococonv import masks
 
+    check_plane(height, width, "the masks")
+    units = _tame_rings(units, height, width)
     painted = _paint_compiled(height, width, units, void_class, void_object, scratch)
     if painted is not None:
         return painted
@@ -430,6 +433,24 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
         np.bitwise_xor.accumulate(words, axis=0, out=words)
         out.append(grid.reshape(height, stride)[:, :row].tobytes())
     return out[0], out[1]
+
+
+def _tame_rings(units: list[tuple[Any, int, int | None]], height: int,
+                width: int) -> list[tuple[Any, int, int | None]]:
+    """The units with every ring that reaches far outside the image (past the coordinate
+    margin) rasterised to its RLE first: the painters walk a ring's edges over their
+    whole length, ``cococonv.rings`` only over the image."""
+    from cococonv import masks
+
+    wild = [k for k, unit in enumerate(units) if type(unit[0]) is list and
+            coordinates_problem(unit[0], height, width) is not None]
+    if not wild:
+        return units
+    rles = masks.polygons_to_rles([units[k][0] for k in wild], height, width)
+    units = list(units)
+    for k, rle in zip(wild, rles):
+        units[k] = (rle, units[k][1], units[k][2])
+    return units
 
 
 def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | None]],

@@ -1,0 +1,94 @@
+"""The bounds on what one value of a dataset may cost; docs/limits.md lists them for users.
+
+Datasets are untrusted, so no single value (a coordinate, a claimed image size, a nesting
+depth) decides how much memory or time a run takes: each is checked against a documented
+bound here and refused with one line naming the file, item or annotation.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .errors import DataError
+
+#: The most pixels one mask plane may have: painting (VOC PNGs, --crop-covered), decoding
+#: an RLE to pixels and reading a mask PNG hold a few planes of this many bytes at once.
+#: 2**28 is 16384 x 16384; beyond, a mask of any real dataset is far more than memory.
+MAX_MASK_PIXELS = 1 << 28
+
+#: The most pixels an RLE (pycocotools' 32-bit run lengths) can describe.
+MAX_RLE_PIXELS = (1 << 32) - 1
+
+#: How far outside its image a shape's coordinate may lie: by the image's size, and at
+#: least this many pixels (x from -max(width, 1024) to width + max(width, 1024), y alike).
+#: Tools clamp to the image or go a few pixels past it, and some files give a thumbnail's
+#: size for full-size coordinates; a value further away is corrupt, not a drawing.
+COORDINATE_MARGIN = 1024
+
+#: Beyond this magnitude a number is not a coordinate at all (any image, any margin).
+MAX_COORDINATE = 1e15
+
+
+class LimitError(DataError, ValueError):
+    """Raised when a value would cost more memory or time than the documented limits allow
+    (also a ValueError, which the mask functions raise for unusable input)."""
+
+
+def check_plane(height: int, width: int, what: str = "the mask") -> None:
+    """Raise LimitError when a ``height`` x ``width`` pixel plane exceeds MAX_MASK_PIXELS."""
+    if height * width > MAX_MASK_PIXELS:
+        raise LimitError(f"{what} would be {width}x{height} = {height * width} pixels "
+                         f"(width x height), above the limit of {MAX_MASK_PIXELS} "
+                         f"(docs/limits.md)")
+
+
+def check_rle_canvas(height: int, width: int) -> None:
+    """Raise LimitError when an RLE of this size cannot hold its run lengths."""
+    if height * width > MAX_RLE_PIXELS:
+        raise LimitError(f"an image of {width}x{height} pixels (width x height) is more "
+                         f"than an RLE mask can describe ({MAX_RLE_PIXELS} pixels)")
+
+
+def finite_coordinates(points: Sequence[float]) -> list[float]:
+    """The coordinates as floats; LimitError for a value that is not a finite number of at
+    most MAX_COORDINATE (``10**400``, ``inf``, ``nan``)."""
+    try:
+        values = [float(v) for v in points]
+    except (OverflowError, TypeError, ValueError):
+        raise LimitError("a coordinate is not a number within range") from None
+    if values and not (-MAX_COORDINATE <= min(values) and max(values) <= MAX_COORDINATE
+                       and math.isfinite(math.fsum(values))):
+        raise LimitError(f"a coordinate is not a finite number within {MAX_COORDINATE:g}")
+    return values
+
+
+def coordinates_problem(points: Sequence[float], height: int, width: int) -> str | None:
+    """Why flat ``x, y`` coordinates cannot belong to a ``height`` x ``width`` image (one
+    lies beyond COORDINATE_MARGIN), or None. Cheap: the importers call it per polygon."""
+    for axis, values, size in (("x", points[0::2], width), ("y", points[1::2], height)):
+        if not values:
+            return None
+        lo, hi = min(values), max(values)
+        margin = max(size, COORDINATE_MARGIN)
+        low, high = -margin, size + margin
+        if not low <= lo or not hi <= high:
+            bad = lo if not low <= lo else hi
+            return (f"{axis} = {_shown(bad)} is too far outside the {width}x{height} image "
+                    f"(allowed {low:g} to {high:g}; docs/limits.md)")
+    return None
+
+
+def box_problem(box: Sequence[float], height: int, width: int) -> str | None:
+    """``coordinates_problem`` for the corners of an ``[x, y, w, h]`` box."""
+    try:
+        corners = [box[0], box[1], box[0] + box[2], box[1] + box[3]]
+    except OverflowError:  # a float plus an int of hundreds of digits
+        return "a box value is not a number within range"
+    return coordinates_problem(corners, height, width)
+
+
+def _shown(value: float) -> str:
+    """A number for a message, short even when it has hundreds of digits."""
+    if isinstance(value, int) and abs(value) >= 10 ** 15:
+        return f"{'-' if value < 0 else ''}a {int(value.bit_length() * 0.30103) + 1}-digit number"
+    return f"{value:.10g}"
