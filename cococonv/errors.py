@@ -39,6 +39,12 @@ class OutputExistsError(CococonvError):
     """Raised when the output target is not empty and --overwrite was not given."""
 
 
+class FileSystemError(CococonvError):
+    """Raised when the system refuses a read or a write (disk full, read-only folder, a
+    file deleted during the run, a file where a folder should be): the environment is
+    at fault, not the data nor cococonv, so the user gets the path and the reason."""
+
+
 class OptionError(CococonvError):
     """Raised when a plugin option is unknown or has a value of the wrong type."""
 

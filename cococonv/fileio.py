@@ -9,19 +9,21 @@ parsed: millions of new containers, none in a cycle, make its passes pure cost.
 """
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import shutil
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import orjson
 
-from .errors import DataError, OutputExistsError
+from .errors import CococonvError, DataError, FileSystemError, OutputExistsError
+from .staging import make_staging, remove_stale, rename_noreplace
 
 SINGLE_FILE_SUFFIXES = (".json", ".xml")
 
@@ -132,33 +134,129 @@ def check_target(target: str, overwrite: bool) -> None:
     raise OutputExistsError("output exists and is not empty (use --overwrite)", file=target)
 
 
+def before_discard(hook: Callable[[], None]) -> None:
+    """Have ``atomic_output`` call ``hook`` before it removes a failed run's folder.
+
+    For whatever may still write into the folder after an error reached this process
+    (forked workers with chunks in flight): the hook stops them and waits, else they
+    would recreate and half-fill the folder after it was removed.
+    """
+    _BEFORE_DISCARD.append(hook)
+
+
+_BEFORE_DISCARD: list[Callable[[], None]] = []
+
+
 @contextmanager
 def atomic_output(target: str, *, overwrite: bool = False,
                   stdout: BinaryIO | None = None) -> Iterator[str]:
     """Yield an empty temporary folder; on success move its content to ``target``.
 
     A ``.zip`` target receives the folder zipped; a ``.json``/``.xml`` target or ``-``
-    receives the single file the folder holds. On any error nothing is left behind.
+    receives the single file the folder holds. On any error nothing is left behind, and
+    a system error (disk full, read-only folder) is one line naming the path. Without
+    ``overwrite``, a target another process created meanwhile is never replaced.
     """
-    check_target(target, overwrite)
     kind = output_kind(target)
-    parent = os.path.dirname(os.path.abspath(target)) if kind != "stdout" else None
+    parent = None
+    if kind != "stdout":
+        target = _usable_target(target)
+        parent = _make_parent(target)
+    check_target(target, overwrite)
     if parent is not None:
-        os.makedirs(parent, exist_ok=True)
-    work = tempfile.mkdtemp(prefix=".cococonv-", dir=parent)
+        remove_stale(parent)
     try:
-        yield work
-        if kind == "stdout":
-            _single_file(work, target, stdout or sys.stdout.buffer)
-        elif kind == "file":
-            _single_file(work, target, None)
-        elif kind == "zip":
-            _zip_into(work, target)
-        else:
-            _replace(work, target)
+        staging, work = make_staging(parent, os.path.basename(target))
+    except OSError as exc:
+        raise os_error(exc, parent or tempfile.gettempdir(),
+                       "cannot create the output's temporary folder here") from None
+    try:
+        try:
+            yield work
+            if kind == "stdout":
+                _to_stream(_single_file(work, target), stdout or sys.stdout.buffer)
+            elif kind == "file":
+                _place_file(_single_file(work, target), target, overwrite)
+            elif kind == "zip":
+                archive = os.path.join(staging, "archive.zip")
+                _zip_into(work, archive)
+                _place_file(archive, target, overwrite)
+            else:
+                _place_folder(work, target, staging, overwrite)
+        except BaseException:
+            for hook in _BEFORE_DISCARD:
+                hook()
+            raise
+    except CococonvError as err:  # named in the staging folder: say where it was to go
+        if err.file:
+            err.file = _outside(err.file, staging, work, target, kind)
+        raise
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise os_error(exc, _outside(exc.filename, staging, work, target, kind)) from None
     finally:
-        if os.path.exists(work):
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _usable_target(target: str) -> str:
+    """``target`` as the final move will use it: a link is followed (the output goes
+    where it points), a dangling one is refused."""
+    path = target.rstrip(os.sep + (os.altsep or "")) or target
+    if os.path.basename(path) in (os.curdir, os.pardir):
+        path = os.path.abspath(path)
+    if os.path.islink(path):
+        if not os.path.exists(path):
+            raise FileSystemError(f"a symbolic link to {os.readlink(path)}, which does not "
+                                  f"exist; remove the link or write elsewhere", file=target)
+        path = os.path.realpath(path)
+    return path
+
+
+def _make_parent(target: str) -> str:
+    """The folder the output goes in, created like ``mkdir -p`` when missing; refused in
+    one line when a file stands in the way or the path climbs (``..``) out of a folder
+    that does not exist (the system would resolve it, not drop it)."""
+    parent = os.path.dirname(target) or os.curdir
+    parts = parent.split(os.sep)
+    for k, part in enumerate(parts):
+        if part in ("", os.curdir):
+            continue
+        prefix = os.sep.join(parts[:k + 1]) or os.sep
+        if not os.path.lexists(prefix):
+            if os.pardir in parts[k + 1:]:
+                raise FileSystemError(f"no folder {prefix} (the path goes up out of it with "
+                                      f"..)", file=target)
+            break
+        if not os.path.isdir(prefix):
+            raise FileSystemError(f"{prefix} is not a folder (the output goes inside it)",
+                                  file=target)
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise os_error(exc, exc.filename or parent, "cannot create the output's folder") \
+            from None
+    return parent
+
+
+def _outside(path: str | None, staging: str, work: str, target: str, kind: str) -> str:
+    """The path the user knows for ``path``: its place in the target, not the staging."""
+    if not path:
+        return target
+    path = os.fsdecode(path)
+    if kind == "dir" and path.startswith(work + os.sep):
+        return os.path.join(target, os.path.relpath(path, work))
+    if path == staging or path.startswith(staging + os.sep):
+        return target
+    return path
+
+
+def os_error(exc: OSError, path: str | None = None, doing: str | None = None) -> FileSystemError:
+    """One line for an OSError: ``path`` (else the one the error names) and the reason."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    reason = reason[:1].lower() + reason[1:]
+    name = path or (os.fsdecode(exc.filename) if exc.filename else None)
+    return FileSystemError(f"{doing} ({reason})" if doing else reason, file=name)
 
 
 def _written_files(folder: str) -> list[str]:
@@ -169,21 +267,71 @@ def _written_files(folder: str) -> list[str]:
     return sorted(found)
 
 
-def _single_file(work: str, target: str, stream: BinaryIO | None) -> None:
+def _single_file(work: str, target: str) -> str:
+    """The one file the export wrote (a single-file target holds nothing else)."""
     files = _written_files(work)
     if len(files) != 1:
         names = ", ".join(os.path.relpath(f, work) for f in files[:5]) or "nothing"
         raise DataError(f"the export wrote {len(files)} files ({names}); a single-file output "
                         f"needs exactly one: write to a folder or pick a single task",
                         file=target)
-    if stream is not None:
-        with open(files[0], "rb") as fh:
+    return files[0]
+
+
+def _to_stream(path: str, stream: BinaryIO) -> None:
+    try:
+        with open(path, "rb") as fh:
             shutil.copyfileobj(fh, stream)
         stream.flush()
-        return
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise os_error(exc, "-", "cannot write to the standard output") from None
+
+
+def _place_file(path: str, target: str, overwrite: bool) -> None:
     if os.path.isdir(target):
         raise OutputExistsError("output is a folder, not a file", file=target)
-    os.replace(files[0], target)
+    if overwrite:
+        os.replace(path, target)
+        return
+    try:
+        rename_noreplace(path, target)
+    except FileExistsError:
+        raise _appeared(target) from None
+
+
+def _place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
+    """Move ``work`` to ``target``: with ``overwrite`` the old target goes first (into the
+    staging folder, removed after); without, only a missing or still empty target is
+    taken, and an empty folder is removed first because a plain rename would replace it
+    even if another run had just claimed it."""
+    if overwrite and os.path.lexists(target):
+        if os.path.isdir(target):
+            os.rename(target, os.path.join(staging, "old"))
+        else:
+            os.remove(target)
+        os.rename(work, target)
+        return
+    if os.path.isdir(target):
+        try:
+            os.rmdir(target)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise _appeared(target) from None
+            raise
+    try:
+        rename_noreplace(work, target)
+    except FileExistsError:
+        raise _appeared(target) from None
+
+
+def _appeared(target: str) -> OutputExistsError:
+    return OutputExistsError("output appeared while this run worked (another run writing "
+                             "there?); it was left as it is (use --overwrite to replace it)",
+                             file=target)
 
 
 def _zip_into(work: str, target: str) -> None:
@@ -199,39 +347,39 @@ def _zip_into(work: str, target: str) -> None:
     os.replace(tmp_zip, target)
 
 
-def _replace(work: str, target: str) -> None:
-    if os.path.isdir(target):
-        trash = tempfile.mkdtemp(prefix=".cococonv-old-", dir=os.path.dirname(os.path.abspath(target)))
-        os.rename(target, os.path.join(trash, "old"))
-        os.rename(work, target)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        if os.path.exists(target):
-            os.remove(target)
-        os.rename(work, target)
-
-
 def copy_file(src: str, dst: str) -> None:
-    """Copy bytes (no re-encoding), creating parent folders."""
-    os.makedirs(os.path.dirname(dst), exist_ok=True)
-    shutil.copyfile(src, dst)
+    """Copy bytes (no re-encoding), creating parent folders; a system error names the
+    file it concerns (an image deleted during the run, a full disk)."""
+    try:
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copyfile(src, dst)
+    except OSError as exc:  # a failed sendfile names both files: the reason tells which
+        reading = exc.filename is not None and os.fsdecode(exc.filename) == src and \
+            exc.errno not in _WRITE_ERRNOS
+        raise os_error(exc, src if reading else dst,
+                       "cannot read" if reading else "cannot write") from None
 
 
+_WRITE_ERRNOS = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS")
+                 if hasattr(errno, name)}
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
 def write_bytes(dst: str, data: bytes) -> None:
     """Write a whole file, creating its folder only when missing: a VOC export writes
     three files per image, so the plain descriptor calls (no buffered file object, no
-    mkdir per file) save five system calls each."""
+    mkdir per file) save five system calls each. A system error (disk full) names ``dst``."""
     try:
-        fd = os.open(dst, _WRITE_FLAGS, 0o666)
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        fd = os.open(dst, _WRITE_FLAGS, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+        try:
+            fd = os.open(dst, _WRITE_FLAGS, 0o666)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            fd = os.open(dst, _WRITE_FLAGS, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise os_error(exc, dst, "cannot write") from None

@@ -89,8 +89,10 @@ def test_check_target_refuses_a_non_empty_target_unless_overwriting(tmp_path, ma
 def test_atomic_output_to_a_folder_works_in_a_hidden_sibling_then_moves_it(tmp_path):
     target = tmp_path / "out"
     with atomic_output(str(target)) as work:
-        assert Path(work).parent == tmp_path and Path(work).name.startswith(".cococonv-")
-        assert not target.exists()
+        staging = Path(work).parent
+        assert staging.parent == tmp_path and staging.name.startswith(".cococonv-out-")
+        assert sorted(p.name for p in staging.iterdir()) == ["out", "owner"]
+        assert not any(Path(work).iterdir()) and not target.exists()
         write(work, "annotations/instances_val.json", b"{}")
     assert files_under(target) == ["annotations/instances_val.json"]
     assert siblings(tmp_path) == ["out"]

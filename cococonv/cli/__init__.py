@@ -8,10 +8,12 @@ import traceback
 import click
 
 from ..errors import CococonvError
+from ..fileio import os_error
 
 
 class CococonvGroup(click.Group):
-    """Root group: library errors become `error: <file>: <where>: <message>` and an exit code."""
+    """Root group: library errors become `error: <file>: <where>: <message>` and an exit code;
+    so does an OSError naming a file (a read or write the system refused: exit 1)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -19,21 +21,30 @@ class CococonvGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except CococonvError as err:
-            if ctx.obj and ctx.obj.get("verbose"):
-                traceback.print_exc(file=sys.stderr)
-            click.echo(f"error: {err}", err=True)
-            ctx.exit(err.exit_code)
+            _fail(ctx, f"error: {err}", err.exit_code)
         except KeyboardInterrupt:
             click.echo("error: interrupted; nothing was written", err=True)
             ctx.exit(130)
         except BrokenPipeError:
             ctx.exit(1)
+        except OSError as exc:
+            if exc.filename is None:  # no path to name: treated as a bug, below
+                _bug(ctx, exc)
+            _fail(ctx, f"error: {os_error(exc)}", 1)  # the system refused a read or a write
         except Exception as exc:  # a bug: one line, traceback only under -v
-            if ctx.obj and ctx.obj.get("verbose"):
-                traceback.print_exc(file=sys.stderr)
-            click.echo(f"error: internal error ({type(exc).__name__}: {exc}); please report "
-                       f"it with the output of -v", err=True)
-            ctx.exit(1)
+            _bug(ctx, exc)
+
+
+def _fail(ctx: click.Context, line: str, code: int) -> None:
+    if ctx.obj and ctx.obj.get("verbose"):
+        traceback.print_exc(file=sys.stderr)
+    click.echo(line, err=True)
+    ctx.exit(code)
+
+
+def _bug(ctx: click.Context, exc: BaseException) -> None:
+    _fail(ctx, f"error: internal error ({type(exc).__name__}: {exc}); please report it with "
+               f"the output of -v", 1)
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

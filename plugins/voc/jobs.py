@@ -6,6 +6,13 @@ item order (output identical to ``--jobs 1``). A worker that hits an error retur
 for that item and the parent redoes it itself, raising the error as ``--jobs 1`` would;
 a worker that dies (OOM killer, signal) leaves the rest to the parent.
 
+When the run fails, the workers are stopped (killed, then waited for) before the output's
+temporary folder is removed: otherwise chunks in flight go on writing, and recreate a
+half-filled folder after the removal. ``run_chunks`` does so when its consumer raises
+through it or drops it; ``atomic_output`` through the hook registered here, since an error
+raised in the consumer's own loop leaves the generator suspended, and alive in the
+traceback, until after the folder is gone.
+
 ``run_chunks`` (the exporter) yields results as the parent consumes them, with at most
 two chunks per worker in flight, so memory stays bounded. ``Prefetch`` (the VOC importer)
 starts before the parent's own pass over the data and keeps every result until
@@ -18,6 +25,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from cococonv.fileio import before_discard
 from cococonv.plugin import Option
 
 CHUNK = 64
@@ -26,6 +34,7 @@ JOBS = Option("jobs", int, 1, "Worker processes for the per-image work (painting
               "0 means one per CPU. Output is identical for any value.")
 
 _TARGET: Any = None
+_OPEN: set["_Chunks"] = set()  # the pools of this process not closed yet
 
 
 def resolve_jobs(value: Any) -> int:
@@ -67,12 +76,14 @@ class _Chunks:
         self.starts = iter(range(0, count, CHUNK))
         self.count, self.method, self.broken = count, method, False
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        self.owner = os.getpid()
+        _OPEN.add(self)
         _TARGET = target  # seen by the workers, which the first submits fork
         try:
             for _ in range(2 * jobs):
                 self._submit()
         except BaseException:
-            self.close()
+            self.stop()
             raise
 
     def _submit(self) -> None:
@@ -104,7 +115,26 @@ class _Chunks:
         """Stop the workers (chunks already running finish first); safe to call twice."""
         global _TARGET
         self.pool.shutdown(wait=True, cancel_futures=True)
+        _OPEN.discard(self)
         _TARGET = None
+
+    def stop(self) -> None:
+        """Kill the workers, then wait for them: for a failed run, whose results nobody
+        wants and whose chunks in flight must not go on writing files."""
+        if os.getpid() != self.owner:  # a forked worker's copy: not its pool to stop
+            return
+        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.kill()
+        self.close()
+
+
+def _stop_all() -> None:
+    for chunks in list(_OPEN):
+        chunks.stop()
+
+
+before_discard(_stop_all)
 
 
 class Prefetch:
@@ -151,5 +181,7 @@ def run_chunks(target: Any, count: int, jobs: int, method: str) -> Iterator[Any]
             for offset, result in enumerate(results):
                 yield result if result is not None else \
                     getattr(target, method)(start + offset)
-    finally:
-        chunks.close()
+    except BaseException:  # an error, or the consumer dropped us (GeneratorExit)
+        chunks.stop()
+        raise
+    chunks.close()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import cococonv
 from cococonv.errors import DataError
+from cococonv.fileio import atomic_output, write_bytes
 from cococonv.model import Mask
 from cococonv.report import Report
 from cococonv.sources import ZipTree
@@ -19,14 +22,20 @@ from tests.builders import OBJECT, png, voc_xml, write_voc
 
 
 class Doubler:
-    """A job target whose worker dies (as under the OOM killer) at one item."""
+    """A job target whose worker dies (as under the OOM killer) at one item; with
+    ``release``, only once that file exists."""
 
-    def __init__(self, dies_at: int):
+    def __init__(self, dies_at: int, release: Path | None = None):
         self.parent = os.getpid()
         self.dies_at = dies_at
+        self.release = release
 
     def work(self, index: int) -> int:
         if index == self.dies_at and os.getpid() != self.parent:
+            deadline = time.monotonic() + 30
+            while self.release is not None and not self.release.exists() and \
+                    time.monotonic() < deadline:
+                time.sleep(0.005)
             os._exit(9)
         return 2 * index
 
@@ -38,11 +47,66 @@ def test_run_chunks_finishes_in_the_parent_when_a_worker_dies():
     assert not multiprocessing.active_children()
 
 
-def test_prefetch_leaves_a_dead_workers_items_to_the_parent():
+def test_prefetch_leaves_a_dead_workers_items_to_the_parent(tmp_path):
+    """Chunks collected before the death are kept, the dead worker's are None. The worker
+    dies only once the parent holds chunk 0: a death first breaks the pool, and the pool
+    then fails every chunk not yet collected, chunk 0 included (a race this test lost
+    when chunk 0's worker was slow: 2 runs in 30)."""
     count = 3 * CHUNK + 5
-    results = Prefetch(Doubler(CHUNK + 3), count, 2, "work").finish()
+    release = tmp_path / "release"
+    prefetch = Prefetch(Doubler(CHUNK + 3, release), count, 2, "work")
+    deadline = time.monotonic() + 30
+    while prefetch.results[0] is None and time.monotonic() < deadline:
+        prefetch.poll()
+        time.sleep(0.005)
+    release.touch()
+    results = prefetch.finish()
+    assert results[:CHUNK] == [2 * k for k in range(CHUNK)]
     assert all(r is None or r == 2 * k for k, r in enumerate(results))
-    assert results[CHUNK + 3] is None and results[0] == 0
+    assert results[CHUNK + 3] is None
+    assert not multiprocessing.active_children()
+
+
+class SlowWriter:
+    """A job target writing one file per item into ``folder``, ``delay`` seconds each
+    from item ``slow_from`` on."""
+
+    def __init__(self, folder: str, delay: float = 0.002, slow_from: int = 0):
+        self.folder, self.delay, self.slow_from = folder, delay, slow_from
+
+    def write(self, index: int) -> int:
+        if index >= self.slow_from:
+            time.sleep(self.delay)
+        write_bytes(os.path.join(self.folder, "items", f"{index}.txt"), b"x")
+        return index
+
+
+class Boom(Exception):
+    pass
+
+
+def test_a_failed_run_stops_its_workers_before_its_folder_is_removed(tmp_path):
+    """The error comes from the consumer's loop (as the VOC exporter's image copy does),
+    so run_chunks stays suspended, and its workers busy, while the error passes through
+    atomic_output: they are killed and waited for first, or they recreate the folder."""
+    with pytest.raises(Boom), atomic_output(str(tmp_path / "out")) as work:
+        results = run_chunks(SlowWriter(work), 8 * CHUNK, 2, "write")
+        assert next(results) == 0
+        raise Boom
+    assert not multiprocessing.active_children()
+    time.sleep(0.3)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_raised_through_run_chunks_kills_its_workers(tmp_path):
+    """Chunk 1 takes 3 s; the error at item 3 does not wait for it (nor the next ones)."""
+    writer = SlowWriter(str(tmp_path), delay=0.05, slow_from=CHUNK)
+    started = time.monotonic()
+    with pytest.raises(Boom):
+        for index in run_chunks(writer, 4 * CHUNK, 2, "write"):
+            if index == 3:
+                raise Boom
+    assert time.monotonic() - started < 1.5
     assert not multiprocessing.active_children()
 
 

@@ -1,0 +1,159 @@
+"""The temporary sibling an output is built in, and the move that puts it in place.
+
+A run writes into ``.cococonv-<name>-XXXX/out`` beside the target. The folder holds an
+``owner`` record (host, pid, the process's start time and the boot id), so that a later
+run can tell a folder left by a killed run (SIGKILL, power loss: no ``finally`` ran) from
+one a live run is still filling: the later run removes the first kind and never the second.
+
+The final move never replaces what another process put at the target meanwhile:
+``rename_noreplace`` is ``renameat2(RENAME_NOREPLACE)`` on Linux, one atomic step.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+
+PREFIX = ".cococonv-"
+OWNER = "owner"
+WORK = "out"
+_BOOT_ID = "/proc/sys/kernel/random/boot_id"
+_RENAME_NOREPLACE = 1
+
+
+def make_staging(parent: str | None, target_name: str) -> tuple[str, str]:
+    """A new private folder in ``parent`` (None: the system's temporary folder) with this
+    process's owner record, and the empty ``out`` folder in it the export fills. ``out``
+    gets the user's umask (mkdtemp's 0700 would reach the final output)."""
+    staging = tempfile.mkdtemp(prefix=f"{PREFIX}{target_name[:40]}-", dir=parent)
+    try:
+        with open(os.path.join(staging, OWNER), "w", encoding="utf-8") as fh:
+            json.dump(_me(), fh)
+        work = os.path.join(staging, WORK)
+        os.mkdir(work)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging, work
+
+
+def remove_stale(parent: str) -> list[str]:
+    """Remove the staging folders in ``parent`` whose owner process is gone; their paths.
+
+    Only folders of this user with a readable owner record from this host are considered:
+    a folder without one (a foreign tool's, an older cococonv's) or of a live process
+    stays.
+    """
+    removed = []
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(PREFIX)]
+    except OSError:
+        return removed
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for name in names:
+        path = os.path.join(parent, name)
+        try:
+            if uid is not None and os.lstat(path).st_uid != uid:
+                continue
+            with open(os.path.join(path, OWNER), encoding="utf-8") as fh:
+                record = json.load(fh)
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and not _alive(record):
+            shutil.rmtree(path, ignore_errors=True)
+            if not os.path.lexists(path):
+                removed.append(path)
+    return removed
+
+
+def _me() -> dict:
+    pid = os.getpid()
+    return {"host": socket.gethostname(), "pid": pid, "start": _start_time(pid),
+            "boot": _boot_id()}
+
+
+def _alive(record: dict) -> bool:
+    """Whether the process that wrote ``record`` may still run (when unsure: yes)."""
+    if record.get("host") != socket.gethostname():
+        return True  # a shared folder: another machine's processes are not ours to judge
+    pid = record.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    boot = _boot_id()
+    if boot is not None and record.get("boot") not in (None, boot):
+        return False  # written before the last reboot
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's: pids are shared, so it may be a reused one
+        pass
+    start = _start_time(pid)
+    return start is None or record.get("start") in (None, start)
+
+
+def _boot_id() -> str | None:
+    try:
+        with open(_BOOT_ID, encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def _start_time(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (Linux): a reused pid differs."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+        return int(stat[stat.rindex(b")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _renameat2():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.renameat2
+    except (OSError, AttributeError):  # a libc older than glibc 2.28, or musl
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _renameat2()
+_AT_FDCWD = -100
+
+
+def rename_noreplace(src: str, dst: str) -> None:
+    """Move ``src`` to ``dst``, raising FileExistsError if ``dst`` exists (file, folder,
+    even an empty one or a link), without a window in which another process's ``dst``
+    could be replaced.
+
+    Where the kernel call is missing or the file system refuses it, a file is linked
+    (``link`` fails on an existing name) and a folder is renamed after a check, which
+    leaves a window of a few microseconds.
+    """
+    if _RENAMEAT2 is not None:
+        result = _RENAMEAT2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
+                            _RENAME_NOREPLACE)
+        if result == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), src, None, dst)
+    if not os.path.isdir(src):
+        os.link(src, dst)
+        os.unlink(src)
+        return
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
+    os.rename(src, dst)
