@@ -103,3 +103,27 @@ def test_cvat_kept_project_gains_a_task_per_missing_subset_and_a_task_meta_is_re
     assert project[0][1][1][1] == [["task", [["subset", "a"]]]]  # the kept meta is not edited
     nodes, replaced = for_subsets([["task", [["name", "t"]]]], {"a": 1, "b": 1})
     assert replaced and [n[0] for n in nodes] == ["project"]
+
+
+def test_kept_annotation_id_0_warns_that_cocoeval_misses_it(runner, cli, tmp_path):
+    source = write_coco(tmp_path / "in", {"instances_val": coco_doc(
+        annotations=[coco_ann(id=0)])})
+    result = convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "a"))
+    assert ("warning: annotations/instances_val.json: annotation id 0 is kept; pycocotools' "
+            "COCOeval reads id 0 as 'no match' and scores that object as missed: use "
+            "--reindex for ids 1..N") in result.stderr
+    result = convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "b"),
+                     "--reindex")
+    assert "id 0" not in result.stderr
+
+
+def test_box_segmentation_polygon_gives_box_only_objects_their_corners(runner, cli, tmp_path):
+    box = coco_ann(segmentation=[], bbox=[1.0, 2.0, 3.0, 4.0], area=12.0)
+    source = write_coco(tmp_path / "in", {"instances_val": coco_doc(annotations=[box])})
+    for mode, expected in (("empty", []), ("polygon", [[1.0, 2.0, 4.0, 2.0, 4.0, 6.0,
+                                                        1.0, 6.0]])):
+        out = tmp_path / f"{mode}.json"
+        convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(out),
+                "--box-segmentation", mode)
+        (ann,) = json.loads(out.read_text())["annotations"]
+        assert ann["segmentation"] == expected and ann["bbox"] == [1.0, 2.0, 3.0, 4.0]
