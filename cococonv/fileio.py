@@ -335,13 +335,21 @@ def _appeared(target: str) -> OutputExistsError:
 
 
 def _zip_into(work: str, target: str) -> None:
+    """Zip the work folder into ``target``. Member names go through ``paths.safe_relpath``
+    (as every archive writer's must), so no member can unpack outside the extraction
+    folder; a link in the work folder is refused rather than followed."""
+    from .paths import safe_relpath
+
     tmp_zip = os.path.join(work, ".archive.zip.part")
     with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in _written_files(work):
             if path == tmp_zip:
                 continue
             rel = os.path.relpath(path, work).replace(os.sep, "/")
-            archive.write(path, rel)
+            if os.path.islink(path):
+                raise DataError(f"the export made a link {rel!r}; refusing to archive it",
+                                file=target)
+            archive.write(path, safe_relpath(rel, what="archive member name"))
     if os.path.isdir(target):
         raise OutputExistsError("output is a folder, not a file", file=target)
     os.replace(tmp_zip, target)

@@ -5,13 +5,14 @@ PIL is imported only inside these functions; reading a size opens the header, no
 from __future__ import annotations
 
 import io
-import os
 import posixpath
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from .errors import DataError, OptionError
 from .fileio import copy_file, write_bytes
 from .model import Image, Item
+from .paths import join_inside, safe_relpath
 from .report import Report
 
 PIL_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "tif": "TIFF",
@@ -65,12 +66,25 @@ def with_ext(name: str, ext: str | None) -> str:
     return posixpath.splitext(name)[0] + ext if ext else name
 
 
+def with_safe_image_name(item: Item) -> Item:
+    """``item``, or a copy whose image name is normalised by ``safe_relpath`` (``a\\b.jpg``
+    -> ``a/b.jpg``), so a saved image and the name written for it agree; an escaping name
+    raises DataError. For exporters' ``paths.writable`` step, with --save-images."""
+    image = item.image
+    if image is None:
+        return item
+    name = safe_relpath(image.name, what="image file name")
+    return item if name == image.name else replace(item, image=replace(image, name=name))
+
+
 def save_images(items: Iterable[Item], out_dir: str, destination: Callable[[Item], str],
                 report: Report, *, ext: str | None = None) -> None:
     """Write each item's image to ``out_dir/destination(item)``.
 
     Bytes are copied as they are unless ``ext`` changes the encoding. Items without image
-    data are counted as lost; two items saved to one path are an error.
+    data are counted as lost; two items saved to one path are an error, and so is a
+    destination leaving ``out_dir`` (exporters drop such items earlier, in
+    ``paths.writable``; this is the last guard).
     """
     ext = normalise_ext(ext)
     missing = 0
@@ -85,7 +99,7 @@ def save_images(items: Iterable[Item], out_dir: str, destination: Callable[[Item
             raise DataError(f"two images would be saved as {rel!r}; use distinct file names",
                             file=item.id)
         written.add(rel)
-        dst = os.path.join(out_dir, *rel.split("/"))
+        dst = join_inside(out_dir, rel, what="image file name")
         if ext and posixpath.splitext(image.name)[1].lower() != ext:
             write_bytes(dst, reencode(image, ext))
         elif image.path is not None:

@@ -17,8 +17,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .errors import DataError
+
+if TYPE_CHECKING:
+    from .model import Dataset, Item
+    from .report import Report
 
 # C0 and C1 control characters (NUL, newline, tab, ...) and the Unicode line and paragraph
 # separators: no file name needs them, and line-based files (VOC lists) would split on them.
@@ -111,5 +117,42 @@ def overlaps(a: str, b: str) -> bool:
     return is_within(a, b) or is_within(b, a)
 
 
+def writable(dataset: "Dataset", report: "Report",
+             prepare: Callable[["Item"], tuple["Item", Iterable[str]]]) -> "Dataset":
+    """The dataset an exporter writes, each item checked before any file is written.
+
+    ``prepare(item)`` returns the item to write (itself, or a copy with a mapped id or
+    image name) and the output paths it owns (relative, already checked with
+    :func:`safe_relpath`), or raises DataError when a name cannot be written. Such an item,
+    and one whose paths an earlier item owns, is a bad record: an error naming both under
+    ``--on-error fail``, else skipped and counted. Returns ``dataset`` itself when every
+    item is kept unchanged.
+    """
+    from .model import Dataset
+
+    kept = []
+    owners: dict[str, "Item"] = {}
+    changed = False
+    for item in dataset:
+        try:
+            new, paths = prepare(item)
+            paths = list(paths)
+            for rel in paths:
+                other = owners.get(rel)
+                if other is not None:
+                    raise DataError(f"would write {rel!r}, which item {other.id!r} of subset "
+                                    f"{other.subset!r} writes too; one would be lost (rename "
+                                    f"one, or --on-error skip to drop the later)")
+        except DataError as err:
+            report.bad_record(err.located(where=f"item {item.id!r} of subset {item.subset!r}"))
+            changed = True
+            continue
+        for rel in paths:
+            owners[rel] = item
+        kept.append(new)
+        changed = changed or new is not item
+    return Dataset(dataset.categories, kept, dataset.meta) if changed else dataset
+
+
 __all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "is_within",
-           "overlaps", "MAX_SEGMENT_BYTES"]
+           "overlaps", "writable", "MAX_SEGMENT_BYTES"]

@@ -15,9 +15,11 @@ from typing import Any, ClassVar
 from cococonv.errors import CococonvError, OptionError
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.geometry import rotation_of
-from cococonv.images import normalise_ext, probe_size, save_images, with_ext
+from cococonv.images import (normalise_ext, probe_size, save_images, with_ext,
+                             with_safe_image_name)
 from cococonv.model import (FORMAT_NAMESPACES, Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
+from cococonv.paths import join_inside, safe_segment, writable
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
 
@@ -51,10 +53,6 @@ OPTIONS = (
     Option("tasks", list, [], "Write only these tasks (comma-separated); none given: every "
            "task the source had or the data needs.", T.TASKS),
     Option("indent", bool, False, "Pretty-print the JSON (slower, larger)."),
-    Option("box_segmentation", str, "empty", "What a box-only object carries as its "
-           "segmentation: empty ([], as CVAT and Datumaro write; pycocotools' segm "
-           "evaluation cannot read it) or polygon (the box's 4 corners: segm evaluation and "
-           "mask training accept it; read back as a polygon).", ("empty", "polygon")),
 )
 
 
@@ -78,9 +76,11 @@ class CocoExporter(Exporter):
         if bad:
             raise OptionError(f"exporter {self.name} cannot write task {bad[0]!r} "
                               f"(it writes: {', '.join(self.tasks)})")
-        CocoWriter(dataset, out_dir, report, options,
-                   tuple(requested) if requested else self.tasks,
-                   explicit=bool(requested) or len(self.tasks) == 1).write()
+        writer = CocoWriter(dataset, out_dir, report, options,
+                            tuple(requested) if requested else self.tasks,
+                            explicit=bool(requested) or len(self.tasks) == 1)
+        writer.dataset = writable(dataset, report, writer.output_names)
+        writer.write()
 
 
 class CocoWriter:
@@ -105,6 +105,21 @@ class CocoWriter:
         self.had: set[str] = set()
         self.subset = ""
         self.file_ids: dict[int, Any] = {}
+        self._safe_subsets: set[str] = set()
+
+    def output_names(self, item: Item) -> tuple[Item, tuple[str, ...]]:
+        """The names of ``item`` that become output paths (``paths.writable``): its subset
+        (``annotations/<task>_<subset>.json``, ``images/<subset>/``) and, with
+        --save-images, its image file name."""
+        if item.subset not in self._safe_subsets:
+            safe_segment(item.subset, what="subset")
+            self._safe_subsets.add(item.subset)
+        image = item.image
+        if not self.opts["save_images"] or image is None or not image.has_data:
+            return item, ()
+        item = with_safe_image_name(item)
+        folder = "images" if self.opts["merge_images"] else f"images/{item.subset}"
+        return item, (f"{folder}/{self._file_name(item)}",)
 
     # -- planning ------------------------------------------------------------------------
     def write(self) -> None:
@@ -247,7 +262,8 @@ class CocoWriter:
         else:
             records = self._records(task, items, image_ids)
         images = (self._image_record(item, iid) for item, iid in zip(items, image_ids))
-        path = os.path.join(self.out_dir, "annotations", T.file_name(task, subset))
+        path = join_inside(self.out_dir, f"annotations/{T.file_name(task, subset)}",
+                           what="subset")
         categories = [self._category_record(index, task, meta) for index in labels]
         sections: list[tuple[str, Iterable[Any]]] = [("images", images)]
         if task != T.IMAGE_INFO or (meta and meta.get("has_annotations")):
@@ -361,12 +377,6 @@ class CocoWriter:
                     next_id += 1
                 used_ids.add(record["id"])
                 yield record
-        if 0 in used_ids and task in (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF):
-            # COCOeval stores matches as annotation ids with 0 for "no match": an object
-            # with id 0 never counts as matched (AP 0.0 where --reindex gives 1.0).
-            self.report.warn(f"annotations/{T.file_name(task, self.subset)}: annotation id 0 "
-                             f"is kept; pycocotools' COCOeval reads id 0 as 'no match' and "
-                             f"scores that object as missed: use --reindex for ids 1..N")
 
     def _item_records(self, task: str, item: Item, iid: Any) -> Iterator[tuple[dict, Annotation]]:
         if task == T.CAPTIONS:
@@ -505,15 +515,13 @@ class CocoWriter:
             self.report.approximated("rotated boxes", "written as 4-point polygons",
                                      len(rotated))
         segmentation, seg_rle = self._segmentation(rings, masks_, crowd, height, width)
-        record["segmentation"] = [] if segmentation is None else segmentation
+        if segmentation is None:
+            segmentation = []
+        record["segmentation"] = segmentation
         area = extra.get("area")
         bbox = extra.get("bbox")
         if bbox is None:
             bbox = self._bbox(rings, seg_rle, boxes, points)
-        if not segmentation and not rings and not masks_ and bbox and \
-                self.opts["box_segmentation"] == "polygon":
-            x, y, w, h = bbox
-            record["segmentation"] = [[x, y, x + w, y, x + w, y + h, x, y + h]]
         if area is None:
             area = self._area(rings, seg_rle, boxes, bbox, height, width)
         record["area"] = area

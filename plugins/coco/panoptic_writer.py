@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cococonv.errors import DataError
 from cococonv.fileio import write_bytes
 from cococonv.model import Item
+from cococonv.paths import join_inside
 
 if TYPE_CHECKING:
     from .exporter import CocoWriter
@@ -98,7 +99,8 @@ class PanopticWriter:
         rgb = np.stack([canvas % 256, (canvas // 256) % 256, canvas // 65536], axis=-1)
         out = io.BytesIO()
         PILImage.fromarray(rgb.astype(np.uint8), "RGB").save(out, "PNG")
-        write_bytes(os.path.join(self.folder, *file_name.split("/")), out.getvalue())
+        write_bytes(join_inside(self.folder, file_name, what="panoptic PNG file name"),
+                    out.getvalue())
         record = {"image_id": iid, "file_name": file_name, "segments_info": infos}
         for key, value in record_extra.items():
             record.setdefault(key, value)

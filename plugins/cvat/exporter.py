@@ -13,9 +13,10 @@ from collections import defaultdict
 from typing import Any
 
 from cococonv.errors import DataError
-from cococonv.images import probe_size, save_images
+from cococonv.images import probe_size, save_images, with_safe_image_name
 from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
+from cococonv.paths import safe_segment, writable
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
 
@@ -56,7 +57,10 @@ class CvatExporter(Exporter):
     options = OPTIONS
 
     def save(self, dataset: Dataset, out_dir: str, report: Report, **options: Any) -> None:
-        CvatWriter(dataset, out_dir, report, options).write()
+        writer = CvatWriter(dataset, out_dir, report, options)
+        if options["save_images"]:
+            writer.dataset = writable(dataset, report, writer.output_names)
+        writer.write()
 
 
 class CvatWriter:
@@ -72,6 +76,7 @@ class CvatWriter:
         cats = dataset.categories
         self.names = [label.name for label in cats.labels]
         self.lost: defaultdict[str, int] = defaultdict(int)
+        self._per_subset: bool | None = None
 
     # -- plan ----------------------------------------------------------------------------
     def write(self) -> None:
@@ -217,6 +222,19 @@ class CvatWriter:
         return out
 
     # -- images --------------------------------------------------------------------------
+    def output_names(self, item: Item) -> tuple[Item, tuple[str, ...]]:
+        """Where --save-images writes the item's image (``paths.writable``): images/, or
+        images/<subset>/ when there are several subsets."""
+        image = item.image
+        if image is None or not image.has_data:
+            return item, ()
+        item = with_safe_image_name(item)
+        if self._per_subset is None:
+            self._per_subset = len(self.dataset.subsets) > 1
+        folder = f"images/{safe_segment(item.subset, what='subset')}" if self._per_subset \
+            else "images"
+        return item, (f"{folder}/{self._file_name(item)}",)
+
     def _file_name(self, item: Item) -> str:
         name = item.image.name if item.image is not None else item.id + ".jpg"
         if self.ext:

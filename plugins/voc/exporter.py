@@ -20,6 +20,7 @@ from cococonv.fileio import copy_file, dumps_json, write_bytes
 from cococonv.images import probe_size, reencode
 from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
+from cococonv.paths import join_inside, safe_relpath, safe_segment
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
 from cococonv.xmlsafe import text as xml_text
@@ -28,6 +29,7 @@ from . import layout as L
 from .importer import COORDINATE_MODE, DEFAULT_TAGS
 from .jobs import CHUNK, JOBS, resolve_jobs, run_chunks
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_labelmap, with_background
+from .naming import writable_ids
 from .parts import AREA as _AREA
 from .parts import gather_units, inferred_parts
 from .parts import ObjectUnit as _Unit
@@ -74,6 +76,8 @@ class VocExporter(Exporter):
             raise OptionError(f"exporter {self.name} cannot write task {bad[0]!r} "
                               f"(it writes: {', '.join(self.tasks)})")
         chosen = tuple(requested) if requested else self.tasks
+        dataset = writable_ids(dataset, report, save_images=options["save_images"],
+                               image_ext=options["image_ext"])
         VocWriter(dataset, out_dir, report, options, chosen,
                   explicit=bool(requested) or len(self.tasks) == 1).write()
 
@@ -349,7 +353,7 @@ class VocWriter:
         except _Fallback:
             self._write_xml_tree(item, units, painted)
             return
-        path = os.path.join(self.out, L.ANNOTATIONS_DIR, *f"{item.id}.xml".split("/"))
+        path = join_inside(self.out, f"{L.ANNOTATIONS_DIR}/{item.id}.xml", what="item id")
         write_bytes(path, data)
 
     def _xml_text(self, item: Item, units: list[_Unit], painted: bool) -> str:
@@ -492,7 +496,7 @@ class VocWriter:
                     root.append(self._object(unit, item))
         etree.indent(root, space="  ")
         data = etree.tostring(root, encoding="utf-8")
-        path = os.path.join(self.out, L.ANNOTATIONS_DIR, *f"{item.id}.xml".split("/"))
+        path = join_inside(self.out, f"{L.ANNOTATIONS_DIR}/{item.id}.xml", what="item id")
         write_bytes(path, data + b"\n")
 
     def _object(self, unit: _Unit, item: Item) -> Any:
@@ -699,7 +703,7 @@ class VocWriter:
         void_object = void_object if _fits(void_object, height, width) else None
         classes, instances = paint_scanlines(height, width, plan, void_class, void_object,
                                              scratch=self.scratch)
-        rel = f"{item.id}.png".split("/")
+        rel = safe_relpath(f"{item.id}.png", what="item id").split("/")
         write_bytes(os.path.join(self.out, "SegmentationClass", *rel),
                     encode_index_png(classes, height, width, self.class_palette))
         if voc.get("masks", {}).get("object", True):
@@ -740,8 +744,19 @@ class VocWriter:
 
     def _write_list(self, folder: str, name: str, ids: list[str]) -> None:
         unique = list(dict.fromkeys(ids))
-        path = os.path.join(self.out, L.IMAGESETS_DIR, folder, f"{name}.txt")
-        write_bytes(path, "".join(f"{i}\n" for i in unique).encode())
+        path = self._list_path(folder, name, "", "subset")
+        if path is not None:
+            write_bytes(path, "".join(f"{i}\n" for i in unique).encode())
+
+    def _list_path(self, folder: str, name: str, subset: str, what: str) -> str | None:
+        """``ImageSets/<folder>/<name>[_<subset>].txt``; a label or action ``name`` that
+        cannot be a file name is a bad record, and that list is not written."""
+        try:
+            stem = safe_segment(name, what=what) + (f"_{subset}" if subset else "")
+        except DataError as err:
+            self.report.bad_record(err.located(where=f"ImageSets/{folder}"))
+            return None
+        return join_inside(self.out, f"{L.IMAGESETS_DIR}/{folder}/{stem}.txt", what=what)
 
     def _write_class_lists(self, flags: dict[str, list[tuple[str, list[Label]]]]) -> None:
         names = [e.name for e in self.label_map.entries]
@@ -758,8 +773,9 @@ class VocWriter:
                     else:
                         flag = 1
                     lines.append(f"{item_id} {flag:>2}\n")
-                path = os.path.join(self.out, L.IMAGESETS_DIR, "Main", f"{name}_{subset}.txt")
-                write_bytes(path, "".join(lines).encode())
+                path = self._list_path("Main", name, subset, "label name")
+                if path is not None:
+                    write_bytes(path, "".join(lines).encode())
 
     def _write_action_lists(self, rows: dict[str, list[tuple[str, int, dict]]]) -> None:
         for subset, subset_rows in rows.items():
@@ -769,9 +785,9 @@ class VocWriter:
             for action in names:
                 lines = [f"{item_id} {index} {1 if actions[action] else -1:>2}\n"
                          for item_id, index, actions in subset_rows if action in actions]
-                path = os.path.join(self.out, L.IMAGESETS_DIR, "Action",
-                                    f"{action}_{subset}.txt")
-                write_bytes(path, "".join(lines).encode())
+                path = self._list_path("Action", action, subset, "action name")
+                if path is not None:
+                    write_bytes(path, "".join(lines).encode())
 
     # -- images and meta -----------------------------------------------------------------
     def _image_name(self, item: Item) -> str:
@@ -787,7 +803,7 @@ class VocWriter:
             self.lost[("images", "not present in the input")] += 1
             return
         name = self._image_name(item)
-        dst = os.path.join(self.out, L.IMAGES_DIR, *name.split("/"))
+        dst = join_inside(self.out, f"{L.IMAGES_DIR}/{name}", what="image file name")
         if os.path.exists(dst):
             raise DataError(f"two items would save their image as {name!r}", file=item.id)
         source_ext = posixpath.splitext(image.name)[1].lower()

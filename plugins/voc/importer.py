@@ -27,6 +27,7 @@ from cococonv.sources import Tree
 from . import layout as L
 from .jobs import CHUNK, Prefetch, resolve_jobs
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_class_names, parse_labelmap
+from .lists import plain_id, split_action, split_flag
 from .scan import VocSource, scan
 from .xmlsafe import parse_number, parse_value, parse_xml
 
@@ -200,7 +201,8 @@ class VocReader:
             for stem, rel in stems.items():
                 name, subset = L.split_list_name(stem, known, set(stems) - {stem})
                 if name is None:
-                    subset_lists[subset] = [tokens[0] for _n, tokens in self._lines(rel)]
+                    subset_lists[subset] = [plain_id(line, folder)
+                                            for _n, line in self._lines(rel)]
                 elif folder == "Main":
                     if L.CLASSIFICATION in self.tasks:
                         self.tasks_found.add(L.CLASSIFICATION)
@@ -221,36 +223,34 @@ class VocReader:
             memberships.setdefault(subset, []).extend(ids)
         return memberships, class_flags, action_flags
 
-    def _lines(self, rel: str) -> list[tuple[int, list[str]]]:
+    def _lines(self, rel: str) -> list[tuple[int, str]]:
+        """The stripped, non-comment lines of a list (ids may hold spaces: lists.py)."""
         text = self.tree.read_bytes(rel).decode("utf-8", errors="replace")
         found = []
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()
             if line and not line.startswith("#"):
-                found.append((number, line.split()))
+                found.append((number, line))
         return found
 
     def _read_flag_list(self, rel: str) -> list[tuple[str, int]]:
         found = []
-        for number, tokens in self._lines(rel):
-            flag = tokens[-1] if len(tokens) >= 2 else None
-            if flag not in ("1", "-1", "0"):
-                raise DataError(f"expected '<id> 1|-1|0', got {' '.join(tokens)!r}",
+        for number, line in self._lines(rel):
+            parsed = split_flag(line)
+            if parsed is None:
+                raise DataError(f"expected '<id> 1|-1|0', got {line!r}",
                                 file=self.tree.display(rel), where=f"line {number}")
-            found.append((tokens[0], int(flag)))
+            found.append(parsed)
         return found
 
     def _read_action_list(self, rel: str) -> list[tuple[str, int | None, int]]:
         found = []
-        for number, tokens in self._lines(rel):
-            flag = tokens[-1]
-            index = tokens[1] if len(tokens) == 3 else None
-            if len(tokens) not in (2, 3) or flag not in ("1", "-1", "0") or \
-                    (index is not None and not index.isdigit()):
-                raise DataError(f"expected '<id> [<object>] 1|-1|0', got "
-                                f"{' '.join(tokens)!r}", file=self.tree.display(rel),
-                                where=f"line {number}")
-            found.append((tokens[0], int(index) if index else None, int(flag)))
+        for number, line in self._lines(rel):
+            parsed = split_action(line)
+            if parsed is None:
+                raise DataError(f"expected '<id> [<object>] 1|-1|0', got {line!r}",
+                                file=self.tree.display(rel), where=f"line {number}")
+            found.append(parsed)
         return found
 
     def _drop_unions(self, folder: str, lists: dict[str, list[str]]) -> dict[str, list[str]]:
