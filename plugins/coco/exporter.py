@@ -53,6 +53,10 @@ OPTIONS = (
     Option("tasks", list, [], "Write only these tasks (comma-separated); none given: every "
            "task the source had or the data needs.", T.TASKS),
     Option("indent", bool, False, "Pretty-print the JSON (slower, larger)."),
+    Option("box_segmentation", str, "empty", "What a box-only object carries as its "
+           "segmentation: empty ([], as CVAT and Datumaro write; pycocotools' segm "
+           "evaluation cannot read it) or polygon (the box's 4 corners: segm evaluation and "
+           "mask training accept it; read back as a polygon).", ("empty", "polygon")),
 )
 
 
@@ -377,6 +381,12 @@ class CocoWriter:
                     next_id += 1
                 used_ids.add(record["id"])
                 yield record
+        if 0 in used_ids and task in (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF):
+            # COCOeval stores matches as annotation ids with 0 for "no match": an object
+            # with id 0 never counts as matched (AP 0.0 where --reindex gives 1.0).
+            self.report.warn(f"annotations/{T.file_name(task, self.subset)}: annotation id 0 "
+                             f"is kept; pycocotools' COCOeval reads id 0 as 'no match' and "
+                             f"scores that object as missed: use --reindex for ids 1..N")
 
     def _item_records(self, task: str, item: Item, iid: Any) -> Iterator[tuple[dict, Annotation]]:
         if task == T.CAPTIONS:
@@ -515,13 +525,15 @@ class CocoWriter:
             self.report.approximated("rotated boxes", "written as 4-point polygons",
                                      len(rotated))
         segmentation, seg_rle = self._segmentation(rings, masks_, crowd, height, width)
-        if segmentation is None:
-            segmentation = []
-        record["segmentation"] = segmentation
+        record["segmentation"] = [] if segmentation is None else segmentation
         area = extra.get("area")
         bbox = extra.get("bbox")
         if bbox is None:
             bbox = self._bbox(rings, seg_rle, boxes, points)
+        if not segmentation and not rings and not masks_ and bbox and \
+                self.opts["box_segmentation"] == "polygon":
+            x, y, w, h = bbox
+            record["segmentation"] = [[x, y, x + w, y, x + w, y + h, x, y + h]]
         if area is None:
             area = self._area(rings, seg_rle, boxes, bbox, height, width)
         record["area"] = area
