@@ -163,8 +163,7 @@ def atomic_output(target: str, *, overwrite: bool = False,
         target = _usable_target(target)
         parent = _make_parent(target)
     check_target(target, overwrite)
-    if parent is not None:
-        remove_stale(parent)
+    remove_stale(parent or tempfile.gettempdir())
     try:
         staging, work = make_staging(parent, os.path.basename(target))
     except OSError as exc:

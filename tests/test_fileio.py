@@ -1,15 +1,22 @@
 """Atomic output (folder, .zip, single file, stdout) and the JSON helpers of cococonv.fileio."""
 from __future__ import annotations
 
+import errno
 import io
+import json
+import os
+import stat
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from cococonv.errors import DataError, OutputExistsError
+from cococonv import staging
+from cococonv.errors import DataError, FileSystemError, OutputExistsError
 from cococonv.fileio import (atomic_output, check_target, copy_file, dumps_json, loads_json,
-                             output_kind)
+                             output_kind, write_bytes)
 
 from .builders import files_under
 
@@ -214,3 +221,123 @@ def test_copy_file_copies_bytes_and_makes_folders(tmp_path):
     source.write_bytes(b"\xff\xd8 not re-encoded")
     copy_file(str(source), str(tmp_path / "x" / "y" / "a.jpg"))
     assert (tmp_path / "x" / "y" / "a.jpg").read_bytes() == source.read_bytes()
+
+
+# -- system errors, the final move, stale folders ----------------------------------------------
+
+def test_write_bytes_names_the_file_when_the_disk_is_full(tmp_path, monkeypatch):
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as os.write: no file named
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(FileSystemError) as caught:
+        write_bytes(str(tmp_path / "a" / "b.xml"), b"<x/>")
+    assert str(caught.value) == f"{tmp_path / 'a' / 'b.xml'}: cannot write (no space left on device)"
+    assert caught.value.exit_code == 1
+
+
+def test_a_write_error_in_the_temporary_folder_names_the_place_in_the_target(tmp_path,
+                                                                            monkeypatch):
+    target = tmp_path / "out"
+    with pytest.raises(FileSystemError) as caught, atomic_output(str(target)) as work:
+        write(work, "Annotations/a.xml")
+        monkeypatch.setattr(os, "write", lambda fd, data: (_ for _ in ()).throw(
+            OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))))
+        write_bytes(os.path.join(work, "Annotations", "b.xml"), b"x")
+    assert caught.value.file == str(target / "Annotations" / "b.xml")
+    assert siblings(tmp_path) == []
+
+
+def test_copy_file_says_which_side_failed(tmp_path):
+    with pytest.raises(FileSystemError) as caught:
+        copy_file(str(tmp_path / "gone.jpg"), str(tmp_path / "out" / "gone.jpg"))
+    assert str(caught.value) == f"{tmp_path / 'gone.jpg'}: cannot read (no such file or directory)"
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(FileSystemError) as caught:
+        copy_file(str(tmp_path / "a.jpg"), str(tmp_path / "file" / "a.jpg"))
+    assert str(caught.value).startswith(f"{tmp_path / 'file'}")
+    assert "cannot write (" in str(caught.value)
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_rename_noreplace_refuses_any_existing_name(tmp_path, monkeypatch, kernel):
+    if not kernel:
+        monkeypatch.setattr(staging, "_RENAMEAT2", None)
+    elif staging._RENAMEAT2 is None:
+        pytest.skip("no renameat2 here")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "x").write_text("new")
+    (tmp_path / "file.json").write_text("new")
+    for existing in ("empty", "full", "a_file", "link"):
+        path = tmp_path / existing
+        if existing == "a_file":
+            path.write_text("old")
+        elif existing == "link":
+            path.symlink_to(tmp_path / "nowhere")
+        else:
+            path.mkdir()
+            if existing == "full":
+                (path / "old").write_text("old")
+        for src in ("src", "file.json"):
+            with pytest.raises(FileExistsError):
+                staging.rename_noreplace(str(tmp_path / src), str(path))
+    staging.rename_noreplace(str(tmp_path / "src"), str(tmp_path / "dst"))
+    staging.rename_noreplace(str(tmp_path / "file.json"), str(tmp_path / "dst.json"))
+    assert (tmp_path / "dst" / "x").read_text() == "new" == (tmp_path / "dst.json").read_text()
+    assert not (tmp_path / "src").exists() and not (tmp_path / "file.json").exists()
+    assert (tmp_path / "empty").is_dir() and (tmp_path / "a_file").read_text() == "old"
+
+
+def stale_folder(parent: Path, name: str, **record) -> Path:
+    folder = parent / f".cococonv-{name}"
+    folder.mkdir()
+    if record:
+        mine = json.loads(json.dumps(staging._me()))
+        mine.update(record)
+        (folder / "owner").write_text(json.dumps(mine))
+    return folder
+
+
+def test_remove_stale_takes_only_folders_of_processes_that_are_gone(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale_folder(tmp_path, "dead", pid=gone.pid, start=None)
+    stale_folder(tmp_path, "reused", start=-1)  # this pid, but another process's start time
+    stale_folder(tmp_path, "rebooted", pid=1, boot="another boot")
+    stale_folder(tmp_path, "live")
+    stale_folder(tmp_path, "elsewhere", pid=gone.pid, host="another-machine")
+    stale_folder(tmp_path, "foreign")  # no owner record
+    (tmp_path / ".cococonv-broken").mkdir()
+    (tmp_path / ".cococonv-broken" / "owner").write_text("{not json")
+    (tmp_path / "out").mkdir()
+    removed = staging.remove_stale(str(tmp_path))
+    names = {".cococonv-dead", ".cococonv-reused"}
+    if staging._boot_id() is not None:
+        names.add(".cococonv-rebooted")
+    if staging._start_time(os.getpid()) is None:
+        names.discard(".cococonv-reused")
+    assert sorted(Path(p).name for p in removed) == sorted(names)
+    assert {p.name for p in tmp_path.iterdir()} == {
+        ".cococonv-dead", ".cococonv-reused", ".cococonv-rebooted", ".cococonv-live",
+        ".cococonv-elsewhere", ".cococonv-foreign", ".cococonv-broken", "out"} - names
+
+
+def test_atomic_output_removes_a_killed_runs_folder_beside_the_target(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    old = stale_folder(tmp_path, "out-abc", pid=gone.pid, start=None)
+    (old / "out" / "Annotations").mkdir(parents=True)
+    with atomic_output(str(tmp_path / "out")) as work:
+        write(work, "a.json")
+    assert siblings(tmp_path) == ["out"]
+
+
+def test_the_output_folder_has_the_mode_of_a_plain_mkdir(tmp_path):
+    mask = os.umask(0o027)
+    try:
+        with atomic_output(str(tmp_path / "out")) as work:
+            write(work, "sub/a.json")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o750
