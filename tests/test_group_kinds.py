@@ -274,3 +274,48 @@ def records_linked(tmp_path: Path) -> list[dict]:
     return [r for task in ("instances", "person_keypoints") for r in json.loads(
         (tmp_path / f"linked/annotations/{task}_train.json").read_text())["annotations"]
         if "group_id" in r.get("attributes", {})]
+
+
+# -- groups survive where the target can hold them ------------------------------------------------
+def cell_of(ann) -> tuple[int, int]:
+    """The 10x10 cell a shape was drawn in (Cells gives each shape its own)."""
+    kind = type(ann)
+    if kind is Bbox:
+        x, y = ann.x, ann.y
+    elif kind is Mask:
+        x, y = masks.bbox(ann.rle)[:2]
+    elif kind is Ellipse:
+        x, y = ann.cx - ann.rx, ann.cy - ann.ry
+    else:
+        x, y = min(ann.points[0::2]), min(ann.points[1::2])
+    return int(x) // 10, int(y) // 10
+
+
+def groups_by_cell(dataset: Dataset) -> tuple[dict[tuple[int, int], int], set]:
+    """(cell -> its shape's group for grouped shapes, cells of every shape)."""
+    (item,) = dataset
+    shapes = [ann for ann in item.annotations if type(ann) in SHAPES]
+    return {cell_of(a): a.group for a in shapes if a.group}, {cell_of(a) for a in shapes}
+
+
+@pytest.mark.parametrize(("fmt_in", "fmt_out"), [("coco", "coco"), ("coco", "cvat"),
+                                                 ("cvat", "coco"), ("cvat", "cvat")])
+def test_groups_split_into_several_records_come_back_as_one_group(tmp_path, fmt_in, fmt_out):
+    source, _ = saved(tmp_path, fmt_in)
+    before, _ = groups_by_cell(grouped_dataset())
+    cococonv.convert(str(source), str(tmp_path / "out"), input_format=fmt_in,
+                     output_format=fmt_out, report=quiet())
+    after, alive = groups_by_cell(cococonv.load(str(tmp_path / "out"), fmt_out, report=quiet()))
+    # Shapes merged into another (a box become a bbox) are gone; the grouped shapes left of
+    # each group are still one group, and no group joins shapes of two.
+    cells_of: dict[int, list] = {}
+    for cell, group in before.items():
+        if cell in alive:
+            cells_of.setdefault(group, []).append(cell)
+    checked = 0
+    for group, cells in cells_of.items():
+        if len(cells) > 1:
+            assert len({after.get(cell) for cell in cells}) == 1 and after.get(cells[0]), cells
+            checked += 1
+    assert checked > 20
+    assert len({after[cells[0]] for cells in cells_of.values() if len(cells) > 1}) == checked
