@@ -552,9 +552,6 @@ class CocoWriter:
                 num = extra.get("num_keypoints")
                 record["num_keypoints"] = num if num is not None else \
                     sum(1 for v in pts.visibility if v)
-                if len(points) > 1:
-                    self.report.lost("keypoint sets", "one COCO object holds one set",
-                                     len(points) - 1)
             else:
                 self.report.lost("keypoints", f"{task} has no keypoints (add "
                                  f"person_keypoints to --tasks)", len(points))
