@@ -41,7 +41,7 @@ NO_SHAPE_CHANGE = {
     ("lost", "image ids and fields"),
     ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"),
     ("lost", "voc-only annotation fields (e.g. CVAT source, VOC tags)"),
-    ("approximated", "ellipses"), ("approximated", "polygons"),
+    ("approximated", "ellipses"), ("approximated", "polygons"), ("approximated", "rotated boxes"),
     ("lost", "images' VOC void (255) regions"), ("lost", "VOC void (255) regions"),
 }
 
@@ -73,6 +73,9 @@ def make_shape(kind: str, label: int, group: int, cells: Cells):
     if kind == "points":
         return Points(label=label, group=group, points=[x + 2, y + 2, x + 6, y + 7],
                       visibility=[2, 2])
+    if kind == "rotated":  # a CVAT rotated box
+        return Bbox(label=label, group=group, x=x + 2, y=y + 2, w=6, h=6,
+                    attributes={"rotation": 30.0})
     if kind == "ellipse":
         return Ellipse(label=label, group=group, cx=x + 5, cy=y + 5, rx=3, ry=3)
     return Polyline(label=label, group=group, points=[x + 1, y + 1, x + 8, y + 8])
@@ -97,6 +100,11 @@ def group_recipes() -> list[list[tuple[str, str]]]:
         [("ellipse", "person"), ("box", "person")],
         [("polyline", "person"), ("box", "person")],
         [("polyline", "person"), ("polygon", "head")],
+        [("ellipse", "person"), ("polygon", "person")],
+        [("ellipse", "person"), ("mask", "person")],
+        [("rotated", "person"), ("polygon", "person")],
+        [("rotated", "person"), ("box", "head")],
+        [("polyline", "person"), ("polyline", "person")],
     ]
     return recipes
 
