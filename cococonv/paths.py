@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # "C:", "C:foo": a Windows drive, absolute or drive-relative.
 _DRIVE = re.compile(r"[A-Za-z]:")
+# Names that need no check: ASCII segments not starting with "." (so never "." or ".."),
+# no separator but "/", no colon; most dataset names are such, and a regex match is 10x
+# cheaper than the full check (measured: 0.3 against 3.3 us a name).
+_PLAIN = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\- ]*(?:/[A-Za-z0-9_\-][A-Za-z0-9_.\- ]*)*")
 # The longest file or folder name common file systems take (ext4, NTFS, APFS), in bytes.
 MAX_SEGMENT_BYTES = 255
 
@@ -43,6 +47,8 @@ def safe_relpath(name: str, *, what: str) -> str:
     (``/x``, ``\\\\server\\x``), names a drive (``C:x``), has a ``..`` segment, or a segment
     longer than 255 bytes. ``what`` names the value in the message (``"item id"``).
     """
+    if type(name) is str and len(name) <= MAX_SEGMENT_BYTES and _PLAIN.fullmatch(name):
+        return name
     if type(name) is not str:
         raise DataError(f"{what} must be text to be used as a file name, got "
                         f"{type(name).__name__}")
@@ -103,6 +109,11 @@ def lookup_relpath(name: str) -> str | None:
     elif absolute:
         parts = parts[-1:]
     return "/".join(parts) or None
+
+
+def is_plain(name: str) -> bool:
+    """Whether ``name`` is a relative path that needs no check (see ``_PLAIN``)."""
+    return len(name) <= MAX_SEGMENT_BYTES and _PLAIN.fullmatch(name) is not None
 
 
 def is_within(path: str, root: str) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, UnsafeInputError
-from .paths import is_within
+from .paths import is_plain, is_within
 
 if TYPE_CHECKING:
     from .model import Image
@@ -95,31 +95,45 @@ class DirTree(Tree):
         self.root = os.path.abspath(root)
         self.name = root
         self._files: list[str] | None = None
-        self._folder_inside: dict[str, bool] = {}
+        self._folders: dict[str, bool] = {}  # folder -> inside the root, links resolved
         self._read_dirs: set[str] = set()
 
     def _abs(self, rel: str) -> str | None:
         if not rel:
             return self.root
-        if ".." in rel.replace("\\", "/").split("/") or rel.startswith(("/", "\\")) or \
-                "\x00" in rel or (os.sep != "/" and len(rel) > 1 and rel[1] == ":"):
+        if not is_plain(rel) and (
+                ".." in rel.replace("\\", "/").split("/") or rel.startswith(("/", "\\")) or
+                "\x00" in rel or (os.sep != "/" and len(rel) > 1 and rel[1] == ":")):
             return None
         return os.path.join(self.root, *rel.split("/"))
 
+    def _folder_inside(self, folder: str) -> bool:
+        inside = self._folders.get(folder)
+        if inside is None:
+            inside = self._folders[folder] = is_within(folder, self.root)
+        return inside
+
     def _inside(self, path: str) -> bool:
         """Whether ``path`` resolves inside the root (links followed)."""
-        folder = os.path.dirname(path)
-        inside = self._folder_inside.get(folder)
-        if inside is None:
-            inside = self._folder_inside[folder] = is_within(folder, self.root)
-        return inside and (not os.path.islink(path) or is_within(path, self.root))
+        return self._folder_inside(os.path.dirname(path)) and (
+            not os.path.islink(path) or is_within(path, self.root))
 
     def _file(self, rel: str) -> str | None:
-        """The path of file ``rel`` when it exists inside the root."""
+        """The path of file ``rel`` when it exists inside the root (one lstat for a file
+        that is not a link, as many system calls as a plain isfile)."""
         path = self._abs(rel)
-        if path is None or not os.path.isfile(path) or not self._inside(path):
+        if path is None:
             return None
-        return path
+        try:
+            mode = os.lstat(path).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISLNK(mode):
+            if not is_within(path, self.root) or not os.path.isfile(path):
+                return None
+        elif not stat.S_ISREG(mode):
+            return None
+        return path if self._folder_inside(os.path.dirname(path)) else None
 
     def read_folders(self) -> list[str]:
         return sorted(os.path.join(self.root, *d.split("/")) if d else self.root

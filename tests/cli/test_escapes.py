@@ -358,3 +358,20 @@ def test_cvat_same_image_name_in_two_subsets_saved_per_subset(runner, cli, tmp_p
                                              "--save-images"])
     assert result.exit_code == 0, result.stderr
     assert (target / "images" / "val" / "a.jpg").read_bytes() == b"val"
+
+
+def test_project_export_onto_a_source_image_folder_is_refused(runner, cli, tmp_path):
+    """export_project checks every source the same way convert checks its input."""
+    root, ds = sandbox_of(tmp_path)
+    write_coco_ds(ds, {"x": ["a.jpg"]}, {"images/a.jpg": IMAGE})
+    source = ds / "annotations" / "instances_x.json"
+    project = root / "proj"
+    assert runner.invoke(cli, ["create", "-o", str(project)]).exit_code == 0
+    imported = runner.invoke(cli, ["import", "-p", str(project), "-f", "coco_instances",
+                                   str(source)])
+    assert imported.exit_code == 0, imported.stderr
+    before = snapshot(root, root / "nothing")
+    result = runner.invoke(cli, ["export", "-p", str(project), "-f", "voc", "-o",
+                                 str(ds / "images"), "--overwrite", "--save-images"])
+    refused(result, 2, "overlaps")
+    assert snapshot(root, root / "nothing") == before
