@@ -22,8 +22,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from .errors import CococonvError, DataError, FileSystemError, OutputExistsError
-from .staging import make_staging, remove_stale, rename_noreplace
+from .errors import CococonvError, DataError, OutputExistsError
+from .staging import (make_parent, make_staging, os_error, place_file, place_folder,
+                      remove_stale, usable_target, user_path)
 
 SINGLE_FILE_SUFFIXES = (".json", ".xml")
 
@@ -160,8 +161,8 @@ def atomic_output(target: str, *, overwrite: bool = False,
     kind = output_kind(target)
     parent = None
     if kind != "stdout":
-        target = _usable_target(target)
-        parent = _make_parent(target)
+        target = usable_target(target)
+        parent = make_parent(target)
     check_target(target, overwrite)
     remove_stale(parent or tempfile.gettempdir())
     try:
@@ -175,87 +176,27 @@ def atomic_output(target: str, *, overwrite: bool = False,
             if kind == "stdout":
                 _to_stream(_single_file(work, target), stdout or sys.stdout.buffer)
             elif kind == "file":
-                _place_file(_single_file(work, target), target, overwrite)
+                place_file(_single_file(work, target), target, overwrite)
             elif kind == "zip":
                 archive = os.path.join(staging, "archive.zip")
                 _zip_into(work, archive)
-                _place_file(archive, target, overwrite)
+                place_file(archive, target, overwrite)
             else:
-                _place_folder(work, target, staging, overwrite)
+                place_folder(work, target, staging, overwrite)
         except BaseException:
             for hook in _BEFORE_DISCARD:
                 hook()
             raise
     except CococonvError as err:  # named in the staging folder: say where it was to go
         if err.file:
-            err.file = _outside(err.file, staging, work, target, kind)
+            err.file = user_path(err.file, staging, work, target, kind)
         raise
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
-        raise os_error(exc, _outside(exc.filename, staging, work, target, kind)) from None
+        raise os_error(exc, user_path(exc.filename, staging, work, target, kind)) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _usable_target(target: str) -> str:
-    """``target`` as the final move will use it: a link is followed (the output goes
-    where it points), a dangling one is refused."""
-    path = target.rstrip(os.sep + (os.altsep or "")) or target
-    if os.path.basename(path) in (os.curdir, os.pardir):
-        path = os.path.abspath(path)
-    if os.path.islink(path):
-        if not os.path.exists(path):
-            raise FileSystemError(f"a symbolic link to {os.readlink(path)}, which does not "
-                                  f"exist; remove the link or write elsewhere", file=target)
-        path = os.path.realpath(path)
-    return path
-
-
-def _make_parent(target: str) -> str:
-    """The folder the output goes in, created like ``mkdir -p`` when missing; refused in
-    one line when a file stands in the way or the path climbs (``..``) out of a folder
-    that does not exist (the system would resolve it, not drop it)."""
-    parent = os.path.dirname(target) or os.curdir
-    parts = parent.split(os.sep)
-    for k, part in enumerate(parts):
-        if part in ("", os.curdir):
-            continue
-        prefix = os.sep.join(parts[:k + 1]) or os.sep
-        if not os.path.lexists(prefix):
-            if os.pardir in parts[k + 1:]:
-                raise FileSystemError(f"no folder {prefix} (the path goes up out of it with "
-                                      f"..)", file=target)
-            break
-        if not os.path.isdir(prefix):
-            raise FileSystemError(f"{prefix} is not a folder (the output goes inside it)",
-                                  file=target)
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as exc:
-        raise os_error(exc, exc.filename or parent, "cannot create the output's folder") \
-            from None
-    return parent
-
-
-def _outside(path: str | None, staging: str, work: str, target: str, kind: str) -> str:
-    """The path the user knows for ``path``: its place in the target, not the staging."""
-    if not path:
-        return target
-    path = os.fsdecode(path)
-    if kind == "dir" and path.startswith(work + os.sep):
-        return os.path.join(target, os.path.relpath(path, work))
-    if path == staging or path.startswith(staging + os.sep):
-        return target
-    return path
-
-
-def os_error(exc: OSError, path: str | None = None, doing: str | None = None) -> FileSystemError:
-    """One line for an OSError: ``path`` (else the one the error names) and the reason."""
-    reason = exc.strerror or str(exc) or type(exc).__name__
-    reason = reason[:1].lower() + reason[1:]
-    name = path or (os.fsdecode(exc.filename) if exc.filename else None)
-    return FileSystemError(f"{doing} ({reason})" if doing else reason, file=name)
 
 
 def _written_files(folder: str) -> list[str]:
@@ -286,51 +227,6 @@ def _to_stream(path: str, stream: BinaryIO) -> None:
         raise
     except OSError as exc:
         raise os_error(exc, "-", "cannot write to the standard output") from None
-
-
-def _place_file(path: str, target: str, overwrite: bool) -> None:
-    if os.path.isdir(target):
-        raise OutputExistsError("output is a folder, not a file", file=target)
-    if overwrite:
-        os.replace(path, target)
-        return
-    try:
-        rename_noreplace(path, target)
-    except FileExistsError:
-        raise _appeared(target) from None
-
-
-def _place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
-    """Move ``work`` to ``target``: with ``overwrite`` the old target goes first (into the
-    staging folder, removed after); without, only a missing or still empty target is
-    taken, and an empty folder is removed first because a plain rename would replace it
-    even if another run had just claimed it."""
-    if overwrite and os.path.lexists(target):
-        if os.path.isdir(target):
-            os.rename(target, os.path.join(staging, "old"))
-        else:
-            os.remove(target)
-        os.rename(work, target)
-        return
-    if os.path.isdir(target):
-        try:
-            os.rmdir(target)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
-                raise _appeared(target) from None
-            raise
-    try:
-        rename_noreplace(work, target)
-    except FileExistsError:
-        raise _appeared(target) from None
-
-
-def _appeared(target: str) -> OutputExistsError:
-    return OutputExistsError("output appeared while this run worked (another run writing "
-                             "there?); it was left as it is (use --overwrite to replace it)",
-                             file=target)
 
 
 def _zip_into(work: str, target: str) -> None:

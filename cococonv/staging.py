@@ -6,7 +6,8 @@ run can tell a folder left by a killed run (SIGKILL, power loss: no ``finally`` 
 one a live run is still filling: the later run removes the first kind and never the second.
 
 The final move never replaces what another process put at the target meanwhile:
-``rename_noreplace`` is ``renameat2(RENAME_NOREPLACE)`` on Linux, one atomic step.
+``rename_noreplace`` is ``renameat2(RENAME_NOREPLACE)`` on Linux, one atomic step. A path
+that cannot hold an output, and a system error, are one line naming the path (``os_error``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import shutil
 import socket
 import sys
 import tempfile
+
+from .errors import FileSystemError, OutputExistsError
 
 PREFIX = ".cococonv-"
 OWNER = "owner"
@@ -47,7 +50,7 @@ def remove_stale(parent: str) -> list[str]:
 
     Only folders of this user with a readable owner record from this host are considered:
     a folder without one (a foreign tool's, an older cococonv's) or of a live process
-    stays.
+    stays. On Windows, where neither the process nor the boot is checked, nothing is.
     """
     removed = []
     try:
@@ -87,6 +90,8 @@ def _alive(record: dict) -> bool:
     boot = _boot_id()
     if boot is not None and record.get("boot") not in (None, boot):
         return False  # written before the last reboot
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process there
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -157,3 +162,108 @@ def rename_noreplace(src: str, dst: str) -> None:
     if os.path.lexists(dst):
         raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
     os.rename(src, dst)
+
+
+def usable_target(target: str) -> str:
+    """``target`` as the final move will use it: a link is followed (the output goes
+    where it points), a dangling one is refused."""
+    path = target.rstrip(os.sep + (os.altsep or "")) or target
+    if os.path.basename(path) in (os.curdir, os.pardir):
+        path = os.path.abspath(path)
+    if os.path.islink(path):
+        if not os.path.exists(path):
+            raise FileSystemError(f"a symbolic link to {os.readlink(path)}, which does not "
+                                  f"exist; remove the link or write elsewhere", file=target)
+        path = os.path.realpath(path)
+    return path
+
+
+def make_parent(target: str) -> str:
+    """The folder the output goes in, created like ``mkdir -p`` when missing; refused in
+    one line when a file stands in the way or the path climbs (``..``) out of a folder
+    that does not exist (the system would resolve it, not drop it)."""
+    parent = os.path.dirname(target) or os.curdir
+    parts = parent.split(os.sep)
+    for k, part in enumerate(parts):
+        if part in ("", os.curdir):
+            continue
+        prefix = os.sep.join(parts[:k + 1]) or os.sep
+        if not os.path.lexists(prefix):
+            if os.pardir in parts[k + 1:]:
+                raise FileSystemError(f"no folder {prefix} (the path goes up out of it with "
+                                      f"..)", file=target)
+            break
+        if not os.path.isdir(prefix):
+            raise FileSystemError(f"{prefix} is not a folder (the output goes inside it)",
+                                  file=target)
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise os_error(exc, exc.filename or parent, "cannot create the output's folder") \
+            from None
+    return parent
+
+
+def user_path(path: str | None, staging: str, work: str, target: str, kind: str) -> str:
+    """The path the user knows for ``path``: its place in the target, not the staging."""
+    if not path:
+        return target
+    path = os.fsdecode(path)
+    if kind == "dir" and path.startswith(work + os.sep):
+        return os.path.join(target, os.path.relpath(path, work))
+    if path == staging or path.startswith(staging + os.sep):
+        return target
+    return path
+
+
+def os_error(exc: OSError, path: str | None = None, doing: str | None = None) -> FileSystemError:
+    """One line for an OSError: ``path`` (else the one the error names) and the reason."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    reason = reason[:1].lower() + reason[1:]
+    name = path or (os.fsdecode(exc.filename) if exc.filename else None)
+    return FileSystemError(f"{doing} ({reason})" if doing else reason, file=name)
+
+
+def place_file(path: str, target: str, overwrite: bool) -> None:
+    if os.path.isdir(target):
+        raise OutputExistsError("output is a folder, not a file", file=target)
+    if overwrite:
+        os.replace(path, target)
+        return
+    try:
+        rename_noreplace(path, target)
+    except FileExistsError:
+        raise _appeared(target) from None
+
+
+def place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
+    """Move ``work`` to ``target``: with ``overwrite`` the old target goes first (into the
+    staging folder, removed after); without, only a missing or still empty target is
+    taken, and an empty folder is removed first because a plain rename would replace it
+    even if another run had just claimed it."""
+    if overwrite and os.path.lexists(target):
+        if os.path.isdir(target):
+            os.rename(target, os.path.join(staging, "old"))
+        else:
+            os.remove(target)
+        os.rename(work, target)
+        return
+    if os.path.isdir(target):
+        try:
+            os.rmdir(target)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise _appeared(target) from None
+            raise
+    try:
+        rename_noreplace(work, target)
+    except FileExistsError:
+        raise _appeared(target) from None
+
+
+def _appeared(target: str) -> OutputExistsError:
+    return OutputExistsError("output appeared while this run worked (another run writing "
+                             "there?); it was left as it is (use --overwrite to replace it)",
+                             file=target)

@@ -232,7 +232,8 @@ def test_write_bytes_names_the_file_when_the_disk_is_full(tmp_path, monkeypatch)
     monkeypatch.setattr(os, "write", full)
     with pytest.raises(FileSystemError) as caught:
         write_bytes(str(tmp_path / "a" / "b.xml"), b"<x/>")
-    assert str(caught.value) == f"{tmp_path / 'a' / 'b.xml'}: cannot write (no space left on device)"
+    assert str(caught.value) == \
+        f"{tmp_path / 'a' / 'b.xml'}: cannot write (no space left on device)"
     assert caught.value.exit_code == 1
 
 

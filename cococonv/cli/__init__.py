@@ -8,7 +8,7 @@ import traceback
 import click
 
 from ..errors import CococonvError
-from ..fileio import os_error
+from ..staging import os_error
 
 
 class CococonvGroup(click.Group):
