@@ -6,6 +6,7 @@ each plugin's declared options.
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
@@ -24,18 +25,22 @@ def _registry(registry: Registry | None) -> Registry:
 
 def detect(path: str | Tree, *, registry: Registry | None = None) -> list[tuple[str, int]]:
     """Formats whose importer matches ``path``, best match first, as ``(name, score)``."""
-    reg = _registry(registry)
-    tree = open_tree(path) if isinstance(path, str) else path
-    found = []
+    return _detect(open_tree(path) if isinstance(path, str) else path, _registry(registry))[0]
+
+
+def _detect(tree: Tree, reg: Registry) -> tuple[list[tuple[str, int]], list[CococonvError]]:
+    """The matches, and the errors of importers that could not read the tree to tell."""
+    found, errors = [], []
     for name, importer in reg.importers.items():
         try:
             score = importer.detect(tree)
-        except CococonvError:
+        except CococonvError as err:
             score = 0
+            errors.append(err)
         if score > 0:
             found.append((name, score))
     found.sort(key=lambda pair: (-pair[1], pair[0]))
-    return found
+    return found, errors
 
 
 def load(path: str | Tree, format: str | None = None, *, report: Report | None = None,
@@ -51,7 +56,9 @@ def load(path: str | Tree, format: str | None = None, *, report: Report | None =
     report = report if report is not None else Report()
     tree = open_tree(path, stdin=stdin) if isinstance(path, str) else path
     if format is None:
-        matches = detect(tree, registry=reg)
+        matches, errors = _detect(tree, reg)
+        if not matches and errors:
+            raise errors[0]  # why the input could not be read (a broken member, bad JSON)
         if not matches:
             # The data is at fault (exit 1), not the command line: a mistyped -if NAME is
             # the registry's UnknownFormatError (exit 2).
@@ -130,7 +137,7 @@ def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> No
     if overlaps(source, target):
         raise OptionError("the output overlaps the input; write somewhere else (inputs are "
                           "never modified)", file=target)
-    if os.path.isfile(source):
+    if os.path.isfile(source) and not zipfile.is_zipfile(source):
         folder = os.path.dirname(os.path.abspath(source))
         image_dirs = [os.path.join(folder, "images")]
         if os.path.basename(folder) == "annotations":

@@ -13,6 +13,7 @@ import stat
 import sys
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -292,7 +293,10 @@ class ZipTree(Tree):
                 self._reopen()
             with self._lock:
                 return self._zip.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+            # a flipped bit: zlib's "invalid code lengths set", or a bad CRC (BadZipFile)
+            raise DataError(f"cannot read member ({exc})", file=self.display(rel)) from None
+        except (NotImplementedError, RuntimeError) as exc:  # other compression, encrypted
             raise DataError(f"cannot read member ({exc})", file=self.display(rel)) from None
 
     def _reopen(self) -> None:

@@ -28,7 +28,10 @@ def refuse_entities(head: bytes, display: str) -> None:
 def syntax_error(exc: Any, display: str) -> DataError:
     """The DataError for an lxml XMLSyntaxError: message and line, no traceback chain."""
     line = exc.position[0] if getattr(exc, "position", None) else exc.lineno
-    message = (exc.msg or str(exc)).split(", line ")[0]
+    # libxml2 messages may end in (or hold) a newline: one line, so the CLI prints one
+    message = " ".join((exc.msg or str(exc)).split(", line ")[0].split())
+    if message.startswith("Excessive depth in document"):  # libxml2 names its own flag
+        message = "elements nested deeper than 256 levels (docs/limits.md)"
     return DataError(f"not valid XML ({message})", file=display, where=f"line {line}")
 
 

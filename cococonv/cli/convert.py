@@ -28,7 +28,12 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
         if in_format:
             found.append(registry.importer(in_format))
     except CococonvError:
-        pass
+        in_format = None
+    if not in_format:
+        # Nothing detected (an unreadable zip, no known layout, stdin): accept every
+        # importer's options, so the run says why the input could not be read instead of
+        # click saying "No such option" about an option of the format the user meant.
+        found.extend(registry.importers.values())
     out_format = peek(args, "-f", "--format", "--output-format")
     if registry.has("exporter", out_format):
         found.append(registry.exporter(out_format))

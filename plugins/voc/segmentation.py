@@ -11,6 +11,8 @@ give the same pixels and RLEs.
 from __future__ import annotations
 
 import io
+import struct
+import warnings
 from typing import Any, NamedTuple
 
 from cococonv import speedups
@@ -21,7 +23,7 @@ from cococonv.sources import Tree
 
 from .labelmap import LabelMap
 from .layout import BACKGROUND_NAMES, VOID_INDEX, voc_color
-from .png import decode_plain_png
+from .png import decode_plain_png, png_size
 
 
 def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -> Any:
@@ -44,13 +46,27 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
         if array.max(initial=0) > 255:
             raise DataError(f"mask index {int(array.max())} is above 255", file=display)
         return array.astype(np.uint8)
+    size = png_size(data)
+    if size is not None:
+        try:
+            check_plane(size[0], size[1], "the mask PNG")
+        except DataError as err:
+            raise err.located(file=display) from None
     rows = decode_plain_png(data)
     if rows is not None:
         return rows[:, 1:]
     from PIL import Image as PILImage
     try:
-        with PILImage.open(io.BytesIO(data)) as image:
-            image.load()
+        with warnings.catch_warnings():
+            # our own pixel limit applies (checked above and below), not Pillow's warning
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            image = PILImage.open(io.BytesIO(data))
+        with image:
+            width, height = image.size
+            check_plane(height, width, "the mask image")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+                image.load()
             mode = image.mode
             if mode in ("P", "L"):
                 return np.asarray(image, dtype=np.uint8)
@@ -58,7 +74,13 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
                 raise DataError(f"unsupported PNG mode {mode} (expected palette, grayscale "
                                 f"or RGB)", file=display)
             rgb = np.asarray(image.convert("RGB"), dtype=np.uint32)
-    except OSError as exc:
+    except DataError as err:
+        raise err.located(file=display) from None
+    except PILImage.UnidentifiedImageError:
+        raise DataError("cannot read the PNG (not an image Pillow knows)", file=display) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error,
+            PILImage.DecompressionBombError) as exc:
+        # what Pillow raises for a corrupt file: SyntaxError "broken PNG file", zlib errors
         raise DataError(f"cannot read the PNG ({exc})", file=display) from None
     codes = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     unique, inverse = np.unique(codes, return_inverse=True)
