@@ -375,3 +375,17 @@ def test_project_export_onto_a_source_image_folder_is_refused(runner, cli, tmp_p
                                  str(ds / "images"), "--overwrite", "--save-images"])
     refused(result, 2, "overlaps")
     assert snapshot(root, root / "nothing") == before
+
+
+def test_output_beside_a_zip_input_named_images_is_allowed(runner, cli, tmp_path):
+    """An archive reads nothing beside it: only a single annotation file has image folders."""
+    import zipfile
+
+    root, ds = sandbox_of(tmp_path)
+    doc = coco_doc()
+    with zipfile.ZipFile(ds / "export.zip", "w") as archive:
+        archive.writestr("annotations/instances_default.json", json.dumps(doc))
+    target = ds / "images"
+    result = run(runner, cli, root, target, ["-i", str(ds / "export.zip"), "-f", "voc"])
+    assert result.exit_code == 0, result.stderr
+    assert (target / "Annotations" / "a.xml").is_file()
