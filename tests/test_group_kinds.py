@@ -33,7 +33,8 @@ SHAPE_CHANGE = {
     ("approximated", "boxes joined with the shape or keypoints they bound"): -1,
     ("approximated", "masks and polygons joined with another outline of their object"): -1,
     ("approximated", "masks and polygons without a box"): +1,
-    ("approximated", "crowd regions"): -1,  # VOC paints them void: an image region, no shape
+    ("approximated", "crowd regions"): -1,
+    ("lost", "objects with no pixel left in the masks"): -1,  # VOC paints them void: an image region, no shape
 }
 NO_SHAPE_CHANGE = {
     ("lost", "label colours"), ("lost", "z_order values"), ("lost", "image attributes"),
@@ -123,7 +124,10 @@ def grouped_dataset() -> Dataset:
         annotations.append(make_shape(kind, None, 0, cells))  # unlabelled
     crowd = make_shape("mask", categories.find("person"), 0, cells)
     crowd.attributes["is_crowd"] = True
-    annotations.append(crowd)
+    # A polygon under the crowd region: VOC paints the region over it, leaving it no pixel.
+    x, y = cell_of(crowd)[0] * 10, cell_of(crowd)[1] * 10
+    annotations += [Polygon(label=categories.find("head"), points=[x + 3, y + 3, x + 6, y + 3,
+                                                                     x + 6, y + 6]), crowd]
     item = Item("a", "train", Image("a.jpg", size=(HEIGHT, WIDTH)), annotations)
     return Dataset(categories, [item])
 

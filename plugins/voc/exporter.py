@@ -26,6 +26,7 @@ from cococonv.report import Report
 from cococonv.xmlsafe import text as xml_text
 
 from . import layout as L
+from .coverage import objects_without_pixels
 from .importer import COORDINATE_MODE, DEFAULT_TAGS
 from .jobs import CHUNK, JOBS, resolve_jobs, run_chunks
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_labelmap, with_background
@@ -679,6 +680,7 @@ class VocWriter:
                 continue
             chosen.append(unit)
         shapes_rles = _painter_layers([u.shapes for u in chosen], height, width)
+        painted: list[int | None] = []  # instance indices painted
         for unit, layers in zip(chosen, shapes_rles):
             crowd = bool(unit.leader.attributes.get("is_crowd"))
             cls = L.VOID_INDEX if crowd else self.index[self.names[unit.label]]  # type: ignore
@@ -699,10 +701,16 @@ class VocWriter:
                 elif type(shape) is Polygon:
                     self.approx[("polygons", "rasterized into the masks")] += 1
             plan.extend((rle, cls, instance) for rle in layers)
+            painted.append(instance)
         void_class = void_class if _fits(void_class, height, width) else None
         void_object = void_object if _fits(void_object, height, width) else None
         classes, instances = paint_scanlines(height, width, plan, void_class, void_object,
                                              scratch=self.scratch)
+        if voc.get("masks", {}).get("object", True):
+            missing = objects_without_pixels(painted, instances)
+            if missing:
+                self.lost[("objects with no pixel left in the masks", "covered by what is "
+                           "painted above them, or too thin")] += missing
         rel = safe_relpath(f"{item.id}.png", what="item id").split("/")
         write_bytes(os.path.join(self.out, "SegmentationClass", *rel),
                     encode_index_png(classes, height, width, self.class_palette))
