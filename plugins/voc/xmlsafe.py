@@ -24,9 +24,13 @@ def parse_number(text: str) -> int | float:
     text = text.strip()
     if "." not in text:  # float text skips a failing int() (an exception costs ~1 us)
         try:
-            return int(text)
+            value = int(text)
         except ValueError:
             pass
+        else:  # past 2**1023 float() overflows: such a number is as unusable as "inf"
+            if value.bit_length() <= 1023:
+                return value
+            raise ValueError(text)
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(text)

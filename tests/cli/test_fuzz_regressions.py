@@ -1,0 +1,43 @@
+"""Crashes the fuzz harness (tests/fuzz) found, each now one error line or a clean run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cococonv.registry import default_registry
+
+from ..builders import OBJECT, voc_xml, write_voc
+
+HUGE = "1" + "0" * 400  # an int Python parses but float() cannot hold (OverflowError)
+
+
+@pytest.fixture(autouse=True)
+def _plugins_loaded():
+    """Load plugins before a CLI run so a plugin warning cannot land in a command's stderr."""
+    default_registry()
+
+
+def _convert(runner, cli, src: Path, out: Path, *extra: str):
+    return runner.invoke(cli, ["convert", "-if", "voc", "-i", str(src), "-f", "coco",
+                               "-o", str(out), *extra])
+
+
+def test_voc_coordinate_past_float_range_is_one_error_line(tmp_path, runner, cli) -> None:
+    src = write_voc(tmp_path / "in", {"a": voc_xml(
+        OBJECT.replace("<xmin>11</xmin>", f"<xmin>{HUGE}</xmin>"))})
+    result = _convert(runner, cli, src, tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: Annotations/a.xml: line 1: <xmin> must be a number")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_voc_size_past_float_range_is_an_unknown_size(tmp_path, runner, cli) -> None:
+    size = f"<size><width>-{HUGE}</width><height>50</height><depth>3</depth></size>"
+    src = write_voc(tmp_path / "in", {"a": voc_xml(size=size)})
+    result = _convert(runner, cli, src, tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(next((tmp_path / "out" / "annotations").glob("*.json")).read_text())
+    assert "width" not in doc["images"][0] and "height" not in doc["images"][0]
