@@ -245,6 +245,12 @@ def _zip_into(work: str, target: str) -> None:
                 raise DataError(f"the export made a link {rel!r}; refusing to archive it",
                                 file=target)
             archive.write(path, safe_relpath(rel, what="archive member name"))
+        # An empty folder the export made on purpose (COCO's images/, which Datumaro, and
+        # so CVAT's import of a zip, requires) is kept as a directory entry.
+        for dirpath, dirs, files in os.walk(work):
+            if not dirs and not files and dirpath != work:
+                rel = os.path.relpath(dirpath, work).replace(os.sep, "/")
+                archive.writestr(safe_relpath(rel, what="archive member name") + "/", b"")
     if os.path.isdir(target):
         raise OutputExistsError("output is a folder, not a file", file=target)
     os.replace(tmp_zip, target)

@@ -5,6 +5,7 @@ project meta for a CVAT output of several subsets."""
 from __future__ import annotations
 
 import json
+import zipfile
 
 from lxml import etree
 
@@ -49,6 +50,10 @@ def test_coco_folder_output_has_an_images_folder(runner, cli, tmp_path):
     source = write_coco(tmp_path / "in", {"instances_default": coco_doc()})
     convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "out"))
     assert (tmp_path / "out" / "images").is_dir()
+    # a .zip keeps it as a directory entry: CVAT unpacks a COCO zip and hands it to Datumaro
+    convert(runner, cli, "-i", str(source), "-f", "coco", "-o", str(tmp_path / "out.zip"))
+    with zipfile.ZipFile(tmp_path / "out.zip") as archive:
+        assert archive.namelist() == ["annotations/instances_default.json", "images/"]
 
 
 def test_cvat_keypoint_categories_get_keypoints_and_skeleton(runner, cli, fixtures_root,
