@@ -331,3 +331,21 @@ def test_groups_split_into_several_records_come_back_as_one_group(tmp_path, fmt_
             checked += 1
     assert checked > 20
     assert len({after[cells[0]] for cells in cells_of.values() if len(cells) > 1}) == checked
+
+
+def test_crop_covered_crops_the_outline_not_the_box_joined_with_it(tmp_path):
+    categories = Categories()
+    categories.add("person")
+    triangle = Polygon(label=0, group=1, points=[0, 0, 10, 0, 0, 10])
+    box = Bbox(label=0, group=1, x=0, y=0, w=10, h=10)
+    above = Polygon(label=0, points=[5, 0, 20, 0, 20, 20, 5, 20])
+    dataset = Dataset(categories, [Item("a", image=Image("a.jpg", size=(20, 20)),
+                                        annotations=[box, triangle, above])])
+    cococonv.save(dataset, "coco", str(tmp_path / "c"), report=quiet(), crop_covered=True)
+    first = json.loads((tmp_path / "c/annotations/instances_default.json").read_text())[
+        "annotations"][0]
+    expected = masks.decode(masks.polygons_to_rle([triangle.points], 20, 20)).astype(bool)
+    expected &= ~masks.decode(masks.polygons_to_rle([above.points], 20, 20)).astype(bool)
+    assert np.array_equal(masks.decode(first["segmentation"]).astype(bool), expected)
+    assert first["area"] == expected.sum() and first["bbox"] == masks.bbox(
+        masks.encode(expected.astype(np.uint8)))

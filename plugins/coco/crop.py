@@ -39,7 +39,12 @@ def crop_covered_items(items: list[Item], report: Report) -> list[Item]:
         replaced: dict[int, Mask] = {}
         for k in reversed(order):
             obj = objects[k]
-            shapes = [a for a in obj if type(a).kind in ("polygon", "mask", "bbox", "ellipse")]
+            # A box joined with an outline is its bbox, not area: painting it would turn a
+            # triangle into its box. A box alone is its own area.
+            shapes = [a for a in obj if type(a).kind in ("polygon", "mask", "ellipse")]
+            boxes = [a for a in obj if type(a).kind == "bbox"]
+            if not shapes:
+                shapes, boxes = boxes, []
             rle = rasterize(shapes, height, width)
             if rle is None:
                 continue
@@ -54,7 +59,7 @@ def crop_covered_items(items: list[Item], report: Report) -> list[Item]:
                            extra=leader.extra, rle=masks.encode(visible))
                 new.geometry_changed()
                 replaced[id(leader)] = new
-                for other in shapes[1:]:
+                for other in shapes[1:] + boxes:  # the bbox is the cropped mask's now
                     replaced[id(other)] = None  # type: ignore[assignment]
                 changed += 1
         if not replaced:
