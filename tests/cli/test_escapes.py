@@ -232,8 +232,9 @@ def test_symlink_leading_outside_the_input_is_not_read(runner, cli, tmp_path):
 @pytest.mark.parametrize("fmt", OUTPUTS)
 def test_voc_filename_climbing_out_never_copies_outside_files(runner, cli, tmp_path, fmt):
     root, ds = sandbox_of(tmp_path)
-    write_voc(ds, {"a": voc_xml(filename="../../../../secret.jpg")},
-              {"Main/train.txt": "a\n"})
+    # from ds/JPEGImages/, five '..' reach the sandbox root holding secret.jpg
+    write_voc(ds, {"a": voc_xml(filename="../../../../../secret.jpg")},
+              {"Main/train.txt": "a\n"}, {"JPEGImages/other.jpg": IMAGE})
     target = ds.parent / "out"
     result = run(runner, cli, root, target, ["-if", "voc", "-i", str(ds), "-f", fmt,
                                              "--save-images"])
@@ -389,3 +390,22 @@ def test_output_beside_a_zip_input_named_images_is_allowed(runner, cli, tmp_path
     result = run(runner, cli, root, target, ["-i", str(ds / "export.zip"), "-f", "voc"])
     assert result.exit_code == 0, result.stderr
     assert (target / "Annotations" / "a.xml").is_file()
+
+
+def test_label_name_climbing_out_refuses_its_voc_class_list(runner, cli, tmp_path):
+    """VOC writes ImageSets/Main/<class>_<subset>.txt: a label name is a file name there."""
+    root, ds = sandbox_of(tmp_path)
+    (ds / "annotations.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta>'
+        "<task><labels><label><name>../../../evil</name><attributes/></label><label><name>ok"
+        "</name><attributes/></label></labels></task></meta>\n"
+        '<image id="0" name="a.jpg" width="10" height="8"><tag label="../../../evil"/>'
+        '<tag label="ok"/></image>\n</annotations>\n')
+    target = ds.parent / "out"
+    refused(run(runner, cli, root, target, ["-if", "cvat", "-i", str(ds), "-f", "voc"]), 1,
+            "label name '../../../evil'")
+    result = run(runner, cli, root, target, ["-if", "cvat", "-i", str(ds), "-f", "voc",
+                                             "--on-error", "warn"])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(files_under(target / "ImageSets" / "Main")) == ["default.txt",
+                                                                  "ok_default.txt"]
