@@ -123,6 +123,8 @@ class _Chunks:
         wants and whose chunks in flight must not go on writing files."""
         if os.getpid() != self.owner:  # a forked worker's copy: not its pool to stop
             return
+        # the executor has no public kill before Python 3.14 (terminate_workers); without
+        # its worker table, close() still waits for the chunks in flight to end
         for process in list((getattr(self.pool, "_processes", None) or {}).values()):
             if process.is_alive():
                 process.kill()
