@@ -35,11 +35,15 @@ class Case:
     output_path: Path
     argv: list[str]
     mutations: list[str] = field(default_factory=list)
+    stdin: Path | None = None       # fed to the child as fd 0 (for `-i -`)
 
     def command(self) -> str:
         """The command line with sandbox paths shortened, for reports."""
-        return "cococonv " + " ".join(a.replace(str(self.sandbox) + "/", "")
+        line = "cococonv " + " ".join(a.replace(str(self.sandbox) + "/", "")
                                       for a in self.argv)
+        if self.stdin:
+            line += " < " + str(self.stdin.relative_to(self.sandbox))
+        return line
 
 
 def mutator_for(name: str):
@@ -147,8 +151,25 @@ def prepare(run_seed: int, number: int, seeds: list[Seed], workdir: Path) -> Cas
     suffix = ".zip" if roll < 0.15 else {"coco": ".json", "cvat": ".xml"}.get(out_format, "") \
         if roll < 0.2 else ""
     output_path = sandbox / ("out" + suffix)
-    argv = ["convert", "-i", str(input_path), "-f", out_format, "-o", str(output_path)]
-    if rng.random() < 0.3 and seed.input_format:
+    stdin = None
+    given = str(input_path)
+    if input_path.suffix in (".json", ".xml") and rng.random() < 0.1 and input_path.is_file():
+        stdin, given = input_path, "-"
+    argv = _command(rng, given, out_format, output_path)
+    if rng.random() < 0.3 and seed.input_format and argv[0] != "detect":
         argv += ["-if", seed.input_format]
-    argv += _options(rng, out_format)
-    return Case(number, seed, jail, sandbox, input_path, output_path, argv, mutations)
+    if argv[0] == "convert":
+        argv += _options(rng, out_format)
+    return Case(number, seed, jail, sandbox, input_path, output_path, argv, mutations, stdin)
+
+
+def _command(rng: random.Random, given: str, out_format: str, output_path: Path) -> list[str]:
+    """Mostly `convert`; some `info` and `detect`, and some output to stdout."""
+    roll = rng.random()
+    if roll < 0.06:
+        return ["info", "-i", given] + (["--json"] if rng.random() < 0.5 else [])
+    if roll < 0.09 and given != "-":
+        return ["detect", given]
+    if roll < 0.12 and out_format != "voc":
+        return ["convert", "-i", given, "-f", out_format, "-o", "-"]
+    return ["convert", "-i", given, "-f", out_format, "-o", str(output_path)]

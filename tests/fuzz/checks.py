@@ -166,6 +166,9 @@ def signature(kind: str, case: Case, result: Result, verbose_stderr: str = "") -
     if kind == "unclear":
         last = [line for line in result.stderr.splitlines() if line.strip()][-1:] or [""]
         return f"unclear: {_normal(last[0])}"
-    fmt = case.argv[case.argv.index("-f") + 1]
-    jobs = " --jobs" if "--jobs" in case.argv else ""
-    return f"{kind}: -f {fmt}{jobs} {_normal(result.violations[kind])[:60]}"
+    command = case.argv[0]
+    if "-f" in case.argv:
+        command += " -f " + case.argv[case.argv.index("-f") + 1]
+    if "--jobs" in case.argv:
+        command += " --jobs"
+    return f"{kind}: {command} {_normal(result.violations[kind])[:60]}"

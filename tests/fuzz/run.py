@@ -47,20 +47,21 @@ def _preload() -> None:
     default_registry().load_all()
 
 
-def _child(argv: list[str], cwd: Path, err: Path, mem_bytes: int, timeout: float) -> None:
+def _child(argv: list[str], cwd: Path, err: Path, mem_bytes: int, timeout: float,
+           stdin: Path | None) -> None:
     """In the forked child: limits, fresh stdio, then the CLI (never returns)."""
     try:
         os.setpgid(0, 0)
         resource.setrlimit(resource.RLIMIT_AS, (mem_bytes, mem_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for fd, path, flags in ((0, os.devnull, os.O_RDONLY),
-                                (1, os.devnull, os.O_WRONLY),
-                                (2, str(err), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+        for fd, path, flags in ((2, str(err), os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                                (0, str(stdin or os.devnull), os.O_RDONLY),
+                                (1, os.devnull, os.O_WRONLY)):
             opened = os.open(path, flags, 0o644)
             os.dup2(opened, fd)
             os.close(opened)
         # pytest (the slice test) replaces sys.std*; the CLI must write to the real fds.
-        sys.stdin = open(0, closefd=False)
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115
         sys.stdout = open(1, "w", closefd=False)
         sys.stderr = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)
         os.chdir(cwd)
@@ -84,7 +85,7 @@ def spawn(case: Case, err: Path, mem_bytes: int, timeout: float, extra: list[str
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        _child([*extra, *case.argv], case.sandbox, err, mem_bytes, timeout)
+        _child([*extra, *case.argv], case.sandbox, err, mem_bytes, timeout, case.stdin)
     return pid
 
 
