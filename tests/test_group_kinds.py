@@ -349,3 +349,17 @@ def test_crop_covered_crops_the_outline_not_the_box_joined_with_it(tmp_path):
     assert np.array_equal(masks.decode(first["segmentation"]).astype(bool), expected)
     assert first["area"] == expected.sum() and first["bbox"] == masks.bbox(
         masks.encode(expected.astype(np.uint8)))
+
+
+def test_panoptic_paints_the_outline_not_the_box_joined_with_it(tmp_path):
+    categories = Categories()
+    categories.add("person")
+    triangle = Polygon(label=0, group=1, points=[0, 0, 10, 0, 0, 10])
+    box = Bbox(label=0, group=1, x=0, y=0, w=10, h=10)
+    dataset = Dataset(categories, [Item("a", image=Image("a.jpg", size=(20, 20)),
+                                        annotations=[box, triangle])])
+    cococonv.save(dataset, "coco_panoptic", str(tmp_path / "p"), report=quiet())
+    (record,) = json.loads((tmp_path / "p/annotations/panoptic_default.json").read_text())[
+        "annotations"]
+    (segment,) = record["segments_info"]
+    assert segment["area"] == masks.area(masks.polygons_to_rle([triangle.points], 20, 20))

@@ -19,6 +19,7 @@ def crop_covered_items(items: list[Item], report: Report) -> list[Item]:
     from cococonv.geometry import rasterize
 
     from .exporter import group_objects
+    from .grouping import area_shapes
 
     result = []
     changed = 0
@@ -39,12 +40,9 @@ def crop_covered_items(items: list[Item], report: Report) -> list[Item]:
         replaced: dict[int, Mask] = {}
         for k in reversed(order):
             obj = objects[k]
-            # A box joined with an outline is its bbox, not area: painting it would turn a
-            # triangle into its box. A box alone is its own area.
-            shapes = [a for a in obj if type(a).kind in ("polygon", "mask", "ellipse")]
-            boxes = [a for a in obj if type(a).kind == "bbox"]
-            if not shapes:
-                shapes, boxes = boxes, []
+            shapes = area_shapes(obj)
+            boxes = [] if type(shapes[0]).kind == "bbox" else \
+                [a for a in obj if type(a).kind == "bbox"]  # their bbox is the new mask's
             rle = rasterize(shapes, height, width)
             if rle is None:
                 continue
@@ -59,7 +57,7 @@ def crop_covered_items(items: list[Item], report: Report) -> list[Item]:
                            extra=leader.extra, rle=masks.encode(visible))
                 new.geometry_changed()
                 replaced[id(leader)] = new
-                for other in shapes[1:] + boxes:  # the bbox is the cropped mask's now
+                for other in shapes[1:] + boxes:
                     replaced[id(other)] = None  # type: ignore[assignment]
                 changed += 1
         if not replaced:

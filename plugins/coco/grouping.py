@@ -86,6 +86,13 @@ def split_bucket(anns: list[Annotation]) -> list[list[Annotation]]:
     return objects
 
 
+def area_shapes(obj: list[Annotation]) -> list[Annotation]:
+    """The shapes whose union is the object's area: its outlines, else its box. A box
+    joined with an outline is that outline's bbox; painting it too would fill the box."""
+    outlines = [a for a in obj if type(a) in _AREA]
+    return outlines or [a for a in obj if type(a) is Bbox]
+
+
 def linked_groups(objects: Iterable[list[Annotation]]) -> set[int]:
     """Groups that span more than one COCO object: their records need the group link."""
     seen: set[int] = set()

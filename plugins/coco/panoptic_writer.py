@@ -42,6 +42,8 @@ class PanopticWriter:
         from cococonv import masks
         from cococonv.geometry import rasterize
 
+        from .grouping import area_shapes
+
         size = item.image.size if item.image is not None else None
         if size is None:
             for obj in objects:
@@ -64,8 +66,7 @@ class PanopticWriter:
         for k in order:
             obj = objects[k]
             leader = obj[0]
-            shapes = [a for a in obj if type(a).kind in _AREA_KINDS]
-            rle = rasterize(shapes, height, width)
+            rle = rasterize(area_shapes(obj), height, width)
             if rle is None:
                 continue
             sid = leader.id
