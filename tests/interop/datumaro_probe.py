@@ -3,7 +3,8 @@
 Datumaro is imported only here, in its own process: it pulls in pandas, pyarrow and cv2 and
 sets warning filters and log handlers that would leak into the test process.
 
-Input (stdin): a JSON list of ``[path, format]``. Output (stdout): a JSON list, per input,
+``datumaro_probe.py export DIR`` writes Datumaro's own COCO sample instead (see
+``export_sample``). Otherwise input (stdin): a JSON list of ``[path, format]``. Output (stdout): a JSON list, per input,
 of ``{"items": n, "subsets": [...], "kinds": {annotation type: count}}`` or
 ``{"error": "..."}`` with the exception chain.
 """
@@ -38,9 +39,28 @@ def probe(path: str, fmt: str) -> dict:
         return {"error": " <- ".join(chain)}
 
 
+def export_sample(path: str) -> None:
+    """Datumaro's own COCO export of an image of unknown size (written ``width: 0``) with
+    a labelled and an unlabelled box (``category_id: 0``)."""
+    from datumaro.components.annotation import AnnotationType, Bbox, LabelCategories
+    from datumaro.components.dataset import Dataset
+    from datumaro.components.dataset_base import DatasetItem
+    from datumaro.components.media import Image
+
+    categories = {AnnotationType.label: LabelCategories.from_iterable(["cat"])}
+    dataset = Dataset.from_iterable([
+        DatasetItem("a", subset="train", media=Image.from_file(path="a.jpg"),
+                    annotations=[Bbox(1, 2, 3, 4, label=0, id=1), Bbox(2, 2, 2, 2, id=2)]),
+    ], categories=categories)
+    dataset.export(path, "coco_instances")
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     logging.disable(logging.CRITICAL)
+    if sys.argv[1:2] == ["export"]:
+        export_sample(sys.argv[2])
+        return
     jobs = json.load(sys.stdin)
     json.dump([probe(path, fmt) for path, fmt in jobs], sys.stdout)
 

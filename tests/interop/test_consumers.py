@@ -152,3 +152,20 @@ def test_globox_reads_every_output_with_equal_counts(outputs):
                 source
             checked += 1
     assert checked >= 2 * len(SOURCES) - 3
+
+
+def test_cococonv_reads_datumaros_own_coco_export_whole(tmp_path, runner, cli):
+    """Datumaro writes ``width: 0`` for an unknown size and ``category_id: 0`` for a box
+    without a label; cococonv reads both (the default --on-error fail) and writes them back."""
+    has_consumer("datumaro")
+    source = tmp_path / "datumaro"
+    run = subprocess.run([sys.executable, str(PROBE), "export", str(source)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = tmp_path / "out.json"
+    result = runner.invoke(cli, ["convert", "-i", str(source), "-f", "coco", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    written = json.loads(out.read_text())
+    assert [(i["width"], i["height"]) for i in written["images"]] == [(0, 0)]
+    assert [(a["category_id"], a["bbox"]) for a in written["annotations"]] == [
+        (1, [1.0, 2.0, 3.0, 4.0]), (0, [2.0, 2.0, 2.0, 2.0])]
