@@ -323,9 +323,9 @@ class VocWriter:
             unit.xml_index = len(written)
         if self.active & {L.DETECTION, L.LAYOUT, L.ACTION}:
             # The target needs a box that the source did not hold as a shape of its own.
-            self.approx[("masks and polygons without a box", "given one (their bounds) as "
-                         "their VOC object's <bndbox>")] += sum(1 for u in written
-                                                                 if u.box is None)
+            self.approx[("masks and polygons without a box", "given one as their VOC "
+                         "object's <bndbox> (COCO's bbox, else their bounds)")] += \
+                sum(1 for u in written if u.box is None)
         return written
 
     def _wants_xml(self, item: Item, units: list[_Unit]) -> bool:
