@@ -30,11 +30,11 @@ SHAPE_CHANGE = {
     ("lost", "polylines"): -1,
     ("lost", "unlabelled shapes"): -1,
     ("lost", "layout part labels outside an object that has them"): -1,
+    ("lost", "objects with no pixel left in the masks"): -1,
     ("approximated", "boxes joined with the shape or keypoints they bound"): -1,
     ("approximated", "masks and polygons joined with another outline of their object"): -1,
     ("approximated", "masks and polygons without a box"): +1,
-    ("approximated", "crowd regions"): -1,
-    ("lost", "objects with no pixel left in the masks"): -1,  # VOC paints them void: an image region, no shape
+    ("approximated", "crowd regions"): -1,  # VOC paints them void: an image region, no shape
 }
 NO_SHAPE_CHANGE = {
     ("lost", "label colours"), ("lost", "z_order values"), ("lost", "image attributes"),
