@@ -7,6 +7,7 @@ bound here and refused with one line naming the file, item or annotation.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Sequence
 
 from .errors import DataError
@@ -40,6 +41,14 @@ def check_plane(height: int, width: int, what: str = "the mask") -> None:
         raise LimitError(f"{what} would be {width}x{height} = {height * width} pixels "
                          f"(width x height), above the limit of {MAX_MASK_PIXELS} "
                          f"(docs/limits.md)")
+
+
+def check_png_header(data: bytes, what: str = "the mask PNG") -> None:
+    """``check_plane`` for the size a PNG's header claims, before a decoder allocates it
+    (Pillow's own check raises at 2**27.4 pixels and warns on stderr from half that)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        width, height = struct.unpack_from(">II", data, 16)
+        check_plane(height, width, what)
 
 
 def check_rle_canvas(height: int, width: int) -> None:

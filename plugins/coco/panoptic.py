@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import posixpath
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from cococonv.errors import DataError
+from cococonv.limits import LimitError, check_plane, check_png_header
 from cococonv.model import Mask
 from cococonv.sources import FileTree
 
@@ -55,8 +57,14 @@ def _read_png(reader: "CocoReader", source: "AnnotationFile", file_name: str,
         raise reader.error(f"panoptic mask {file_name!r} not found (expected it in "
                            f"panoptic_{source.subset}/ beside the JSON)", where)
     try:
-        with PILImage.open(io.BytesIO(data)) as png:
-            rgb = np.asarray(png.convert("RGB"), dtype=np.uint32)
+        check_png_header(data, f"panoptic mask {file_name!r}")
+        with warnings.catch_warnings():  # the limit is ours (docs/limits.md), not Pillow's
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(data)) as png:
+                check_plane(png.size[1], png.size[0], f"panoptic mask {file_name!r}")
+                rgb = np.asarray(png.convert("RGB"), dtype=np.uint32)
+    except LimitError as exc:
+        raise reader.error(exc.message, where) from None
     except Exception as exc:  # PIL raises many types for broken images
         raise reader.error(f"panoptic mask {file_name!r} cannot be read ({exc})", where) from None
     return rgb[..., 0] + 256 * rgb[..., 1] + 256 * 256 * rgb[..., 2]

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from cococonv.errors import DataError
+from cococonv.limits import coordinates_problem
 from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Dataset, Ellipse, Image, Item,
                             Label, Mask, Points, Polygon, Polyline)
 from cococonv.paths import lookup_relpath
@@ -384,10 +385,12 @@ class CvatReader:
             ytl = number(a.get("ytl"), "ytl", elem)
             xbr = number(a.get("xbr"), "xbr", elem)
             ybr = number(a.get("ybr"), "ybr", elem)
+            self._in_image([xtl, ytl, xbr, ybr], size, elem)
             ann = Bbox(x=xtl, y=ytl, w=round(xbr - xtl, 10), h=round(ybr - ytl, 10))
             self._rotation(a, elem, ann)
         elif tag == "polygon":
             ann = Polygon(points=self._points(a, elem))
+            self._in_image(ann.points, size, elem)
         elif tag == "polyline":
             ann = Polyline(points=self._points(a, elem))
         elif tag == "points":
@@ -398,6 +401,8 @@ class CvatReader:
                           cy=self._float(a.get("cy"), "cy", elem),
                           rx=self._float(a.get("rx"), "rx", elem),
                           ry=self._float(a.get("ry"), "ry", elem))
+            self._in_image([ann.cx - ann.rx, ann.cy - ann.ry, ann.cx + ann.rx,
+                            ann.cy + ann.ry], size, elem)
             self._rotation(a, elem, ann)
         elif tag == "mask":
             ann, box = self._mask(a, elem, size)
@@ -408,6 +413,12 @@ class CvatReader:
             return self._skeleton(elem, a, tracked)
         self._common(elem, a, ann, own)
         return ann
+
+    def _in_image(self, points: list[float], size: tuple[int, int] | None, elem: Any) -> None:
+        """Refuse an area shape reaching past the margin around its image (docs/limits.md)."""
+        problem = coordinates_problem(points, *size) if size else None
+        if problem:
+            raise self.bad(f"<{elem.tag}> {problem}", elem)
 
     def _rotation(self, a: dict[str, str], elem: Any, ann: Annotation) -> None:
         rotation = a.get("rotation")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cococonv.limits import LimitError, check_plane
+
 
 class RleError(ValueError):
     """The ``rle`` text is unreadable or does not cover its box."""
@@ -32,6 +34,12 @@ def to_coco(runs: list[int], left: int, top: int, width: int, height: int,
 
     from cococonv import masks
 
+    for rows, columns, what in ((height, width, "the mask's box"),
+                                (image_height, image_width, "the mask over its image")):
+        try:
+            check_plane(rows, columns, what)  # both are painted as pixels here
+        except LimitError as exc:
+            raise RleError(exc.message) from None
     total = sum(runs)
     if total != width * height:
         raise RleError(f"rle runs sum to {total}, expected width*height = {width * height}")

@@ -17,6 +17,7 @@ import posixpath
 from typing import Any, ClassVar
 
 from cococonv.errors import CococonvError, DataError
+from cococonv.limits import box_problem
 from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Categories, Dataset, Image,
                             Item, Label, LabelCategory)
 from cococonv.paths import lookup_relpath
@@ -73,6 +74,13 @@ def _raw(element: Any) -> str:
         if node is not clone and node.tail is not None and not node.tail.strip():
             node.tail = None
     return etree.tostring(clone, encoding="unicode", with_tail=False)
+
+
+def _check_in_image(obj: "_Object", size: tuple[int, int], display: str) -> None:
+    """Refuse a box reaching past the margin around its image (docs/limits.md)."""
+    for box in [obj.box, *(part for _name, part in obj.parts)]:
+        if type(box) is Bbox and (problem := box_problem([box.x, box.y, box.w, box.h], *size)):
+            raise DataError(f"<bndbox> {problem}", file=display, where=f"line {obj.line}")
 
 
 class _Object:
@@ -334,6 +342,9 @@ class VocReader:
                 objects.append(self._read_object(child, len(objects) + 1, display))
             else:
                 children.append(_raw(child))
+        if size is not None:
+            for obj in objects:
+                _check_in_image(obj, size, display)
         image = Image(item_id + ".jpg", size)
         if filename is not None:
             ext = posixpath.splitext(filename)[1]

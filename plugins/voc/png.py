@@ -55,15 +55,6 @@ def _deflate(scanlines: bytes, height: int, width: int) -> bytes:
     return packer.compress(scanlines) + packer.flush()
 
 
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """The ``(height, width)`` a PNG's header claims (checked before anything is
-    decoded), or None when the bytes do not start like a PNG."""
-    if data[:8] != SIGNATURE or data[12:16] != b"IHDR" or len(data) < 24:
-        return None
-    width, height = struct.unpack_from(">II", data, 16)
-    return height, width
-
-
 def decode_plain_png(data: bytes) -> Any:
     """The ``(h, w + 1)`` uint8 scanlines (filter byte first) of an 8-bit palette or
     grayscale, non-interlaced PNG whose rows all use filter 0 (what cococonv and most

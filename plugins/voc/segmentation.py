@@ -17,13 +17,13 @@ from typing import Any, NamedTuple
 
 from cococonv import speedups
 from cococonv.errors import DataError
-from cococonv.limits import check_plane, coordinates_problem
+from cococonv.limits import check_plane, check_png_header, coordinates_problem
 from cococonv.model import Categories, Item, Mask
 from cococonv.sources import Tree
 
 from .labelmap import LabelMap
 from .layout import BACKGROUND_NAMES, VOID_INDEX, voc_color
-from .png import decode_plain_png, png_size
+from .png import decode_plain_png
 
 
 def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -> Any:
@@ -46,12 +46,10 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
         if array.max(initial=0) > 255:
             raise DataError(f"mask index {int(array.max())} is above 255", file=display)
         return array.astype(np.uint8)
-    size = png_size(data)
-    if size is not None:
-        try:
-            check_plane(size[0], size[1], "the mask PNG")
-        except DataError as err:
-            raise err.located(file=display) from None
+    try:
+        check_png_header(data)
+    except DataError as err:
+        raise err.located(file=display) from None
     rows = decode_plain_png(data)
     if rows is not None:
         return rows[:, 1:]

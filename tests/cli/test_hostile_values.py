@@ -108,12 +108,37 @@ def broken_chunk_png() -> bytes:
             + _chunk(b"IDAT", pixels, length=100) + _chunk(b"IEND", b""))
 
 
+def panoptic_with_mask(mask: bytes) -> Callable[[Path], str]:
+    """A COCO panoptic folder whose one segment PNG is ``mask``."""
+    def write(root: Path) -> str:
+        doc = coco_doc(annotations=[{"image_id": 1, "file_name": "a.png", "segments_info": [
+            {"id": 1, "category_id": 1, "area": 1, "bbox": [0, 0, 1, 1], "iscrowd": 0}]}])
+        (root / "pan" / "annotations" / "panoptic_val").mkdir(parents=True)
+        (root / "pan" / "annotations" / "panoptic_val.json").write_text(json.dumps(doc))
+        (root / "pan" / "annotations" / "panoptic_val" / "a.png").write_bytes(mask)
+        return "pan"
+    return write
+
+
 def voc_xml_file(text: bytes) -> Callable[[Path], str]:
     def write(root: Path) -> str:
         write_voc(root / "voc", {}, {"Main/train.txt": "a\n"})
         (root / "voc" / "Annotations").mkdir()
         (root / "voc" / "Annotations" / "a.xml").write_bytes(text)
         return "voc"
+    return write
+
+
+CVAT_HEAD = ('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta>'
+             '<task><labels><label><name>cat</name><type>any</type></label></labels></task>'
+             '</meta>\n')
+
+
+def cvat_file(image: str) -> Callable[[Path], str]:
+    """A CVAT for images file ``in.xml`` whose line 3 is ``image``."""
+    def write(root: Path) -> str:
+        (root / "in.xml").write_text(CVAT_HEAD + image + "\n</annotations>\n")
+        return "in.xml"
     return write
 
 
@@ -178,6 +203,22 @@ CASES = [
     pytest.param(coco_file(None, bbox=[10, 10, 1e12, 5]), ["-f", "voc"],
                  "error: in.json: annotations[0].bbox: x = 1e+12 is too far outside the "
                  f"512x512 image (allowed -1024 to 1536; {LIMIT_NOTE})", id="box-width-1e12"),
+    pytest.param(cvat_file('<image id="0" name="a.jpg" width="512" height="400"><polygon '
+                           'label="cat" points="10,10;2147483648,10;100,300"/></image>'),
+                 ["-f", "voc"],
+                 "error: in.xml: line 3: <polygon> x = 2147483648 is too far outside the 512x400 "
+                 f"image (allowed -1024 to 1536; {LIMIT_NOTE})", id="cvat-polygon-x-2**31"),
+    pytest.param(cvat_file(f'<image id="0" name="a.jpg" width="{SIDE}" height="{SIDE}"><mask '
+                           'label="cat" rle="0, 1000000000000" left="0" top="0" width="1000000" '
+                           'height="1000000"/></image>'), ["-f", "coco"],
+                 "error: in.xml: line 3: <mask> the mask's box would be 1000000x1000000 = "
+                 "1000000000000 pixels (width x height), above the limit of 268435456 "
+                 f"({LIMIT_NOTE})", id="cvat-mask-of-10**12-pixels"),
+    pytest.param(voc_xml_file(voc_xml("<object><name>cat</name><bndbox><xmin>1</xmin><ymin>1"
+                                      "</ymin><xmax>1e12</xmax><ymax>5</ymax></bndbox></object>")
+                              .encode()), ["-f", "coco"],
+                 "error: Annotations/a.xml: line 1: <bndbox> x = 1e+12 is too far outside the "
+                 f"60x50 image (allowed -1024 to 1084; {LIMIT_NOTE})", id="voc-box-1e12"),
     pytest.param(coco_file(width=SIDE, height=SIDE), ["-f", "voc"],
                  f"error: a: the masks would be {SIDE}x{SIDE} = {SIDE * SIDE} pixels "
                  f"(width x height), above the limit of 268435456 ({LIMIT_NOTE})",
@@ -202,6 +243,10 @@ CASES = [
     pytest.param(voc_with_mask(broken_chunk_png()), ["-f", "coco"],
                  "error: SegmentationClass/a.png: cannot read the PNG (broken PNG file "
                  "(chunk b'\\x00\\x00\\x00\\x00'))", id="png-broken-chunk"),
+    pytest.param(panoptic_with_mask(bomb_png()), ["-if", "coco_panoptic", "-f", "voc"],
+                 "error: annotations/panoptic_val.json: annotations[0].file_name: panoptic mask "
+                 "'a.png' would be 65535x65535 = 4294836225 pixels (width x height), above the "
+                 f"limit of 268435456 ({LIMIT_NOTE})", id="panoptic-png-claims-65535-square"),
     pytest.param(voc_with_mask(b"\x89PNG\r\n\x1a\n" + b"\0" * 30), ["-f", "coco"],
                  "error: SegmentationClass/a.png: cannot read the PNG (not an image Pillow "
                  "knows)", id="png-garbage"),
