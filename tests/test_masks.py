@@ -217,3 +217,52 @@ def test_counts_to_strings_keeps_differences_past_2_to_the_29():
     counts = [0, 3 * 2**29, 5, 2**30 + 7]
     text = masks.counts_to_strings(np.asarray(counts), [4])[0]
     assert masks.counts_of({"size": [1, sum(counts)], "counts": text}).tolist() == counts
+
+
+# -- rings rasterised only inside the image (cococonv.rings) ------------------------------
+ring_coordinates = st.one_of(
+    st.floats(-15, 75, allow_nan=False), st.integers(-5, 70).map(float),
+    st.floats(-15, 75, allow_nan=False).map(lambda v: round(v, 2)),
+    st.floats(-3000, 3000, allow_nan=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 60),
+       st.lists(st.tuples(ring_coordinates, ring_coordinates), min_size=3, max_size=12))
+def test_rings_outside_the_image_rasterise_as_pycocotools_does(h, w, points):
+    """cococonv.rings computes only the crossings inside the image, with pycocotools'
+    arithmetic: the same RLE for rings inside, across and far outside the image."""
+    from cococonv.rings import ring_to_counts
+
+    ring = [float(v) for point in points for v in point]
+    want = pycoco_mask.frPyObjects([ring], h, w)[0]["counts"].decode("ascii")
+    assert masks.from_counts(ring_to_counts(ring, h, w), h, w)["counts"] == want
+
+
+def test_a_ring_pycocotools_would_walk_for_long_is_rasterised_inside_the_image_only():
+    # x = 1e6 on a 512 image: pycocotools walks 5 million steps; same pixels either way
+    ring = [10.0, 10.0, 1e6, 10.0, 100.0, 300.0]
+    want = pycoco_mask.frPyObjects([ring], 512, 512)[0]["counts"].decode("ascii")
+    assert masks.polygons_to_rles([ring], 512, 512)[0]["counts"] == want
+    # past pycocotools' 32-bit range (it overflows there): computed all the same; inside
+    # the image the far edge is as flat as at 1e6, so the area is the same
+    far = masks.polygons_to_rle([[10.0, 10.0, 2.0 ** 31, 10.0, 100.0, 300.0]], 512, 512)
+    assert masks.area(far) == masks.area({"size": [512, 512], "counts": want})
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 10 ** 400, 1e300])
+def test_a_coordinate_that_is_not_a_finite_number_is_a_limit_error(value):
+    from cococonv.limits import LimitError
+
+    with pytest.raises(LimitError, match="coordinate is not a"):
+        masks.polygons_to_rles([[1.0, 1.0, value, 1.0, 5.0, 5.0]], 8, 10)
+
+
+def test_decoding_a_mask_past_the_pixel_limit_is_refused_before_allocating():
+    from cococonv.limits import MAX_MASK_PIXELS, LimitError
+
+    side = 1 << 15  # 2**30 pixels, 4x the limit; RLE area and box need no pixels
+    rle = masks.from_counts([side * side], side, side)
+    assert side * side > MAX_MASK_PIXELS and masks.area(rle) == 0
+    with pytest.raises(LimitError, match="above the limit of 268435456"):
+        masks.decode(rle)
