@@ -4,11 +4,10 @@ VOC writes a person's head, hands and feet as ``<part>`` boxes inside its ``<obj
 model holds them as boxes in the object's group. A label map that declares parts (a VOC
 source's, or ``--label-map voc``) says which labels are parts of which: the group's first
 object whose label has parts owns it, and its group's boxes of those labels are its parts.
-Without one (COCO or CVAT
-input, where COCO's ``attributes["group_id"]`` link or CVAT's ``group_id`` made the group),
-the group's first object -- its first box or area shape -- owns the group, and every other box
-of the group whose label differs from the owner's is one of its parts. That is how
-voc -> coco -> voc gets its layout back.
+Without one (COCO or CVAT input, where COCO's ``attributes["group_id"]`` link or CVAT's
+``group_id`` made the group), the group's first object -- its first box or area shape --
+owns the group, and every other box of the group whose label differs from the owner's is
+one of its parts. That is how voc -> coco -> voc gets its layout back.
 """
 from __future__ import annotations
 
