@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 from cococonv import speedups
 from cococonv.errors import DataError
-from cococonv.limits import check_plane, check_png_header, coordinates_problem
+from cococonv.limits import (MAX_MASK_PIXELS, LimitError, check_plane, check_png_header,
+                             coordinates_problem)
 from cococonv.model import Categories, Item, Mask
 from cococonv.sources import Tree
 
@@ -36,7 +37,10 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
 
     if data[:6] == b"\x93NUMPY":
         try:
+            _check_npy_header(data)
             array = np.load(io.BytesIO(data), allow_pickle=False)
+        except LimitError as err:
+            raise err.located(file=display) from None
         except (ValueError, OSError) as exc:
             raise DataError(f"cannot read the mask array ({exc})", file=display) from None
         if array.ndim != 2 or array.dtype.kind not in "iub":
@@ -90,6 +94,25 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
             raise DataError(f"colour {color} is not in the label map", file=display)
         lookup[position] = index
     return lookup[inverse].reshape(codes.shape)
+
+
+def _check_npy_header(data: bytes) -> None:
+    """``check_plane`` for the shape a .npy header claims: numpy allocates the whole array
+    before it finds that the data is short."""
+    import math
+
+    import numpy as np
+
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    if read_header is None:
+        return  # np.load says what is wrong with it
+    pixels = math.prod(shape := read_header(stream)[0])
+    if pixels > MAX_MASK_PIXELS:
+        raise LimitError(f"the mask array would be {'x'.join(map(str, shape))} = {pixels} "
+                         f"values, above the limit of {MAX_MASK_PIXELS} (docs/limits.md)")
 
 
 def class_colors(label_map: LabelMap) -> dict[int, int]:

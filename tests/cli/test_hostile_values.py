@@ -8,6 +8,7 @@ one stderr line naming the file and the place, write nothing and leave no tempor
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -81,14 +82,23 @@ def _chunk(kind: bytes, data: bytes, length: int | None = None) -> bytes:
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
 
-def voc_with_mask(mask: bytes) -> Callable[[Path], str]:
-    """A VOC folder whose one item has a class mask PNG ``mask``."""
+def voc_with_mask(mask: bytes, name: str = "a.png") -> Callable[[Path], str]:
+    """A VOC folder whose one item has a class mask ``mask`` (a PNG, or labelme's .npy)."""
     def write(root: Path) -> str:
         write_voc(root / "voc", {"a": voc_xml(extra="")},
                   {"Segmentation/train.txt": "a\n"},
-                  {"SegmentationClass/a.png": mask})
+                  {f"SegmentationClass/{name}": mask})
         return "voc"
     return write
+
+
+def bomb_npy() -> bytes:
+    """A .npy array whose header claims 65535x65535 over 10 bytes of data (numpy allocates
+    the whole array before it finds the data short)."""
+    out = io.BytesIO()
+    np.lib.format.write_array_header_1_0(out, {"descr": "|u1", "fortran_order": False,
+                                               "shape": (65535, 65535)})
+    return out.getvalue() + bytes(10)
 
 
 def bomb_png() -> bytes:
@@ -243,6 +253,10 @@ CASES = [
     pytest.param(voc_with_mask(broken_chunk_png()), ["-f", "coco"],
                  "error: SegmentationClass/a.png: cannot read the PNG (broken PNG file "
                  "(chunk b'\\x00\\x00\\x00\\x00'))", id="png-broken-chunk"),
+    pytest.param(voc_with_mask(bomb_npy(), "a.npy"), ["-f", "coco"],
+                 "error: SegmentationClass/a.npy: the mask array would be 65535x65535 = "
+                 f"4294836225 values, above the limit of 268435456 ({LIMIT_NOTE})",
+                 id="npy-claims-65535-square"),
     pytest.param(panoptic_with_mask(bomb_png()), ["-if", "coco_panoptic", "-f", "voc"],
                  "error: annotations/panoptic_val.json: annotations[0].file_name: panoptic mask "
                  "'a.png' would be 65535x65535 = 4294836225 pixels (width x height), above the "
