@@ -86,18 +86,19 @@ class CvatWriter:
         kept_meta = cvat.get("meta")
         owner_subset = self._owner_subset(kept_meta)
         single = subsets[0] if len(subsets) == 1 else None
-        if len(subsets) > 1:
+        if kept_meta is None and len(subsets) <= 1:
+            kept_meta = self._new_meta(len(items), single)
+            owner_subset = single if single and single != "default" else None
+        self.write_subset = len(subsets) > 1 or (
+            single is not None and single != (owner_subset or "default"))
+        if self.write_subset:
+            # images name their subset: the meta must list it, as a project task
             sizes = {subset: 0 for subset in subsets}
             for item in items:
                 sizes[item.subset] += 1
             kept_meta, replaced = M.for_subsets(kept_meta, sizes)
             if replaced:
                 self.lost["task meta"] += 1
-        elif kept_meta is None:
-            kept_meta = self._new_meta(len(items), single)
-            owner_subset = single if single and single != "default" else None
-        self.write_subset = len(subsets) > 1 or (
-            single is not None and single != (owner_subset or "default"))
         self.declared, self.added = self._declarations(items)
         frames = self._frames(items)
         self.lost["image ids and fields"] += sum(
@@ -410,7 +411,8 @@ class CvatWriter:
             "image ids and fields": "CVAT numbers images by frame and keeps no other image "
                                     "fields (e.g. COCO image id, license)",
             "annotation ids": "CVAT for images has no annotation ids",
-            "task meta": "several subsets are written as a project, one task per subset",
+            "task meta": "images that name their subset need a project meta, one task per "
+                         "subset (Datumaro reads none of them under a task meta)",
             "undeclared attributes": "--no-allow-undeclared-attributes",
             "empty masks": "CVAT cannot hold an empty mask",
             "VOC void (255) regions": "CVAT has no void; import VOC with --void-regions crowd "

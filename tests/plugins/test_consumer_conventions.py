@@ -132,3 +132,27 @@ def test_box_segmentation_polygon_gives_box_only_objects_their_corners(runner, c
                 "--box-segmentation", mode)
         (ann,) = json.loads(out.read_text())["annotations"]
         assert ann["segmentation"] == expected and ann["bbox"] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_cvat_task_meta_becomes_a_project_when_images_name_another_subset(fixtures_root,
+                                                                         tmp_path):
+    """A kept <task> meta says subset Test; items now in subset "renamed" carry subset= on
+    their images, which Datumaro would filter out under a task meta: a project lists it."""
+    import dataclasses
+
+    import cococonv
+    from cococonv.model import Dataset
+    from cococonv.report import Report
+
+    source = cococonv.load(str(fixtures_root / "2label/cvat1.1"), "cvat",
+                           report=Report(quiet=True))
+    moved = Dataset(source.categories, [dataclasses.replace(item, subset="renamed")
+                                        for item in source], meta=source.meta)
+    report = cococonv.save(moved, "cvat", str(tmp_path / "out"), report=Report(quiet=True))
+    root = etree.parse(str(tmp_path / "out" / "annotations.xml")).getroot()
+    assert [t.findtext("subset") for t in root.findall("meta/project/tasks/task")] == \
+        ["renamed"]
+    assert {i.get("subset") for i in root.iter("image")} == {"renamed"}
+    assert report.losses[("task meta", "images that name their subset need a project meta, "
+                          "one task per subset (Datumaro reads none of them under a task "
+                          "meta)")] == 1
