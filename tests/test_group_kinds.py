@@ -246,6 +246,8 @@ def test_voc_layout_person_gives_six_coco_records_and_comes_back_with_its_five_p
     objects = list(etree.parse(str(tmp_path / "back/Annotations/a.xml")).getroot()
                    .iter("object"))
     assert [o.findtext("name") for o in objects] == ["person"]
+    assert [objects[0].findtext(f"bndbox/{t}") for t in ("xmin", "ymin", "xmax", "ymax")] == \
+        ["10", "10", "90", "90"]
     assert (tmp_path / "back/ImageSets/Layout/train.txt").read_text().split() == ["a"]
     report = json.loads(result.stdout)
     assert not [e for e in report["lost"] if "part" in e["what"] or "group" in e["what"]]
