@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from cococonv.errors import DataError
 from cococonv.fileio import loads_json, paused_gc
-from cococonv.limits import box_problem, coordinates_problem
+from cococonv.limits import LimitError, box_problem, check_rle_canvas, coordinates_problem
 from cococonv.model import (MAX_IMAGE_SIDE, Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
                             Label, LabelCategory, Mask, Points, Polygon)
 from cococonv.paths import lookup_relpath
@@ -733,6 +733,10 @@ class CocoReader:
         if height is not None and width is not None and (size[0], size[1]) != (height, width):
             raise self.error(f"RLE size {size[0]}x{size[1]} does not match the image "
                              f"{height}x{width} (height x width)", where)
+        try:
+            check_rle_canvas(size[0], size[1])
+        except LimitError as exc:
+            raise self.error(exc.message, where) from None
         if type(counts) is list:
             if counts and not (set(map(type, counts)) <= _INT_TYPES and min(counts) >= 0):
                 raise self.error("RLE counts must be non-negative integers", where)

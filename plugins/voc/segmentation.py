@@ -20,6 +20,7 @@ from cococonv.errors import DataError
 from cococonv.limits import (MAX_MASK_PIXELS, LimitError, check_plane, check_png_header,
                              coordinates_problem)
 from cococonv.model import Categories, Item, Mask
+from cococonv.rings import MAX_RING_CROSSINGS
 from cococonv.sources import Tree
 
 from .labelmap import LabelMap
@@ -485,8 +486,9 @@ def _tame_rings(units: list[tuple[Any, int, int | None]], height: int,
     whole length, ``cococonv.rings`` only over the image."""
     from cococonv import masks
 
-    wild = [k for k, unit in enumerate(units) if type(unit[0]) is list and
-            coordinates_problem(unit[0], height, width) is not None]
+    wild = [k for k, unit in enumerate(units) if type(unit[0]) is list and (
+            coordinates_problem(unit[0], height, width) is not None or
+            _crossings_bound(unit[0], width) > MAX_RING_CROSSINGS)]
     if not wild:
         return units
     rles = masks.polygons_to_rles([units[k][0] for k in wild], height, width)
@@ -494,6 +496,14 @@ def _tame_rings(units: list[tuple[Any, int, int | None]], height: int,
     for k, rle in zip(wild, rles):
         units[k] = (rle, units[k][1], units[k][2])
     return units
+
+
+def _crossings_bound(ring: list[float], width: int) -> int:
+    """At most how many column crossings a ring has (each edge crosses a column once):
+    past MAX_RING_CROSSINGS it goes to ``cococonv.rings``, which counts them exactly and
+    refuses a ring that really has that many, before anything is allocated."""
+    xs = ring[0::2]
+    return len(xs) * min(width, int(max(xs) - min(xs)) + 2)
 
 
 def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | None]],

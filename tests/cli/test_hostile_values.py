@@ -238,6 +238,17 @@ CASES = [
                  f"error: a: annotation 1: an image of {SIDE}x{SIDE} pixels (width x height) is "
                  f"more than an RLE mask can describe (4294967295 pixels)",
                  id="largest-image-to-coco-masks"),
+    pytest.param(coco_file(None, width=SIDE, height=SIDE, iscrowd=1,
+                           segmentation={"size": [SIDE, SIDE], "counts": [SIDE * SIDE - 5, 5]}),
+                 ["-f", "coco"],
+                 f"error: in.json: annotations[0].segmentation: an image of {SIDE}x{SIDE} pixels "
+                 "(width x height) is more than an RLE mask can describe (4294967295 pixels)",
+                 id="crowd-rle-of-2**40-pixels"),
+    pytest.param(coco_file([v for k in range(200_000) for v in (k % 2 * 511.0, k / 400)]),
+                 ["-f", "voc"],
+                 "error: a: a polygon crosses the image's pixel columns 102200000 times, more "
+                 f"than the 16777216 cococonv rasterises ({LIMIT_NOTE})",
+                 id="zigzag-polygon-crossing-every-column"),
     pytest.param(raw_json(json.dumps(coco_doc())[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000
                           + "}"), ["-f", "voc"],
                  f"error: in.json: JSON nested too deeply to read (the limit is about "
@@ -286,7 +297,7 @@ CASES = [
 
 # the cases whose work differs without the compiled helpers run on both paths
 BOTH_PATHS = {"x-2**31-to-voc", "x-1e9", "largest-image-to-voc", "png-claims-65535-square",
-              "png-broken-chunk"}
+              "png-broken-chunk", "zigzag-polygon-crossing-every-column"}
 RUNS = [pytest.param(*case.values, speedups, id=f"{case.id}-{speedups}")
         for case in CASES for speedups in ("built", "numpy")
         if speedups == "built" or case.id in BOTH_PATHS]
