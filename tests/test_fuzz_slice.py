@@ -75,6 +75,8 @@ def test_fuzz_checks_catch_each_broken_promise(tmp_path: Path, monkeypatch, fake
                                                evidence) -> None:
     monkeypatch.setattr(api, "convert", fake)  # the forked child inherits the fake
     case = prepare(3, 0, all_seeds(tmp_path), tmp_path)
+    case.argv = ["convert", "-i", str(case.input_path), "-f", "coco", "-o", str(case.output_path)]
+    case.stdin = None
     before = snapshot(case)
     result = run_one(case, tmp_path / "err", 3 * 2**30, timeout=3)
     check(case, before, result)

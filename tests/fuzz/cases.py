@@ -98,6 +98,14 @@ def _mutate_file(ctx: Context, root: Path) -> str:
     return f"{target.relative_to(root)}: {what}"
 
 
+_TASK_FORMATS = {
+    "coco": ["coco_instances", "coco_person_keypoints", "coco_captions", "coco_labels",
+             "coco_panoptic", "coco_stuff", "coco_image_info"],
+    "voc": ["voc_detection", "voc_segmentation", "voc_instance_segmentation",
+            "voc_classification", "voc_layout", "voc_action"],
+}
+
+
 def _options(rng: random.Random, out_format: str) -> list[str]:
     opts: list[str] = []
     if rng.random() < 0.3:
@@ -147,9 +155,13 @@ def prepare(run_seed: int, number: int, seeds: list[Seed], workdir: Path) -> Cas
         else:
             mutations.append(_mutate_file(ctx, sandbox / "in"))
     out_format = rng.choice(["coco", "voc", "cvat"])
+    family = out_format
+    if rng.random() < 0.2 and out_format != "cvat":
+        out_format = rng.choice(_TASK_FORMATS[out_format])
     roll = rng.random()
-    suffix = ".zip" if roll < 0.15 else {"coco": ".json", "cvat": ".xml"}.get(out_format, "") \
-        if roll < 0.2 else ""
+    single = {"coco": ".json", "cvat": ".xml"}.get(family, "")
+    suffix = ".zip" if roll < 0.15 else single if roll < 0.2 and out_format != "coco_panoptic" \
+        else ""
     output_path = sandbox / ("out" + suffix)
     stdin = None
     given = str(input_path)
@@ -159,7 +171,11 @@ def prepare(run_seed: int, number: int, seeds: list[Seed], workdir: Path) -> Cas
     if rng.random() < 0.3 and seed.input_format and argv[0] != "detect":
         argv += ["-if", seed.input_format]
     if argv[0] == "convert":
-        argv += _options(rng, out_format)
+        argv += _options(rng, family)
+        if rng.random() < 0.15:
+            argv += rng.choice([["-t", "masks_to_polygons"], ["-t", "polygons_to_masks"],
+                                ["-t", "reindex"], ["-t", "remap_labels", "--mapping",
+                                                    "cat:dog,person:,car:car2"]])
     return Case(number, seed, jail, sandbox, input_path, output_path, argv, mutations, stdin)
 
 
@@ -170,6 +186,6 @@ def _command(rng: random.Random, given: str, out_format: str, output_path: Path)
         return ["info", "-i", given] + (["--json"] if rng.random() < 0.5 else [])
     if roll < 0.09 and given != "-":
         return ["detect", given]
-    if roll < 0.12 and out_format != "voc":
+    if roll < 0.12 and not out_format.startswith("voc") and out_format != "coco_panoptic":
         return ["convert", "-i", given, "-f", out_format, "-o", "-"]
     return ["convert", "-i", given, "-f", out_format, "-o", str(output_path)]

@@ -99,7 +99,7 @@ def _json_edit(ctx: Context, doc: Any) -> str:
     value = _get(container, i)
     place = key or f"[{i}]"
     op = rng.choice(["number", "number", "name", "type", "delete", "duplicate", "nest",
-                     "long", "tweak", "empty", "huge_list", "swap"])
+                     "long", "tweak", "empty", "huge_list", "swap", "append"])
     if op == "number" or (op == "tweak" and isinstance(value, (int, float))):
         text = ctx.number_text(json_only=rng.random() < 0.7)
         _set(container, i, Raw(text))
@@ -130,6 +130,10 @@ def _json_edit(ctx: Context, doc: Any) -> str:
     if op == "empty":
         _set(container, i, [] if isinstance(value, list) else _pairs([]))
         return f"{place} emptied"
+    if op == "append" and isinstance(value, list) and not isinstance(value, Obj):
+        value.append(Raw(ctx.number_text(json_only=True)) if not value or rng.random() < 0.5
+                     else copy.deepcopy(value[-1]))
+        return f"{place} grew to {len(value)}"
     if op == "huge_list":
         n = rng.choice([10_000, 1_000_000])
         _set(container, i, Raw("[" + ",".join(["1"] * n) + "]"))

@@ -18,6 +18,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
@@ -138,6 +139,7 @@ class Summary:
     violations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VIOLATIONS, 0))
     classes: dict[str, dict] = field(default_factory=dict)
     harness_errors: list[int] = field(default_factory=list)   # cases a mutator failed on
+    usage_errors: dict[str, list] = field(default_factory=dict)  # exit-2 line: [n, a case]
     seconds: float = 0.0
 
     def text(self) -> str:
@@ -147,6 +149,9 @@ class Summary:
                  f"distinct violation classes: {len(self.classes)}"]
         if self.harness_errors:
             lines.insert(1, f"harness errors (not run): cases {self.harness_errors[:20]}")
+        for line, (count, number) in sorted(self.usage_errors.items(),
+                                            key=lambda kv: kv[1][0])[-10:]:
+            lines.insert(3, f"  usage (exit 2) [{count}x, e.g. case {number}]: {line}")
         for sig, info in sorted(self.classes.items(), key=lambda kv: -kv[1]["count"]):
             lines.append(f"  [{info['count']}x] {sig}")
             lines.append(f"      case {info['case']}: {info['mutations']}")
@@ -213,6 +218,10 @@ class Fuzzer:
         s = self.summary
         s.cases += 1
         s.outcomes[result.outcome] += 1
+        if result.outcome == "usage":
+            last = [line for line in result.stderr.splitlines() if line.strip()][-1:] or [""]
+            key = re.sub(r"\S*/\S*", "<path>", last[0])[:100]
+            s.usage_errors.setdefault(key, [0, case.number])[0] += 1
         for kind in result.violations:
             s.violations[kind] += 1
             verbose = self._verbose_rerun(case) if kind == "crash" else ""
