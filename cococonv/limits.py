@@ -74,6 +74,12 @@ def finite_coordinates(points: Sequence[float]) -> list[float]:
 def coordinates_problem(points: Sequence[float], height: int, width: int) -> str | None:
     """Why flat ``x, y`` coordinates cannot belong to a ``height`` x ``width`` image (one
     lies beyond COORDINATE_MARGIN), or None. Cheap: the importers call it per polygon."""
+    if not points:
+        return None
+    small = min(height, width)
+    if -max(small, COORDINATE_MARGIN) <= min(points) and \
+            max(points) <= small + max(small, COORDINATE_MARGIN):
+        return None  # within the tighter of the two ranges: no need to split x from y
     for axis, values, size in (("x", points[0::2], width), ("y", points[1::2], height)):
         if not values:
             return None
