@@ -14,6 +14,7 @@ from lxml import etree
 
 import cococonv
 from cococonv import masks
+from cococonv.geometry import points_bbox
 from cococonv.model import (Bbox, Categories, Dataset, Ellipse, Image, Item, Mask, Points,
                             Polygon, Polyline)
 from cococonv.report import Report
@@ -44,6 +45,7 @@ NO_SHAPE_CHANGE = {
     ("lost", "voc-only annotation fields (e.g. CVAT source, VOC tags)"),
     ("approximated", "ellipses"), ("approximated", "polygons"), ("approximated", "rotated boxes"),
     ("lost", "images' VOC void (255) regions"), ("lost", "VOC void (255) regions"),
+    ("approximated", "COCO records of one category and group_id"),  # rings kept, one record
 }
 
 
@@ -365,3 +367,32 @@ def test_panoptic_paints_the_outline_not_the_box_joined_with_it(tmp_path):
         "annotations"]
     (segment,) = record["segments_info"]
     assert segment["area"] == masks.area(masks.polygons_to_rle([triangle.points], 20, 20))
+
+
+def test_coco_to_coco_gives_back_the_records_of_every_group_split(tmp_path):
+    source, _ = saved(tmp_path, "coco")
+    cococonv.convert(str(source), str(tmp_path / "again"), input_format="coco",
+                     output_format="coco", report=quiet())
+    for task in ("instances", "person_keypoints"):
+        rel = f"annotations/{task}_train.json"
+        before = json.loads((source / rel).read_text())["annotations"]
+        after = json.loads((tmp_path / "again" / rel).read_text())["annotations"]
+        assert sorted(map(json.dumps, after)) == sorted(map(json.dumps, before)), task
+
+
+def test_coco_import_of_two_linked_outlines_of_one_category_joins_them_with_a_new_bbox(
+        tmp_path):
+    from .builders import coco_ann, coco_doc, write_coco
+
+    anns = [coco_ann(id=1, attributes={"group_id": 3}),
+            coco_ann(id=2, segmentation=[[6, 6, 9, 6, 9, 8]], attributes={"group_id": 3})]
+    write_coco(tmp_path / "c", {"instances_train": coco_doc(annotations=anns)})
+    report = cococonv.convert(str(tmp_path / "c"), str(tmp_path / "o"), input_format="coco",
+                              output_format="coco", report=quiet())
+    (record,) = json.loads((tmp_path / "o/annotations/instances_train.json").read_text())[
+        "annotations"]
+    rings = record["segmentation"]
+    assert len(rings) == 2
+    assert record["bbox"] == points_bbox(rings[0] + rings[1])  # not record 1's own box
+    assert report.approximations[("COCO records of one category and group_id",
+                                  "joined into one object with all their outlines")] == 1

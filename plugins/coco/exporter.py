@@ -528,6 +528,14 @@ class CocoWriter:
         record["segmentation"] = [] if segmentation is None else segmentation
         area = extra.get("area")
         bbox = extra.get("bbox")
+        # Rings of one COCO record share its extra; another record's declared box and
+        # area (two records linked by group_id, one category) are not this object's.
+        others = {id(a.extra) for a in obj if a.extra is not extra and "bbox" in a.extra}
+        if others:
+            area = bbox = None
+            self.report.approximated("COCO records of one category and group_id",
+                                     "joined into one object with all their outlines",
+                                     len(others))
         if bbox is None:
             bbox = self._bbox(rings, seg_rle, boxes, points)
         if not segmentation and not rings and not masks_ and bbox and \

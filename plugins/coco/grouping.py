@@ -6,8 +6,10 @@ A model group says "these belong together"; one COCO record is narrower: one out
 
 - the area shapes (polygons, masks, ellipses) form one object, with the box that fits them
   best (largest overlap with their bounds; the first box on a tie) and the first keypoint set;
-- every further box and keypoint set is one more object: the second box with the second
-  keypoint set, and so on, in annotation order;
+- every further keypoint set is one more object, and takes the next box;
+- boxes left over are one object each;
+- an outline or keypoint set read from a COCO record that declared its ``bbox`` already has
+  its box: a box beside it stays apart (so coco -> coco gives back the records it read);
 - polylines (which COCO cannot hold) stay with the first object, which reports them.
 
 Shapes of different labels are different objects. When a group becomes more than one COCO
@@ -20,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from cococonv.model import Annotation, Bbox, Caption, Ellipse, Item, Label, Mask, Points, Polygon
+from cococonv.model import (Annotation, Bbox, Caption, Ellipse, Item, Label, Mask, Points, Polygon,
+                            Polyline)
 
 LINK_ATTRIBUTE = "group_id"
 
@@ -61,29 +64,39 @@ def group_objects(item: Item) -> list[list[Annotation]]:
 
 def split_bucket(anns: list[Annotation]) -> list[list[Annotation]]:
     """One group-and-label bucket as COCO objects (one object unless it holds several
-    boxes or several keypoint sets); each object keeps annotation order."""
+    boxes or keypoint sets, or a box beside a COCO record's own outline or keypoints);
+    each object keeps annotation order."""
     boxes = [a for a in anns if type(a) is Bbox]
     points = [a for a in anns if type(a) is Points]
-    if len(boxes) <= 1 and len(points) <= 1:
+    if len(boxes) <= 1 and len(points) <= 1 and not (boxes and any(map(_has_bbox, anns))):
         return [anns]
-    area = [a for a in anns if type(a) in _AREA]
-    rest = [a for a in anns if type(a) not in _AREA and type(a) is not Bbox
-            and type(a) is not Points]
-    if area and len(boxes) > 1:
-        best = _best_box(boxes, area)
-        boxes.remove(best)
-        boxes.insert(0, best)
+    objects: list[list[Annotation]] = []
+    head = [a for a in anns if type(a) is not Bbox and type(a) is not Points]
+    if head:
+        objects.append(head)
+    for k, keypoints in enumerate(points):
+        if k == 0 and objects:
+            objects[0].append(keypoints)
+        else:
+            objects.append([keypoints])
+    free = list(boxes)
+    for obj in objects:
+        if not free:
+            break
+        if any(map(_has_bbox, obj)):
+            continue  # read from a COCO record with its own bbox: another box stays apart
+        outlines = [a for a in obj if type(a) in _AREA]
+        obj.append(free.pop(_best_box(free, outlines) if outlines else 0))
+    objects += [[box] for box in free]
     position = {id(a): k for k, a in enumerate(anns)}
-    objects = []
-    for k in range(max(len(boxes), len(points))):
-        obj = list(area) + rest if k == 0 else []
-        if k < len(boxes):
-            obj.append(boxes[k])
-        if k < len(points):
-            obj.append(points[k])
+    for obj in objects:
         obj.sort(key=lambda a: position[id(a)])
-        objects.append(obj)
     return objects
+
+
+def _has_bbox(ann: Annotation) -> bool:
+    """An outline or keypoint set read from a COCO record that declared its bbox."""
+    return type(ann) is not Bbox and bool(ann.extra) and "bbox" in ann.extra
 
 
 def area_shapes(obj: list[Annotation]) -> list[Annotation]:
@@ -94,12 +107,14 @@ def area_shapes(obj: list[Annotation]) -> list[Annotation]:
 
 
 def linked_groups(objects: Iterable[list[Annotation]]) -> set[int]:
-    """Groups that span more than one COCO object: their records need the group link."""
+    """Groups that span more than one written COCO record: those records need the link.
+    Objects that write none (polylines only, unlabelled shapes) do not count."""
     seen: set[int] = set()
     linked: set[int] = set()
     for obj in objects:
         group = obj[0].group
-        if group:
+        if group and (obj[0].label is not None or obj[0].extra.get("_no_category")) and \
+                any(type(a) is not Polyline for a in obj):
             if group in seen:
                 linked.add(group)
             else:
@@ -107,12 +122,14 @@ def linked_groups(objects: Iterable[list[Annotation]]) -> set[int]:
     return linked
 
 
-def _best_box(boxes: list[Bbox], area: list[Annotation]) -> Bbox:
-    """The box overlapping the area shapes' bounds most (intersection over union)."""
+def _best_box(boxes: list[Bbox], area: list[Annotation]) -> int:
+    """Index of the box overlapping the area shapes' bounds most (intersection over
+    union; the first on a tie)."""
     bounds = _area_bounds(area)
     if bounds is None:
-        return boxes[0]
-    return max(boxes, key=lambda b: _iou(b.bounds(), bounds))  # max keeps the first on ties
+        return 0
+    scores = [_iou(b.bounds(), bounds) for b in boxes]
+    return scores.index(max(scores))
 
 
 def _area_bounds(area: list[Annotation]) -> list[float] | None:
