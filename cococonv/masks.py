@@ -117,6 +117,9 @@ def uncompress(rle: dict[str, Any]) -> dict[str, Any]:
 def polygons_to_rle(rings: Sequence[Sequence[float]], height: int, width: int) -> dict[str, Any]:
     """Rasterise polygon rings (their union) into one compressed RLE."""
     rles = polygons_to_rles(rings, height, width)
+    if not rles and height * width:
+        check_rle_canvas(height, width)
+        return from_counts([height * width], height, width)  # empty, without its pixels
     if not rles:
         return encode(np.zeros((height, width), dtype=np.uint8))
     return rles[0] if len(rles) == 1 else merge(rles)
