@@ -46,6 +46,7 @@ NO_SHAPE_CHANGE = {
     ("approximated", "ellipses"), ("approximated", "polygons"), ("approximated", "rotated boxes"),
     ("lost", "images' VOC void (255) regions"), ("lost", "VOC void (255) regions"),
     ("approximated", "COCO records of one category and group_id"),  # rings kept, one record
+    ("approximated", "iscrowd values given as text or bool"),
 }
 
 
@@ -183,6 +184,30 @@ def test_converting_grouped_kinds_counts_every_merged_or_dropped_shape(tmp_path,
     shapes_out = shape_count(cococonv.load(str(tmp_path / "out"), fmt_out, report=quiet()))
     assert shapes_in > 20
     assert shapes_out == shapes_in + reported_change(report)
+
+
+FIXTURES = [
+    pytest.param("datumaro/voc_dataset/voc_dataset1", "voc", id="datumaro-voc"),
+    pytest.param("2label/voc1.1", "voc", id="cvat-voc"),
+    pytest.param("datumaro/cvat_dataset/for_images/export_task", "cvat", id="datumaro-cvat"),
+    pytest.param("cvat-ai-datumaro/cvat_dataset/for_images", "cvat", id="cvat-skeletons"),
+    pytest.param("datumaro/coco_dataset/coco_instances", "coco", id="datumaro-coco"),
+    pytest.param("label-studio-sdk/test_import_coco", "coco", id="label-studio-coco"),
+    pytest.param("mmpose/coco", "coco", id="mmpose-keypoints"),
+    pytest.param("labelme/instance_segmentation/data_dataset_coco", "coco", id="labelme-coco"),
+]
+
+
+@pytest.mark.parametrize("fmt_out", FORMATS)
+@pytest.mark.parametrize(("rel", "fmt_in"), FIXTURES)
+def test_converting_fixtures_counts_every_merged_or_dropped_shape(fixtures_root, tmp_path, rel,
+                                                                  fmt_in, fmt_out):
+    source = fixtures_root / rel
+    shapes_in = shape_count(cococonv.load(str(source), fmt_in, report=quiet()))
+    report = cococonv.convert(str(source), str(tmp_path / "out"), input_format=fmt_in,
+                              output_format=fmt_out, report=quiet())
+    shapes_out = shape_count(cococonv.load(str(tmp_path / "out"), fmt_out, report=quiet()))
+    assert shapes_in and shapes_out == shapes_in + reported_change(report)
 
 
 def test_coco_keeps_two_boxes_of_one_group_and_label_as_linked_records(tmp_path):
