@@ -82,6 +82,11 @@ def convert(ctx: click.Context, source: str, input_format: str | None, target: s
             transform_options[plugin.name] = given
         else:
             by_kind[plugin.kind].update(given)
+    if sum(plugin.kind == "importer" for plugin in plugins) > 1:
+        # The importer is not known yet (stdin, nothing detected): an option the exporter
+        # also declares (--jobs) is the exporter's, not a guess at the importer's.
+        for name in by_kind["exporter"]:
+            by_kind["importer"].pop(name, None)
     report = make_report(ctx, on_error)
     api.convert(source, target, input_format=input_format, output_format=output_format,
                 input_options=by_kind["importer"], output_options=by_kind["exporter"],

@@ -41,3 +41,16 @@ def test_voc_size_past_float_range_is_an_unknown_size(tmp_path, runner, cli) -> 
     assert result.exit_code == 0, result.stderr
     doc = json.loads(next((tmp_path / "out" / "annotations").glob("*.json")).read_text())
     assert "width" not in doc["images"][0] and "height" not in doc["images"][0]
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_exporter_option_with_stdin_input_goes_to_the_exporter(tmp_path, runner, cli) -> None:
+    # Found by the fuzzer: with the importer unknown, every importer's options are accepted,
+    # and voc's --jobs (an importer and an exporter option) reached the stdin COCO importer.
+    data = (EXAMPLES / "coco_small" / "annotations" / "instances_val.json").read_bytes()
+    result = runner.invoke(cli, ["convert", "-i", "-", "-f", "voc", "-o", str(tmp_path / "out"),
+                                 "--jobs", "2"], input=data)
+    assert result.exit_code == 0, result.stderr
+    assert list((tmp_path / "out" / "Annotations").glob("*.xml"))
