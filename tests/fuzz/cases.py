@@ -62,6 +62,8 @@ def _file_level(ctx: Context, root: Path) -> str:
     """Damage the dataset's file set rather than a file: a missing, swapped or odd file."""
     rng = ctx.rng
     files = _files(root)
+    if not files:
+        return "no file left to damage"
     images = [p for p in files if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
     op = rng.randrange(6)
     victim = rng.choice(images if images and op == 0 else files)

@@ -207,7 +207,8 @@ class Fuzzer:
                 self._record(case, before, result)
                 if progress and self.summary.cases % 250 == 0:
                     print(f"[{time.monotonic() - start:.0f} s, {self.summary.cases} cases] "
-                          + " | ".join(self.summary.text().split("\n")[1:3]),
+                          + " | ".join(line for line in self.summary.text().split("\n")
+                                       if line.startswith(("outcomes", "violations"))),
                           file=sys.stderr, flush=True)
             time.sleep(0.005)
         self.summary.seconds += time.monotonic() - start
