@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from cococonv.errors import OptionError
+from cococonv.limits import LimitError
 from cococonv.model import Categories, Dataset, Item, LabelCategory, Mask, Polygon
 from cococonv.plugin import Option, Transform
 from cococonv.report import Report
@@ -116,7 +117,10 @@ class PolygonsToMasksTransform(Transform):
             replacement: dict[int, Mask | None] = {}
             for members in groups.values():
                 leader = members[0]
-                rle = masks.polygons_to_rle([p.points for p in members], size[0], size[1])
+                try:
+                    rle = masks.polygons_to_rle([p.points for p in members], size[0], size[1])
+                except LimitError as err:  # docs/limits.md: name the object
+                    raise err.located(file=item.id, where=f"annotation {leader.id}") from None
                 mask = Mask(id=leader.id, label=leader.label, group=leader.group,
                             z_order=leader.z_order, attributes=leader.attributes,
                             extra=leader.extra, rle=rle)

@@ -238,6 +238,16 @@ CASES = [
                  f"error: a: annotation 1: an image of {SIDE}x{SIDE} pixels (width x height) is "
                  f"more than an RLE mask can describe (4294967295 pixels)",
                  id="largest-image-to-coco-masks"),
+    pytest.param(coco_file(width=SIDE, height=SIDE), ["-f", "coco", "-t", "polygons_to_masks"],
+                 f"error: a: annotation 1: an image of {SIDE}x{SIDE} pixels (width x height) is "
+                 f"more than an RLE mask can describe (4294967295 pixels)",
+                 id="largest-image-polygons-to-masks"),
+    pytest.param(raw_json(json.dumps(coco_doc(
+        images=[coco_image(width=SIDE, height=SIDE)],
+        annotations=[coco_ann(id=1), coco_ann(id=2)]))), ["-f", "coco", "--crop-covered"],
+                 f"error: a: --crop-covered's masks would be {SIDE}x{SIDE} = {SIDE * SIDE} pixels "
+                 f"(width x height), above the limit of 268435456 ({LIMIT_NOTE})",
+                 id="largest-image-crop-covered"),
     pytest.param(coco_file(None, width=SIDE, height=SIDE, iscrowd=1,
                            segmentation={"size": [SIDE, SIDE], "counts": [SIDE * SIDE - 5, 5]}),
                  ["-f", "coco"],
