@@ -34,20 +34,25 @@ def loads_json(data: bytes, *, file: str) -> Any:
 
     The place comes from a second parse by orjson (its reasons read better) for documents
     up to 64 MiB; past that from msgspec's byte offset, so a huge broken file (2 GB of NUL
-    bytes) costs no second copy. Nesting deeper than the interpreter's recursion limit
-    (about 1,000 levels; a dataset needs fewer than 10) is refused as such.
+    bytes) costs no second copy. Nesting deeper than MAX_JSON_DEPTH is refused as such.
     """
     import msgspec
 
     with paused_gc():
+        # msgspec counts nesting against the interpreter's recursion limit: lowered for the
+        # parse, what is read stays shallow enough to be written again (the encoders
+        # recurse too, from a deeper stack), instead of a RecursionError at the end.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(min(limit, _stack_depth() + MAX_JSON_DEPTH + 16))
         try:
             return msgspec.json.decode(data)
         except msgspec.DecodeError as exc:
             detail = str(exc)
         except RecursionError:
-            raise DataError(f"JSON nested too deeply to read (the limit is about "
-                            f"{sys.getrecursionlimit()} levels; a dataset needs fewer than 10)",
-                            file=file) from None
+            raise DataError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep (a dataset "
+                            f"needs fewer than 10; docs/limits.md)", file=file) from None
+        finally:
+            sys.setrecursionlimit(limit)
         if len(data) > _REPARSE_LIMIT:
             raise _json_error(data, detail, file)
         try:
@@ -60,6 +65,18 @@ def loads_json(data: bytes, *, file: str) -> Any:
 
 
 _REPARSE_LIMIT = 64 << 20
+
+#: JSON nested this deep is always read, a few levels more may be (the interpreter counts
+#: some calls apart from the frames seen here), and past that it is refused. On Python 3.12
+#: and later msgspec counts against the C recursion limit instead, which stays as it is.
+MAX_JSON_DEPTH = 512
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
 
 
 def _json_error(data: bytes, detail: str, file: str) -> DataError:
