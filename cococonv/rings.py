@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import DataError
+from .limits import LimitError
 
 #: The most column crossings one ring may have (each is 8 bytes while it is sorted): an
 #: honest polygon crosses each column a few times, so this is far beyond any real one.
@@ -59,21 +59,16 @@ class _Edges:
         self.count = np.maximum(self.column_hi - self.column_lo, 0)
 
 
-def crossing_count(ring: Sequence[float], width: int) -> int:
-    """How many column crossings (boundary points inside the image) the ring has."""
-    return int(_Edges(ring, width).count.sum())
-
-
 def ring_to_counts(ring: Sequence[float], height: int, width: int) -> Any:
     """The run lengths (int64, starting with zeros) of the ring's mask, as pycocotools'
     ``frPyObjects`` gives them. Coordinates must be finite; a ring with more than
-    ``MAX_RING_CROSSINGS`` crossings is a DataError (it would only exhaust memory)."""
+    ``MAX_RING_CROSSINGS`` crossings is a LimitError (it would only exhaust memory)."""
     import numpy as np
 
     edges = _Edges(ring, width)
     total = int(edges.count.sum())
     if total > MAX_RING_CROSSINGS:
-        raise DataError(f"a polygon crosses the image's pixel columns {total} times, more "
+        raise LimitError(f"a polygon crosses the image's pixel columns {total} times, more "
                         f"than the {MAX_RING_CROSSINGS} cococonv rasterises (docs/limits.md)")
     found = []
     bounds = np.concatenate(([0], np.cumsum(edges.count)))
