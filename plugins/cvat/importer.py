@@ -160,7 +160,11 @@ class CvatReader:
                 self.original_size = (int(height), int(width))
         cvat.setdefault("meta", children)
         if labels is not None:
-            self._merge_labels(M.read_labels(labels))
+            try:
+                schema = M.read_labels(labels)
+            except DataError as exc:
+                raise exc.located(file=self.display, where=f"line {elem.sourceline}")
+            self._merge_labels(schema)
 
     def _merge_labels(self, schema: M.LabelSchema) -> None:
         """Take the labels of a file; a second file's labels are matched by name."""

@@ -15,6 +15,7 @@ import math
 import re
 from typing import Any
 
+from cococonv.errors import DataError
 from cococonv.model import Categories, KeypointSchema, LabelCategory
 
 from . import xmlsafe
@@ -242,6 +243,8 @@ def read_labels(labels: Node | None) -> LabelSchema:
         cvat = schema.categories.labels[index].extra.setdefault("cvat", {})
         cvat.setdefault("sublabels", []).append({"name": name, "fields": rest})
         nodes = schema.nodes.setdefault(parent, {})
+        if name in nodes:  # node positions would clash: a skeleton's points are by name
+            raise DataError(f"skeleton label {parent!r} declares the node {name!r} twice")
         nodes[name] = len(nodes)
         schema.sublabel_types[(parent, name)] = {
             s.get("name", ""): s.get("input_type", "") for s in attribute_specs(rest)}

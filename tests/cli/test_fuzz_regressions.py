@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,19 @@ def test_exporter_option_with_stdin_input_goes_to_the_exporter(tmp_path, runner,
                                  "--jobs", "2"], input=data)
     assert result.exit_code == 0, result.stderr
     assert list((tmp_path / "out" / "Annotations").glob("*.xml"))
+
+
+def test_cvat_skeleton_declaring_a_node_twice_is_one_error_line(tmp_path, runner, cli,
+                                                                fixtures_root) -> None:
+    # Found by the fuzzer: node positions were counted by name, so a repeated sublabel
+    # name gave a position past the end (IndexError) when a <skeleton> was read.
+    src = tmp_path / "in"
+    shutil.copytree(fixtures_root / "cvat-ai-datumaro" / "cvat_dataset" / "for_images", src)
+    xml = src / "train.xml"
+    xml.write_text(xml.read_text().replace("<name>4</name>", "<name>1</name>"))
+    result = runner.invoke(cli, ["convert", "-i", str(src), "-f", "coco",
+                                 "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert re.fullmatch(r"error: train\.xml: line \d+: skeleton label 'skeleton' declares "
+                        r"the node '1' twice\n", result.stderr), result.stderr
+    assert not (tmp_path / "out").exists()
