@@ -157,7 +157,7 @@ def test_check_rle_accepts_valid_masks(rle):
     ({"size": [8, 10], "counts": [80.0]}, None, "RLE counts must be non-negative integers"),
     ({"size": [8, 10], "counts": 80}, None, "RLE counts must be a list or a string, got int"),
     ({"size": [8, 10], "counts": "@@@@"}, None,
-     "compressed RLE counts decode to a negative run length"),
+     "compressed RLE counts decode to a run length outside the image"),
     # one character deleted from a valid string: pycocotools' decoder ran for minutes
     ({"size": [8, 10], "counts": compressed_of(sample_mask())["counts"][:2]
       + compressed_of(sample_mask())["counts"][3:]}, None, "compressed RLE counts decode to a"),
@@ -266,3 +266,38 @@ def test_decoding_a_mask_past_the_pixel_limit_is_refused_before_allocating():
     assert side * side > MAX_MASK_PIXELS and masks.area(rle) == 0
     with pytest.raises(LimitError, match="above the limit of 268435456"):
         masks.decode(rle)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 5000), min_size=1, max_size=300), st.integers(1, 60))
+def test_check_rle_decodes_long_strings_chunk_by_chunk_as_pycocotools_does(runs, chunk):
+    """The chunked check sums the same run lengths as pycocotools' decoder, wherever the
+    chunks are cut (a chunk of a few characters here, 256 KiB in use)."""
+    import cococonv.masks as m
+
+    runs[0] += 1  # a non-empty image
+    text = masks.counts_to_strings(np.asarray(runs), [len(runs)])[0]
+    before = m._CHECK_CHUNK
+    m._CHECK_CHUNK = chunk
+    try:
+        assert m._checked_total(text, sum(runs)) == sum(runs)
+    finally:
+        m._CHECK_CHUNK = before
+    rle = pycoco_mask.frPyObjects({"size": [1, sum(runs)], "counts": runs}, 1, sum(runs))
+    assert rle["counts"].decode("ascii") == text
+
+
+def test_check_rle_of_a_20_million_character_string_holds_a_few_mib():
+    import tracemalloc
+
+    height, width = 4000, 5000
+    # 20 million runs of 0 (valid, if odd), then one run over the whole image
+    text = "0" * 20_000_000 + masks.counts_to_strings(
+        np.asarray([0] * 3 + [height * width]), [4])[0][3:]
+    tracemalloc.start()
+    try:
+        masks.check_rle({"size": [height, width], "counts": text}, height, width)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20  # the string's bytes (20 MiB) and one chunk; whole: 1.1 GiB

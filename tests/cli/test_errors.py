@@ -99,7 +99,7 @@ ERRORS = [
                  f"height*width = 80", id="rle-counts-do-not-sum"),
     pytest.param(at("annotations", 17, "segmentation", value={"size": [8, 10], "counts": "@@@@"}),
                  f"error: {FILE}: annotations[17].segmentation: compressed RLE counts decode to "
-                 f"a negative run length", id="rle-string-corrupt"),
+                 f"a run length outside the image", id="rle-string-corrupt"),
     pytest.param(at("annotations", 17, "segmentation", value=[[1, 1, 2, 2]]),
                  f"error: {FILE}: annotations[17].segmentation[0]: a polygon needs at least 3 "
                  f"points (6 numbers) and an even count, got 4 numbers", id="polygon-two-points"),
