@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import io
 import posixpath
+import struct
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from .errors import DataError, OptionError
 from .fileio import copy_file, write_bytes
+from .limits import check_plane
 from .model import Image, Item
 from .paths import join_inside, safe_relpath
 from .report import Report
@@ -51,13 +54,21 @@ def reencode(image: Image, ext: str) -> bytes:
         raise OptionError(f"--image-ext {ext}: unsupported image format "
                           f"(known: {', '.join(sorted(PIL_FORMATS))})")
     try:
-        with PILImage.open(io.BytesIO(image.read_bytes())) as opened:
-            picture = opened.convert("RGB") if fmt == "JPEG" and opened.mode not in ("RGB", "L") \
-                else opened
-            buffer = io.BytesIO()
-            picture.save(buffer, fmt)
-            return buffer.getvalue()
-    except OSError as exc:
+        with warnings.catch_warnings():
+            # our pixel limit applies (check_plane), not Pillow's bomb warning on stderr
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(image.read_bytes())) as opened:
+                width, height = opened.size
+                check_plane(height, width, "the image")
+                picture = opened.convert("RGB") \
+                    if fmt == "JPEG" and opened.mode not in ("RGB", "L") else opened
+                buffer = io.BytesIO()
+                picture.save(buffer, fmt)
+                return buffer.getvalue()
+    except DataError as err:
+        raise err.located(file=image.name) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error,
+            PILImage.DecompressionBombError) as exc:  # what Pillow raises for a corrupt file
         raise DataError(f"cannot re-encode image ({exc})", file=image.name) from None
 
 

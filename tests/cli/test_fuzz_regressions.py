@@ -72,3 +72,23 @@ def test_cvat_skeleton_declaring_a_node_twice_is_one_error_line(tmp_path, runner
     assert re.fullmatch(r"error: train\.xml: line \d+: skeleton label 'skeleton' declares "
                         r"the node '1' twice\n", result.stderr), result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_reencoding_an_image_whose_header_claims_65535x65535_is_one_error_line(
+        tmp_path, runner, cli) -> None:
+    # Found by the fuzzer: --image-ext decoded images through Pillow, whose
+    # DecompressionBombError (not an OSError) came out as an internal error.
+    src = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "voc_small", src)
+    jpeg = sorted((src / "JPEGImages").glob("*.jpg"))[0]
+    data = bytearray(jpeg.read_bytes())
+    sof = max(data.find(b"\xff\xc0"), data.find(b"\xff\xc2"))
+    data[sof + 5:sof + 9] = b"\xff\xff\xff\xff"  # height, width = 65535
+    jpeg.write_bytes(bytes(data))
+    result = runner.invoke(cli, ["convert", "-if", "voc", "-i", str(src), "-f", "voc",
+                                 "-o", str(tmp_path / "out"), "--save-images",
+                                 "--image-ext", ".png"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {jpeg.name}: cannot re-encode image (")
+    assert result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
