@@ -26,7 +26,7 @@ import pytest
 
 from cococonv import fileio
 
-from ..builders import coco_ann, coco_doc, coco_image, png, voc_xml, write_voc
+from ..builders import coco_ann, coco_doc, coco_image, voc_xml, write_voc
 
 MEMORY_LIMIT = 2 << 30
 TIMEOUT = 60
