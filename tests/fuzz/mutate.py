@@ -99,7 +99,8 @@ def _json_edit(ctx: Context, doc: Any) -> str:
     value = _get(container, i)
     place = key or f"[{i}]"
     op = rng.choice(["number", "number", "name", "type", "delete", "duplicate", "nest",
-                     "long", "tweak", "empty", "huge_list", "swap", "append"])
+                     "long", "tweak", "empty", "huge_list", "swap", "append", "splice",
+                     "splice"])
     if op == "number" or (op == "tweak" and isinstance(value, (int, float))):
         text = ctx.number_text(json_only=rng.random() < 0.7)
         _set(container, i, Raw(text))
@@ -134,6 +135,10 @@ def _json_edit(ctx: Context, doc: Any) -> str:
         value.append(Raw(ctx.number_text(json_only=True)) if not value or rng.random() < 0.5
                      else copy.deepcopy(value[-1]))
         return f"{place} grew to {len(value)}"
+    if op == "splice":  # another place's value here: an RLE where a polygon was, ...
+        other, j, other_key = rng.choice(slots)
+        _set(container, i, copy.deepcopy(_get(other, j)))
+        return f"{place} = copy of {other_key or f'[{j}]'}"
     if op == "huge_list":
         n = rng.choice([10_000, 1_000_000])
         _set(container, i, Raw("[" + ",".join(["1"] * n) + "]"))
@@ -152,7 +157,7 @@ def mutate_json(data: bytes, ctx: Context) -> tuple[bytes, str]:
         doc = json.loads(data, object_pairs_hook=_pairs)
     except (ValueError, RecursionError):
         return tweak_string(ctx, data.decode("utf-8", "replace")).encode(), "json text edit"
-    done = [_json_edit(ctx, doc) for _ in range(rng.choice([1, 1, 2, 3]))]
+    done = [_json_edit(ctx, doc) for _ in range(rng.choice([1, 1, 2, 3, 5]))]
     text = dump(doc)
     roll = rng.random()
     if roll < 0.05:
@@ -178,7 +183,7 @@ def _xml_edit(ctx: Context, root: Any) -> str:
     with_attrs = [e for e in elements if set(e.attrib) & INTERESTING_ATTRS]
     el = rng.choice(with_attrs) if with_attrs and rng.random() < 0.5 else rng.choice(elements)
     op = rng.choice(["attr", "attr", "text", "text", "delete", "duplicate", "rename", "nest",
-                     "long", "add_attr"])
+                     "long", "add_attr", "splice"])
     place = f"<{el.tag}> line {el.sourceline}"
     if op == "attr" and el.attrib:
         key = rng.choice(sorted(el.attrib))
@@ -210,6 +215,12 @@ def _xml_edit(ctx: Context, root: Any) -> str:
         for _ in range(depth):
             node = etree.SubElement(node, el.tag)
         return f"{place} nested {depth} deep"
+    if op == "splice" and with_attrs and el.attrib:  # another element's value here
+        donor = rng.choice(with_attrs)
+        donor_key = rng.choice(sorted(donor.attrib))
+        key = rng.choice(sorted(el.attrib))
+        el.set(key, donor.get(donor_key))
+        return f"{place} @{key} = <{donor.tag}> @{donor_key}"
     if op == "long":
         key = rng.choice(sorted(el.attrib)) if el.attrib else "name"
         el.set(key, ctx.long_string())
@@ -262,6 +273,6 @@ def mutate_xml(data: bytes, ctx: Context) -> tuple[bytes, str]:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError:
         return _xml_text_edit(ctx, data)
-    done = [_xml_edit(ctx, root) for _ in range(rng.choice([1, 1, 2, 3]))]
+    done = [_xml_edit(ctx, root) for _ in range(rng.choice([1, 1, 2, 3, 5]))]
     return etree.tostring(root, xml_declaration=True, encoding="utf-8"), \
         "xml " + "; ".join(done)
