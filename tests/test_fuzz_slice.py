@@ -60,6 +60,10 @@ def _hang(*_, **__):
     time.sleep(60)
 
 
+def _long_line(*_, **__):
+    raise DataError(f"got {'A' * 5000!r}", file="x.json")
+
+
 def _bomb(*_, **__):
     return bytearray(8 * 2**30)
 
@@ -69,7 +73,7 @@ def _bomb(*_, **__):
     (_modify, "modified-input", "in"), (_leftover, "leftover", ".cococonv-stale"),
     (_half_output, "output-on-failure", "out"), (_two_lines, "unclear", "second line"),
     (_segfault, "crash", "signal 11"), (_hang, "hang", "timeout"),
-    (_bomb, "crash", "MemoryError"),
+    (_bomb, "memory", ""), (_long_line, "long-line", "AAAA"),
 ], ids=lambda v: v.__name__ if callable(v) else None)
 def test_fuzz_checks_catch_each_broken_promise(tmp_path: Path, monkeypatch, fake, kind,
                                                evidence) -> None:

@@ -4,7 +4,8 @@ Promises (issue 11 and the design's CLI contract): exit 0, 1 or 2; no traceback 
 `internal error`; a failure says so in one `error:` line; no hang; no `.cococonv-*` left
 behind; nothing written outside the output path; the input unchanged; no output after a
 failure; no byte of a file outside the input (the jail's secret) copied into the output;
-no worker process left running.
+no worker process left running; memory never runs out (the inputs are a few MB, the
+limit is GBs); no stderr line so long that it is unreadable.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pathlib import Path
 from .cases import SECRET, Case
 
 Snapshot = dict[str, str]
+_MEMORY = re.compile(r"MemoryError|memory ran out|out of memory|not enough memory", re.I)
+LONG_LINE = 2000  # a message quoting a 2 MB name whole is one line, but not a clear one
 
 
 def snapshot(case: Case) -> Snapshot:
@@ -101,6 +104,12 @@ def check(case: Case, before: Snapshot, result: Result) -> None:
         errors = [line for line in lines if line.startswith("error: ")]
         if len(errors) != 1 or lines[-1] != errors[0]:
             v["unclear"] = "error not one last line: " + repr(err[-300:])
+    memory = _MEMORY.search(err)
+    if memory:  # 3 GiB for inputs of a few MB: a bomb no limit stopped, whatever the message
+        v["memory"] = memory.group(0)
+    longest = max(lines, key=len, default="")
+    if len(longest) > LONG_LINE:
+        v["long-line"] = f"a stderr line of {len(longest)} characters: {longest[:80]!r}"
     if result.exit_code == 2 and "No such option" in err:
         v["unclear"] = "usage error for options valid for the formats: " + lines[-1][:200]
     if result.stray_workers:

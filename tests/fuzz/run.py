@@ -35,7 +35,7 @@ from .seeds import Seed, all_seeds  # noqa: E402
 
 OUTCOMES = ("ok", "data-error", "usage", "crash", "hang")
 VIOLATIONS = ("crash", "hang", "leftover", "escape", "modified-input", "read-escape",
-              "output-on-failure", "unclear", "stray-workers")
+              "output-on-failure", "unclear", "long-line", "memory", "stray-workers")
 
 
 def _preload() -> None:
