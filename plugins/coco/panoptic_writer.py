@@ -1,4 +1,13 @@
-"""Writing COCO panoptic: one PNG per image (segment id as R + 256 G + 256^2 B)."""
+"""Writing COCO panoptic: one PNG per image (segment id as R + 256 G + 256^2 B).
+
+Each image's PNG is named by the record's own ``file_name`` when the source was panoptic
+(so real panoptic sets come back byte for byte), else by the item id plus ``.png``, folders
+kept as in the image name (``sub/ok.jpg`` -> ``panoptic_<subset>/sub/ok.png``; a backslash
+is a separator like ``/``), as Datumaro writes them. Two images whose PNG would be one file
+(``sub/ok`` and ``sub\\ok``, or a generated name equal to a source's) would overwrite each
+other: the later one is written as ``<name>-2.png`` (``-3`` ...), counted and named in a
+warning. Source names are claimed first, so they never move.
+"""
 from __future__ import annotations
 
 import io
@@ -9,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from cococonv.errors import DataError
 from cococonv.fileio import write_bytes
 from cococonv.model import Item
-from cococonv.paths import join_inside
+from cococonv.paths import join_inside, safe_relpath
 
 if TYPE_CHECKING:
     from .exporter import CocoWriter
@@ -24,16 +33,23 @@ class PanopticWriter:
         self.writer = writer
         self.subset = subset
         self.folder = os.path.join(writer.out_dir, "annotations", f"panoptic_{subset}")
+        self.claimed: set[str] = set()  # PNG paths inside the folder, normalised
+        self.renamed: list[tuple[str, str]] = []
 
     def records(self, items: list[Item], image_ids: list[Any]) -> Iterator[dict]:
         from .exporter import group_objects, object_task
         from . import tasks as T
 
+        for item in items:
+            name = (item.extra.get("coco_panoptic") or {}).get("file_name")
+            if type(name) is str and name:
+                self.claimed.add(safe_relpath(name, what="panoptic PNG file name"))
         for item, iid in zip(items, image_ids):
             objects = [obj for obj in group_objects(item)
                        if self.writer._route(object_task(obj, item)) == T.PANOPTIC
                        and any(type(a).kind in _AREA_KINDS for a in obj)]
             yield self._record(item, iid, objects)
+        self._report_renamed()
 
     def _record(self, item: Item, iid: Any, objects: list) -> dict:
         import numpy as np
@@ -96,7 +112,7 @@ class PanopticWriter:
             self.writer._finish(info, leader, "panoptic")
             infos.append(info)
         record_extra = dict(item.extra.get("coco_panoptic") or {})
-        file_name = record_extra.pop("file_name", None) or item.id.replace("/", "_") + ".png"
+        file_name = record_extra.pop("file_name", None) or self._png_name(item)
         rgb = np.stack([canvas % 256, (canvas // 256) % 256, canvas // 65536], axis=-1)
         out = io.BytesIO()
         PILImage.fromarray(rgb.astype(np.uint8), "RGB").save(out, "PNG")
@@ -106,3 +122,25 @@ class PanopticWriter:
         for key, value in record_extra.items():
             record.setdefault(key, value)
         return record
+
+    def _png_name(self, item: Item) -> str:
+        """``<id>.png`` (folders kept), or ``<id>-<n>.png`` when that file is taken."""
+        stem = safe_relpath(item.id, what="panoptic PNG file name")
+        name, n = f"{stem}.png", 1
+        while name in self.claimed:
+            n += 1
+            name = f"{stem}-{n}.png"
+        self.claimed.add(name)
+        if n > 1:
+            self.renamed.append((item.id, name))
+        return name
+
+    def _report_renamed(self) -> None:
+        if not self.renamed:
+            return
+        item_id, name = self.renamed[0]
+        report = self.writer.report
+        report.warn(f"panoptic_{self.subset}: {len(self.renamed)} image(s) would share a "
+                    f"segment PNG with another (e.g. {item_id!r}); written as {name!r} ...")
+        report.approximated("panoptic PNG names shared by several images",
+                            "written as <name>-<n>.png", len(self.renamed))

@@ -29,8 +29,10 @@ from . import layout as L
 from .coverage import objects_without_pixels
 from .importer import COORDINATE_MODE, DEFAULT_TAGS
 from .jobs import CHUNK, JOBS, resolve_jobs, run_chunks
-from .labelmap import LabelEntry, LabelMap, default_voc, parse_labelmap, with_background
-from .naming import writable_ids
+from .labelmap import (LabelEntry, LabelMap, default_voc, parse_labelmap, with_background,
+                       writable_map)
+from .lists import ListFiles
+from .naming import list_subset, writable_ids
 from .parts import AREA as _AREA
 from .parts import gather_units, inferred_parts
 from .parts import ObjectUnit as _Unit
@@ -100,6 +102,7 @@ class VocWriter:
         self.lost: Counter[tuple[str, str]] = Counter()
         self.approx: Counter[tuple[str, str]] = Counter()
         self.scratch = bytearray()  # the mask painter's reused buffer
+        self.list_files = ListFiles()  # ImageSets file -> what it was written for
 
     # -- planning ------------------------------------------------------------------------
     def write(self) -> None:
@@ -222,6 +225,7 @@ class VocWriter:
                                   f"of a labelmap.txt")
             with open(choice, encoding="utf-8") as fh:
                 label_map = parse_labelmap(fh.read(), file=choice)
+        label_map = writable_map(label_map, self.report)
         if paint:
             label_map = with_background(label_map)
             if len(label_map.entries) > L.VOID_INDEX:
@@ -747,6 +751,7 @@ class VocWriter:
                 written[subset] = ids
                 self._write_list(folder, subset, ids)
             for union, parts in self.meta.get("union_lists", {}).get(folder, {}).items():
+                union, parts = list_subset(union), [list_subset(p) for p in parts]
                 if union not in written and all(p in written for p in parts):
                     self._write_list(folder, union, [i for p in parts for i in written[p]])
 
@@ -764,7 +769,10 @@ class VocWriter:
         except DataError as err:
             self.report.bad_record(err.located(where=f"ImageSets/{folder}"))
             return None
-        return join_inside(self.out, f"{L.IMAGESETS_DIR}/{folder}/{stem}.txt", what=what)
+        rel = f"{L.IMAGESETS_DIR}/{folder}/{stem}.txt"
+        self.list_files.claim(rel, f"the {folder} list of {what} {name!r}" +
+                              (f" for subset {subset!r}" if subset else ""))
+        return join_inside(self.out, rel, what=what)
 
     def _write_class_lists(self, flags: dict[str, list[tuple[str, list[Label]]]]) -> None:
         names = [e.name for e in self.label_map.entries]

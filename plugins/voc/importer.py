@@ -28,7 +28,7 @@ from cococonv.sources import Tree
 from . import layout as L
 from .jobs import CHUNK, Prefetch, resolve_jobs
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_class_names, parse_labelmap
-from .lists import plain_id, split_action, split_flag
+from .lists import FLAG_FOLDERS, plain_id, split_action, split_flag
 from .scan import VocSource, scan
 from .xmlsafe import parse_number, parse_value, parse_xml
 
@@ -207,18 +207,17 @@ class VocReader:
             stems = {posixpath.splitext(posixpath.basename(p))[0]: p for p in paths}
             subset_lists: dict[str, list[str]] = {}
             for stem, rel in stems.items():
-                name, subset = L.split_list_name(stem, known, set(stems) - {stem})
+                name, subset, rows = self._list_kind(folder, stem, rel, known, set(stems))
                 if name is None:
-                    subset_lists[subset] = [plain_id(line, folder)
-                                            for _n, line in self._lines(rel)]
+                    subset_lists[subset] = rows
                 elif folder == "Main":
                     if L.CLASSIFICATION in self.tasks:
                         self.tasks_found.add(L.CLASSIFICATION)
-                        for item_id, flag in self._read_flag_list(rel):
+                        for item_id, flag in rows:
                             class_flags.setdefault((subset, item_id), []).append((name, flag))
                             flagged.setdefault(subset, []).append(item_id)
-                elif folder == "Action":
-                    for item_id, index, flag in self._read_action_list(rel):
+                else:
+                    for item_id, index, flag in rows:
                         action_flags.setdefault((subset, item_id), []).append(
                             (name, index, flag))
             subset_lists = self._drop_unions(folder, subset_lists)
@@ -241,25 +240,29 @@ class VocReader:
                 found.append((number, line))
         return found
 
-    def _read_flag_list(self, rel: str) -> list[tuple[str, int]]:
-        found = []
-        for number, line in self._lines(rel):
-            parsed = split_flag(line)
-            if parsed is None:
-                raise DataError(f"expected '<id> 1|-1|0', got {line!r}",
-                                file=self.tree.display(rel), where=f"line {number}")
-            found.append(parsed)
-        return found
-
-    def _read_action_list(self, rel: str) -> list[tuple[str, int | None, int]]:
-        found = []
-        for number, line in self._lines(rel):
-            parsed = split_action(line)
-            if parsed is None:
-                raise DataError(f"expected '<id> [<object>] 1|-1|0', got {line!r}",
-                                file=self.tree.display(rel), where=f"line {number}")
-            found.append(parsed)
-        return found
+    def _list_kind(self, folder: str, stem: str, rel: str, known: set[str],
+                   stems: set[str]) -> tuple[str | None, str, list[Any]]:
+        """``(class or action, subset, flag rows)`` of a class or action list, or
+        ``(None, subset, ids)`` of a subset list (how they are told apart: lists.py)."""
+        lines = self._lines(rel)
+        name, subset = (None, stem)
+        if folder in FLAG_FOLDERS:
+            name, subset = L.split_list_name(stem, known, stems - {stem})
+        if name is None:
+            return None, stem, [plain_id(line, folder) for _n, line in lines]
+        parse = split_flag if folder == "Main" else split_action
+        rows = [parse(line) for _n, line in lines]
+        bad = [i for i, row in enumerate(rows) if row is None]
+        if bad and (len(bad) == len(rows) or name not in known):
+            self.report.info(f"{self.tree.display(rel)}: read as the list of subset {stem!r} "
+                             f"(its lines are not '<id> <flag>')")
+            return None, stem, [plain_id(line, folder) for _n, line in lines]
+        if bad:
+            number, line = lines[bad[0]]
+            shape = "<id> 1|-1|0" if folder == "Main" else "<id> [<object>] 1|-1|0"
+            raise DataError(f"expected '{shape}', got {line!r}",
+                            file=self.tree.display(rel), where=f"line {number}")
+        return name, subset, rows
 
     def _drop_unions(self, folder: str, lists: dict[str, list[str]]) -> dict[str, list[str]]:
         """Leave out a list that is exactly the union of disjoint others (trainval = train +

@@ -12,14 +12,21 @@ own VOC map does (``ignored:224,224,192::``, its label for index 255).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv.errors import DataError
+from cococonv.report import Report
 
 from .layout import BACKGROUND_NAMES, VOC_ACTIONS, VOC_CLASSES, VOC_PARTS, VOID_INDEX, voc_color
 
 HEADER = "# label:color_rgb:parts:actions"
+# Characters no VOC name can hold: C0/C1 controls (XML 1.0 cannot hold most of them, list
+# and labelmap lines split on newlines) and the Unicode line separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# An action is written as an XML tag (<actions><jumping>1</jumping>): a namespace-free name.
+_TAG = re.compile(r"[^\W\d][\w.\-]*")
 # Datumaro's VocLabel.ignored = 255: the entry that gives the void colour a name.
 VOID_NAME = "ignored"
 
@@ -110,6 +117,70 @@ class LabelMap:
                 last.actions or last.color != voc_color(VOID_INDEX):
             return self
         return LabelMap(self.entries[:-1], self.source)
+
+
+def unwritable(name: str, kind: str) -> str | None:
+    """Why ``name`` (a ``label``, ``part`` or ``action``) cannot be written in labelmap.txt
+    and the XMLs, or None. Such a name would be written as garbage (a line break splits the
+    line, ``:`` and ``,`` split fields, a leading ``#`` makes a comment, readers strip the
+    spaces at either end, XML cannot hold a NUL), so the exporter refuses it."""
+    if not name or name != name.strip():
+        return "is empty or starts or ends with whitespace, which readers strip"
+    if _CONTROL.search(name):
+        return "holds a control character (a line break, tab or NUL)"
+    if ":" in name:
+        return "holds ':', which separates labelmap.txt fields"
+    if name.startswith("#"):
+        return "starts with '#', which makes its labelmap.txt line a comment"
+    if kind != "label" and "," in name:
+        return "holds ',', which separates the names of labelmap.txt's parts and actions"
+    if kind == "action" and not _TAG.fullmatch(name):
+        return "is not an XML tag name (VOC writes an action as <actions><name>)"
+    return None
+
+
+def writable_map(label_map: LabelMap, report: Report) -> LabelMap:
+    """``label_map`` without the names :func:`unwritable` refuses, each a bad record: one
+    error line naming it under --on-error fail; under skip|warn the label leaves the map
+    (the exporter counts its annotations as lost) and a part or action leaves its entry.
+    Labels sharing a name become one entry (reported): readers refuse a name listed twice."""
+    entries = []
+    first: dict[str, LabelEntry] = {}
+    merged = 0
+    for entry in label_map.entries:
+        if entry.name in first:
+            # VOC names classes: two labels of one name are one class (one labelmap line).
+            same = first[entry.name]
+            same.parts.extend(p for p in entry.parts if p not in same.parts)
+            same.actions.extend(a for a in entry.actions if a not in same.actions)
+            merged += 1
+            continue
+        why = unwritable(entry.name, "label")
+        if why is not None:
+            report.bad_record(DataError(f"label {entry.name!r} {why}; VOC cannot hold it "
+                                        f"(rename it with remap_labels)"))
+            continue
+        kept = LabelEntry(entry.name, entry.color, [], [])
+        for kind, names, into in (("part", entry.parts, kept.parts),
+                                  ("action", entry.actions, kept.actions)):
+            for name in names:
+                why = unwritable(name, kind)
+                if why is None:
+                    into.append(name)
+                else:
+                    report.bad_record(DataError(f"{kind} {name!r} of label {entry.name!r} "
+                                                f"{why}; VOC cannot hold it"))
+        entries.append(kept)
+        first[entry.name] = kept
+    if merged:
+        report.warn(f"{merged} label(s) share a name with another (VOC names classes, so "
+                    f"each name is one class): written as one labelmap.txt line")
+        report.approximated("labels sharing a name", "written as one VOC class", merged)
+    if len(entries) == len(label_map.entries) and all(
+            a.parts == b.parts and a.actions == b.actions
+            for a, b in zip(entries, label_map.entries)):
+        return label_map
+    return LabelMap(entries, label_map.source)
 
 
 def default_voc() -> LabelMap:

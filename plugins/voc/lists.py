@@ -8,10 +8,22 @@ object index and flag (``<id> [<object>] 1|-1|0``), and in Layout and Action pla
 the object index VOC 2012 puts after the id (``2008_000008 1``). Ids that cannot be written
 on such a line (a newline or tab, spaces at either end) are refused by the exporter
 (``naming.py``).
+
+Telling lists apart: in Main and Action, ``<name>_<subset>.txt`` is a class (or action) list
+when ``<name>`` is a known class (the label map's, else VOC's) or ``<subset>`` has a list of
+its own, *and* its lines are flag lines; a file whose lines are plain ids (``hard_val.txt``
+beside ``val.txt``) is a subset list, as is one of an unknown name with any line that is not
+a flag line. A known class's list with a bad line among flag lines is an error naming it.
+Datumaro reads a list with ``_`` in its name only as a class list of its label map.
 """
 from __future__ import annotations
 
+from cococonv.errors import DataError
+
 FLAGS = ("1", "-1", "0")
+# Folders holding ``<name>_<subset>.txt`` flag lists beside subset lists; every list in
+# Segmentation and Layout is a subset list, whatever its name.
+FLAG_FOLDERS = ("Main", "Action")
 # Plain lists whose lines may carry an object index after the id.
 _INDEXED = ("Layout", "Action")
 
@@ -42,3 +54,26 @@ def split_action(line: str) -> tuple[str, int | None, int] | None:
     if len(parts) == 3 and parts[1].isdigit():
         return parts[0], int(parts[1]), flag
     return line.rsplit(None, 1)[0], None, flag
+
+
+class ListFiles:
+    """Which (list kind, name, subset) each ``ImageSets`` file of an export was written for.
+
+    A subset list is ``<subset>.txt`` and a class or action list ``<name>_<subset>.txt``, so
+    two owners can meet in one file name (label ``x_train`` for subset ``train`` and label
+    ``x`` for subset ``train_train``); the later one would overwrite the earlier silently.
+    Subset names are written without ``_`` (``naming.py``), which keeps such meetings out of
+    well-formed data; this check is what makes any that remain (two labels of one name) an
+    error naming both owners instead of a lost file.
+    """
+
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    def claim(self, rel: str, owner: str) -> None:
+        """Record that ``rel`` holds ``owner`` (``"the subset list of 'train'"``)."""
+        other = self.owners.get(rel)
+        if other is not None and other != owner:
+            raise DataError(f"{rel} would be both {other} and {owner}; one would be lost "
+                            f"(rename the label or the subset)")
+        self.owners[rel] = owner
