@@ -29,6 +29,7 @@ from . import layout as L
 from .jobs import CHUNK, Prefetch, resolve_jobs
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_class_names, parse_labelmap
 from .lists import FLAG_FOLDERS, plain_id, split_action, split_flag
+from .parts import PART_MARK
 from .scan import VocSource, scan
 from .xmlsafe import parse_number, parse_value, parse_xml
 
@@ -442,6 +443,10 @@ class VocReader:
         self.pending.append((ann, name))
         self.object_names.setdefault(name, None)
         for part_name, part in parts:
+            if part_name == name:
+                # A part of its object's own label (a person's "person" part) cannot be
+                # told from a second object once the layout is gone (COCO): say it.
+                part.attributes[PART_MARK] = True
             self.pending.append((part, part_name))
             self.part_names.setdefault(part_name, None)
             self.found_parts.setdefault(name, {})[part_name] = None

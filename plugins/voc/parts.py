@@ -7,7 +7,9 @@ object whose label has parts owns it, and its group's boxes of those labels are 
 Without one (COCO or CVAT input, where COCO's ``attributes["group_id"]`` link or CVAT's
 ``group_id`` made the group), the group's first object -- its first box or area shape --
 owns the group, and every other box of the group whose label differs from the owner's is
-one of its parts. That is how voc -> coco -> voc gets its layout back.
+one of its parts. That is how voc -> coco -> voc gets its layout back. A part of the
+owner's own label (a ``person`` part in a ``person``) carries the ``layout_part`` attribute
+from the VOC reader, so it stays a part instead of becoming a second object.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 from cococonv.model import Annotation, Bbox, Ellipse, Label, Mask, Polygon
 
 AREA = (Polygon, Mask, Ellipse)
+# The attribute that marks a box as a layout part where its label alone cannot tell.
+PART_MARK = "layout_part"
 
 
 @dataclass
@@ -57,14 +61,18 @@ def gather_units(annotations: Sequence[Annotation], names: list[str],
             continue
         owner = owners.get(ann.group)
         # With a label map, the first object whose label has parts owns the group.
-        if owner is None or (declared_parts and not _has_parts(owner, names, declared_parts)
-                             and _has_parts(ann, names, declared_parts)):
+        marked = owner is not None and owner.attributes.get(PART_MARK) is True
+        if owner is None or (marked and ann.attributes.get(PART_MARK) is not True) or (
+                declared_parts and not _has_parts(owner, names, declared_parts)
+                and _has_parts(ann, names, declared_parts)):
             owners[ann.group] = ann
 
     def is_part(ann: Annotation) -> bool:
         owner = owners.get(ann.group) if ann.group else None
         if owner is None or owner is ann or ann.label is None or owner.label is None:
             return False
+        if ann.attributes.get(PART_MARK) is True:
+            return True
         if declared_parts:
             return names[ann.label] in declared_parts.get(names[owner.label], ())
         return ann.label != owner.label

@@ -293,3 +293,25 @@ def test_a_generated_panoptic_name_taken_by_a_source_name_moves_and_is_reported(
     assert panoptic_pngs(out) == {"a.jpg": "b.png", "b.jpg": "b-2.png"}
     assert (out / "annotations/panoptic_default/b.png").read_bytes() == \
         (src / "annotations/panoptic_default/b.png").read_bytes()
+
+
+# -- F21: a layout part named like its object ----------------------------------------------
+def test_a_part_named_like_its_object_stays_a_part_through_coco(runner, cli, tmp_path):
+    def box(x0: int, x1: int) -> str:
+        return (f"<bndbox><xmin>{x0}</xmin><ymin>{x0}</ymin><xmax>{x1}</xmax>"
+                f"<ymax>{x1}</ymax></bndbox>")
+    person = (f"<object><name>person</name>{box(10, 90)}"
+              f"<part><name>head</name>{box(20, 30)}</part>"
+              f"<part><name>person</name>{box(40, 50)}</part></object>")
+    src = write_voc(tmp_path / "in", {"a": voc_xml(person, size="<size><width>100</width>"
+                                                   "<height>100</height></size>")},
+                    {"Main/train.txt": "a\n", "Layout/train.txt": "a\n"})
+    coco, voc = tmp_path / "c", tmp_path / "v"
+    for args in (["-i", str(src), "-f", "coco", "-o", str(coco)],
+                 ["-i", str(coco), "-f", "voc", "-o", str(voc)]):
+        result = convert(runner, cli, *args)
+        assert result.exit_code == 0, result.stderr
+    xml = (voc / "Annotations/a.xml").read_text()
+    assert xml.count("<object>") == 1
+    assert xml.count("<part>") == 2 and "<name>person</name>\n      <bndbox>" in xml
+    assert "layout_part" not in xml
