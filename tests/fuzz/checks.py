@@ -109,7 +109,7 @@ def check(case: Case, before: Snapshot, result: Result) -> None:
         v["memory"] = memory.group(0)
     longest = max(lines, key=len, default="")
     if len(longest) > LONG_LINE:
-        v["long-line"] = f"a stderr line of {len(longest)} characters: {longest[:80]!r}"
+        v["long-line"] = f"{len(longest)} characters: {longest[:100]}"
     if result.exit_code == 2 and "No such option" in err:
         v["unclear"] = "usage error for options valid for the formats: " + lines[-1][:200]
     if result.stray_workers:
@@ -172,6 +172,10 @@ def signature(kind: str, case: Case, result: Result, verbose_stderr: str = "") -
         return f"crash: {kinds[-1] if kinds else '?'} at {where}"
     if kind == "hang":
         return f"hang at {last_frame(result.stderr, True)}"
+    if kind == "long-line":  # grouped by the message's shape: its kind and place
+        message = result.violations[kind].split(": ", 1)[1]
+        before_quote = re.split(r"['\"]", message, maxsplit=1)[0]
+        return f"long-line: {_normal(before_quote)[:70]}"
     if kind == "unclear":
         last = [line for line in result.stderr.splitlines() if line.strip()][-1:] or [""]
         return f"unclear: {_normal(last[0])}"
