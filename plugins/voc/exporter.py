@@ -240,7 +240,7 @@ class VocWriter:
                              and self.names[a.label] in missing)
             total = sum(counts.values())
             if total:
-                shown = ", ".join(sorted(counts))
+                shown = ", ".join(n if n.isprintable() else repr(n) for n in sorted(counts))
                 self.lost[(f"annotations of labels not in the label map ({shown})",
                            f"--label-map {choice}")] += total
         return label_map

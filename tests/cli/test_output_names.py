@@ -210,6 +210,8 @@ def test_under_warn_such_labels_are_dropped_and_counted(runner, cli, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert result.stderr.count("warning: skipped: label ") == len(BAD_NAMES)
     assert "annotations of labels not in the label map" in result.stderr
+    report = result.stderr[result.stderr.index("conversion report:"):]
+    assert "'new\\nline'" in report and "'nul\\x00'" in report and "\x00" not in report
     assert (out / "labelmap.txt").read_text() == (
         "# label:color_rgb:parts:actions\nbackground:0,0,0::\nok:128,0,0::\n"
         "ignored:224,224,192::\n")
