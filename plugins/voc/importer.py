@@ -258,6 +258,8 @@ class VocReader:
             self.report.info(f"{self.tree.display(rel)}: read as the list of subset {stem!r} "
                              f"(its lines are not '<id> <flag>')")
             return None, stem, [plain_id(line, folder) for _n, line in lines]
+        if bad and folder == "Main" and L.CLASSIFICATION not in self.tasks:
+            return name, subset, []  # a class list the run does not read
         if bad:
             number, line = lines[bad[0]]
             shape = "<id> 1|-1|0" if folder == "Main" else "<id> [<object>] 1|-1|0"

@@ -317,3 +317,14 @@ def test_a_part_named_like_its_object_stays_a_part_through_coco(runner, cli, tmp
     assert xml.count("<object>") == 1
     assert xml.count("<part>") == 2 and "<name>person</name>\n      <bndbox>" in xml
     assert "layout_part" not in xml
+
+
+def test_voc_detection_does_not_fail_on_a_class_list_it_does_not_read(runner, cli, tmp_path):
+    src = write_voc(tmp_path / "in", {"a": voc_xml(BOX), "b": voc_xml(BOX)},
+                    {"Main/train.txt": "a\nb\n", "Main/cat_train.txt": "a  1\nb\n"})
+    out = tmp_path / "o"
+    result = convert(runner, cli, "-if", "voc_detection", "-i", str(src), "-f", "coco",
+                     "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    doc = read_json(out / "annotations/instances_train.json")
+    assert [i["file_name"] for i in doc["images"]] == ["a.jpg", "b.jpg"]
