@@ -10,13 +10,18 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
-from .errors import CococonvError, DataError, OptionError
+from .errors import CococonvError, DataError, OptionError, OutOfMemoryError
 from .fileio import atomic_output
 from .model import Dataset
 from .paths import is_within, overlaps
 from .registry import Registry, default_registry
 from .report import Report
 from .sources import Tree, open_tree
+from .staging import remove_stale_for
+
+#: What an out-of-memory line adds (docs/limits.md has the measurements).
+MEMORY_HINT = ("the dataset needs more memory than this machine has (a COCO file takes "
+               "about 27 times its size once read; docs/limits.md)")
 
 
 def _registry(registry: Registry | None) -> Registry:
@@ -68,7 +73,11 @@ def load(path: str | Tree, format: str | None = None, *, report: Report | None =
         report.info(f"detected format: {format}")
     importer_cls = reg.importer(format)
     resolved = importer_cls.resolve_options(options)
-    return importer_cls().load(tree, report, **resolved)
+    try:
+        return importer_cls().load(tree, report, **resolved)
+    except MemoryError:
+        pass  # leaving the handler frees the half-read dataset before the message is made
+    raise OutOfMemoryError(f"memory ran out reading it; {MEMORY_HINT}", file=tree.name)
 
 
 def transform(dataset: Dataset, name: str, *, report: Report | None = None,
@@ -93,9 +102,13 @@ def save(dataset: Dataset, format: str, path: str, *, overwrite: bool = False,
     exporter_cls = reg.exporter(format)
     exporter_cls.check_target(path)
     resolved = exporter_cls.resolve_options(options)
-    with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
-        exporter_cls().save(dataset, work, report, **resolved)
-    return report
+    try:
+        with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
+            exporter_cls().save(dataset, work, report, **resolved)
+        return report
+    except MemoryError:
+        pass
+    raise OutOfMemoryError(f"memory ran out writing it; {MEMORY_HINT}", file=path)
 
 
 def convert(source: str, target: str, *, output_format: str, input_format: str | None = None,
@@ -112,6 +125,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     exporter_cls = reg.exporter(output_format)
     exporter_cls.check_target(target)  # fail on the command line before reading
     exporter_cls.resolve_options(dict(output_options or {}))
+    remove_stale_for(target)
     tree = open_tree(source, stdin=stdin)
     dataset = load(tree, input_format, report=report, registry=reg,
                    **dict(input_options or {}))
@@ -211,6 +225,7 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
     report = report if report is not None else Report()
     reg.exporter(format).check_target(target)
     reg.exporter(format).resolve_options(options)
+    remove_stale_for(target)
     project = open_project(root)
     if not project.sources:
         raise DataError("the project has no sources yet (use `cococonv import`)", file=root)

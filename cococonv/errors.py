@@ -45,6 +45,11 @@ class FileSystemError(CococonvError):
     at fault, not the data nor cococonv, so the user gets the path and the reason."""
 
 
+class OutOfMemoryError(CococonvError):
+    """Raised when memory ran out reading or writing a dataset: it names the file, since
+    a bare MemoryError says neither what was being read nor that the data is at fault."""
+
+
 class OptionError(CococonvError):
     """Raised when a plugin option is unknown or has a value of the wrong type."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
+from typing import Any
 
 from .errors import DataError
 
@@ -41,6 +42,14 @@ def check_plane(height: int, width: int, what: str = "the mask") -> None:
         raise LimitError(f"{what} would be {width}x{height} = {height * width} pixels "
                          f"(width x height), above the limit of {MAX_MASK_PIXELS} "
                          f"(docs/limits.md)")
+
+
+def use_our_pixel_limit(pil_image: Any) -> None:
+    """Lift Pillow's decompression-bomb error (raised past twice ``MAX_IMAGE_PIXELS``,
+    178,956,970 pixels by default) above MAX_MASK_PIXELS, so ``check_plane``, which runs
+    first, is the limit that applies and its message the one users see."""
+    if pil_image.MAX_IMAGE_PIXELS is not None and pil_image.MAX_IMAGE_PIXELS < MAX_MASK_PIXELS:
+        pil_image.MAX_IMAGE_PIXELS = MAX_MASK_PIXELS
 
 
 def check_png_header(data: bytes, what: str = "the mask PNG") -> None:

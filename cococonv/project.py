@@ -63,12 +63,29 @@ def open_project(root: str) -> Project:
             raise DataError(f"config is not valid JSON ({exc})", file=path) from None
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise DataError("config has no 'sources' list", file=path)
-    sources = []
-    for index, entry in enumerate(data["sources"]):
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            raise DataError("source needs a 'path'", file=path, where=f"sources[{index}]")
-        sources.append(Source(entry["path"], entry.get("format"), dict(entry.get("options") or {})))
-    return Project(root, sources)
+    if data.get("version", VERSION) != VERSION or type(data.get("version", VERSION)) is not int:
+        raise DataError(f"{data['version']!r} is not a config version this cococonv reads "
+                        f"(it reads {VERSION})", file=path, where="version")
+    return Project(root, [_source(entry, path, f"sources[{index}]")
+                          for index, entry in enumerate(data["sources"])])
+
+
+def _source(entry: Any, path: str, where: str) -> Source:
+    """One validated ``sources[i]`` entry: every field is checked, so a hand-edited config
+    gives one line naming the field, not a TypeError."""
+    if not isinstance(entry, dict):
+        raise DataError("must be an object with a 'path'", file=path, where=where)
+    if not isinstance(entry.get("path"), str) or not entry["path"]:
+        raise DataError("source needs a 'path'", file=path, where=where)
+    fmt = entry.get("format")
+    if fmt is not None and not isinstance(fmt, str):
+        raise DataError("must be a format name or null", file=path, where=f"{where}.format")
+    options = entry.get("options")
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise DataError("must be an object", file=path, where=f"{where}.options")
+    return Source(entry["path"], fmt, dict(options))
 
 
 def add_source(project: Project, path: str, format: str | None,

@@ -335,17 +335,20 @@ def _wrapping_folder(names: list[str]) -> str:
 
 def open_tree(path: str, *, stdin: BinaryIO | None = None) -> Tree:
     """Open an input path (folder, .zip, single file, or ``-`` for stdin) as a Tree."""
+    from .streams import stream_tree  # stdin, pipes: bounded reads, named by their content
+
     if path == "-":
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        data = stream.read()
-        # Named after what it holds, so detection and importers see stdin as they would see
-        # the file: XML (CVAT) starts with "<", JSON (COCO) with "{" or "[".
-        head = data[:64].removeprefix(b"\xef\xbb\xbf").lstrip()
-        return FileTree("stdin.xml" if head.startswith(b"<") else "stdin.json", data)
+        return stream_tree(stdin if stdin is not None else sys.stdin.buffer)
     if os.path.isdir(path):
         return DirTree(path)
     if not os.path.exists(path):
         raise DataError("no such file or folder", file=path)
+    if not os.path.isfile(path):  # -i <(cat x.json), a device: read once, like stdin
+        try:
+            with open(path, "rb") as stream:
+                return stream_tree(stream, path)
+        except OSError as exc:
+            raise DataError(f"cannot read: {exc.strerror}", file=path) from None
     if zipfile.is_zipfile(path) or path.lower().endswith(".zip"):
         return ZipTree(path)
     return FileTree(os.path.basename(path), path=path)

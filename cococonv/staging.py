@@ -74,6 +74,19 @@ def remove_stale(parent: str) -> list[str]:
     return removed
 
 
+def remove_stale_for(target: str) -> None:
+    """``remove_stale`` beside ``target`` at the start of a run, before anything is read,
+    so a killed run's folder goes even when this run then fails on bad data."""
+    if target == "-":
+        parent = tempfile.gettempdir()
+    else:
+        parent = os.path.dirname(os.path.abspath(target.rstrip(os.sep) or target))
+        if os.path.islink(target):
+            parent = os.path.dirname(os.path.realpath(target))
+    if os.path.isdir(parent):
+        remove_stale(parent)
+
+
 def _me() -> dict:
     pid = os.getpid()
     return {"host": socket.gethostname(), "pid": pid, "start": _start_time(pid),

@@ -8,6 +8,7 @@ building an lxml tree for thousands of images costs more than the escaping done 
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import DataError, UnsafeInputError
@@ -68,3 +69,37 @@ def attr(value: str) -> str:
 def text(value: str) -> str:
     """Escape element text."""
     return value.translate(_TEXT_ESCAPES)
+
+
+# XML 1.0 has no way to write these, not even as character references (&#0; is invalid):
+# the C0 controls but tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def unwritable(value: str) -> str | None:
+    """None when XML 1.0 can hold ``value``; else which character it cannot hold, e.g.
+    ``U+0000``. The one check the XML writers share (a document that holds such a
+    character is refused by every XML reader, CVAT's and Datumaro's included)."""
+    found = _NOT_XML.search(value)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def check_writable(value: str, what: str, **place: Any) -> None:
+    """Raise DataError naming ``what`` (e.g. ``label 'a\\x00b'``) when XML cannot hold
+    ``value``; ``place`` is the error's file/where."""
+    char = unwritable(value)
+    if char is not None:
+        raise DataError(f"{what} holds {char}, a character XML 1.0 cannot hold "
+                        f"(docs/limits.md)", **place)
+
+
+def fragment_problem(fragment: str) -> str | None:
+    """For written XML text: None when it is writable, else the character and the text
+    around it (the value that brought it is in there), for an error line."""
+    found = _NOT_XML.search(fragment)
+    if found is None:
+        return None
+    start = max(0, found.start() - 30)
+    around = fragment[start:found.end() + 30].strip()
+    return (f"holds U+{ord(found.group()):04X}, a character XML 1.0 cannot hold, in "
+            f"{around!r} (docs/limits.md)")

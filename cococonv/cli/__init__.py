@@ -27,6 +27,9 @@ class CococonvGroup(click.Group):
             ctx.exit(130)
         except BrokenPipeError:
             ctx.exit(1)
+        except MemoryError:  # not inside load or save (those name the file)
+            _fail(ctx, "error: memory ran out; the data needs more memory than this machine "
+                       "has (docs/limits.md)", 1)
         except OSError as exc:
             if exc.filename is None:  # no path to name: treated as a bug, below
                 _bug(ctx, exc)

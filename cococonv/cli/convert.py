@@ -9,6 +9,7 @@ from .. import api
 from ..errors import CococonvError
 from ..plugin import Plugin
 from ..registry import default_registry
+from ..streams import is_stream
 from . import cli
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
                       overwrite_option, peek, render_report, split_plugin_values,
@@ -22,7 +23,7 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
     in_format = peek(args, "-if", "--input-format")
     source = peek(args, "-i", "--input")
     try:
-        if in_format is None and source not in (None, "-"):
+        if in_format is None and source is not None and not is_stream(source):
             matches = api.detect(source)
             in_format = matches[0][0] if matches else None
         if in_format:

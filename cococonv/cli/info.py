@@ -9,6 +9,7 @@ from .. import api
 from ..fileio import dumps_json
 from ..plugin import Plugin
 from ..registry import default_registry
+from ..streams import is_stream
 from . import cli
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option, peek,
                       split_plugin_values, verbosity_options)
@@ -20,7 +21,7 @@ def _importer_of(args: list[str]) -> list[type[Plugin]]:
     if name is None:
         source = peek(args, "-i", "--input")
         try:
-            matches = api.detect(source) if source not in (None, "-") else []
+            matches = api.detect(source) if source is not None and not is_stream(source) else []
         except Exception:  # detection problems are reported by the command itself
             matches = []
         name = matches[0][0] if matches else None

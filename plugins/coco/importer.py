@@ -151,6 +151,7 @@ class CocoReader:
         self._names_of: dict | None = None  # the cat_map _declared_name indexed last
         self._items_by_file: dict[tuple[str, str], Item] = {}
         self.images_by_id: dict[Any, list[Item]] = {}
+        self.largest_id: tuple[int, str, str] | None = None  # (id, file, where) for limits
 
     # -- helpers -------------------------------------------------------------------------
     def next_group(self, item: Item | None = None) -> int:
@@ -221,8 +222,7 @@ class CocoReader:
         self._read_images(images or [], subset)
         self.results = results
         file_meta = {"task": task, "subset": subset, "source": source.rel,
-                     "categories": sorted(set(self.cat_map.values()), key=list(
-                         self.cat_map.values()).index) if self.cat_map else [],
+                     "categories": list(dict.fromkeys(self.cat_map.values())),
                      "category_extra": self.category_extra,
                      "results": results, "has_annotations": has_annotations_key,
                      "top": doc}
@@ -259,6 +259,8 @@ class CocoReader:
                 name = str(name)
             if cid in cat_map:
                 raise self.error(f"{cid!r} is used twice", f"categories[{ci}].id")
+            if type(cid) is int and (self.largest_id is None or cid > self.largest_id[0]):
+                self.largest_id = (cid, self.display, f"categories[{ci}].id")
             rest = {k: v for k, v in cat.items()
                     if k not in ("id", "name", "supercategory", "keypoints", "skeleton")}
             parent = cat.get("supercategory")
@@ -761,7 +763,7 @@ class CocoReader:
     # -- finish --------------------------------------------------------------------------
     def finish(self, keep_original_category_ids: bool) -> Dataset:
         if keep_original_category_ids:
-            _pad_labels_to_ids(self.dataset, self.display)
+            _pad_labels_to_ids(self.dataset, self.display, self.largest_id)
         return self.dataset
 
 
@@ -785,14 +787,28 @@ def _describe_ids(ids: list) -> str:
     return f"known: {shown}{', ...' if len(ids) > 10 else ''}"
 
 
-def _pad_labels_to_ids(dataset: Dataset, display: str) -> None:
-    """Make each label's index equal its COCO id, filling gaps with placeholder labels."""
+#: The most placeholder labels --keep-original-category-ids makes for gaps between ids:
+#: each costs ~400 bytes and a line in every label list written, so one id of 10**9
+#: would decide the memory of the run (docs/limits.md).
+MAX_PLACEHOLDER_LABELS = 100_000
+
+
+def _pad_labels_to_ids(dataset: Dataset, display: str,
+                       largest: tuple[int, str, str] | None) -> None:
+    """Make each label's index equal its COCO id, filling gaps with placeholder labels;
+    refused when the gaps would need more than MAX_PLACEHOLDER_LABELS of them."""
     labels = dataset.categories.labels
     ids = [label.id for label in labels]
     if not all(type(v) is int and v >= 0 for v in ids) or len(set(ids)) != len(ids):
         raise DataError("--keep-original-category-ids needs unique non-negative integer "
                         "category ids", file=display)
     size = max(ids) + 1 if ids else 0
+    if size - len(ids) > MAX_PLACEHOLDER_LABELS:
+        file, where = (largest[1], largest[2]) if largest else (display, "categories")
+        raise LimitError(f"{size - 1} would need {size - len(ids)} placeholder labels for the "
+                         f"gaps between category ids with --keep-original-category-ids (at "
+                         f"most {MAX_PLACEHOLDER_LABELS}; docs/limits.md)", file=file,
+                         where=where)
     new_labels = [LabelCategory(f"class-{i}", "", i, [], {"placeholder": True})
                   for i in range(size)]
     remap = {}

@@ -12,7 +12,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from cococonv.errors import DataError
-from cococonv.limits import LimitError, check_plane, check_png_header
+from cococonv.limits import LimitError, check_plane, check_png_header, use_our_pixel_limit
 from cococonv.model import Mask
 from cococonv.sources import FileTree
 
@@ -58,6 +58,7 @@ def _read_png(reader: "CocoReader", source: "AnnotationFile", file_name: str,
                            f"panoptic_{source.subset}/ beside the JSON)", where)
     try:
         check_png_header(data, f"panoptic mask {file_name!r}")
+        use_our_pixel_limit(PILImage)
         with warnings.catch_warnings():  # the limit is ours (docs/limits.md), not Pillow's
             warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
             with PILImage.open(io.BytesIO(data)) as png:

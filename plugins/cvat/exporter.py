@@ -19,6 +19,7 @@ from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, L
 from cococonv.paths import safe_segment, writable
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
+from cococonv.xmlsafe import fragment_problem
 
 from . import meta as M
 from .meta import number, value_text
@@ -113,11 +114,15 @@ class CvatWriter:
             out.append("  </meta>\n")
             fh.write("".join(out))
             chunk: list[str] = []
+            starts: list[tuple[int, Item]] = []  # where each item's pieces begin in chunk
             for item, frame in zip(items, frames):
+                starts.append((len(chunk), item))
                 self._image(item, frame, chunk)
                 if len(chunk) > 4096:
-                    fh.write("".join(chunk))
-                    chunk = []
+                    fh.write(self._writable(chunk, starts))
+                    chunk, starts = [], []
+            fh.write(self._writable(chunk, starts))
+            chunk = []
             for raw in cvat.get("unknown") or []:
                 chunk.append(f"  {raw}\n")
             chunk.append("</annotations>\n")
@@ -125,6 +130,23 @@ class CvatWriter:
         if self.opts["save_images"]:
             self._save_images(items, len(subsets) > 1)
         self._report()
+
+    def _writable(self, chunk: list[str], starts: list[tuple[int, Item]]) -> str:
+        """The chunk's text without the images XML cannot hold (a NUL in a name or an
+        attribute): one scan of the joined text, and per image only when it fails."""
+        text = "".join(chunk)
+        if fragment_problem(text) is None:
+            return text
+        kept = []
+        for k, (start, item) in enumerate(starts):
+            end = starts[k + 1][0] if k + 1 < len(starts) else len(chunk)
+            piece = "".join(chunk[start:end])
+            problem = fragment_problem(piece)
+            if problem is None:
+                kept.append(piece)
+            else:
+                self.report.bad_record(DataError(problem, where=f"image {item.id!r}"))
+        return "".join(kept)
 
     def _owner_subset(self, nodes: list | None) -> str | None:
         for tag in ("task", "job"):
@@ -194,7 +216,14 @@ class CvatWriter:
         cats = self.dataset.categories
         body = [M.label_xml(label, cats.colormap.get(i), cats.keypoints.get(i), self.added[i])
                 for i, label in enumerate(cats.labels) if not label.extra.get("placeholder")]
-        return "      <labels>\n" + "".join(body) + "      </labels>\n"
+        text = "".join(body)
+        if fragment_problem(text) is not None:
+            kept = [label for label in cats.labels if not label.extra.get("placeholder")]
+            for label, piece in zip(kept, body):
+                problem = fragment_problem(piece)
+                if problem:  # no item to skip: the label list is one for all images
+                    raise DataError(problem, where=f"label {label.name!r}")
+        return "      <labels>\n" + text + "      </labels>\n"
 
     # -- frames --------------------------------------------------------------------------
     def _frames(self, items: list[Item]) -> list[int]:

@@ -57,14 +57,15 @@ class RemapLabelsTransform(Transform):
         old_labels = dataset.categories.labels
         categories = Categories()
         remap: dict[int, int | None] = {}
+        made: dict[str, int] = {}  # Categories.find per label was quadratic
         for index, label in enumerate(old_labels):
             target = pairs.get(label.name, label.name if default == "keep" else "")
             if not target:
                 remap[index] = None
                 continue
-            found = categories.find(target)
+            found = made.get(target)
             if found is None:
-                found = len(categories.labels)
+                found = made[target] = len(categories.labels)
                 categories.labels.append(LabelCategory(target, label.parent, label.id,
                                                        list(label.attributes), dict(label.extra)))
                 if index in dataset.categories.keypoints:

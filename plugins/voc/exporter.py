@@ -23,6 +23,7 @@ from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, L
 from cococonv.paths import join_inside, safe_relpath, safe_segment
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
+from cococonv.xmlsafe import check_writable
 from cococonv.xmlsafe import text as xml_text
 
 from . import layout as L
@@ -200,17 +201,28 @@ class VocWriter:
         return has
 
     def _dataset_has_actions(self) -> bool:
+        # One pass over the annotations whatever the number of labels (200,000 labels
+        # with actions were a pass each).
+        position = self._label_positions()
+        actions_of: dict[int, set] = {}
         for entry in self.meta.get("labelmap", ()):
-            if entry.get("actions"):
-                name = entry["name"]
-                if name in self.names:
-                    index = self.names.index(name)
-                    actions = set(entry["actions"])
-                    for item in self.dataset:
-                        for ann in item.annotations:
-                            if ann.label == index and actions & set(ann.attributes):
-                                return True
+            if entry.get("actions") and entry["name"] in position:
+                actions_of.setdefault(position[entry["name"]], set()).update(entry["actions"])
+        if not actions_of:
+            return False
+        for item in self.dataset:
+            for ann in item.annotations:
+                actions = actions_of.get(ann.label)
+                if actions and actions & set(ann.attributes):
+                    return True
         return False
+
+    def _label_positions(self) -> dict[str, int]:
+        """Each label name's first index (list.index per name was quadratic)."""
+        position: dict[str, int] = {}
+        for index, name in enumerate(self.names):
+            position.setdefault(name, index)
+        return position
 
     # -- labels --------------------------------------------------------------------------
     def _label_map(self, *, paint: bool) -> LabelMap:
@@ -233,7 +245,7 @@ class VocWriter:
                                 f"(at most 255 with background); export without segmentation "
                                 f"(--tasks detection,...)")
         known = set(label_map.names()) | label_map.part_names()
-        missing = [name for name in dict.fromkeys(self.names) if name not in known]
+        missing = {name for name in self.names if name not in known}
         if missing:
             counts = Counter(self.names[a.label] for item in self.dataset
                              for a in item.annotations if a.label is not None
@@ -356,10 +368,31 @@ class VocWriter:
         try:
             data = self._xml_text(item, units, painted).encode("utf-8")
         except _Fallback:
-            self._write_xml_tree(item, units, painted)
+            try:
+                self._write_xml_tree(item, units, painted)
+            except ValueError as exc:
+                if "XML compatible" not in str(exc):  # lxml's words for a NUL, U+FFFE...
+                    raise
+                self._refuse_unwritable(item, units)
+                raise DataError("the XML would hold a character XML 1.0 cannot hold "
+                                "(docs/limits.md)", file=item.id) from None
             return
         path = join_inside(self.out, f"{L.ANNOTATIONS_DIR}/{item.id}.xml", what="item id")
         write_bytes(path, data)
+
+    def _refuse_unwritable(self, item: Item, units: list[_Unit]) -> None:
+        """Name the value lxml refused: the file name, a label, an attribute."""
+        voc = item.extra.get("voc", {})
+        values = [("file name", voc.get("filename") or self._image_name(item))]
+        for unit in units:
+            labels = [unit.label] + [part.label for part in unit.parts]
+            values += [("label", self.names[i]) for i in labels if i is not None]
+            for key, value in unit.leader.attributes.items():
+                values += [("attribute name", str(key)),
+                           (f"attribute {key!r}", format_value(value))]
+        for what, value in values:
+            if isinstance(value, str):
+                check_writable(value, f"{what} {value!r}", file=item.id)
 
     def _xml_text(self, item: Item, units: list[_Unit], painted: bool) -> str:
         voc = item.extra.get("voc", {})
@@ -776,9 +809,10 @@ class VocWriter:
 
     def _write_class_lists(self, flags: dict[str, list[tuple[str, list[Label]]]]) -> None:
         names = [e.name for e in self.label_map.entries]
+        position = self._label_positions()
         for subset, rows in flags.items():
             for name in names:
-                index = self.names.index(name) if name in self.names else None
+                index = position.get(name)
                 lines = []
                 for item_id, labels in rows:
                     mine = [a for a in labels if a.label == index and index is not None]

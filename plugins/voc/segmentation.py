@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from cococonv import speedups
 from cococonv.errors import DataError
 from cococonv.limits import (MAX_MASK_PIXELS, LimitError, check_plane, check_png_header,
-                             coordinates_problem)
+                             coordinates_problem, use_our_pixel_limit)
 from cococonv.model import Categories, Item, Mask
 from cococonv.rings import MAX_RING_CROSSINGS
 from cococonv.sources import Tree
@@ -59,6 +59,7 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
     if rows is not None:
         return rows[:, 1:]
     from PIL import Image as PILImage
+    use_our_pixel_limit(PILImage)
     try:
         with warnings.catch_warnings():
             # our own pixel limit applies (checked above and below), not Pillow's warning
@@ -162,8 +163,10 @@ class MaskReader:
         self.void_as_crowd = void_as_crowd
         self.class_colors = class_colors(label_map)
         self.object_colors = object_colors()
-        self.label_of = {entry.name: categories.find(entry.name)
-                         for entry in label_map.entries}
+        first: dict[str, int] = {}
+        for index, label in enumerate(categories.labels):  # Categories.find per entry: quadratic
+            first.setdefault(label.name, index)
+        self.label_of = {entry.name: first.get(entry.name) for entry in label_map.entries}
         self.names = label_map.names()
         self.background = 0 if self.names and self.names[0] in BACKGROUND_NAMES else None
 
