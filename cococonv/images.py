@@ -10,10 +10,12 @@ import struct
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import BinaryIO
 
 from .errors import DataError, OptionError
 from .fileio import copy_file, write_bytes
 from .limits import check_plane
+from .localfs import open_regular
 from .model import Image, Item
 from .paths import join_inside, safe_relpath
 from .report import Report
@@ -45,19 +47,29 @@ def probe_size(image: Image | None) -> tuple[int, int] | None:
     return image.size
 
 
-def reencode(image: Image, ext: str) -> bytes:
-    """The image's pixels in the format of ``ext``."""
+def check_image_ext(ext: str | None) -> None:
+    """The ``--image-ext`` check, made with the options before anything is read: one of
+    ``PIL_FORMATS`` (``png``, ``.PNG``), never a path (``../../x``, ``/tmp/x``)."""
+    if ext is None:
+        return
+    if type(ext) is not str or ext.lstrip(".").lower() not in PIL_FORMATS:
+        shown = ext if type(ext) is str and len(ext) <= 40 else f"{str(ext)[:40]}..."
+        raise OptionError(f"--image-ext: unsupported image format {shown!r} "
+                          f"(known: {', '.join(sorted(PIL_FORMATS))})")
+
+
+def reencode(image: Image, ext: str, data: bytes | None = None) -> bytes:
+    """The image's pixels (``data``, else read from the image) in the format of ``ext``."""
     from PIL import Image as PILImage
 
-    fmt = PIL_FORMATS.get(ext.lstrip(".").lower())
-    if fmt is None:
-        raise OptionError(f"--image-ext {ext}: unsupported image format "
-                          f"(known: {', '.join(sorted(PIL_FORMATS))})")
+    check_image_ext(ext)
+    fmt = PIL_FORMATS[ext.lstrip(".").lower()]
     try:
         with warnings.catch_warnings():
             # our pixel limit applies (check_plane), not Pillow's bomb warning on stderr
             warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-            with PILImage.open(io.BytesIO(image.read_bytes())) as opened:
+            source = io.BytesIO(image.read_bytes() if data is None else data)
+            with PILImage.open(source) as opened:
                 width, height = opened.size
                 check_plane(height, width, "the image")
                 picture = opened.convert("RGB") \
@@ -70,6 +82,60 @@ def reencode(image: Image, ext: str) -> bytes:
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error,
             PILImage.DecompressionBombError) as exc:  # what Pillow raises for a corrupt file
         raise DataError(f"cannot re-encode image ({exc})", file=image.name) from None
+
+
+#: Why an image is not saved when its file is no image (see :func:`copy_image`).
+NOT_AN_IMAGE = "not an image file (its bytes are in no image format Pillow reads)"
+
+
+def copy_image(image: Image, dst: str, ext: str | None = None) -> bool:
+    """Save ``image`` to ``dst``: re-encoded when ``ext`` changes its format, else copied
+    byte for byte. False, and nothing written, when the file is not an image.
+
+    Why: an image is looked up by a name the dataset gives, so a hostile name may point
+    at any file of the input roots (a key in the home folder above ``annotations/``);
+    only a file whose first bytes are an image format is copied into the output.
+    """
+    reencoding = bool(ext) and posixpath.splitext(image.name)[1].lower() != ext
+    if image.path is not None and not reencoding:
+        with open_regular(image.path, image.path) as fh:
+            head = fh.read(_HEAD_BYTES)
+        if not is_image_head(head, image.path):
+            return False
+        copy_file(image.path, dst)
+        return True
+    data = image.read_bytes()
+    if not is_image_head(data[:_HEAD_BYTES], io.BytesIO(data)):
+        return False
+    write_bytes(dst, reencode(image, ext, data) if reencoding else data)  # type: ignore[arg-type]
+    return True
+
+
+# The signatures of the formats datasets use, checked without Pillow; any other start is
+# left to Pillow's format identification (TGA, PPM, ICO, JPEG 2000...).
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM",
+               b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_HEAD_BYTES = 16
+
+
+def is_image_head(head: bytes, source: str | BinaryIO | None = None) -> bool:
+    """Whether a file starting with ``head`` is an image: a common signature, else (with
+    ``source``, the file or its bytes) a format Pillow identifies from the header."""
+    if head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return True
+    if source is None or not head:
+        return False
+    from PIL import Image as PILImage
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with PILImage.open(source):
+                return True
+    except PILImage.DecompressionBombError:
+        return True  # an image, too large for Pillow: later steps say so
+    except Exception:  # Pillow raises many types for what it cannot identify
+        return False
 
 
 def with_ext(name: str, ext: str | None) -> str:
@@ -98,7 +164,7 @@ def save_images(items: Iterable[Item], out_dir: str, destination: Callable[[Item
     ``paths.writable``; this is the last guard).
     """
     ext = normalise_ext(ext)
-    missing = 0
+    missing = not_images = 0
     written: set[str] = set()
     for item in report.progress(items, desc="images"):
         image = item.image
@@ -110,11 +176,7 @@ def save_images(items: Iterable[Item], out_dir: str, destination: Callable[[Item
             raise DataError(f"two images would be saved as {rel!r}; use distinct file names",
                             file=item.id)
         written.add(rel)
-        dst = join_inside(out_dir, rel, what="image file name")
-        if ext and posixpath.splitext(image.name)[1].lower() != ext:
-            write_bytes(dst, reencode(image, ext))
-        elif image.path is not None:
-            copy_file(image.path, dst)
-        else:
-            write_bytes(dst, image.read_bytes())
+        if not copy_image(image, join_inside(out_dir, rel, what="image file name"), ext):
+            not_images += 1
     report.lost("images", "not present in the input", missing)
+    report.lost("images", NOT_AN_IMAGE, not_images)

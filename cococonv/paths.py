@@ -94,7 +94,9 @@ def lookup_relpath(name: str) -> str | None:
 
     A contained name comes back normalised; an escaping one is cut to its tail: what follows
     the last ``..`` segment, or the base name of an absolute or drive path. None when
-    nothing is left (``..``, ``/``) or the name is not text.
+    nothing is left (``..``, ``/``), the name is not text, or it (or its tail) has a hidden
+    segment (``.ssh/id_rsa``): no dataset keeps its images in hidden files, a home folder
+    keeps its keys there.
     """
     if type(name) is not str or "\x00" in name:
         return None
@@ -108,7 +110,14 @@ def lookup_relpath(name: str) -> str | None:
         parts = parts[last + 1:]
     elif absolute:
         parts = parts[-1:]
+    if is_hidden(parts):
+        return None
     return "/".join(parts) or None
+
+
+def is_hidden(parts: Iterable[str]) -> bool:
+    """Whether a path, as its segments, has a hidden one (``.x``; ``..`` counts too)."""
+    return any(part.startswith(".") for part in parts)
 
 
 def is_plain(name: str) -> bool:
@@ -165,5 +174,5 @@ def writable(dataset: "Dataset", report: "Report",
     return Dataset(dataset.categories, kept, dataset.meta) if changed else dataset
 
 
-__all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "is_within",
-           "overlaps", "writable", "MAX_SEGMENT_BYTES"]
+__all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "is_hidden",
+           "is_within", "overlaps", "writable", "MAX_SEGMENT_BYTES"]

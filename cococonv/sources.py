@@ -14,11 +14,12 @@ import sys
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, UnsafeInputError
-from .paths import is_plain, is_within
+from .localfs import open_regular, regular_files
+from .paths import is_hidden, is_plain, is_within
 
 if TYPE_CHECKING:
     from .model import Image
@@ -141,14 +142,10 @@ class DirTree(Tree):
                       for d in self._read_dirs)
 
     def files(self) -> list[str]:
+        """Every regular file under the root (links to one included); FIFOs, devices,
+        sockets and dangling links are left out, so detection never opens one."""
         if self._files is None:
-            found = []
-            for dirpath, dirnames, filenames in os.walk(self.root):
-                dirnames.sort()
-                base = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-                for filename in sorted(filenames):
-                    found.append(filename if base == "." else f"{base}/{filename}")
-            self._files = found
+            self._files = regular_files(self.root)
         return self._files
 
     def exists(self, rel: str) -> bool:
@@ -171,10 +168,7 @@ class DirTree(Tree):
         if os.path.lexists(path) and not self._inside(path):
             raise UnsafeInputError("a symbolic link leads outside the input folder; refused",
                                    file=self.display(rel))
-        try:
-            fh = open(path, "rb")
-        except OSError as exc:
-            raise DataError(f"cannot read: {exc.strerror}", file=self.display(rel)) from None
+        fh = open_regular(path, self.display(rel))
         self._read_dirs.add(posixpath.dirname(rel))
         return fh
 
@@ -214,6 +208,24 @@ class FileTree(Tree):
     def read_folders(self) -> list[str]:
         return sorted({folder for base in self.bases for folder in base.read_folders()})
 
+    def image_lookups(self, candidates: Iterable[str],
+                      image_folders: Iterable[str]) -> Iterator[tuple[DirTree, str]]:
+        """Where to look an image up, in order: ``(root, rel)`` for each input root.
+
+        The file's own folder is searched at every candidate path. The dataset folder above
+        ``annotations/`` only inside its image folders (a candidate whose first segment is
+        in ``image_folders``: ``images``, the subset): unpacked in a home or downloads
+        folder, it is that folder, and a name must not reach its other files. A candidate
+        with a hidden segment (``.ssh/``) is never looked up.
+        """
+        folders = set(image_folders)
+        for base in self.bases:
+            for rel in candidates:
+                parts = rel.split("/")
+                if is_hidden(parts) or (base is not self.base and parts[0] not in folders):
+                    continue
+                yield base, rel
+
     def files(self) -> list[str]:
         return [self.filename]
 
@@ -225,10 +237,7 @@ class FileTree(Tree):
             raise DataError("no such file in the input", file=rel)
         if self._data is not None:
             return io.BytesIO(self._data)
-        try:
-            return open(self._path, "rb")  # type: ignore[arg-type]
-        except OSError as exc:
-            raise DataError(f"cannot read: {exc.strerror}", file=self.filename) from None
+        return open_regular(self._path, self.filename)  # type: ignore[arg-type]
 
     def local_path(self, rel: str) -> str | None:
         return self._path if rel == self.filename else None

@@ -16,7 +16,7 @@ from cococonv.fileio import loads_json, paused_gc
 from cococonv.limits import LimitError, box_problem, check_rle_canvas, coordinates_problem
 from cococonv.model import (MAX_IMAGE_SIDE, Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
                             Label, LabelCategory, Mask, Points, Polygon)
-from cococonv.paths import lookup_relpath
+from cococonv.paths import is_hidden, lookup_relpath
 from cococonv.plugin import Importer, Option
 from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
@@ -459,7 +459,8 @@ class CocoReader:
             if isinstance(tree, FileTree):
                 dirs = []
             else:
-                dirs = [d for d in (f"images/{subset}", "images", subset) if tree.is_dir(d)]
+                dirs = [d for d in (f"images/{subset}", "images", subset)
+                        if not is_hidden(d.split("/")) and tree.is_dir(d)]
                 dirs.append("")
             self._image_dirs[subset] = dirs
         return dirs
@@ -475,11 +476,11 @@ class CocoReader:
         if name is None:
             return
         if isinstance(tree, FileTree):
-            for base in tree.bases:
-                for rel in (name, f"images/{subset}/{name}", f"images/{name}"):
-                    if base.exists(rel):
-                        base.bind_image(image, rel)
-                        return
+            candidates = (name, f"images/{subset}/{name}", f"images/{name}", f"{subset}/{name}")
+            for base, rel in tree.image_lookups(candidates, ("images", subset)):
+                if base.exists(rel):
+                    base.bind_image(image, rel)
+                    return
             return
         for folder in self._image_folders(subset):
             rel = f"{folder}/{name}" if folder else name

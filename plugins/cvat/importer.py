@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import posixpath
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.limits import coordinates_problem
 from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Dataset, Ellipse, Image, Item,
                             Label, Mask, Points, Polygon, Polyline)
-from cococonv.paths import lookup_relpath
+from cococonv.paths import is_hidden, lookup_relpath
 from cococonv.plugin import Importer
 from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
@@ -274,17 +275,16 @@ class CvatReader:
         if name is None:
             return
         if isinstance(self.tree, FileTree):
-            searches = [(base, [f"images/{subset}/{name}", f"images/{name}", name])
-                        for base in self.tree.bases]
+            candidates = (f"images/{subset}/{name}", f"images/{name}", name, f"{subset}/{name}")
+            lookups: Iterable[tuple[Tree, str]] = self.tree.image_lookups(
+                candidates, ("images", subset))
         else:
-            searches = [(self.tree, [f"{d}/{name}" if d else name
-                                     for d in self._image_folders(subset)])]
-        for tree, candidates in searches:
-            known = self._known_files(tree)
-            for rel in candidates:
-                if rel in known:
-                    tree.bind_image(image, rel)
-                    return
+            lookups = ((self.tree, f"{d}/{name}" if d else name)
+                       for d in self._image_folders(subset))
+        for tree, rel in lookups:
+            if rel in self._known_files(tree) and not is_hidden(rel.split("/")):
+                tree.bind_image(image, rel)
+                return
 
     def _known_files(self, tree: Tree) -> set[str]:
         """Every file of the tree, listed once (one walk instead of a stat per image)."""

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from cococonv.errors import DataError, OptionError
-from cococonv.fileio import copy_file, dumps_json, write_bytes
-from cococonv.images import probe_size, reencode
+from cococonv.fileio import dumps_json, write_bytes
+from cococonv.images import NOT_AN_IMAGE, copy_image, probe_size
 from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
 from cococonv.paths import join_inside, safe_relpath, safe_segment
@@ -856,14 +856,9 @@ class VocWriter:
         dst = join_inside(self.out, f"{L.IMAGES_DIR}/{name}", what="image file name")
         if os.path.exists(dst):
             raise DataError(f"two items would save their image as {name!r}", file=item.id)
-        source_ext = posixpath.splitext(image.name)[1].lower()
-        target_ext = posixpath.splitext(name)[1].lower()
-        if self.opts["image_ext"] and source_ext != target_ext:
-            write_bytes(dst, reencode(image, target_ext))
-        elif image.path is not None:
-            copy_file(image.path, dst)
-        else:
-            write_bytes(dst, image.read_bytes())
+        ext = posixpath.splitext(name)[1].lower() if self.opts["image_ext"] else None
+        if not copy_image(image, dst, ext):
+            self.lost[("images", NOT_AN_IMAGE)] += 1
 
     def _write_dataset_meta(self) -> None:
         entries = self.label_map.entries

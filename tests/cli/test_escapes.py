@@ -18,8 +18,8 @@ from cococonv.registry import default_registry
 
 from ..builders import coco_ann, coco_doc, coco_image, files_under, voc_xml, write_voc
 
-SECRET = b"\xff\xd8secret bytes from outside the input"
-IMAGE = b"\xff\xd8an image inside the input"
+SECRET = b"\xff\xd8\xffsecret bytes from outside the input"  # a JPEG signature: copied if reached
+IMAGE = b"\xff\xd8\xffan image inside the input"
 
 
 @pytest.fixture(autouse=True)
@@ -319,7 +319,7 @@ def test_spaces_in_ids_are_kept_in_voc_lists_and_read_back_once(runner, cli, tmp
 def test_same_id_in_two_subsets_is_written_per_subset_for_voc(runner, cli, tmp_path):
     root, ds = sandbox_of(tmp_path)
     write_coco_ds(ds, {"train": ["a.jpg", "t.jpg"], "val": ["a.jpg"]},
-                  {"images/train/a.jpg": b"train", "images/val/a.jpg": b"val",
+                  {"images/train/a.jpg": IMAGE + b"train", "images/val/a.jpg": IMAGE + b"val",
                    "images/train/t.jpg": IMAGE})
     target = ds.parent / "out"
     result = run(runner, cli, root, target, ["-if", "coco", "-i", str(ds), "-f", "voc",
@@ -327,8 +327,8 @@ def test_same_id_in_two_subsets_is_written_per_subset_for_voc(runner, cli, tmp_p
     assert result.exit_code == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "'a' in 'train' and 'val'" in warnings[0]
-    assert (target / "JPEGImages" / "train" / "a.jpg").read_bytes() == b"train"
-    assert (target / "JPEGImages" / "val" / "a.jpg").read_bytes() == b"val"
+    assert (target / "JPEGImages" / "train" / "a.jpg").read_bytes() == IMAGE + b"train"
+    assert (target / "JPEGImages" / "val" / "a.jpg").read_bytes() == IMAGE + b"val"
     assert (target / "Annotations" / "train" / "a.xml").is_file()
     assert (target / "Annotations" / "val" / "a.xml").is_file()
     assert (target / "ImageSets" / "Main" / "train.txt").read_text() == "train/a\nt\n"
@@ -353,12 +353,12 @@ def test_cvat_same_image_name_in_two_subsets_saved_per_subset(runner, cli, tmp_p
     write_cvat_ds(ds, [("a.jpg", "train"), ("a.jpg", "val")])
     for subset in ("train", "val"):
         (ds / "images" / subset).mkdir(parents=True)
-        (ds / "images" / subset / "a.jpg").write_bytes(subset.encode())
+        (ds / "images" / subset / "a.jpg").write_bytes(IMAGE + subset.encode())
     target = ds.parent / "out"
     result = run(runner, cli, root, target, ["-if", "cvat", "-i", str(ds), "-f", "cvat",
                                              "--save-images"])
     assert result.exit_code == 0, result.stderr
-    assert (target / "images" / "val" / "a.jpg").read_bytes() == b"val"
+    assert (target / "images" / "val" / "a.jpg").read_bytes() == IMAGE + b"val"
 
 
 def test_project_export_onto_a_source_image_folder_is_refused(runner, cli, tmp_path):

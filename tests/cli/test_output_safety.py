@@ -46,7 +46,9 @@ def dataset(root: Path, count: int = COUNT, image_bytes: int = 3000, side: int =
     (root / "annotations" / "instances_default.json").write_text(json.dumps(doc))
     (root / "images").mkdir()
     for k in range(count):
-        (root / "images" / f"i{k:03d}.jpg").write_bytes(bytes([k % 251]) * image_bytes)
+        # a JPEG signature first: only files that start as images are copied
+        (root / "images" / f"i{k:03d}.jpg").write_bytes(
+            b"\xff\xd8\xff" + bytes([k % 251]) * image_bytes)
     return root
 
 
