@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from .errors import DataError, OptionError
 from .fileio import copy_file, write_bytes
-from .limits import check_plane
+from .limits import check_plane, use_our_pixel_limit
 from .localfs import open_regular
 from .model import Image, Item
 from .paths import join_inside, safe_relpath
@@ -63,6 +63,7 @@ def reencode(image: Image, ext: str, data: bytes | None = None) -> bytes:
     from PIL import Image as PILImage
 
     check_image_ext(ext)
+    use_our_pixel_limit(PILImage)
     fmt = PIL_FORMATS[ext.lstrip(".").lower()]
     try:
         with warnings.catch_warnings():
