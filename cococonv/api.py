@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 from .errors import CococonvError, DataError, OptionError, OutOfMemoryError
-from .fileio import atomic_output
+from .fileio import atomic_output, output_kind
 from .model import Dataset
 from .paths import is_within, overlaps
 from .registry import Registry, default_registry
 from .report import Report
 from .sources import Tree, open_tree
 from .staging import remove_stale_for
+from .winnames import warn_windows_members
 
 #: What an out-of-memory line adds (docs/limits.md has the measurements).
 MEMORY_HINT = ("the dataset needs more memory than this machine has (a COCO file takes "
@@ -99,12 +100,15 @@ def save(dataset: Dataset, format: str, path: str, *, overwrite: bool = False,
     """
     reg = _registry(registry)
     report = report if report is not None else Report()
+    check_path(path, "output")
     exporter_cls = reg.exporter(format)
     exporter_cls.check_target(path)
     resolved = exporter_cls.resolve_options(options)
     try:
         with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
             exporter_cls().save(dataset, work, report, **resolved)
+            if output_kind(path) == "zip":
+                warn_windows_members(work, report)
         return report
     except MemoryError:
         pass
@@ -144,8 +148,11 @@ def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> No
     annotation file also the image folders beside it (``images/``, and ``../images/`` in
     the ``annotations/`` layout), whichever way they nest. After loading, ``reads`` are the
     folders files were actually read from (``Tree.read_folders``): the target may not be
-    one of them or hold one. Links are resolved. Raises OptionError (exit 2).
+    one of them or hold one. Links are resolved. Raises OptionError (exit 2), also for
+    an empty path ("" resolves to the working folder, so it would overlap everything).
     """
+    check_path(source, "input")
+    check_path(target, "output")
     if source == "-" or target == "-":
         return
     if overlaps(source, target):
@@ -166,6 +173,13 @@ def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> No
             raise OptionError(f"the output would replace {folder}, which this run reads "
                               f"from; write somewhere else (inputs are never modified)",
                               file=target)
+
+
+def check_path(path: str, what: str) -> None:
+    """OptionError (exit 2) for an empty input or output path (``-o ""``)."""
+    if not path:
+        raise OptionError(f"the {what} path is empty; give a file, a folder, a .zip or - "
+                          f"for {'stdin' if what == 'input' else 'stdout'}")
 
 
 def info(dataset: Dataset) -> dict[str, Any]:
@@ -245,4 +259,4 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
 
 
 __all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",
-           "import_source", "export_project", "check_separate"]
+           "import_source", "export_project", "check_separate", "check_path"]

@@ -61,6 +61,22 @@ def open_regular(path: str, display: str) -> BinaryIO:
         raise
 
 
+def open_stream(path: str, display: str) -> BinaryIO:
+    """A FIFO or device the user named as the input, opened to be read to its end. Opened
+    non-blocking, so a FIFO nobody writes to is an empty input rather than a wait
+    forever; then reads block as usual (``-i <(unzip -p ds.zip x.json)``)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
+    except OSError as exc:
+        raise os_error(exc, display, "cannot read") from None
+    try:
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 # O_NONBLOCK keeps open() of a FIFO from waiting for a writer (regular files ignore it);
 # O_NOCTTY keeps a terminal device from becoming the controlling one.
 _OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | \
@@ -77,4 +93,4 @@ def _kind(mode: int) -> str:
     return "not a file"
 
 
-__all__ = ["open_regular", "regular_files"]
+__all__ = ["open_regular", "open_stream", "regular_files"]

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from .errors import DataError
+from .winnames import windows_problem
 
 if TYPE_CHECKING:
     from .model import Dataset, Item
@@ -37,6 +38,23 @@ _DRIVE = re.compile(r"[A-Za-z]:")
 _PLAIN = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\- ]*(?:/[A-Za-z0-9_\-][A-Za-z0-9_.\- ]*)*")
 # The longest file or folder name common file systems take (ext4, NTFS, APFS), in bytes.
 MAX_SEGMENT_BYTES = 255
+# The longest relative path a dataset name may make, in bytes. Linux refuses a whole path
+# past 4096 bytes (PATH_MAX), and the output folder, the format's folders (``Annotations/``,
+# ``images/<subset>/``) and the temporary folder come before the name: a quarter of it
+# leaves them the rest. No real dataset names an image with a 1 KB path.
+MAX_PATH_BYTES = 1024
+# How much of a hostile name an error line quotes.
+SHOWN_CHARS = 200
+# On Windows a name Windows cannot hold is refused (cococonv.winnames); elsewhere such
+# names are fine file names, and only a .zip output warns about them.
+_WINDOWS = os.name == "nt"
+
+
+def shown(name: object) -> str:
+    """``repr(name)``, cut to about SHOWN_CHARS characters with an ellipsis: an error line
+    names the value without quoting 5 KB of it."""
+    text = repr(name)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS - 1]}…"
 
 
 def safe_relpath(name: str, *, what: str) -> str:
@@ -44,34 +62,47 @@ def safe_relpath(name: str, *, what: str) -> str:
 
     ``.`` and empty segments are dropped (``./a//b`` -> ``a/b``) and ``\\`` is a separator.
     Refused: a name that is not text or is empty, holds a control character, is absolute
-    (``/x``, ``\\\\server\\x``), names a drive (``C:x``), has a ``..`` segment, or a segment
-    longer than 255 bytes. ``what`` names the value in the message (``"item id"``).
+    (``/x``, ``\\\\server\\x``), starts with a drive (``C:x``), has a ``..`` segment, a
+    segment longer than 255 bytes or is longer than MAX_PATH_BYTES in all; on Windows also
+    a name Windows cannot hold (``CON``, ``a:b``, ``x?``: :mod:`cococonv.winnames`).
+    ``what`` names the value in the message (``"item id"``), which quotes at most about
+    SHOWN_CHARS characters of it.
     """
-    if type(name) is str and len(name) <= MAX_SEGMENT_BYTES and _PLAIN.fullmatch(name):
+    if type(name) is str and len(name) <= MAX_SEGMENT_BYTES and not _WINDOWS and \
+            _PLAIN.fullmatch(name):
         return name
     if type(name) is not str:
         raise DataError(f"{what} must be text to be used as a file name, got "
                         f"{type(name).__name__}")
     if _CONTROL.search(name):
-        raise DataError(f"{what} {name!r} holds a control character; it cannot be a "
+        raise DataError(f"{what} {shown(name)} holds a control character; it cannot be a "
                         f"file name")
     slashed = name.replace("\\", "/")
     if slashed.startswith("/"):
-        raise DataError(f"{what} {name!r} is an absolute path; it would be written outside "
-                        f"the output folder")
+        raise DataError(f"{what} {shown(name)} is an absolute path; it would be written "
+                        f"outside the output folder")
     if _DRIVE.match(slashed):
-        raise DataError(f"{what} {name!r} names a drive; it would be written outside the "
-                        f"output folder")
+        raise DataError(f"{what} {shown(name)} starts with {slashed[:2]!r}, which Windows "
+                        f"reads as a drive; refused, as it would be written outside the "
+                        f"output folder there")
     parts = [part for part in slashed.split("/") if part and part != "."]
     if ".." in parts:
-        raise DataError(f"{what} {name!r} has a '..' segment; it would be written outside "
-                        f"the output folder")
+        raise DataError(f"{what} {shown(name)} has a '..' segment; it would be written "
+                        f"outside the output folder")
     if not parts:
-        raise DataError(f"{what} {name!r} is empty; it cannot be a file name")
+        raise DataError(f"{what} {shown(name)} is empty; it cannot be a file name")
+    size = 0
     for part in parts:
-        if len(part.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES:
-            raise DataError(f"{what} {name[:40]!r}...: a path segment is longer than "
+        length = len(part.encode("utf-8", "surrogatepass"))
+        if length > MAX_SEGMENT_BYTES:
+            raise DataError(f"{what} {shown(name)}: a path segment is longer than "
                             f"{MAX_SEGMENT_BYTES} bytes, too long for a file name")
+        size += length + 1
+        if _WINDOWS and (problem := windows_problem(part)):
+            raise DataError(f"{what} {shown(name)}: {shown(part)} {problem}")
+    if size - 1 > MAX_PATH_BYTES:
+        raise DataError(f"{what} {shown(name)} is {size - 1} bytes long; a name may make a "
+                        f"path of at most {MAX_PATH_BYTES} bytes")
     return "/".join(parts)
 
 
@@ -79,8 +110,8 @@ def safe_segment(name: str, *, what: str) -> str:
     """``name`` as one file or folder name (no separator): subsets, labels, tasks."""
     rel = safe_relpath(name, what=what)
     if "/" in rel:
-        raise DataError(f"{what} {name!r} holds a path separator; it must be a single "
-                        f"file or folder name")
+        raise DataError(f"{what} {shown(name)} holds a path separator; it must be a "
+                        f"single file or folder name")
     return rel
 
 
@@ -160,11 +191,13 @@ def writable(dataset: "Dataset", report: "Report",
             for rel in paths:
                 other = owners.get(rel)
                 if other is not None:
-                    raise DataError(f"would write {rel!r}, which item {other.id!r} of subset "
-                                    f"{other.subset!r} writes too; one would be lost (rename "
-                                    f"one, or --on-error skip to drop the later)")
+                    raise DataError(f"would write {shown(rel)}, which item {shown(other.id)} "
+                                    f"of subset {shown(other.subset)} writes too; one would "
+                                    f"be lost (rename one, or --on-error skip to drop the "
+                                    f"later)")
         except DataError as err:
-            report.bad_record(err.located(where=f"item {item.id!r} of subset {item.subset!r}"))
+            report.bad_record(err.located(
+                where=f"item {shown(item.id)} of subset {shown(item.subset)}"))
             changed = True
             continue
         for rel in paths:
@@ -175,4 +208,5 @@ def writable(dataset: "Dataset", report: "Report",
 
 
 __all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "is_hidden",
-           "is_within", "overlaps", "writable", "MAX_SEGMENT_BYTES"]
+           "is_within", "overlaps", "writable", "shown", "MAX_SEGMENT_BYTES",
+           "MAX_PATH_BYTES"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,6 +19,8 @@ class Option:
     """One plugin option, declared once: the CLI, the API and the docs all read it.
 
     ``type`` is ``bool``, ``int``, ``str``, ``float`` or ``list`` (comma-separated on the CLI).
+    ``check``, when given, vets a value further and raises OptionError, so a bad one
+    (``--image-ext ../x``) fails with the command line, before anything is read.
     """
 
     name: str
@@ -26,6 +29,7 @@ class Option:
     help: str
     choices: tuple[str, ...] | None = None
     short: str | None = None
+    check: Callable[[Any], None] | None = None
 
     @property
     def flag(self) -> str:
@@ -44,6 +48,8 @@ class Option:
                 if one not in self.choices:
                     raise OptionError(f"option {self.flag} of {plugin}: {one!r} is not one of "
                                       f"{', '.join(self.choices)}")
+        if self.check is not None and value is not None:
+            self.check(value)
         return value
 
 

@@ -17,8 +17,8 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from .errors import DataError, UnsafeInputError
-from .localfs import open_regular, regular_files
+from .errors import DataError, OptionError, UnsafeInputError
+from .localfs import open_regular, open_stream, regular_files
 from .paths import is_hidden, is_plain, is_within
 
 if TYPE_CHECKING:
@@ -346,6 +346,9 @@ def open_tree(path: str, *, stdin: BinaryIO | None = None) -> Tree:
     """Open an input path (folder, .zip, single file, or ``-`` for stdin) as a Tree."""
     from .streams import stream_tree  # stdin, pipes: bounded reads, named by their content
 
+    if not path:
+        raise OptionError("the input path is empty; give a file, a folder, a .zip or - for "
+                          "stdin")
     if path == "-":
         return stream_tree(stdin if stdin is not None else sys.stdin.buffer)
     if os.path.isdir(path):
@@ -354,7 +357,7 @@ def open_tree(path: str, *, stdin: BinaryIO | None = None) -> Tree:
         raise DataError("no such file or folder", file=path)
     if not os.path.isfile(path):  # -i <(cat x.json), a device: read once, like stdin
         try:
-            with open(path, "rb") as stream:
+            with open_stream(path, path) as stream:  # a FIFO without a writer: no wait
                 return stream_tree(stream, path)
         except OSError as exc:
             raise DataError(f"cannot read: {exc.strerror}", file=path) from None

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from cococonv import paths
 from cococonv.errors import DataError
 from cococonv.paths import (is_within, join_inside, lookup_relpath, overlaps, safe_relpath,
                             safe_segment)
@@ -31,8 +32,8 @@ def test_safe_relpath_normalises_contained_names(name, expected):
     ("/etc/passwd", "absolute path"),
     ("\\\\server\\share\\x", "absolute path"),
     ("//server/x", "absolute path"),
-    ("C:\\x.jpg", "names a drive"),
-    ("c:x.jpg", "names a drive"),
+    ("C:\\x.jpg", "Windows reads as a drive"),
+    ("c:x.jpg", "Windows reads as a drive"),
     ("a\x00.jpg", "control character"),
     ("a\nb.jpg", "control character"),
     ("a\tb", "control character"),
@@ -126,3 +127,29 @@ def test_single_file_roots_are_its_folder_and_the_dataset_above_annotations(tmp_
     assert [b.root for b in coco.bases] == [str(tmp_path / "ds" / "annotations"),
                                             str(tmp_path / "ds")]
     assert [b.root for b in flat.bases] == [str(tmp_path / "flat")]
+
+
+def test_safe_relpath_bounds_the_whole_path_and_shortens_the_name_it_quotes():
+    ok = "/".join(["d" * 200] * 5)  # 1004 bytes
+    assert safe_relpath(ok, what="image file name") == ok
+    with pytest.raises(DataError, match="1205 bytes long; .* at most 1024 bytes") as caught:
+        safe_relpath(ok + "/" + "e" * 200, what="image file name")
+    assert len(str(caught.value)) < 300 and "\u2026" in str(caught.value)
+
+
+def test_on_windows_names_windows_cannot_hold_are_refused(monkeypatch):
+    assert safe_relpath("CON.jpg", what="item id") == "CON.jpg"  # a fine name here
+    monkeypatch.setattr(paths, "_WINDOWS", True)
+    for name, reason in [("CON.jpg", "device name 'CON'"), ("a/lpt1", "device name 'LPT1'"),
+                         ("10:42.jpg", "holds ':'"), ("q?", "holds '?'"),
+                         ("dot./x", "ends with a dot")]:
+        with pytest.raises(DataError, match=reason):
+            safe_relpath(name, what="item id")
+    assert safe_relpath("ok.jpg", what="item id") == "ok.jpg"
+
+
+def test_lookup_relpath_never_looks_up_a_hidden_segment():
+    assert lookup_relpath(".ssh/id_rsa") is None
+    assert lookup_relpath("../../.aws/credentials") is None
+    assert lookup_relpath("a/.git/x.jpg") is None
+    assert lookup_relpath("./images/a.jpg") == "images/a.jpg"

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from cococonv.errors import CococonvError, OptionError
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.geometry import rotation_of
-from cococonv.images import (normalise_ext, probe_size, save_images, with_ext,
+from cococonv.images import (check_image_ext, normalise_ext, probe_size, save_images, with_ext,
                              with_safe_image_name)
 from cococonv.model import (FORMAT_NAMESPACES, Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
@@ -36,7 +36,7 @@ OPTIONS = (
     Option("save_images", bool, False, "Copy the images into images/<subset>/ (bytes are "
            "copied as they are unless --image-ext changes the encoding)."),
     Option("image_ext", str, None, "Write images and file names with this extension "
-           "(e.g. .png); images are re-encoded."),
+           "(e.g. .png); images are re-encoded.", check=check_image_ext),
     Option("save_dataset_meta", bool, False, "Also write dataset_meta.json with labels, "
            "keypoint schemas and colours."),
     Option("segmentation_mode", str, "guess", "guess: keep each shape as the source had it; "

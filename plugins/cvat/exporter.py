@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from cococonv.errors import DataError
-from cococonv.images import probe_size, save_images, with_safe_image_name
+from cococonv.images import check_image_ext, probe_size, save_images, with_safe_image_name
 from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
 from cococonv.paths import safe_segment, writable
@@ -32,7 +32,7 @@ OPTIONS = (
     Option("save_images", bool, False, "Copy the images into images/ (images/<subset>/ when "
            "there are several subsets), byte for byte unless --image-ext changes the encoding."),
     Option("image_ext", str, None, "Write image names (and saved images) with this extension, "
-           "e.g. .png; saved images are re-encoded."),
+           "e.g. .png; saved images are re-encoded.", check=check_image_ext),
     Option("reindex", bool, False, "Number the <image> ids 0..N-1 in output order; otherwise "
            "the source's frame ids are kept (new ones where missing or clashing)."),
     Option("allow_undeclared_attributes", bool, True, "Declare in <meta> the attributes the "

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from cococonv.errors import DataError, OptionError
 from cococonv.fileio import dumps_json, write_bytes
-from cococonv.images import NOT_AN_IMAGE, copy_image, probe_size
+from cococonv.images import NOT_AN_IMAGE, check_image_ext, copy_image, probe_size
 from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, Label, Mask,
                             Points, Polygon, Polyline)
 from cococonv.paths import join_inside, safe_relpath, safe_segment
@@ -43,7 +43,7 @@ OPTIONS = (
     Option("save_images", bool, False, "Copy the images into JPEGImages/ (bytes are copied "
            "as they are unless --image-ext changes the encoding)."),
     Option("image_ext", str, None, "Save images with this extension (e.g. .png); images are "
-           "re-encoded."),
+           "re-encoded.", check=check_image_ext),
     Option("save_dataset_meta", bool, False, "Also write dataset_meta.json with the label "
            "map and its colours."),
     Option("apply_colormap", bool, True, "Write segmentation PNGs with the label colours as "

@@ -409,3 +409,67 @@ def test_label_name_climbing_out_refuses_its_voc_class_list(runner, cli, tmp_pat
     assert result.exit_code == 0, result.stderr
     assert sorted(files_under(target / "ImageSets" / "Main")) == ["default.txt",
                                                                   "ok_default.txt"]
+
+
+# -- whole-path length, long names in messages, Windows names ------------------------------
+DEEP = ("d" * 200 + "/") * 25 + "deep.jpg"  # every segment fits; the whole path is 5 KB
+MID = ("d" * 200 + "/") * 7 + "mid.jpg"  # 1.4 KB: a file can be made there, to be copied
+
+
+@pytest.mark.parametrize("fmt", OUTPUTS)
+def test_a_name_making_a_too_long_path_is_skipped_under_warn(runner, cli, tmp_path, fmt):
+    """VOC names its files by item id (DEEP); COCO and CVAT write a path from the name
+    only to save the image, so theirs (MID) is one whose image exists."""
+    root, ds = sandbox_of(tmp_path)
+    name = DEEP if fmt == "voc" else MID
+    files = {"images/ok.jpg": IMAGE} | ({} if fmt == "voc" else {f"images/{MID}": IMAGE})
+    write_coco_ds(ds, {"default": [name, "ok.jpg"]}, files)
+    target = ds.parent / "out"
+    args = ["-if", "coco", "-i", str(ds), "-f", fmt, "--save-images"]
+    result = run(runner, cli, root, target, args)
+    refused(result, 1, "bytes long", "at most 1024 bytes", "dddd\u2026")
+    assert len(result.stderr) < 600, result.stderr
+    result = run(runner, cli, root, target, [*args, "--on-error", "warn"])
+    assert result.exit_code == 0, result.stderr
+    assert re.search(r"skipped +bad records +1 ", result.stderr)
+    assert [Path(p).name for p in files_under(target) if p.endswith(".jpg")] == ["ok.jpg"]
+
+
+def test_error_lines_quote_at_most_about_200_characters_of_a_name(runner, cli, tmp_path):
+    root, ds = sandbox_of(tmp_path)
+    write_coco_ds(ds, {"default": ["x" * 250 + "/" + "../" * 2000 + "a.jpg"]})
+    target = ds.parent / "out"
+    result = run(runner, cli, root, target, ["-if", "coco", "-i", str(ds), "-f", "voc"])
+    refused(result, 1, "'..' segment", "xxxx\u2026")
+    assert len(result.stderr) < 600, result.stderr
+
+
+WINDOWS_NAMES = ["CON.jpg", "aux.jpg", "ab:c.jpg", "q?.jpg", "LPT1", "x<y>|z.jpg", "dot.",
+                 "10:42:07.jpg"]
+
+
+def test_names_windows_cannot_hold_are_written_and_warned_about_in_a_zip(runner, cli,
+                                                                         tmp_path):
+    """A folder output follows the host's rules (Linux: all fine, no warning); a zip,
+    often unpacked on Windows, gets one warning counting the members Windows refuses."""
+    root, ds = sandbox_of(tmp_path)
+    write_coco_ds(ds, {"default": [*WINDOWS_NAMES, "ok.jpg"]})
+    folder = run(runner, cli, root, ds.parent / "out", ["-if", "coco", "-i", str(ds), "-f",
+                                                        "voc"])
+    assert folder.exit_code == 0 and "warning" not in folder.stderr, folder.stderr
+    assert len(list((ds.parent / "out" / "Annotations").iterdir())) == 9
+    zipped = run(runner, cli, root, ds.parent / "out.zip", ["-if", "coco", "-i", str(ds),
+                                                            "-f", "voc"])
+    assert zipped.exit_code == 0, zipped.stderr
+    warnings = [line for line in zipped.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and re.search(
+        r"\d+ name\(s\) in the \.zip cannot be extracted on Windows", warnings[0]), warnings
+
+
+def test_a_one_letter_name_before_a_colon_is_refused_as_a_windows_drive(runner, cli,
+                                                                         tmp_path):
+    root, ds = sandbox_of(tmp_path)
+    write_coco_ds(ds, {"default": ["a:b.jpg"]})
+    result = run(runner, cli, root, ds.parent / "out", ["-if", "coco", "-i", str(ds), "-f",
+                                                        "voc"])
+    refused(result, 1, "item id 'a:b' starts with 'a:', which Windows reads as a drive")

@@ -209,3 +209,35 @@ def test_a_file_that_is_no_image_is_not_copied_and_is_counted(tmp_path):
         assert re.search(r"lost +images +1 +not an image file", result.stderr), result.stderr
         assert [rel for rel in saved_images(out) if rel.startswith(folder)] == [
             f"{folder}/b.jpg", f"{folder}/c.tga"]
+
+
+def test_a_fifo_named_as_the_input_without_a_writer_is_empty_not_a_wait(tmp_path):
+    os.mkfifo(tmp_path / "in.json")
+    one_error(run_cli(tmp_path, "convert", "-if", "coco_instances", "-i", "in.json", "-f",
+                      "voc", "-o", "out"), "in.json")
+
+
+# -- command-line values --------------------------------------------------------------------
+def exit_2(result: subprocess.CompletedProcess, needle: str) -> None:
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], lines
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["convert", "-i", "ds", "-f", "coco", "-o", ""], "the output path is empty"),
+    (["convert", "-i", "", "-f", "coco", "-o", "out"], "the input path is empty"),
+    (["detect", ""], "the input path is empty"),
+    (["info", "-i", ""], "the input path is empty")])
+def test_an_empty_path_is_an_empty_path_error(tmp_path, args, needle):
+    coco_file(tmp_path / "ds" / "annotations" / "instances_default.json", ["a.jpg"])
+    exit_2(run_cli(tmp_path, *args), needle)
+
+
+@pytest.mark.parametrize("fmt", ["coco", "voc", "cvat"])
+@pytest.mark.parametrize("ext", ["../../../../EXT", "/tmp/X", "gif"])
+def test_an_image_ext_that_is_no_known_format_fails_with_the_options(tmp_path, fmt, ext):
+    """Checked with the options, before anything is read (the input does not exist)."""
+    exit_2(run_cli(tmp_path, "convert", "-if", "coco", "-i", "missing", "-f", fmt, "-o",
+                   "out", "--save-images", "--image-ext", ext),
+           f"--image-ext: unsupported image format {ext!r}")
