@@ -2,6 +2,19 @@
 from __future__ import annotations
 
 
+MAX_LINE = 1000
+
+
+def shorten(text: str, limit: int = MAX_LINE) -> str:
+    """``text``, or its start and end around the count of what was cut when it is longer
+    than ``limit``: a message quoting a 100,000-character name whole is one line, but not
+    one a user can read (found by tests/fuzz)."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 3 // 4, limit // 8
+    return f"{text[:head]}...[{len(text) - head - tail} characters cut]...{text[-tail:]}"
+
+
 class CococonvError(Exception):
     """Base of every error the CLI turns into one line on stderr."""
 
@@ -16,7 +29,7 @@ class CococonvError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.where) if p]
         parts.append(self.message)
-        return ": ".join(parts)
+        return shorten(": ".join(parts))
 
     def located(self, *, file: str | None = None, where: str | None = None) -> "CococonvError":
         """Fill in the file/place if the raiser could not know it."""

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-from .errors import CococonvError, DataError
+from .errors import CococonvError, DataError, shorten
 
 T = TypeVar("T")
 
@@ -55,6 +55,7 @@ class Report:
             self.approximations[(what, how)] += count
 
     def warn(self, message: str) -> None:
+        message = shorten(message)
         self.warnings.append(message)
         if not self.quiet:
             print(f"warning: {message}", file=sys.stderr)

@@ -10,7 +10,7 @@ import pytest
 
 from cococonv.registry import default_registry
 
-from ..builders import OBJECT, voc_xml, write_voc
+from ..builders import OBJECT, coco_ann, coco_doc, coco_image, voc_xml, write_voc
 
 HUGE = "1" + "0" * 400  # an int Python parses but float() cannot hold (OverflowError)
 
@@ -92,3 +92,20 @@ def test_reencoding_an_image_whose_header_claims_65535x65535_is_one_error_line(
     assert result.stderr.startswith(f"error: {jpeg.name}: cannot re-encode image (")
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("on_error, exit_code, prefix", [
+    ("fail", 1, "error: x.json: annotations[0].iscrowd: "),
+    ("warn", 0, "warning: skipped: x.json: annotations[0].iscrowd: "),
+])
+def test_a_value_of_100000_characters_is_shortened_in_messages(tmp_path, runner, cli, on_error,
+                                                               exit_code, prefix) -> None:
+    # Found by the fuzzer: errors and warnings quoted the value whole, one line of 100 kB.
+    doc = coco_doc(images=[coco_image()], annotations=[coco_ann(iscrowd="A" * 100_000)],
+                   categories=[{"id": 1, "name": "cat"}])
+    (tmp_path / "x.json").write_text(json.dumps(doc))
+    result = runner.invoke(cli, ["convert", "-i", str(tmp_path / "x.json"), "-f", "coco",
+                                 "-o", str(tmp_path / "out"), "--on-error", on_error])
+    assert result.exit_code == exit_code, result.stderr[:300]
+    line = next(line for line in result.stderr.splitlines() if line.startswith(prefix))
+    assert len(line) < 1100 and "characters cut]" in line
