@@ -47,30 +47,29 @@ def open_regular(path: str, display: str) -> BinaryIO:
     ``display``. Opened non-blocking, then checked with ``fstat`` on the open descriptor:
     a FIFO (which would wait for a writer forever), a device or a socket is refused
     without reading a byte, and nothing can swap the file between check and read."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
-    except OSError as exc:
-        raise os_error(exc, display, "cannot read") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise DataError(f"not a regular file ({_kind(mode)}); refused", file=display)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
+    return _open(path, display, regular=True)
 
 
 def open_stream(path: str, display: str) -> BinaryIO:
     """A FIFO or device the user named as the input, opened to be read to its end. Opened
     non-blocking, so a FIFO nobody writes to is an empty input rather than a wait
     forever; then reads block as usual (``-i <(unzip -p ds.zip x.json)``)."""
+    return _open(path, display, regular=False)
+
+
+def _open(path: str, display: str, *, regular: bool) -> BinaryIO:
+    """The non-blocking open both share; the descriptor is closed on any failure after it."""
     try:
         fd = os.open(path, os.O_RDONLY | _OPEN_FLAGS)
     except OSError as exc:
         raise os_error(exc, display, "cannot read") from None
     try:
-        os.set_blocking(fd, True)
+        if regular:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise DataError(f"not a regular file ({_kind(mode)}); refused", file=display)
+        else:
+            os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
