@@ -101,6 +101,18 @@ def files_under(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
+def one_error_line(stderr: str, exit_code: int, *needles: str) -> str:
+    """The one ``error:`` line of a run that had to fail with exit 1 (the CLI's promise:
+    one line, no traceback, no internal error), holding each of ``needles``."""
+    lines = stderr.splitlines()
+    assert exit_code == 1, stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    assert "internal error" not in lines[0]
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
 # -- VOC ----------------------------------------------------------------------------------
 OBJECT = ("<object><name>cat</name><pose>Left</pose><truncated>1</truncated>"
           "<difficult>0</difficult><bndbox><xmin>11</xmin><ymin>21</ymin><xmax>31.5</xmax>"

@@ -23,7 +23,8 @@ from cococonv.errors import DataError
 from cococonv.registry import default_registry
 from cococonv.sources import DirTree
 
-from ..builders import coco_ann, coco_doc, coco_image, files_under, voc_xml, write_voc
+from ..builders import (coco_ann, coco_doc, coco_image, files_under, one_error_line, voc_xml,
+                        write_voc)
 
 TIMEOUT = 60
 KEY = b"-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n"
@@ -45,13 +46,7 @@ def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def one_error(result: subprocess.CompletedProcess, *needles: str) -> str:
-    lines = result.stderr.splitlines()
-    assert result.returncode == 1, result.stderr
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "internal error" not in lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+    return one_error_line(result.stderr, result.returncode, *needles)
 
 
 def coco_file(path: Path, names: list[str]) -> None:

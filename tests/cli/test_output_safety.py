@@ -24,7 +24,7 @@ import cococonv.api
 import cococonv.fileio
 from cococonv.registry import default_registry
 
-from ..builders import coco_ann, coco_doc, coco_image, files_under
+from ..builders import coco_ann, coco_doc, coco_image, files_under, one_error_line
 
 COUNT = 140  # past 2 chunks, so --jobs 2 really forks
 
@@ -58,13 +58,7 @@ def convert(runner, cli, ds: Path, target: str | Path, *extra: str):
 
 def failed(result, *needles: str) -> str:
     """The one error line of a run that must have failed with exit 1."""
-    lines = result.stderr.splitlines()
-    assert result.exit_code == 1, result.stderr
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "internal error" not in lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+    return one_error_line(result.stderr, result.exit_code, *needles)
 
 
 def leftovers(*folders: Path) -> list[str]:
