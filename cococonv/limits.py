@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import struct
+from functools import lru_cache
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,9 +86,8 @@ def coordinates_problem(points: Sequence[float], height: int, width: int) -> str
     lies beyond COORDINATE_MARGIN), or None. Cheap: the importers call it per polygon."""
     if not points:
         return None
-    small = min(height, width)
-    if -max(small, COORDINATE_MARGIN) <= min(points) and \
-            max(points) <= small + max(small, COORDINATE_MARGIN):
+    low, high = coordinate_bounds(height, width)
+    if low <= min(points) and max(points) <= high:
         return None  # within the tighter of the two ranges: no need to split x from y
     for axis, values, size in (("x", points[0::2], width), ("y", points[1::2], height)):
         if not values:
@@ -100,6 +100,17 @@ def coordinates_problem(points: Sequence[float], height: int, width: int) -> str
             return (f"{axis} = {_shown(bad)} is too far outside the {width}x{height} image "
                     f"(allowed {low:g} to {high:g}; docs/limits.md)")
     return None
+
+
+@lru_cache(maxsize=256)
+def coordinate_bounds(height: int, width: int) -> tuple[int, int]:
+    """The range every coordinate of a ``height`` x ``width`` image may take whether it is
+    an x or a y (the tighter of the two axes' ranges), so callers in hot loops can test
+    ``low <= min(points) and max(points) <= high`` inline and call coordinates_problem
+    only when that fails. Cached: a dataset has few image sizes."""
+    small = min(height, width)
+    margin = max(small, COORDINATE_MARGIN)
+    return -margin, small + margin
 
 
 def box_problem(box: Sequence[float], height: int, width: int) -> str | None:

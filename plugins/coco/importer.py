@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 from cococonv.errors import DataError
 from cococonv.fileio import loads_json, paused_gc
-from cococonv.limits import LimitError, box_problem, check_rle_canvas, coordinates_problem
+from cococonv.limits import (LimitError, box_problem, check_rle_canvas, coordinate_bounds,
+                             coordinates_problem)
 from cococonv.model import (MAX_IMAGE_SIDE, Bbox, Caption, Categories, Dataset, Image, Item, KeypointSchema,
                             Label, LabelCategory, Mask, Points, Polygon)
 from cococonv.paths import is_hidden, lookup_relpath
@@ -35,6 +36,16 @@ _INT_TYPES = frozenset((int,))
 def _all_numbers(values: list) -> bool:
     """Every value is an int or a float (not a bool or a string), in one C-level pass."""
     return set(map(type, values)) <= _NUMBER_TYPES
+
+
+def _box_within(box: list, low: float, high: float) -> bool:
+    """All corners of ``[x, y, w, h]`` lie in ``low..high`` (box_problem would pass it)."""
+    x, y, w, h = box
+    try:
+        return low <= x <= high and low <= y <= high and low <= x + w <= high \
+            and low <= y + h <= high
+    except OverflowError:  # a float plus an int of hundreds of digits: box_problem says so
+        return False
 
 _SNIFF = re.compile(rb'"(images|annotations|categories)"\s*:')
 
@@ -638,9 +649,11 @@ class CocoReader:
                                          or not _all_numbers(bbox)):
                     raise self.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
                                      f"annotations[{i}].bbox")
-                if bbox is not None and height and width and (
-                        problem := box_problem(bbox, height, width)):
-                    raise self.error(problem, f"annotations[{i}].bbox")
+                if height and width:
+                    low, high = coordinate_bounds(height, width)  # the inline fast checks
+                    if bbox is not None and not _box_within(bbox, low, high) and (
+                            problem := box_problem(bbox, height, width)):
+                        raise self.error(problem, f"annotations[{i}].bbox")
                 area = ann.get("area")
                 if area is not None and type(area) not in _NUMBER:
                     raise self.error(f"must be a number, got {area!r}", f"annotations[{i}].area")
@@ -657,7 +670,8 @@ class CocoReader:
                                     or not _all_numbers(ring)):
                                 raise self.error(_ring_problem(ring),
                                                  f"annotations[{i}].segmentation[{j}]")
-                            if height and width and (
+                            if height and width and not (
+                                    low <= min(ring) and max(ring) <= high) and (
                                     problem := coordinates_problem(ring, height, width)):
                                 raise self.error(problem, f"annotations[{i}].segmentation[{j}]")
                             shapes.append(Polygon(id=aid, label=label, group=group,
@@ -666,7 +680,8 @@ class CocoReader:
                         # A flat ring instead of a list of rings (RedBrick and some scripts).
                         if len(seg) < 6 or len(seg) % 2 or not _all_numbers(seg):
                             raise self.error(_ring_problem(seg), f"annotations[{i}].segmentation")
-                        if height and width and (
+                        if height and width and not (
+                                low <= min(seg) and max(seg) <= high) and (
                                 problem := coordinates_problem(seg, height, width)):
                             raise self.error(problem, f"annotations[{i}].segmentation")
                         flat_rings += 1
