@@ -131,6 +131,8 @@ def lookup_relpath(name: str) -> str | None:
     """
     if type(name) is not str or "\x00" in name:
         return None
+    if _PLAIN.fullmatch(name):
+        return name  # relative, no hidden, empty or "." segment: nothing to cut or normalise
     slashed = name.replace("\\", "/")
     absolute = slashed.startswith("/") or bool(_DRIVE.match(slashed))
     if _DRIVE.match(slashed):
