@@ -113,8 +113,8 @@ def linked_groups(objects: Iterable[list[Annotation]]) -> set[int]:
     linked: set[int] = set()
     for obj in objects:
         group = obj[0].group
-        if group and (obj[0].label is not None or obj[0].extra.get("_no_category")) and \
-                any(type(a) is not Polyline for a in obj):
+        if group and (obj[0].label is not None or obj[0].extra.get("_no_category")) and (
+                type(obj[0]) is not Polyline or any(type(a) is not Polyline for a in obj)):
             if group in seen:
                 linked.add(group)
             else:
