@@ -42,7 +42,9 @@ def test_odd_values_never_crash_the_conversion(tmp_path, doc_index, mutations, t
         cococonv.convert(str(source), str(out), input_format="coco", output_format=target,
                          overwrite=True, report=Report(quiet=True))
     except CococonvError as err:
-        assert str(err).startswith("odd.json: ")
+        # Input errors name the file; a value the target cannot hold (a label name VOC's
+        # labelmap.txt cannot write) names the label or item instead.
+        assert str(err).startswith(("odd.json: ", "label ", "item "))
         assert not out.exists()
 
 
