@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from .errors import CococonvError, DataError, OptionError, OutOfMemoryError
 from .fileio import atomic_output, output_kind
 from .model import Dataset
-from .paths import is_within, overlaps
+from .paths import is_within, lookup_relpath, overlaps
 from .registry import Registry, default_registry
 from .report import Report
 from .sources import Tree, open_tree
@@ -134,6 +134,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     dataset = load(tree, input_format, report=report, registry=reg,
                    **dict(input_options or {}))
     check_separate(source, target, reads=tree.read_folders())
+    check_named_files(source, target, dataset, overwrite=overwrite)
     for name, options in transforms:
         dataset = transform(dataset, name, report=report, registry=reg, **dict(options))
     report.dataset = dataset
@@ -173,6 +174,49 @@ def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> No
             raise OptionError(f"the output would replace {folder}, which this run reads "
                               f"from; write somewhere else (inputs are never modified)",
                               file=target)
+
+
+def check_named_files(source: str, target: str, dataset: Dataset, *, overwrite: bool) -> None:
+    """Refuse ``--overwrite`` of a folder holding files the dataset names, found or not.
+
+    ``check_separate`` protects the folders a run read from. A folder the dataset's image
+    names point into, where the lookup did not look (the dataset folder above
+    ``annotations/`` is searched only in its image folders) or found nothing, is the input's
+    too: ``-i ds/annotations/x.json -o ds/pics --overwrite`` with ``file_name: pics/a.jpg``
+    would delete ``ds/pics/a.jpg``. Only an existing target under ``--overwrite`` can lose
+    files, so nothing else is checked. Raises OptionError (exit 2).
+    """
+    if not overwrite or source == "-" or target == "-" or not os.path.exists(target):
+        return
+    roots = [os.path.realpath(root) for root in input_roots(source)]
+    if not roots:
+        return
+    dest = os.path.realpath(target)
+    inside = dest.rstrip(os.sep) + os.sep
+    for item in dataset:
+        image = item.image
+        rel = lookup_relpath(image.name) if image is not None else None
+        if rel is None:
+            continue
+        for root in roots:
+            named = os.path.normpath(os.path.join(root, *rel.split("/")))
+            if named == dest or named.startswith(inside):
+                raise OptionError(f"--overwrite would replace {target}, which holds "
+                                  f"{rel!r}, an image this dataset names; write somewhere "
+                                  f"else (inputs are never modified)", file=target)
+
+
+def input_roots(source: str) -> list[str]:
+    """A folder input itself; for a single annotation file its folder, and the folder above
+    when that one is ``annotations`` (the roots ``sources.FileTree`` reads in)."""
+    if os.path.isdir(source):
+        return [source]
+    if not os.path.isfile(source) or zipfile.is_zipfile(source):
+        return []
+    folder = os.path.dirname(os.path.abspath(source))
+    if os.path.basename(folder) == "annotations":
+        return [folder, os.path.dirname(folder)]
+    return [folder]
 
 
 def check_path(path: str, what: str) -> None:
@@ -253,6 +297,7 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
         except CococonvError as err:
             raise err.located(file=source.path)
         check_separate(source.path, target, reads=tree.read_folders())
+        check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
     report.dataset = merge(datasets, report=report)
     return save(report.dataset, format, target, overwrite=overwrite, report=report,
                 registry=reg, stdout=stdout, **options)

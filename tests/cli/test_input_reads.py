@@ -236,3 +236,32 @@ def test_an_image_ext_that_is_no_known_format_fails_with_the_options(tmp_path, f
     exit_2(run_cli(tmp_path, "convert", "-if", "coco", "-i", "missing", "-f", fmt, "-o",
                    "out", "--save-images", "--image-ext", ext),
            f"--image-ext: unsupported image format {ext!r}")
+
+
+@pytest.mark.parametrize("name", ["pics/a.jpg", "JPEGImages/a.jpg", "../pics/a.jpg"])
+def test_overwrite_of_a_folder_the_dataset_names_images_in_is_refused(tmp_path, name):
+    # ds/pics is not searched from ds/annotations/x.json (only ds's image folders are), so
+    # the run does not read it; replacing it would still delete the images the file names
+    folder = tmp_path / "ds" / name.split("/")[-2]
+    folder.mkdir(parents=True)
+    (folder / "a.jpg").write_bytes(JPEG)
+    coco_file(tmp_path / "ds" / "annotations" / "x.json", [name])
+    target = f"ds/{name.split('/')[-2]}"
+    result = run_cli(tmp_path, "convert", "-if", "coco_instances", "-i",
+                     "ds/annotations/x.json", "-f", "coco", "-o", target, "--overwrite",
+                     "--save-images")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"error: {target}: --overwrite would replace {target}, "
+                                    f"which holds '")
+    assert "an image this dataset names" in result.stderr and result.stderr.count("\n") == 1
+    assert (folder / "a.jpg").read_bytes() == JPEG and os.listdir(folder) == ["a.jpg"]
+
+
+def test_overwrite_of_an_earlier_output_inside_the_dataset_folder_is_allowed(tmp_path):
+    coco_file(tmp_path / "ds" / "annotations" / "x.json", ["a.jpg"])
+    (tmp_path / "ds" / "voc").mkdir(parents=True)
+    (tmp_path / "ds" / "voc" / "old.txt").write_text("an earlier run's output")
+    result = run_cli(tmp_path, "convert", "-if", "coco_instances", "-i",
+                     "ds/annotations/x.json", "-f", "voc", "-o", "ds/voc", "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "ds" / "voc" / "old.txt").exists()
