@@ -218,7 +218,7 @@ class CvatReader:
         self._attach(image, subset)
         attributes = {"frame": frame} if frame is not None else {}
         item = Item(item_id, subset, image, [], attributes, {})
-        raw = {k: v for k, v in a.items() if k not in _IMAGE_OWN}
+        raw = {k: v for k, v in xmlsafe.attr_items(elem) if k not in _IMAGE_OWN}
         if raw:
             item.extra["cvat"] = {"xml": raw}
         if self.dataset.get(subset, item_id) is not None:
@@ -381,7 +381,7 @@ class CvatReader:
     def _shape(self, elem: Any, tag: str, size: tuple[int, int] | None,
                tracked: bool = False) -> Annotation:
         own = _OWN[tag] | _TRACKED if tracked else _OWN[tag]
-        a = dict(elem.items())
+        a = dict(xmlsafe.attr_items(elem))
         ann: Annotation
         if tag == "box":
             number = self._float
@@ -472,7 +472,7 @@ class CvatReader:
             if k is None:
                 raise self.bad(f"<points> label {node_name!r} is not a node of skeleton "
                                f"{name!r} (nodes: {', '.join(positions) or 'none'})", child)
-            xy = self._points(dict(child.items()), child)
+            xy = self._points(dict(xmlsafe.attr_items(child)), child)
             if len(xy) != 2:
                 raise self.bad(f"<points> of a skeleton node holds {len(xy) // 2} points, "
                                f"expected 1", child)
@@ -495,7 +495,7 @@ class CvatReader:
         for key in ("source", "z_order"):
             if key in a:
                 extra[key] = a[key]
-        raw = {k: v for k, v in a.items() if k not in own}
+        raw = {k: v for k, v in xmlsafe.attr_items(child) if k not in own}
         if raw:
             extra["xml"] = raw
         types = self.schema.sublabel_types.get((skeleton, node), {})
@@ -509,7 +509,7 @@ class CvatReader:
 
     def _tag(self, elem: Any) -> Label:
         ann = Label()
-        self._common(elem, dict(elem.items()), ann, _OWN["tag"] | {"frame"})
+        self._common(elem, dict(xmlsafe.attr_items(elem)), ann, _OWN["tag"] | {"frame"})
         return ann
 
     # -- video ---------------------------------------------------------------------------
