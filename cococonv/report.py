@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from .errors import CococonvError, DataError, shorten
+from .text import printable
 
 T = TypeVar("T")
 
@@ -58,11 +59,11 @@ class Report:
         message = shorten(message)
         self.warnings.append(message)
         if not self.quiet:
-            print(f"warning: {message}", file=sys.stderr)
+            print(f"warning: {printable(message)}", file=sys.stderr)
 
     def info(self, message: str) -> None:
         if self.verbose and not self.quiet:
-            print(message, file=sys.stderr)
+            print(printable(message), file=sys.stderr)
 
     def progress(self, iterable: Iterable[T], *, total: int | None = None,
                  desc: str = "") -> Iterator[T]:
@@ -101,7 +102,7 @@ class Report:
         width = max(len(r[1]) for r in rows)
         lines = ["conversion report:"]
         for status, what, count, why in rows:
-            lines.append(f"  {status:<12} {what:<{width}}  {count:>7}  {why}")
+            lines.append(printable(f"  {status:<12} {what:<{width}}  {count:>7}  {why}"))
         return "\n".join(lines)
 
 

@@ -50,7 +50,9 @@ def _half_output(source, target, **__):
 
 
 def _two_lines(*_, **__):
-    raise DataError("first line\nsecond line", file="x.json")
+    # two error lines (a newline inside one message is escaped by the CLI's boundary)
+    print("error: x.json: first line", file=sys.stderr)
+    raise DataError("second line", file="x.json")
 
 
 def _segfault(*_, **__):

@@ -9,6 +9,7 @@ import click
 
 from ..errors import CococonvError
 from ..staging import os_error
+from ..text import printable
 
 
 class CococonvGroup(click.Group):
@@ -41,7 +42,7 @@ class CococonvGroup(click.Group):
 def _fail(ctx: click.Context, line: str, code: int) -> None:
     if ctx.obj and ctx.obj.get("verbose"):
         traceback.print_exc(file=sys.stderr)
-    click.echo(line, err=True)
+    click.echo(printable(line), err=True)
     ctx.exit(code)
 
 

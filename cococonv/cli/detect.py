@@ -5,6 +5,7 @@ import click
 
 from .. import api
 from ..fileio import dumps_json
+from ..text import printable
 from . import cli
 from .options import json_option
 
@@ -22,7 +23,7 @@ def detect(path: str, as_json: bool) -> None:
         click.echo(dumps_json([{"format": n, "score": s} for n, s in matches]).decode())
     else:
         for name, _score in matches:
-            click.echo(name)
+            click.echo(printable(name))
     if not matches:
-        click.echo(f"error: {path}: no known dataset format found", err=True)
+        click.echo(printable(f"error: {path}: no known dataset format found"), err=True)
         raise SystemExit(1)

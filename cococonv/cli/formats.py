@@ -8,6 +8,7 @@ import click
 from ..errors import UnknownFormatError
 from ..fileio import dumps_json
 from ..registry import default_registry
+from ..text import printable, printable_lines
 from . import cli
 from .options import _show, json_option
 
@@ -28,9 +29,10 @@ def formats(name: str | None, as_json: bool) -> None:
         for kind in kinds:
             click.echo(f"{kind}s:")
             for plugin_name, plugin in sorted(registry.table(kind).items()):
-                click.echo(f"  {plugin_name:<28} {plugin.summary()}")
+                click.echo(printable(f"  {plugin_name:<28} {plugin.summary()}"))
         for broken in registry.broken:
-            click.echo(f"broken: {broken.entry_point} ({broken.distribution}): {broken.error}")
+            click.echo(printable(f"broken: {broken.entry_point} ({broken.distribution}): "
+                                  f"{broken.error}"))
         return
     found = [(k, registry.get(k, name)) for k in kinds if registry.has(k, name)]
     if not found:
@@ -44,11 +46,12 @@ def formats(name: str | None, as_json: bool) -> None:
                         for o in plugin.options]} for kind, plugin in found]).decode())
         return
     for kind, plugin in found:
-        click.echo(f"{plugin.name} ({kind})")
-        click.echo(inspect.getdoc(plugin) or "")
+        click.echo(printable(f"{plugin.name} ({kind})"))
+        click.echo(printable_lines(inspect.getdoc(plugin) or ""))
         if plugin.options:
             click.echo("options:")
             for opt in plugin.options:
                 choices = f" [{'|'.join(opt.choices)}]" if opt.choices else ""
-                click.echo(f"  {opt.flag:<30} {opt.help}{choices} (default: {_show(opt.default, opt)})")
+                click.echo(printable(f"  {opt.flag:<30} {opt.help}{choices} "
+                                     f"(default: {_show(opt.default, opt)})"))
         click.echo("")

@@ -10,6 +10,7 @@ from ..fileio import dumps_json
 from ..plugin import Plugin
 from ..registry import default_registry
 from ..streams import is_stream
+from ..text import printable
 from . import cli
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option, peek,
                       split_plugin_values, verbosity_options)
@@ -53,5 +54,6 @@ def info(ctx: click.Context, source: str, input_format: str | None, on_error: st
     click.echo(f"items: {summary['items']}")
     for subset, entry in summary["subsets"].items():
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(entry["annotations"].items())) or "none"
-        click.echo(f"  {subset}: {entry['items']} items; annotations: {kinds}")
-    click.echo(f"labels ({len(summary['labels'])}): {', '.join(summary['labels'])}")
+        click.echo(printable(f"  {subset}: {entry['items']} items; annotations: {kinds}"))
+    labels = ", ".join(summary["labels"])
+    click.echo(printable(f"labels ({len(summary['labels'])}): {labels}"))

@@ -9,6 +9,7 @@ from .. import api
 from ..plugin import Plugin
 from ..project import create_project
 from ..registry import default_registry
+from ..text import printable
 from . import cli
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
                       overwrite_option, peek, render_report, split_plugin_values,
@@ -22,7 +23,7 @@ from .options import (PluginOptionsCommand, json_option, make_report, on_error_o
 def create(root: str, overwrite: bool) -> None:
     """Create an empty project folder."""
     create_project(root, overwrite=overwrite)
-    click.echo(f"created project {root}", err=True)
+    click.echo(printable(f"created project {root}"), err=True)
 
 
 def _importer_of(args: list[str]) -> list[type[Plugin]]:
@@ -49,7 +50,7 @@ def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     input_format, dataset = api.import_source(root, path, input_format,
                                               report=make_report(ctx), **options)
-    click.echo(f"imported {path} as {input_format}: {len(dataset)} items", err=True)
+    click.echo(printable(f"imported {path} as {input_format}: {len(dataset)} items"), err=True)
 
 
 def _exporter_of(args: list[str]) -> list[type[Plugin]]:
