@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from .errors import CococonvError, DataError, OutputExistsError
+from .intofolder import stage_inside
 from .staging import (make_parent, make_staging, os_error, place_file, place_folder,
                       remove_stale, usable_target, user_path)
 
@@ -205,6 +206,8 @@ def atomic_output(target: str, *, overwrite: bool = False,
         target = usable_target(target)
         parent = make_parent(target)
     check_target(target, overwrite)
+    if kind == "dir" and stage_inside(target):  # a mount point: fill it in place
+        parent = target
     remove_stale(parent or tempfile.gettempdir())
     try:
         staging, work = make_staging(parent, os.path.basename(target))

@@ -254,9 +254,20 @@ def place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
     staging folder, removed after); without, only a missing or still empty target is
     taken, and an empty folder is removed first because a plain rename would replace it
     even if another run had just claimed it."""
+    from .intofolder import UNMOVABLE, fill_folder  # it uses rename_noreplace from here
+
+    if os.path.dirname(staging) == target:  # staged inside: the target stays in place
+        fill_folder(work, target, staging, overwrite)
+        return
     if overwrite and os.path.lexists(target):
         if os.path.isdir(target):
-            os.rename(target, os.path.join(staging, "old"))
+            try:
+                os.rename(target, os.path.join(staging, "old"))
+            except OSError as exc:
+                if exc.errno not in UNMOVABLE:
+                    raise
+                fill_folder(work, target, staging, overwrite)
+                return
         else:
             os.remove(target)
         os.rename(work, target)
@@ -269,7 +280,10 @@ def place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
         except OSError as exc:
             if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
                 raise _appeared(target) from None
-            raise
+            if exc.errno not in UNMOVABLE:
+                raise
+            fill_folder(work, target, staging, overwrite)  # a mount point: fill it
+            return
     try:
         rename_noreplace(work, target)
     except FileExistsError:
@@ -277,6 +291,5 @@ def place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
 
 
 def _appeared(target: str) -> OutputExistsError:
-    return OutputExistsError("output appeared while this run worked (another run writing "
-                             "there?); it was left as it is (use --overwrite to replace it)",
-                             file=target)
+    from .intofolder import appeared
+    return appeared(target)

@@ -312,3 +312,75 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run_and_a_live_ones_kept(ru
         runs[1].kill()
         runs[1].wait()
     assert files_under(target) == ["annotations/instances_default.json"]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_an_empty_target_that_cannot_be_removed_is_filled_in_place(runner, cli, tmp_path,
+                                                                  monkeypatch, overwrite):
+    """A mount point (Docker ``-v $PWD/out:/out``) cannot be removed or renamed (EBUSY):
+    the staged entries are moved into it one by one (red-team F30)."""
+    ds = dataset(tmp_path / "ds", count=2)
+    target = tmp_path / "out"
+    target.mkdir()
+    if overwrite:
+        (target / "old.txt").write_text("old")
+    real_rmdir, real_rename = os.rmdir, os.rename
+
+    def busy(path):
+        if os.fspath(path) == str(target):
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), os.fspath(path))
+
+    monkeypatch.setattr(os, "rmdir", lambda path, *a, **k: (busy(path),
+                                                            real_rmdir(path, *a, **k)))
+    monkeypatch.setattr(os, "rename", lambda src, dst, *a, **k: (
+        busy(src), busy(dst), real_rename(src, dst, *a, **k)))
+    extra = ["--overwrite"] if overwrite else []
+    result = convert(runner, cli, ds, target, "-f", "coco", *extra)
+    assert result.exit_code == 0, result.stderr
+    assert files_under(target) == ["annotations/instances_default.json"]
+    assert leftovers(tmp_path) == []
+
+
+def test_an_unremovable_target_filled_during_the_run_is_left_as_it_is(runner, cli,
+                                                                     tmp_path, monkeypatch):
+    ds = dataset(tmp_path / "ds", count=2)
+    target = tmp_path / "out"
+    target.mkdir()
+    real_rmdir = os.rmdir
+
+    def rmdir(path, *args, **kwargs):
+        if os.fspath(path) == str(target):
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), os.fspath(path))
+        return real_rmdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", rmdir)
+    appear_during_the_run(monkeypatch, lambda: (target / "theirs.txt").write_text("theirs"))
+    failed(convert(runner, cli, ds, target, "-f", "coco"), "output appeared while")
+    assert files_under(target) == ["theirs.txt"]
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name == "nt" or (hasattr(os, "geteuid") and os.geteuid() == 0),
+                    reason="root writes any folder; no POSIX modes on Windows")
+def test_an_empty_target_in_a_read_only_parent_is_filled(runner, cli, tmp_path):
+    ds = dataset(tmp_path / "ds", count=2)
+    parent = tmp_path / "locked"
+    target = parent / "out"
+    target.mkdir(parents=True)
+    parent.chmod(0o555)
+    try:
+        result = convert(runner, cli, ds, target, "-f", "voc")
+    finally:
+        parent.chmod(0o755)
+    assert result.exit_code == 0, result.stderr
+    assert "Annotations" in os.listdir(target) and leftovers(tmp_path) == []
+
+
+def test_an_empty_mount_point_is_filled(runner, cli, tmp_path, mounts):
+    ds = dataset(tmp_path / "ds", count=2)
+    target = tmp_path / "out"
+    target.mkdir()
+    mounts(target, "size=4m")
+    result = convert(runner, cli, ds, target, "-f", "voc")
+    assert result.exit_code == 0, result.stderr
+    assert "Annotations" in os.listdir(target) and leftovers(tmp_path) == []
