@@ -10,7 +10,7 @@ import struct
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, OptionError
 from .fileio import copy_file, write_bytes
@@ -19,6 +19,9 @@ from .localfs import open_regular
 from .model import Image, Item
 from .paths import join_inside, safe_relpath
 from .report import Report
+
+if TYPE_CHECKING:
+    from .tailnames import TailNames
 
 PIL_FORMATS = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "tif": "TIFF",
                "tiff": "TIFF", "webp": "WEBP"}
@@ -144,14 +147,16 @@ def with_ext(name: str, ext: str | None) -> str:
     return posixpath.splitext(name)[0] + ext if ext else name
 
 
-def with_safe_image_name(item: Item) -> Item:
+def with_safe_image_name(item: Item, tails: TailNames | None = None) -> Item:
     """``item``, or a copy whose image name is normalised by ``safe_relpath`` (``a\\b.jpg``
     -> ``a/b.jpg``), so a saved image and the name written for it agree; an escaping name
-    raises DataError. For exporters' ``paths.writable`` step, with --save-images."""
+    is cut to its tail by ``tails`` (``cococonv.tailnames``), or without it raises
+    DataError. For exporters' ``paths.writable`` step, with --save-images."""
     image = item.image
     if image is None:
         return item
-    name = safe_relpath(image.name, what="image file name")
+    what = "image file name"
+    name = tails.relpath(image.name, what=what) if tails else safe_relpath(image.name, what=what)
     return item if name == image.name else replace(item, image=replace(image, name=name))
 
 

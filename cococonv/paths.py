@@ -133,6 +133,24 @@ def lookup_relpath(name: str) -> str | None:
         return None
     if _PLAIN.fullmatch(name):
         return name  # relative, no hidden, empty or "." segment: nothing to cut or normalise
+    parts, _ = _tail_parts(name)
+    if is_hidden(parts):
+        return None
+    return "/".join(parts) or None
+
+
+def escaping_tail(name: str) -> str | None:
+    """The tail :func:`lookup_relpath` cuts an escaping name to (absolute, drive or ``..``;
+    ``""`` when nothing is left), or None when ``name`` does not escape. Exporters write
+    such a name by this tail (``cococonv.tailnames``), so it names the file that was read."""
+    if type(name) is not str or _PLAIN.fullmatch(name):
+        return None
+    parts, escaped = _tail_parts(name)
+    return "/".join(parts) if escaped else None
+
+
+def _tail_parts(name: str) -> tuple[list[str], bool]:
+    """``name``'s segments, cut to the tail when it escapes, and whether it did."""
     slashed = name.replace("\\", "/")
     absolute = slashed.startswith("/") or bool(_DRIVE.match(slashed))
     if _DRIVE.match(slashed):
@@ -140,12 +158,10 @@ def lookup_relpath(name: str) -> str | None:
     parts = [part for part in slashed.split("/") if part and part != "."]
     if ".." in parts:
         last = len(parts) - 1 - parts[::-1].index("..")
-        parts = parts[last + 1:]
-    elif absolute:
-        parts = parts[-1:]
-    if is_hidden(parts):
-        return None
-    return "/".join(parts) or None
+        return parts[last + 1:], True
+    if absolute:
+        return parts[-1:], True
+    return parts, False
 
 
 def is_hidden(parts: Iterable[str]) -> bool:
@@ -209,6 +225,7 @@ def writable(dataset: "Dataset", report: "Report",
     return Dataset(dataset.categories, kept, dataset.meta) if changed else dataset
 
 
-__all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "is_hidden",
+__all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "escaping_tail",
+           "is_hidden",
            "is_within", "overlaps", "writable", "shown", "MAX_SEGMENT_BYTES",
            "MAX_PATH_BYTES"]

@@ -22,6 +22,7 @@ from cococonv.model import (FORMAT_NAMESPACES, Annotation, Bbox, Caption, Datase
 from cococonv.paths import join_inside, safe_segment, writable
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
+from cococonv.tailnames import TailNames, warn_kept_as_data
 
 from . import tasks as T
 from .grouping import LINK_ATTRIBUTE, group_objects, linked_groups
@@ -84,6 +85,9 @@ class CocoExporter(Exporter):
                             tuple(requested) if requested else self.tasks,
                             explicit=bool(requested) or len(self.tasks) == 1)
         writer.dataset = writable(dataset, report, writer.output_names)
+        writer.tails.report(report)
+        if not options["save_images"]:
+            warn_kept_as_data(dataset, report)
         writer.write()
 
 
@@ -110,6 +114,7 @@ class CocoWriter:
         self.subset = ""
         self.file_ids: dict[int, Any] = {}
         self._safe_subsets: set[str] = set()
+        self.tails = TailNames("image name")
 
     def output_names(self, item: Item) -> tuple[Item, tuple[str, ...]]:
         """The names of ``item`` that become output paths (``paths.writable``): its subset
@@ -121,7 +126,7 @@ class CocoWriter:
         image = item.image
         if not self.opts["save_images"] or image is None or not image.has_data:
             return item, ()
-        item = with_safe_image_name(item)
+        item = with_safe_image_name(item, self.tails)
         folder = "images" if self.opts["merge_images"] else f"images/{item.subset}"
         return item, (f"{folder}/{self._file_name(item)}",)
 

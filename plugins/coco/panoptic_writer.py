@@ -19,6 +19,7 @@ from cococonv.errors import DataError
 from cococonv.fileio import write_bytes
 from cococonv.model import Item
 from cococonv.paths import join_inside, safe_relpath
+from cococonv.tailnames import TailNames
 
 if TYPE_CHECKING:
     from .exporter import CocoWriter
@@ -35,6 +36,7 @@ class PanopticWriter:
         self.folder = os.path.join(writer.out_dir, "annotations", f"panoptic_{subset}")
         self.claimed: set[str] = set()  # PNG paths inside the folder, normalised
         self.renamed: list[tuple[str, str]] = []
+        self.tails = TailNames("panoptic PNG name")
 
     def records(self, items: list[Item], image_ids: list[Any]) -> Iterator[dict]:
         from .exporter import group_objects, object_task
@@ -50,6 +52,7 @@ class PanopticWriter:
                        and any(type(a).kind in _AREA_KINDS for a in obj)]
             yield self._record(item, iid, objects)
         self._report_renamed()
+        self.tails.report(self.writer.report)
 
     def _record(self, item: Item, iid: Any, objects: list) -> dict:
         import numpy as np
@@ -125,7 +128,7 @@ class PanopticWriter:
 
     def _png_name(self, item: Item) -> str:
         """``<id>.png`` (folders kept), or ``<id>-<n>.png`` when that file is taken."""
-        stem = safe_relpath(item.id, what="panoptic PNG file name")
+        stem = self.tails.relpath(item.id, what="panoptic PNG file name")
         name, n = f"{stem}.png", 1
         while name in self.claimed:
             n += 1

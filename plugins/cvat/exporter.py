@@ -19,6 +19,7 @@ from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, L
 from cococonv.paths import safe_segment, writable
 from cococonv.plugin import Exporter, Option
 from cococonv.report import Report
+from cococonv.tailnames import TailNames, warn_kept_as_data
 from cococonv.xmlsafe import fragment_problem
 
 from . import meta as M
@@ -61,6 +62,9 @@ class CvatExporter(Exporter):
         writer = CvatWriter(dataset, out_dir, report, options)
         if options["save_images"]:
             writer.dataset = writable(dataset, report, writer.output_names)
+            writer.tails.report(report)
+        else:
+            warn_kept_as_data(dataset, report)
         writer.write()
 
 
@@ -78,6 +82,7 @@ class CvatWriter:
         self.names = [label.name for label in cats.labels]
         self.lost: defaultdict[str, int] = defaultdict(int)
         self._per_subset: bool | None = None
+        self.tails = TailNames("image name")
 
     # -- plan ----------------------------------------------------------------------------
     def write(self) -> None:
@@ -258,7 +263,7 @@ class CvatWriter:
         image = item.image
         if image is None or not image.has_data:
             return item, ()
-        item = with_safe_image_name(item)
+        item = with_safe_image_name(item, self.tails)
         if self._per_subset is None:
             self._per_subset = len(self.dataset.subsets) > 1
         folder = f"images/{safe_segment(item.subset, what='subset')}" if self._per_subset \

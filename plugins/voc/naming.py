@@ -28,6 +28,7 @@ from cococonv.errors import DataError
 from cococonv.model import Dataset, Item
 from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.report import Report
+from cococonv.tailnames import TailNames
 
 
 def writable_ids(dataset: Dataset, report: Report, *, save_images: bool,
@@ -41,12 +42,13 @@ def writable_ids(dataset: Dataset, report: Report, *, save_images: bool,
     counts: Counter[str] = Counter()
     safe_subsets: set[str] = set()
     subset_names = list_subsets(dataset.subsets, report)
+    tails = TailNames("item id")
 
     def prepare(item: Item) -> tuple[Item, tuple[str]]:
         if item.subset not in safe_subsets:
             safe_segment(item.subset, what="subset")
             safe_subsets.add(item.subset)
-        rel = safe_relpath(item.id, what="item id")
+        rel = tails.relpath(item.id, what="item id")
         if rel != rel.strip():
             raise DataError(f"item id {item.id!r} starts or ends with whitespace, which "
                             f"VOC's ImageSets list lines lose")
@@ -61,6 +63,7 @@ def writable_ids(dataset: Dataset, report: Report, *, save_images: bool,
         return replace(item, id=rel, subset=subset), (rel,)
 
     result = writable(dataset, report, prepare)
+    tails.report(report)
     if repeated:
         item_id, subsets = next(iter(repeated.items()))
         report.warn(f"{len(repeated)} item id(s) are in several subsets (e.g. {item_id!r} in "
