@@ -187,32 +187,29 @@ def not_a_zip(_data: bytes, _info: zipfile.ZipInfo) -> bytes:
 # -- the table -------------------------------------------------------------------------------
 
 LIMIT_NOTE = "docs/limits.md"
+
+
+def too_far(place: str, value: str) -> str:
+    """The one error line for a COCO coordinate outside in.json's 512x512 image's margin."""
+    return (f"error: in.json: annotations[0].{place}: {value} is too far outside the 512x512 "
+            f"image (allowed -1024 to 1536; {LIMIT_NOTE})")
+
+
 CASES = [
     pytest.param(coco_file([10, 10, 2 ** 31, 10, 100, 300]), ["-f", "voc"],
-                 "error: in.json: annotations[0].segmentation[0]: x = 2147483648 is too far "
-                 f"outside the 512x512 image (allowed -1024 to 1536; {LIMIT_NOTE})",
-                 id="x-2**31-to-voc"),
+                 too_far("segmentation[0]", "x = 2147483648"), id="x-2**31-to-voc"),
     pytest.param(coco_file([10, 10, 2 ** 31, 10, 100, 300]),
                  ["-f", "coco", "--segmentation-mode", "mask"],
-                 "error: in.json: annotations[0].segmentation[0]: x = 2147483648 is too far "
-                 f"outside the 512x512 image (allowed -1024 to 1536; {LIMIT_NOTE})",
-                 id="x-2**31-to-coco-masks"),
+                 too_far("segmentation[0]", "x = 2147483648"), id="x-2**31-to-coco-masks"),
     pytest.param(coco_file([10, 10, 100, 10, 100, -2 ** 31], area=None), ["-f", "coco"],
-                 "error: in.json: annotations[0].segmentation[0]: y = -2147483648 is too far "
-                 f"outside the 512x512 image (allowed -1024 to 1536; {LIMIT_NOTE})",
-                 id="y-2**31-without-area"),
+                 too_far("segmentation[0]", "y = -2147483648"), id="y-2**31-without-area"),
     pytest.param(coco_file([10, 10, 1e9, 10, 100, 300]), ["-f", "voc"],
-                 "error: in.json: annotations[0].segmentation[0]: x = 1000000000 is too far "
-                 f"outside the 512x512 image (allowed -1024 to 1536; {LIMIT_NOTE})",
-                 id="x-1e9"),
+                 too_far("segmentation[0]", "x = 1000000000"), id="x-1e9"),
     pytest.param(coco_file([10, 10, 10 ** 400, 10, 100, 300]),
                  ["-f", "coco", "--segmentation-mode", "mask"],
-                 "error: in.json: annotations[0].segmentation[0]: x = a 401-digit number is too "
-                 f"far outside the 512x512 image (allowed -1024 to 1536; {LIMIT_NOTE})",
-                 id="x-10**400"),
+                 too_far("segmentation[0]", "x = a 401-digit number"), id="x-10**400"),
     pytest.param(coco_file(None, bbox=[10, 10, 1e12, 5]), ["-f", "voc"],
-                 "error: in.json: annotations[0].bbox: x = 1e+12 is too far outside the "
-                 f"512x512 image (allowed -1024 to 1536; {LIMIT_NOTE})", id="box-width-1e12"),
+                 too_far("bbox", "x = 1e+12"), id="box-width-1e12"),
     pytest.param(cvat_file('<image id="0" name="a.jpg" width="512" height="400"><polygon '
                            'label="cat" points="10,10;2147483648,10;100,300"/></image>'),
                  ["-f", "voc"],
