@@ -10,9 +10,10 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
+from .context import Context
 from .errors import CococonvError, DataError, OptionError, OutOfMemoryError
 from .fileio import atomic_output, output_kind
-from .model import Dataset
+from .model import Dataset, Source
 from .paths import is_within, lookup_relpath, overlaps
 from .registry import Registry, default_registry
 from .report import Report
@@ -49,17 +50,20 @@ def _detect(tree: Tree, reg: Registry) -> tuple[list[tuple[str, int]], list[Coco
     return found, errors
 
 
-def load(path: str | Tree, format: str | None = None, *, report: Report | None = None,
-         registry: Registry | None = None, stdin: BinaryIO | None = None,
-         **options: Any) -> Dataset:
+def load(path: str | Tree, format: str | None = None, *,
+         report: Report | Context | None = None, registry: Registry | None = None,
+         stdin: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Dataset:
     """Read a dataset from a folder, a .zip, a single file or ``-`` (stdin).
 
     ``format`` is an importer name (``coco``, ``coco_instances``, ``voc``, ``cvat`` ...); when
     omitted the best detected format is used. Options are the importer's (see
-    ``cococonv formats NAME``); an unknown option raises OptionError.
+    ``cococonv formats NAME``); an unknown option raises OptionError. ``jobs`` is the
+    number of worker processes for per-item work (None: one per usable CPU); the result
+    is the same for every value.
     """
     reg = _registry(registry)
-    report = report if report is not None else Report()
+    ctx = Context.of(report, jobs=jobs)
+    report = ctx.report
     tree = open_tree(path, stdin=stdin) if isinstance(path, str) else path
     if format is None:
         matches, errors = _detect(tree, reg)
@@ -75,43 +79,48 @@ def load(path: str | Tree, format: str | None = None, *, report: Report | None =
     importer_cls = reg.importer(format)
     resolved = importer_cls.resolve_options(options)
     try:
-        return importer_cls().load(tree, report, **resolved)
+        return importer_cls().load(tree, ctx, **resolved)
     except MemoryError:
         pass  # leaving the handler frees the half-read dataset before the message is made
     raise OutOfMemoryError(f"memory ran out reading it; {MEMORY_HINT}", file=tree.name)
 
 
-def transform(dataset: Dataset, name: str, *, report: Report | None = None,
+def transform(dataset: Dataset, name: str, *, report: Report | Context | None = None,
               registry: Registry | None = None, **options: Any) -> Dataset:
     """Apply one named transform plugin and return the resulting dataset."""
     reg = _registry(registry)
     transform_cls = reg.transform(name)
     resolved = transform_cls.resolve_options(options)
-    return transform_cls().apply(dataset, report if report is not None else Report(), **resolved)
+    return transform_cls().apply(dataset, Context.of(report, jobs=1), **resolved)
 
 
-def save(dataset: Dataset, format: str, path: str, *, overwrite: bool = False,
-         report: Report | None = None, registry: Registry | None = None,
-         stdout: BinaryIO | None = None, **options: Any) -> Report:
+def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
+         report: Report | Context | None = None, registry: Registry | None = None,
+         stdout: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Report:
     """Write ``dataset`` with exporter ``format`` to a folder, a ``.zip``, a single file or ``-``.
 
     Output goes to a temporary sibling first and is moved into place only when complete; a
-    non-empty target is refused unless ``overwrite``. Returns the report of what was lost.
+    non-empty target is refused unless ``overwrite``. ``jobs`` is the number of worker
+    processes (None: one per usable CPU); the bytes written are the same for every value.
+    Returns the report of what was lost.
     """
     reg = _registry(registry)
-    report = report if report is not None else Report()
+    ctx = Context.of(report, jobs=jobs)
+    report = ctx.report
     check_path(path, "output")
     exporter_cls = reg.exporter(format)
     exporter_cls.check_target(path)
     resolved = exporter_cls.resolve_options(options)
     try:
         with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
-            exporter_cls().save(dataset, work, report, **resolved)
+            exporter_cls().save(dataset, work, ctx, **resolved)
             if output_kind(path) == "zip":
                 warn_windows_members(work, report)
         return report
     except MemoryError:
         pass
+    finally:
+        ctx.close()
     raise OutOfMemoryError(f"memory ran out writing it; {MEMORY_HINT}", file=path)
 
 
@@ -121,24 +130,29 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
             transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
             overwrite: bool = False, report: Report | None = None,
             registry: Registry | None = None, stdin: BinaryIO | None = None,
-            stdout: BinaryIO | None = None) -> Report:
-    """Import, transform and export in one call; returns the run's report."""
+            stdout: BinaryIO | None = None, jobs: int | None = None) -> Report:
+    """Import, transform and export in one call; returns the run's report.
+
+    ``jobs`` is the number of worker processes for per-item work, reading and writing
+    (None: one per usable CPU); the output is the same for every value.
+    """
     reg = _registry(registry)
-    report = report if report is not None else Report()
+    ctx = Context.of(report, jobs=jobs)
+    report = ctx.report
     check_separate(source, target)
     exporter_cls = reg.exporter(output_format)
     exporter_cls.check_target(target)  # fail on the command line before reading
     exporter_cls.resolve_options(dict(output_options or {}))
     remove_stale_for(target)
     tree = open_tree(source, stdin=stdin)
-    dataset = load(tree, input_format, report=report, registry=reg,
+    dataset = load(tree, input_format, report=ctx, registry=reg,
                    **dict(input_options or {}))
     check_separate(source, target, reads=tree.read_folders())
     check_named_files(source, target, dataset, overwrite=overwrite)
     for name, options in transforms:
-        dataset = transform(dataset, name, report=report, registry=reg, **dict(options))
+        dataset = transform(dataset, name, report=ctx, registry=reg, **dict(options))
     report.dataset = dataset
-    return save(dataset, output_format, target, overwrite=overwrite, report=report,
+    return save(dataset, output_format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, **dict(output_options or {}))
 
 
@@ -254,7 +268,7 @@ def merge(datasets: Iterable[Dataset], *, report: Report | None = None) -> Datas
 
 def import_source(root: str, path: str, format: str | None = None, *,
                   report: Report | None = None, registry: Registry | None = None,
-                  **options: Any) -> tuple[str, Dataset]:
+                  jobs: int | None = None, **options: Any) -> tuple[str, Dataset]:
     """Check a dataset by loading it once, then remember it as a source of a project.
 
     Returns the format (detected when not given) and the loaded dataset.
@@ -268,19 +282,21 @@ def import_source(root: str, path: str, format: str | None = None, *,
         if not matches:
             raise DataError("no known dataset format found here; pass -f", file=path)
         format = matches[0][0]
-    dataset = load(path, format, report=report, registry=reg, **options)
+    dataset = load(path, format, report=report, registry=reg, jobs=jobs, **options)
     add_source(project, path, format, options)
     return format, dataset
 
 
 def export_project(root: str, format: str, target: str, *, overwrite: bool = False,
                    report: Report | None = None, registry: Registry | None = None,
-                   stdout: BinaryIO | None = None, **options: Any) -> Report:
+                   stdout: BinaryIO | None = None, jobs: int | None = None,
+                   **options: Any) -> Report:
     """Load every source of a project folder, merge them, and save the result."""
     from .project import open_project
 
     reg = _registry(registry)
-    report = report if report is not None else Report()
+    ctx = Context.of(report, jobs=jobs)
+    report = ctx.report
     reg.exporter(format).check_target(target)
     reg.exporter(format).resolve_options(options)
     remove_stale_for(target)
@@ -292,14 +308,14 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
         check_separate(source.path, target)
         try:
             tree = open_tree(source.path)
-            datasets.append(load(tree, source.format, report=report, registry=reg,
+            datasets.append(load(tree, source.format, report=ctx, registry=reg,
                                  **source.options))
         except CococonvError as err:
             raise err.located(file=source.path)
         check_separate(source.path, target, reads=tree.read_folders())
         check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
     report.dataset = merge(datasets, report=report)
-    return save(report.dataset, format, target, overwrite=overwrite, report=report,
+    return save(report.dataset, format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, **options)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
 FORMAT_NAMESPACES = frozenset({"cvat", "voc", "yolo", "datumaro", "labelme"})
@@ -207,6 +207,19 @@ class Item:
     annotations: list[Annotation] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Source(Protocol):
+    """What every exporter and transform reads: categories and dataset meta up front, then
+    the items, in order, as an iterable that can be walked again (each walk yields the same
+    items). ``Dataset`` is the in-memory one; a streaming reader produces items one at a
+    time from its files instead."""
+
+    categories: Categories
+    meta: dict[str, Any]
+
+    def __iter__(self) -> Iterator[Item]: ...
 
 
 class Dataset:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from .errors import OptionError
 
 if TYPE_CHECKING:
-    from .model import Dataset
-    from .report import Report
+    from .context import Context
+    from .model import Dataset, Source
     from .sources import Tree
 
 
@@ -108,7 +108,7 @@ class Plugin:
 
 
 class Importer(Plugin):
-    """Reads a source tree into a Dataset."""
+    """Reads a source tree into a Dataset (a Source held in memory)."""
 
     kind: ClassVar[str] = "importer"
 
@@ -117,7 +117,7 @@ class Importer(Plugin):
         """How well this format matches the tree: 0 not at all, higher is more specific."""
         return 0
 
-    def load(self, tree: "Tree", report: "Report", **options: Any) -> "Dataset":
+    def load(self, tree: "Tree", ctx: "Context", **options: Any) -> "Dataset":
         raise NotImplementedError
 
 
@@ -150,7 +150,31 @@ class Exporter(Plugin):
         asked = "to stdout (-o - needs a single-file format)" if kind == "stdout" else suffix
         raise OptionError(f"{cls.name} writes {wrote}, not {asked}", file=target)
 
-    def save(self, dataset: "Dataset", out_dir: str, report: "Report", **options: Any) -> None:
+    #: The module-level function ``(plan, item) -> piece`` of the per-item phase
+    #: (picklable by name, so the engine can run it in worker processes).
+    item_function: ClassVar[Callable[[Any, Any], Any] | None] = None
+
+    def save(self, source: "Source", out_dir: str, ctx: "Context", **options: Any) -> None:
+        """Write ``source`` in three phases: ``plan`` here, ``item_function`` per item on
+        the run's engine (in item order, in workers with ``--jobs``), ``finish`` here."""
+        plan = self.plan(source, out_dir, ctx, **options)
+        function = type(self).item_function
+        if function is None:
+            raise NotImplementedError(f"exporter {self.name} has no item_function")
+        self.finish(plan, ctx.map(function, plan, self.plan_items(plan, source)), ctx)
+
+    def plan(self, source: "Source", out_dir: str, ctx: "Context", **options: Any) -> Any:
+        """What the per-item phase needs, decided in the parent: categories, id maps,
+        the file layout. Returned as one object the workers inherit."""
+        raise NotImplementedError
+
+    def plan_items(self, plan: Any, source: "Source") -> Any:
+        """What the per-item phase walks: the source's items unless the plan says else."""
+        items = getattr(plan, "items", None)
+        return source if items is None else items
+
+    def finish(self, plan: Any, results: Any, ctx: "Context") -> None:
+        """Consume the per-item results (in item order) and write the aggregate files."""
         raise NotImplementedError
 
 
@@ -159,5 +183,5 @@ class Transform(Plugin):
 
     kind: ClassVar[str] = "transform"
 
-    def apply(self, dataset: "Dataset", report: "Report", **options: Any) -> "Dataset":
+    def apply(self, dataset: "Dataset", ctx: "Context", **options: Any) -> "Dataset":
         raise NotImplementedError

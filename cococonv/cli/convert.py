@@ -11,7 +11,7 @@ from ..plugin import Plugin
 from ..registry import default_registry
 from ..streams import is_stream
 from . import cli
-from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
+from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
                       overwrite_option, peek, render_report, split_plugin_values,
                       transform_option, verbosity_options)
 
@@ -58,12 +58,13 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
 @transform_option
 @overwrite_option
 @on_error_option
+@jobs_option
 @verbosity_options
 @json_option
 @click.pass_context
 def convert(ctx: click.Context, source: str, input_format: str | None, target: str,
             output_format: str, transforms: tuple[str, ...], overwrite: bool, on_error: str,
-            as_json: bool, **plugin_values: Any) -> None:
+            jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
     """Convert a dataset from one format to another.
 
     \b
@@ -85,12 +86,12 @@ def convert(ctx: click.Context, source: str, input_format: str | None, target: s
             by_kind[plugin.kind].update(given)
     if sum(plugin.kind == "importer" for plugin in plugins) > 1:
         # The importer is not known yet (stdin, nothing detected): an option the exporter
-        # also declares (--jobs) is the exporter's, not a guess at the importer's.
+        # also declares (--save-images) is the exporter's, not a guess at the importer's.
         for name in by_kind["exporter"]:
             by_kind["importer"].pop(name, None)
     report = make_report(ctx, on_error)
     api.convert(source, target, input_format=input_format, output_format=output_format,
                 input_options=by_kind["importer"], output_options=by_kind["exporter"],
                 transforms=[(name, transform_options.get(name, {})) for name in transforms],
-                overwrite=overwrite, report=report)
+                overwrite=overwrite, report=report, jobs=jobs)
     render_report(report, as_json)

@@ -12,7 +12,7 @@ from ..registry import default_registry
 from ..streams import is_stream
 from ..text import printable
 from . import cli
-from .options import (PluginOptionsCommand, json_option, make_report, on_error_option, peek,
+from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option, peek,
                       split_plugin_values, verbosity_options)
 
 
@@ -35,18 +35,20 @@ def _importer_of(args: list[str]) -> list[type[Plugin]]:
 @click.option("-if", "--input-format", "input_format", metavar="FMT",
               help="Input format (default: detected).")
 @on_error_option
+@jobs_option
 @verbosity_options
 @json_option
 @click.pass_context
 def info(ctx: click.Context, source: str, input_format: str | None, on_error: str,
-         as_json: bool, **plugin_values: Any) -> None:
+         jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
     """Print items, annotations by kind and labels, per subset.
 
     Importer options (e.g. -r/--relpath) are accepted as in `convert`.
     """
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
-    dataset = api.load(source, input_format, report=make_report(ctx, on_error), **options)
+    dataset = api.load(source, input_format, report=make_report(ctx, on_error), jobs=jobs,
+                       **options)
     summary = api.info(dataset)
     if as_json:
         click.echo(dumps_json(summary, indent=True).decode())

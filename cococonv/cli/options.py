@@ -8,6 +8,8 @@ Index of shared options:
   --on-error fail|skip|warn          convert, export, info
   --json                             detect, info, formats, convert (the loss report)
   --transform NAME                   convert, export
+  -j/--jobs N                        convert, export, import, info (every command that reads
+                                     or writes a dataset)
   -q/--quiet, -v/--verbose           every command that reads data (also before the command)
 
 Plugin options come from each plugin's ``options`` tuple. They are accepted directly or after
@@ -59,6 +61,14 @@ def on_error_option(func: Callable) -> Callable:
 def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True,
                         help="Print the result as JSON on stdout.")(func)
+
+
+def jobs_option(func: Callable) -> Callable:
+    return click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+                        metavar="N",
+                        help="Worker processes for the per-image work (masks, images, XML); "
+                             "default and 0: one per usable CPU; 1: this process only. "
+                             "Output is identical for any value.")(func)
 
 
 def transform_option(func: Callable) -> Callable:

@@ -11,7 +11,7 @@ from ..project import create_project
 from ..registry import default_registry
 from ..text import printable
 from . import cli
-from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
+from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
                       overwrite_option, peek, render_report, split_plugin_values,
                       verbosity_options)
 
@@ -37,11 +37,12 @@ def _importer_of(args: list[str]) -> list[type[Plugin]]:
               help="Project folder.")
 @click.option("-f", "--format", "input_format", metavar="FMT",
               help="Format of the source (default: detected now).")
+@jobs_option
 @verbosity_options
 @click.argument("path")
 @click.pass_context
 def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
-            **plugin_values: Any) -> None:
+            jobs: int | None, **plugin_values: Any) -> None:
     """Add a dataset at PATH as a source of the project.
 
     The source is checked by loading it once; its format and options are remembered.
@@ -49,7 +50,8 @@ def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     input_format, dataset = api.import_source(root, path, input_format,
-                                              report=make_report(ctx), **options)
+                                              report=make_report(ctx), jobs=jobs,
+                                              **options)
     click.echo(printable(f"imported {path} as {input_format}: {len(dataset)} items"), err=True)
 
 
@@ -68,11 +70,12 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
               help="Output folder, .zip, single file, or - for stdout.")
 @overwrite_option
 @on_error_option
+@jobs_option
 @verbosity_options
 @json_option
 @click.pass_context
 def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,
-           on_error: str, as_json: bool, **plugin_values: Any) -> None:
+           on_error: str, jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
     """Export the project's sources, merged, in format FMT."""
     if as_json and target == "-":
         raise click.UsageError("--json prints the report on stdout, which -o - already uses "
@@ -81,5 +84,5 @@ def export(ctx: click.Context, root: str, output_format: str, target: str, overw
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     report = make_report(ctx, on_error)
     api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                       **options)
+                       jobs=jobs, **options)
     render_report(report, as_json)

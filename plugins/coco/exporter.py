@@ -21,6 +21,7 @@ from cococonv.model import (FORMAT_NAMESPACES, Annotation, Bbox, Caption, Datase
                             Points, Polygon, Polyline)
 from cococonv.paths import join_inside, safe_segment, writable
 from cococonv.plugin import Exporter, Option
+from cococonv.context import Context
 from cococonv.report import Report
 from cococonv.tailnames import TailNames, warn_kept_as_data
 
@@ -75,7 +76,8 @@ class CocoExporter(Exporter):
     single_file_suffixes: ClassVar[tuple[str, ...]] = (".json",)
     options = OPTIONS
 
-    def save(self, dataset: Dataset, out_dir: str, report: Report, **options: Any) -> None:
+    def save(self, dataset: Dataset, out_dir: str, ctx: Context, **options: Any) -> None:
+        report = ctx.report
         requested = options["tasks"] or []
         bad = [t for t in requested if t not in self.tasks]
         if bad:

@@ -19,6 +19,7 @@ from cococonv.model import (MAX_IMAGE_SIDE, Bbox, Caption, Categories, Dataset, 
                             Label, LabelCategory, Mask, Points, Polygon)
 from cococonv.paths import is_hidden, lookup_relpath
 from cococonv.plugin import Importer, Option
+from cococonv.context import Context
 from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
 
@@ -877,8 +878,9 @@ class CocoImporter(Importer):
             return 20
         return 10 if cls.tasks[0] in known else 0
 
-    def load(self, tree: Tree, report: Report, *, relpath: list[str],
+    def load(self, tree: Tree, ctx: Context, *, relpath: list[str],
              keep_original_category_ids: bool) -> Dataset:
+        report = ctx.report
         files = find_annotation_files(tree, self.tasks, relpath, sniff=False)
         if not files:
             wanted = "annotations/<task>_<subset>.json" if len(self.tasks) > 1 else \

@@ -18,6 +18,7 @@ from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, L
                             Points, Polygon, Polyline)
 from cococonv.paths import safe_segment, writable
 from cococonv.plugin import Exporter, Option
+from cococonv.context import Context
 from cococonv.report import Report
 from cococonv.tailnames import TailNames, warn_kept_as_data
 from cococonv.xmlsafe import fragment_problem
@@ -58,7 +59,8 @@ class CvatExporter(Exporter):
     single_file_suffixes = (".xml",)
     options = OPTIONS
 
-    def save(self, dataset: Dataset, out_dir: str, report: Report, **options: Any) -> None:
+    def save(self, dataset: Dataset, out_dir: str, ctx: Context, **options: Any) -> None:
+        report = ctx.report
         writer = CvatWriter(dataset, out_dir, report, options)
         if options["save_images"]:
             writer.dataset = writable(dataset, report, writer.output_names)

@@ -20,6 +20,7 @@ from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Dataset, Ellipse, 
                             Label, Mask, Points, Polygon, Polyline)
 from cococonv.paths import is_hidden, lookup_relpath
 from cococonv.plugin import Importer
+from cococonv.context import Context
 from cococonv.report import Report
 from cococonv.sources import FileTree, Tree
 
@@ -644,7 +645,8 @@ class CvatImporter(Importer):
         # above formats that only look at names.
         return 50 if find_xml_files(tree) else 0
 
-    def load(self, tree: Tree, report: Report) -> Dataset:
+    def load(self, tree: Tree, ctx: Context) -> Dataset:
+        report = ctx.report
         files = find_xml_files(tree)
         if not files:
             raise DataError("no CVAT annotation file found (expected an .xml file at the top "

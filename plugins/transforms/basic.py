@@ -7,7 +7,7 @@ from cococonv.errors import OptionError
 from cococonv.limits import LimitError
 from cococonv.model import Categories, Dataset, Item, LabelCategory, Mask, Polygon
 from cococonv.plugin import Option, Transform
-from cococonv.report import Report
+from cococonv.context import Context
 
 
 class ReindexTransform(Transform):
@@ -20,7 +20,8 @@ class ReindexTransform(Transform):
     name = "reindex"
     options = (Option("start", int, 1, "First id."),)
 
-    def apply(self, dataset: Dataset, report: Report, *, start: int) -> Dataset:
+    def apply(self, dataset: Dataset, ctx: Context, *, start: int) -> Dataset:
+        report = ctx.report
         counters: dict[str, list[int]] = {}
         for item in dataset:
             image_next, ann_next = counters.setdefault(item.subset, [start, start])
@@ -46,8 +47,9 @@ class RemapLabelsTransform(Transform):
                Option("default", str, "keep", "What happens to labels not named.",
                       ("keep", "delete")))
 
-    def apply(self, dataset: Dataset, report: Report, *, mapping: list[str],
+    def apply(self, dataset: Dataset, ctx: Context, *, mapping: list[str],
               default: str) -> Dataset:
+        report = ctx.report
         pairs: dict[str, str] = {}
         for entry in mapping:
             if ":" not in entry:
@@ -98,7 +100,8 @@ class PolygonsToMasksTransform(Transform):
     name = "polygons_to_masks"
     options = ()
 
-    def apply(self, dataset: Dataset, report: Report) -> Dataset:
+    def apply(self, dataset: Dataset, ctx: Context) -> Dataset:
+        report = ctx.report
         from cococonv import masks
 
         converted = 0
@@ -147,7 +150,8 @@ class MasksToPolygonsTransform(Transform):
     name = "masks_to_polygons"
     options = ()
 
-    def apply(self, dataset: Dataset, report: Report) -> Dataset:
+    def apply(self, dataset: Dataset, ctx: Context) -> Dataset:
+        report = ctx.report
         from cococonv.contours import mask_to_polygons
 
         traced = 0

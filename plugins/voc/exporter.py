@@ -22,6 +22,8 @@ from cococonv.model import (Annotation, Bbox, Caption, Dataset, Ellipse, Item, L
                             Points, Polygon, Polyline)
 from cococonv.paths import join_inside, safe_relpath, safe_segment
 from cococonv.plugin import Exporter, Option
+from cococonv.context import Context
+from cococonv.engine import map_items
 from cococonv.report import Report
 from cococonv.xmlsafe import check_writable
 from cococonv.xmlsafe import text as xml_text
@@ -29,7 +31,6 @@ from cococonv.xmlsafe import text as xml_text
 from . import layout as L
 from .coverage import objects_without_pixels
 from .importer import COORDINATE_MODE, DEFAULT_TAGS
-from .jobs import CHUNK, JOBS, resolve_jobs, run_chunks
 from .labelmap import (LabelEntry, LabelMap, default_voc, parse_labelmap, with_background,
                        writable_map)
 from .lists import ListFiles
@@ -57,7 +58,6 @@ OPTIONS = (
            "segmentation PNGs for items without masks (all background)."),
     Option("tasks", list, [], "Write only these tasks (comma-separated).", L.TASKS),
     COORDINATE_MODE,
-    JOBS,
 )
 
 class VocExporter(Exporter):
@@ -73,7 +73,8 @@ class VocExporter(Exporter):
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
     options = OPTIONS
 
-    def save(self, dataset: Dataset, out_dir: str, report: Report, **options: Any) -> None:
+    def save(self, dataset: Dataset, out_dir: str, ctx: Context, **options: Any) -> None:
+        report = ctx.report
         requested = options["tasks"] or []
         bad = [t for t in requested if t not in self.tasks]
         if bad:
@@ -82,8 +83,15 @@ class VocExporter(Exporter):
         chosen = tuple(requested) if requested else self.tasks
         dataset = writable_ids(dataset, report, save_images=options["save_images"],
                                image_ext=options["image_ext"])
-        VocWriter(dataset, out_dir, report, options, chosen,
-                  explicit=bool(requested) or len(self.tasks) == 1).write()
+        writer = VocWriter(dataset, out_dir, report, options, chosen,
+                           explicit=bool(requested) or len(self.tasks) == 1)
+        writer.jobs = ctx.jobs
+        writer.write()
+
+
+def _item_files_at(writer: "VocWriter", index: int) -> tuple[bool, list[tuple[str, Any, int]]]:
+    """One item's PNGs and XML (the engine's per-item function)."""
+    return writer._item_files(index)
 
 
 class VocWriter:
@@ -104,6 +112,7 @@ class VocWriter:
         self.approx: Counter[tuple[str, str]] = Counter()
         self.scratch = bytearray()  # the mask painter's reused buffer
         self.list_files = ListFiles()  # ImageSets file -> what it was written for
+        self.jobs = 1
 
     # -- planning ------------------------------------------------------------------------
     def write(self) -> None:
@@ -676,12 +685,7 @@ class VocWriter:
     def _files(self, count: int) -> Iterator[tuple[bool, list[tuple[str, Any, int]]]]:
         """Per-item results in item order; with --jobs N > 1 written by N forked workers,
         chunk by chunk (a few chunks in flight, so memory stays bounded)."""
-        jobs = resolve_jobs(self.opts.get("jobs"))
-        if jobs <= 1 or count < 2 * CHUNK:
-            for index in range(count):
-                yield self._item_files(index)
-            return
-        yield from run_chunks(self, count, jobs, "_item_files")
+        yield from map_items(_item_files_at, self, range(count), self.jobs)
 
     def _write_masks(self, item: Item, units: list[_Unit]) -> bool:
         from .png import encode_index_png

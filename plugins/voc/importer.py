@@ -22,11 +22,12 @@ from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Bbox, Categories, Datase
                             Item, Label, LabelCategory)
 from cococonv.paths import lookup_relpath
 from cococonv.plugin import Importer, Option
+from cococonv.context import Context
+from cococonv.engine import Prefetch, worth_a_pool
 from cococonv.report import Report
 from cococonv.sources import Tree
 
 from . import layout as L
-from .jobs import CHUNK, Prefetch, resolve_jobs
 from .labelmap import LabelEntry, LabelMap, default_voc, parse_class_names, parse_labelmap
 from .lists import FLAG_FOLDERS, plain_id, split_action, split_flag
 from .parts import PART_MARK
@@ -45,10 +46,6 @@ VOID_REGIONS = Option(
     "have no void); crowd: it becomes a crowd mask (is_crowd) of the background label, the "
     "COCO way of marking a region ignored in evaluation, so voc -> coco -> voc keeps it.",
     ("keep", "crowd"))
-
-IMPORT_JOBS = Option("jobs", int, 1, "Worker processes for reading the segmentation PNGs "
-                     "(while the XML is parsed); 0 means one per CPU. The dataset is "
-                     "identical for any value.")
 
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no")
@@ -583,18 +580,13 @@ class VocReader:
             class_rel, object_rel, missing = self._mask_files(subset, item_id)
             if (class_rel or object_rel) and not missing:
                 plan.append((subset, item_id, class_rel, object_rel))
-        jobs = resolve_jobs(self.jobs)
-        if jobs <= 1 or len(plan) < 2 * CHUNK:
+        if not worth_a_pool(self.jobs, len(plan)):
             return None
         base = self.declared if self.declared is not None else default_voc()
         self._early_reader = MaskReader(self.tree, LabelMap(list(base.entries), base.source),
                                         Categories(), void_as_crowd=self.void_as_crowd)
         self._early_plan = plan
-        return Prefetch(self, len(plan), jobs, "_early_masks_at")
-
-    def _early_masks_at(self, index: int) -> Any:
-        _subset, _item_id, class_rel, object_rel = self._early_plan[index]
-        return self._early_reader.decode(class_rel, object_rel)
+        return Prefetch(_early_masks_at, self._early_reader, plan, self.jobs)
 
     def _read_masks(self, items: list[Item], objects_of: dict, label_map: LabelMap,
                     categories: Categories, prefetch: Prefetch | None) -> None:
@@ -657,6 +649,12 @@ class VocReader:
             tree.bind_image(item.image, rel)
 
 
+def _early_masks_at(reader: Any, entry: tuple[str, str, str | None, str | None]) -> Any:
+    """A worker's reading of one item's mask PNGs (the engine's per-item function)."""
+    _subset, _item_id, class_rel, object_rel = entry
+    return reader.decode(class_rel, object_rel)
+
+
 class VocImporter(Importer):
     """Pascal VOC: every task found (classification, detection, segmentation, layout, action).
 
@@ -668,7 +666,7 @@ class VocImporter(Importer):
 
     name = "voc"
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
-    options = (COORDINATE_MODE, VOID_REGIONS, IMPORT_JOBS)
+    options = (COORDINATE_MODE, VOID_REGIONS)
 
     @classmethod
     def detect(cls, tree: Tree) -> int:
@@ -680,11 +678,12 @@ class VocImporter(Importer):
             return 0
         return _score(cls.tasks, source)
 
-    def load(self, tree: Tree, report: Report, *, coordinate_mode: str,
-             void_regions: str = "keep", jobs: int = 1) -> Dataset:
+    def load(self, tree: Tree, ctx: Context, *, coordinate_mode: str,
+             void_regions: str = "keep") -> Dataset:
+        report = ctx.report
         reader = VocReader(tree, report, self.tasks, coordinate_mode == "one-based",
                            void_regions == "crowd")
-        reader.jobs = jobs
+        reader.jobs = ctx.jobs
         return reader.read()
 
 

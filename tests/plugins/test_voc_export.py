@@ -198,7 +198,7 @@ def test_voc_formats_lists_options(runner, cli):
 
 def test_voc_export_jobs_give_the_same_files_and_report(tmp_path):
     """--jobs 2 forks workers for the PNGs and XML: same bytes, same report, same order."""
-    from cococonv_plugins.voc.jobs import CHUNK
+    from cococonv.engine import CHUNK
 
     categories = Categories([LabelCategory(name) for name in ("cat", "dog")])
     items = []

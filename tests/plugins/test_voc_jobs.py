@@ -17,8 +17,21 @@ from cococonv.fileio import atomic_output, write_bytes
 from cococonv.model import Mask
 from cococonv.report import Report
 from cococonv.sources import ZipTree
-from cococonv_plugins.voc.jobs import CHUNK, Prefetch, run_chunks
+from cococonv.engine import CHUNK, Prefetch, map_items
 from tests.builders import OBJECT, png, voc_xml, write_voc
+
+
+def call(method: str):
+    """An engine per-item function ``(target, index) -> target.method(index)``."""
+    return {"work": _work, "write": _write}[method]
+
+
+def _work(target, index):
+    return target.work(index)
+
+
+def _write(target, index):
+    return target.write(index)
 
 
 class Doubler:
@@ -40,9 +53,9 @@ class Doubler:
         return 2 * index
 
 
-def test_run_chunks_finishes_in_the_parent_when_a_worker_dies():
+def test_map_items_finishes_in_the_parent_when_a_worker_dies():
     count = 3 * CHUNK + 5
-    assert list(run_chunks(Doubler(CHUNK + 3), count, 2, "work")) == \
+    assert list(map_items(call("work"), Doubler(CHUNK + 3), range(count), 2)) == \
         [2 * k for k in range(count)]
     assert not multiprocessing.active_children()
 
@@ -54,7 +67,7 @@ def test_prefetch_leaves_a_dead_workers_items_to_the_parent(tmp_path):
     when chunk 0's worker was slow: 2 runs in 30)."""
     count = 3 * CHUNK + 5
     release = tmp_path / "release"
-    prefetch = Prefetch(Doubler(CHUNK + 3, release), count, 2, "work")
+    prefetch = Prefetch(call("work"), Doubler(CHUNK + 3, release), range(count), 2)
     deadline = time.monotonic() + 30
     while prefetch.results[0] is None and time.monotonic() < deadline:
         prefetch.poll()
@@ -87,10 +100,10 @@ class Boom(Exception):
 
 def test_a_failed_run_stops_its_workers_before_its_folder_is_removed(tmp_path):
     """The error comes from the consumer's loop (as the VOC exporter's image copy does),
-    so run_chunks stays suspended, and its workers busy, while the error passes through
+    so map_items stays suspended, and its workers busy, while the error passes through
     atomic_output: they are killed and waited for first, or they recreate the folder."""
     with pytest.raises(Boom), atomic_output(str(tmp_path / "out")) as work:
-        results = run_chunks(SlowWriter(work), 8 * CHUNK, 2, "write")
+        results = map_items(call("write"), SlowWriter(work), range(8 * CHUNK), 2)
         assert next(results) == 0
         raise Boom
     assert not multiprocessing.active_children()
@@ -98,12 +111,12 @@ def test_a_failed_run_stops_its_workers_before_its_folder_is_removed(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_error_raised_through_run_chunks_kills_its_workers(tmp_path):
+def test_an_error_raised_through_map_items_kills_its_workers(tmp_path):
     """Chunk 1 takes 3 s; the error at item 3 does not wait for it (nor the next ones)."""
     writer = SlowWriter(str(tmp_path), delay=0.05, slow_from=CHUNK)
     started = time.monotonic()
     with pytest.raises(Boom):
-        for index in run_chunks(writer, 4 * CHUNK, 2, "write"):
+        for index in map_items(call("write"), writer, range(4 * CHUNK), 2):
             if index == 3:
                 raise Boom
     assert time.monotonic() - started < 1.5
@@ -173,7 +186,7 @@ def test_fatal_xml_error_with_jobs_stops_the_workers(tmp_path):
 
 
 def test_jobs_fall_back_to_one_process_without_fork(monkeypatch):
-    from cococonv_plugins.voc.jobs import resolve_jobs
+    from cococonv.engine import resolve_jobs
 
     assert resolve_jobs(2) == 2 and resolve_jobs(1) == 1 and resolve_jobs(0) >= 1
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
@@ -184,7 +197,7 @@ def test_import_with_jobs_reads_the_same_dataset(tmp_path):
     """--jobs 2 reads the PNGs in workers while the parent parses the XML: the same
     dataset and the same skipped records as --jobs 1, also where a worker cannot decide
     alone (an RGB colour of a label that only the XML adds is read again in the parent)."""
-    from cococonv_plugins.voc.jobs import CHUNK
+    from cococonv.engine import CHUNK
     from cococonv_plugins.voc.labelmap import default_voc
     from cococonv_plugins.voc.layout import voc_color
 
@@ -259,3 +272,21 @@ def test_cli_with_jobs_stops_on_a_truncated_png_with_one_line(tmp_path, runner, 
     (line,) = stderr["2"]
     assert line.startswith("error: SegmentationObject/i070.png: cannot read the PNG (")
     assert not multiprocessing.active_children()
+
+
+def test_the_default_is_one_worker_per_usable_cpu(monkeypatch):
+    """No --jobs (None) and --jobs 0 use every CPU the process may run on; 1 forces one."""
+    from cococonv.context import Context
+    from cococonv.engine import usable_cpus
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    assert usable_cpus() == 3
+    assert Context().jobs == Context(jobs=0).jobs == 3
+    assert Context(jobs=1).jobs == 1
+
+
+def test_jobs_is_one_option_of_every_reading_or_writing_command(runner, cli):
+    for command in ("convert", "export", "import", "info"):
+        result = runner.invoke(cli, [command, "--help"])
+        assert result.exit_code == 0 and "-j, --jobs N" in result.stdout, command
+    assert "--jobs" not in runner.invoke(cli, ["formats", "voc"]).stdout

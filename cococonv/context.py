@@ -1,0 +1,59 @@
+"""What a run hands every plugin: the report, the worker count, progress and scratch space.
+
+One object instead of keyword arguments threaded by hand, so a new run-wide setting (a
+distributed engine, a memory budget) reaches every importer, transform and exporter
+without changing their signatures.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from . import engine
+from .report import Report
+
+T = TypeVar("T")
+
+
+class Context:
+    """One run's shared state. ``jobs`` is resolved: None or 0 mean one per usable CPU."""
+
+    def __init__(self, report: Report | None = None, *, jobs: int | None = None):
+        self.report = report if report is not None else Report()
+        self.jobs = engine.resolve_jobs(jobs)
+        self._scratch: str | None = None
+
+    @classmethod
+    def of(cls, given: "Context | Report | None", *, jobs: int | None = None) -> "Context":
+        """A Context from what an API caller passed: a Context, a bare Report, or nothing."""
+        if isinstance(given, Context):
+            return given
+        return cls(given, jobs=jobs)
+
+    def map(self, func: engine.ItemFunction, plan: Any, items: Iterable[Any]) -> Iterator[Any]:
+        """``func(plan, item)`` for each item in order, on this run's workers."""
+        return engine.map_items(func, plan, items, self.jobs)
+
+    def progress(self, iterable: Iterable[T], *, total: int | None = None,
+                 desc: str = "") -> Iterator[T]:
+        return self.report.progress(iterable, total=total, desc=desc)
+
+    def scratch(self) -> str:
+        """A private temporary folder for this run (created on first use, removed by
+        ``close``): for parts an exporter joins at the end, never inside the output."""
+        if self._scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="cococonv-")
+        return self._scratch
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def __enter__(self) -> "Context":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

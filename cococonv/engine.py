@@ -1,0 +1,224 @@
+"""The one engine every plugin's per-item work runs on: an ordered, chunked map, in this
+process or in forked worker processes (``--jobs N``).
+
+``map_items(func, plan, items, jobs)`` yields ``func(plan, item)`` for every item, in item
+order, whatever ``jobs`` is, so output is identical for every value. ``func`` is a
+module-level function (picklable by name); ``plan`` is what the parent prepared.
+
+Workers are forked once the work is planned, so they inherit the plan and, when ``items``
+is a sequence, the items too: each worker then gets a range of positions and returns small
+per-item results, never the items. Other iterables are sent a chunk at a time. At most two
+chunks per worker are in flight, so memory stays bounded. A worker that hits an error
+returns None for that item and the parent redoes it itself, raising the error as one
+process would (the same error line); a worker that dies (OOM killer, signal) leaves the
+rest to the parent: it costs time, not the run.
+
+When the run fails, the workers are stopped (killed, then waited for) before the output's
+temporary folder is removed: otherwise chunks in flight go on writing, and recreate a
+half-filled folder after the removal. ``map_items`` does so when its consumer raises
+through it or drops it; ``atomic_output`` through the hook registered here, since an error
+raised in the consumer's own loop leaves the generator suspended, and alive in the
+traceback, until after the folder is gone.
+
+``Prefetch`` starts the workers before the parent's own pass over the data (the VOC
+importer decodes mask PNGs while the parent parses XML) and keeps every result until
+``finish``: for results no bigger than what the dataset keeps anyway.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from .fileio import before_discard
+
+#: Items per task sent to a worker; below two chunks' worth the pool is not worth forking.
+CHUNK = 64
+
+ItemFunction = Callable[[Any, Any], Any]
+
+_JOB: Any = None  # (func, plan, items) seen by the forked workers
+_OPEN: set["_Chunks"] = set()  # the pools of this process not closed yet
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def resolve_jobs(value: Any) -> int:
+    """Worker processes for ``--jobs value``: None or 0 mean one per usable CPU; 1 where
+    processes cannot be forked (Windows), since the workers rely on inheriting the plan."""
+    import multiprocessing
+
+    jobs = int(value) if value else usable_cpus()
+    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, jobs)
+
+
+def worth_a_pool(jobs: int, count: int | None) -> bool:
+    """Whether forking workers pays for ``count`` items (unknown counts: it may)."""
+    return jobs > 1 and (count is None or count >= 2 * CHUNK)
+
+
+def _run_chunk(start: int, stop: int, shipped: list[Any] | None) -> list[Any]:
+    func, plan, items = _JOB
+    chosen = shipped if shipped is not None else (items[i] for i in range(start, stop))
+    out = []
+    for item in chosen:
+        try:
+            out.append(func(plan, item))
+        except Exception:  # redone (and raised) by the parent, in order
+            out.append(None)
+    return out
+
+
+class _Chunks:
+    """``func(plan, item)`` for every item by ``jobs`` forked workers, a chunk of items per
+    task, at most two chunks per worker in flight, taken in order. Once the pool breaks (a
+    worker died), every later chunk comes back as None results for the parent to redo."""
+
+    def __init__(self, func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _JOB
+        self.indexed = isinstance(items, Sequence)
+        self.count = len(items) if self.indexed else None  # type: ignore[arg-type]
+        self.source = iter(items)
+        self.pending: deque = deque()  # (start, chunk items or None, future or None)
+        self.next_start, self.broken = 0, False
+        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        self.owner = os.getpid()
+        _OPEN.add(self)
+        _JOB = (func, plan, items if self.indexed else None)  # inherited by the forks
+        try:
+            for _ in range(2 * jobs):
+                self._submit()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _submit(self) -> None:
+        start = self.next_start
+        if self.indexed:
+            stop = min(start + CHUNK, self.count)  # type: ignore[type-var]
+            if stop <= start:
+                return
+            chunk = None
+        else:
+            chunk = list(islice(self.source, CHUNK))
+            if not chunk:
+                return
+            stop = start + len(chunk)
+        self.next_start = stop
+        future = None if self.broken else self.pool.submit(_run_chunk, start, stop, chunk)
+        self.pending.append((start, stop, chunk, future))
+
+    def ready(self) -> bool:
+        """Whether ``take`` would return without waiting."""
+        return bool(self.pending) and (self.pending[0][3] is None or
+                                       self.pending[0][3].done())
+
+    def take(self) -> tuple[int, list[Any] | None, list[Any]]:
+        """The next chunk's first position, its items when they were shipped, and its
+        results (waiting for them; None where the parent must redo one); starts another."""
+        start, stop, chunk, future = self.pending.popleft()
+        results = None
+        if future is not None:
+            try:
+                results = future.result()
+            except Exception:  # the pool broke: the caller does what is left
+                self.broken = True
+        self._submit()
+        return start, chunk, results if results is not None else [None] * (stop - start)
+
+    def close(self) -> None:
+        """Stop the workers (chunks already running finish first); safe to call twice."""
+        global _JOB
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        _OPEN.discard(self)
+        _JOB = None
+
+    def stop(self) -> None:
+        """Kill the workers, then wait for them: for a failed run, whose results nobody
+        wants and whose chunks in flight must not go on writing files."""
+        if os.getpid() != self.owner:  # a forked worker's copy: not its pool to stop
+            return
+        # the executor has no public kill before Python 3.14 (terminate_workers); without
+        # its worker table, close() still waits for the chunks in flight to end
+        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.kill()
+        self.close()
+
+
+def stop_all() -> None:
+    """Kill every pool of this process (a failed run, a signal)."""
+    for chunks in list(_OPEN):
+        chunks.stop()
+
+
+before_discard(stop_all)
+
+
+def map_items(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int = 1
+              ) -> Iterator[Any]:
+    """``func(plan, item)`` for each item, in item order; by ``jobs`` forked workers when
+    there are enough items (a failed item, or a dead worker's, is done here)."""
+    count = len(items) if isinstance(items, Sequence) else None
+    if not worth_a_pool(jobs, count):
+        for item in items:
+            yield func(plan, item)
+        return
+    chunks = _Chunks(func, plan, items, jobs)
+    try:
+        while chunks.pending:
+            start, shipped, results = chunks.take()
+            for offset, result in enumerate(results):
+                if result is None:
+                    item = shipped[offset] if shipped is not None else items[start + offset]  # type: ignore[index]
+                    result = func(plan, item)
+                yield result
+    except BaseException:  # an error, or the consumer dropped us (GeneratorExit)
+        chunks.stop()
+        raise
+    chunks.close()
+
+
+class Prefetch:
+    """``func(plan, items[i])`` for a sequence of items by ``jobs`` forked workers, started
+    at once and collected while the parent does other work (``poll``), then returned in
+    order by ``finish``; a worker's failure is None there (the caller redoes that item
+    itself), also for every item left when a worker dies. Results are kept until
+    ``finish``: meant for small ones."""
+
+    def __init__(self, func: ItemFunction, plan: Any, items: Sequence[Any], jobs: int):
+        self.results: list[Any] = [None] * len(items)
+        self.chunks = _Chunks(func, plan, items, jobs)
+
+    def _store(self) -> None:
+        start, _shipped, results = self.chunks.take()
+        self.results[start:start + len(results)] = results
+
+    def poll(self) -> None:
+        """Take the finished chunks and start the next ones (does not wait)."""
+        while self.chunks.ready():
+            self._store()
+
+    def finish(self) -> list[Any]:
+        """Every result, in order (waiting for the rest); the pool is closed after."""
+        try:
+            while self.chunks.pending:
+                self._store()
+        finally:
+            self.close()
+        return self.results
+
+    def close(self) -> None:
+        self.chunks.close()
