@@ -197,23 +197,34 @@ def test_voc_formats_lists_options(runner, cli):
 
 
 def test_voc_export_jobs_give_the_same_files_and_report(tmp_path):
-    """--jobs 2 forks workers for the PNGs and XML: same bytes, same report, same order."""
+    """--jobs 2 forks workers for the PNGs and XML: same bytes, same report, same order,
+    with masks, layout parts, actions and class labels in play."""
     from cococonv.engine import CHUNK
 
-    categories = Categories([LabelCategory(name) for name in ("cat", "dog")])
+    categories = Categories([LabelCategory(name) for name in ("cat", "dog", "person",
+                                                               "head")])
+    meta = {"voc": {"labelmap": [{"name": "person", "parts": ["head"],
+                                  "actions": ["jumping", "running"]}]}}
     items = []
-    for k in range(2 * CHUNK + 7):
+    for k in range(2 * CHUNK + 80):
         shift = float(k % 9)
         anns = [Polygon(label=k % 2, points=[v + shift for v in SQUARE], z_order=k % 3),
                 Polygon(label=(k + 1) % 2, points=OVERLAP),
-                Bbox(label=0, x=1, y=2, w=3 + k % 5, h=4)]
+                Bbox(label=0, x=1, y=2, w=3 + k % 5, h=4),
+                Bbox(label=2, x=2, y=3, w=20, h=30, group=1,
+                     attributes={"jumping": k % 2 == 0, "running": k % 3 == 0,
+                                 "color": f"c{k % 4}"}),
+                Label(label=k % 3, attributes={"difficult": k % 4 == 0})]
+        if k % 2:
+            anns.append(Bbox(label=3, x=4, y=5, w=6.5, h=7, group=1))
         if k % 11 == 0:
             anns.append(Mask(label=1, attributes={"is_crowd": True},
                              rle=masks.encode(np.eye(H, W, dtype=np.uint8))))
         if k % 13 == 0:
             anns.append(Points(label=0, points=[1.0, 2.0]))
-        items.append(Item(f"img{k:03d}", "train", Image(f"img{k:03d}.jpg", (H, W)), anns))
-    data = Dataset(categories, items)
+        subset = "train" if k % 3 else "val"
+        items.append(Item(f"img{k:03d}", subset, Image(f"img{k:03d}.jpg", (H, W)), anns))
+    data = Dataset(categories, items, meta)
     results = {}
     for jobs in (1, 2):
         out = tmp_path / f"jobs{jobs}"
@@ -223,4 +234,23 @@ def test_voc_export_jobs_give_the_same_files_and_report(tmp_path):
         results[jobs] = (files, list(report.losses.items()),
                          list(report.approximations.items()))
     assert results[1] == results[2]
-    assert len([f for f in results[1][0] if f.startswith("SegmentationClass/")]) == len(items)
+    files = results[1][0]
+    assert len([f for f in files if f.startswith("SegmentationClass/")]) == len(items)
+    for written in ("ImageSets/Layout/train.txt", "ImageSets/Action/jumping_val.txt",
+                    "ImageSets/Main/person_train.txt", "labelmap.txt"):
+        assert written in files
+    assert b"<part>" in files["Annotations/img001.xml"]
+    assert b"<jumping>1</jumping>" in files["Annotations/img000.xml"]
+
+
+def test_voc_export_counts_a_loss_once_when_the_xml_needs_lxml(tmp_path):
+    """An object kept with raw XML sends the document through lxml; the decisions (and
+    their counts) are made once, not once per serialisation."""
+    rotated = Bbox(label=0, x=1, y=2, w=3, h=4, attributes={"color": "red",
+                                                            "rotation": 10.0})
+    raw = Bbox(label=0, x=1, y=2, w=3, h=4, extra={"voc": {"unknown": ["<extra>1</extra>"]}})
+    root, report = export(tmp_path, dataset(rotated, raw), allow_attributes=False)
+    assert report.losses[("object attributes", "--no-allow-attributes")] == 1
+    assert report.approximations[("rotated boxes",
+                                  "written as their axis-aligned bounds")] == 1
+    assert b"    <extra>1</extra>\n  </object>" in (root / "Annotations" / "a.xml").read_bytes()

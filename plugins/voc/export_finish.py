@@ -1,0 +1,215 @@
+"""The VOC export's finish: ImageSets lists, class and action flags, labelmap.txt,
+dataset_meta.json, saved images, and the run's loss report, from the per-item results in
+item order."""
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable
+from typing import Any
+
+from cococonv.errors import DataError
+from cococonv.fileio import dumps_json, write_bytes
+from cococonv.images import NOT_AN_IMAGE, copy_image
+from cococonv.model import Caption, Item, Label, Points, Polyline
+from cococonv.paths import join_inside, safe_segment
+from cococonv.report import Report
+
+from . import layout as L
+from .export_plan import Tally, VocPlan, label_positions
+from .lists import ListFiles
+from .naming import list_subset
+
+ItemResult = tuple[bool, list[tuple[str, Any, int]]]
+
+
+def finish_export(plan: VocPlan, results: Iterable[ItemResult], report: Report) -> None:
+    """Consume each item's ``(painted, events)`` in item order and write the aggregate
+    files; the counts reach ``report`` at the end, planning's first, in first-seen order."""
+    _Finisher(plan, report).run(results)
+
+
+class _Finisher:
+    def __init__(self, plan: VocPlan, report: Report):
+        self.plan = plan
+        self.report = report
+        self.opts = plan.options
+        self.tally = Tally(plan.tally.lost.copy(), plan.tally.approx.copy())
+        self.list_files = ListFiles()  # ImageSets file -> what it was written for
+
+    def run(self, results: Iterable[ItemResult]) -> None:
+        plan, active, lost = self.plan, self.plan.active, self.tally.lost
+        keep_empty = self.opts["keep_empty"]
+        lists: dict[str, dict[str, list[str]]] = {f: {} for f in L.LIST_FOLDERS}
+        class_flags: dict[str, list[tuple[str, list[Label]]]] = {}
+        action_rows: dict[str, list[tuple[str, int, dict[str, Any]]]] = {}
+        for subset in plan.subsets or ["default"]:
+            for folder in L.LIST_FOLDERS:
+                lists[folder][subset] = []
+        results = iter(results)
+        for entry in self.report.progress(plan.items, desc="voc"):
+            item, units, xml_units = entry.item, entry.units, entry.xml_units
+            self._count_unwritable(item)
+            painted, events = next(results)
+            self.tally.add(events)
+            if L.SEGMENTATION in active:
+                if painted:
+                    lists["Segmentation"][item.subset].append(item.id)
+            else:
+                count = sum(len(u.shapes) for u in units)
+                if count:
+                    lost[("masks and polygons", "segmentation is not written")] += count
+            if active & {L.DETECTION, L.CLASSIFICATION}:
+                lists["Main"][item.subset].append(item.id)
+            if L.CLASSIFICATION in active:
+                labels = [a for a in item.annotations if type(a) is Label
+                          and not a.extra.get("voc", {}).get("no_bndbox")]
+                class_flags.setdefault(item.subset, []).append((item.id, labels))
+            elif any(type(a) is Label and not a.extra.get("voc") for a in item.annotations):
+                lost[("image labels", "classification is not written")] += sum(
+                    1 for a in item.annotations if type(a) is Label)
+            if L.LAYOUT in active:
+                if keep_empty or any(u.parts for u in xml_units):
+                    lists["Layout"][item.subset].append(item.id)
+            else:
+                count = sum(len(u.parts) for u in units)
+                if count:
+                    lost[("layout parts", "layout is not written")] += count
+            if L.ACTION in active:
+                rows = [(item.id, u.xml_index, plan.actions(u)) for u in xml_units
+                        if plan.actions(u)]
+                if rows or keep_empty:
+                    lists["Action"][item.subset].append(item.id)
+                action_rows.setdefault(item.subset, []).extend(rows)  # type: ignore[arg-type]
+            if self.opts["save_images"]:
+                self._save_image(item)
+        self._write_lists(lists)
+        if L.CLASSIFICATION in active:
+            self._write_class_lists(class_flags)
+        if L.ACTION in active:
+            self._write_action_lists(action_rows)
+        if not plan.label_map.is_standard():
+            write_bytes(os.path.join(plan.out, L.LABELMAP_FILE),
+                        plan.label_map.to_text(masks=L.SEGMENTATION in active).encode())
+        if self.opts["save_dataset_meta"]:
+            self._write_dataset_meta()
+        for (what, why), count in self.tally.lost.items():
+            self.report.lost(what, why, count)
+        for (what, how), count in self.tally.approx.items():
+            self.report.approximated(what, how, count)
+
+    def _count_unwritable(self, item: Item) -> None:
+        lost = self.tally.lost
+        for ann in item.annotations:
+            kind = type(ann)
+            if kind is Points:
+                lost[("keypoints", "VOC has no keypoints")] += 1
+            elif kind is Caption:
+                lost[("captions", "VOC has no captions")] += 1
+            elif kind is Polyline:
+                lost[("polylines", "VOC has no open lines")] += 1
+        if item.attributes:
+            lost[("image attributes", "VOC has no image attributes")] += 1
+
+    # -- lists ---------------------------------------------------------------------------
+    def _write_lists(self, lists: dict[str, dict[str, list[str]]]) -> None:
+        keep_empty, active = self.opts["keep_empty"], self.plan.active
+        all_ids: dict[str, list[str]] = {}
+        if keep_empty:
+            for entry in self.plan.items:
+                all_ids.setdefault(entry.item.subset, []).append(entry.item.id)
+        for folder, by_subset in lists.items():
+            task_on = {"Main": active & {L.DETECTION, L.CLASSIFICATION},
+                       "Segmentation": L.SEGMENTATION in active,
+                       "Layout": L.LAYOUT in active,
+                       "Action": L.ACTION in active}[folder]
+            if not task_on:
+                continue
+            written = {}
+            for subset, ids in by_subset.items():
+                if keep_empty:
+                    ids = all_ids.get(subset, [])
+                if not ids and not keep_empty:
+                    continue
+                written[subset] = ids
+                self._write_list(folder, subset, ids)
+            for union, parts in self.plan.meta.get("union_lists", {}).get(folder, {}).items():
+                union, parts = list_subset(union), [list_subset(p) for p in parts]
+                if union not in written and all(p in written for p in parts):
+                    self._write_list(folder, union, [i for p in parts for i in written[p]])
+
+    def _write_list(self, folder: str, name: str, ids: list[str]) -> None:
+        unique = list(dict.fromkeys(ids))
+        path = self._list_path(folder, name, "", "subset")
+        if path is not None:
+            write_bytes(path, "".join(f"{i}\n" for i in unique).encode())
+
+    def _list_path(self, folder: str, name: str, subset: str, what: str) -> str | None:
+        """``ImageSets/<folder>/<name>[_<subset>].txt``; a label or action ``name`` that
+        cannot be a file name is a bad record, and that list is not written."""
+        try:
+            stem = safe_segment(name, what=what) + (f"_{subset}" if subset else "")
+        except DataError as err:
+            self.report.bad_record(err.located(where=f"ImageSets/{folder}"))
+            return None
+        rel = f"{L.IMAGESETS_DIR}/{folder}/{stem}.txt"
+        self.list_files.claim(rel, f"the {folder} list of {what} {name!r}" +
+                              (f" for subset {subset!r}" if subset else ""))
+        return join_inside(self.plan.out, rel, what=what)
+
+    def _write_class_lists(self, flags: dict[str, list[tuple[str, list[Label]]]]) -> None:
+        names = [e.name for e in self.plan.label_map.entries]
+        position = label_positions(self.plan.names)
+        for subset, rows in flags.items():
+            for name in names:
+                index = position.get(name)
+                lines = []
+                for item_id, labels in rows:
+                    mine = [a for a in labels if a.label == index and index is not None]
+                    if not mine:
+                        flag = -1
+                    elif all(a.attributes.get("difficult") for a in mine):
+                        flag = 0
+                    else:
+                        flag = 1
+                    lines.append(f"{item_id} {flag:>2}\n")
+                path = self._list_path("Main", name, subset, "label name")
+                if path is not None:
+                    write_bytes(path, "".join(lines).encode())
+
+    def _write_action_lists(self, rows: dict[str, list[tuple[str, int, dict]]]) -> None:
+        for subset, subset_rows in rows.items():
+            names: dict[str, None] = {}
+            for _id, _index, actions in subset_rows:
+                names.update(dict.fromkeys(actions))
+            for action in names:
+                lines = [f"{item_id} {index} {1 if actions[action] else -1:>2}\n"
+                         for item_id, index, actions in subset_rows if action in actions]
+                path = self._list_path("Action", action, subset, "action name")
+                if path is not None:
+                    write_bytes(path, "".join(lines).encode())
+
+    # -- images and meta -----------------------------------------------------------------
+    def _save_image(self, item: Item) -> None:
+        image = item.image
+        if image is None or not image.has_data:
+            self.tally.lost[("images", "not present in the input")] += 1
+            return
+        name = self.plan.image_name(item)
+        dst = join_inside(self.plan.out, f"{L.IMAGES_DIR}/{name}", what="image file name")
+        if os.path.exists(dst):
+            raise DataError(f"two items would save their image as {name!r}", file=item.id)
+        ext = posixpath.splitext(name)[1].lower() if self.opts["image_ext"] else None
+        if not copy_image(image, dst, ext):
+            self.tally.lost[("images", NOT_AN_IMAGE)] += 1
+
+    def _write_dataset_meta(self) -> None:
+        label_map = self.plan.label_map
+        entries = label_map.entries
+        meta = {"label_map": {str(i): e.name for i, e in enumerate(entries)},
+                "segmentation_colors": [list(label_map.color(i))
+                                        for i in range(len(entries))],
+                "background_label": "0" if entries and
+                entries[0].name in L.BACKGROUND_NAMES else None}
+        write_bytes(os.path.join(self.plan.out, "dataset_meta.json"),
+                    dumps_json(meta, indent=True))

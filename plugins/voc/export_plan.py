@@ -1,0 +1,304 @@
+"""The VOC export plan: what the parent decides before any item is written.
+
+The plan is one object the per-item function takes (forked workers inherit it): the active
+tasks, the label map and its palettes, the options, and each item's VOC objects. Planning
+needs every item's objects before the first file is written (which tasks have content,
+the parts found in the groups of a source without a label map), so the plan keeps them as
+a list of ``ItemUnits``; the per-item phase and ``finish`` walk that list, not the source.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cococonv.errors import DataError, OptionError
+from cococonv.images import probe_size
+from cococonv.model import Bbox, Dataset, Item, Label
+from cococonv.report import Report
+
+from . import layout as L
+from .labelmap import (LabelEntry, LabelMap, default_voc, parse_labelmap, with_background,
+                       writable_map)
+from .parts import ObjectUnit, gather_units, inferred_parts
+
+XML_TASKS = frozenset({L.DETECTION, L.LAYOUT, L.ACTION})
+
+
+@dataclass(slots=True)
+class ItemUnits:
+    """One item with its VOC objects: ``units`` all of them, ``xml_units`` those written
+    as XML objects (numbered, in order)."""
+
+    item: Item
+    units: list[ObjectUnit]
+    xml_units: list[ObjectUnit]
+
+
+@dataclass(slots=True)
+class Tally:
+    """Loss and approximation counts in the order they were first made; a worker returns
+    its item's as ``events`` and ``finish`` adds them up in item order."""
+
+    lost: Counter = field(default_factory=Counter)
+    approx: Counter = field(default_factory=Counter)
+
+    def events(self) -> list[tuple[str, Any, int]]:
+        return [("lost", key, count) for key, count in self.lost.items()] + \
+            [("approx", key, count) for key, count in self.approx.items()]
+
+    def add(self, events: list[tuple[str, Any, int]]) -> None:
+        for counter, key, count in events:
+            (self.lost if counter == "lost" else self.approx)[key] += count
+
+
+@dataclass(slots=True)
+class VocPlan:
+    """One VOC export run, decided in the parent."""
+
+    out: str
+    options: dict[str, Any]
+    active: set[str]
+    meta: dict[str, Any]
+    names: list[str]
+    label_map: LabelMap
+    index: dict[str, int]
+    parts: set[str]
+    class_palette: bytes | None
+    object_palette: bytes | None
+    items: list[ItemUnits]
+    subsets: list[str]
+    tally: Tally  # what planning lost or approximated (reported first)
+    scratch: bytearray = field(default_factory=bytearray)  # the mask painter's buffer
+
+    @property
+    def one_based(self) -> bool:
+        return self.options["coordinate_mode"] == "one-based"
+
+    def size(self, item: Item) -> tuple[int, int] | None:
+        image = item.image
+        if image is None:
+            return None
+        if image.size is None and image.has_data:
+            probe_size(image)
+        return tuple(image.size) if image.size else None  # type: ignore[return-value]
+
+    def image_name(self, item: Item) -> str:
+        ext = self.options["image_ext"]
+        if ext:
+            return item.id + "." + ext.lstrip(".")
+        name = item.image.name if item.image is not None else ""
+        return item.id + (posixpath.splitext(name)[1] or ".jpg")
+
+    def actions(self, unit: ObjectUnit) -> dict[str, bool]:
+        """The object's <actions>: the label map's actions its box has as bool attributes."""
+        if unit.box is None or unit.label is None:
+            return {}
+        names = self.label_map.actions_of(self.names[unit.label])
+        attrs = unit.box.attributes
+        return {name: bool(attrs[name]) for name in names
+                if name in attrs and isinstance(attrs[name], bool)}
+
+
+def make_plan(dataset: Dataset, out_dir: str, report: Report, options: dict[str, Any],
+              tasks: tuple[str, ...], *, explicit: bool) -> VocPlan:
+    """Plan the export of ``dataset`` (item ids already writable) into ``out_dir``."""
+    return _Planner(dataset, report, options, tasks).plan(out_dir, explicit=explicit)
+
+
+class _Planner:
+    """The decisions made over the whole dataset: tasks, label map, object numbering."""
+
+    def __init__(self, dataset: Dataset, report: Report, options: dict[str, Any],
+                 tasks: tuple[str, ...]):
+        self.dataset = dataset
+        self.report = report
+        self.opts = options
+        self.tasks = set(tasks)
+        self.meta = dataset.meta.get("voc", {}) if isinstance(dataset.meta, dict) else {}
+        self.names = [label.name for label in dataset.categories.labels]
+        self.tally = Tally()
+
+    def plan(self, out_dir: str, *, explicit: bool) -> VocPlan:
+        # One pass over the source: each item's objects are needed by every later decision.
+        self.declared_parts = self._declared_parts()
+        pairs = [(item, gather_units(item.annotations, self.names, self.declared_parts))
+                 for item in self.dataset]
+        self.units_of = [units for _item, units in pairs]
+        has = self._content(pairs)
+        active = {task for task in self.tasks if explicit or has[task]}
+        if not explicit:
+            active.add(L.DETECTION)  # Main lists and XMLs always, as every VOC reader wants
+        label_map = self._label_map(pairs, paint=L.SEGMENTATION in active)
+        index, parts = label_map.index(), label_map.part_names()
+        colours = self.opts["apply_colormap"]
+        items = [ItemUnits(item, units, self._number_objects(item, units, active, index,
+                                                             parts))
+                 for item, units in pairs]
+        subsets: dict[str, None] = {}
+        for item, _units in pairs:
+            subsets.setdefault(item.subset, None)
+        return VocPlan(out_dir, self.opts, active, self.meta, self.names, label_map, index,
+                       parts, bytes(label_map.palette()) if colours else None,
+                       bytes(L.voc_palette()) if colours else None, items, list(subsets),
+                       self.tally)
+
+    def _content(self, pairs: list[tuple[Item, list[ObjectUnit]]]) -> dict[str, bool]:
+        had = set(self.meta.get("tasks", ()))
+        has = {task: task in had for task in L.TASKS}
+        for item, units in pairs:
+            voc = item.extra.get("voc", {})
+            if any(type(a) is Label and not a.extra.get("voc") for a in item.annotations):
+                has[L.CLASSIFICATION] = True
+            if any(u.box is not None or u.shapes for u in units):
+                has[L.DETECTION] = True
+            if any(u.shapes for u in units) or voc.get("void_class") or voc.get("void_object"):
+                has[L.SEGMENTATION] = True
+            if any(u.parts for u in units):
+                has[L.LAYOUT] = True
+        has[L.ACTION] = has[L.ACTION] or self._has_actions(pairs)
+        return has
+
+    def _has_actions(self, pairs: list[tuple[Item, list[ObjectUnit]]]) -> bool:
+        # One pass over the annotations whatever the number of labels (200,000 labels
+        # with actions were a pass each).
+        position = label_positions(self.names)
+        actions_of: dict[int, set] = {}
+        for entry in self.meta.get("labelmap", ()):
+            if entry.get("actions") and entry["name"] in position:
+                actions_of.setdefault(position[entry["name"]], set()).update(entry["actions"])
+        if not actions_of:
+            return False
+        for item, _units in pairs:
+            for ann in item.annotations:
+                actions = actions_of.get(ann.label)
+                if actions and actions & set(ann.attributes):
+                    return True
+        return False
+
+    def _label_map(self, pairs: list[tuple[Item, list[ObjectUnit]]], *,
+                   paint: bool) -> LabelMap:
+        choice = self.opts["label_map"] or "source"
+        if choice == "voc":
+            label_map = default_voc()
+        elif choice == "source":
+            label_map = self._source_map()
+        else:
+            if not os.path.isfile(choice):
+                raise OptionError(f"--label-map {choice}: expected voc, source or the path "
+                                  f"of a labelmap.txt")
+            with open(choice, encoding="utf-8") as fh:
+                label_map = parse_labelmap(fh.read(), file=choice)
+        label_map = writable_map(label_map, self.report)
+        if paint:
+            label_map = with_background(label_map)
+            if len(label_map.entries) > L.VOID_INDEX:
+                raise DataError(f"{len(label_map.entries)} labels do not fit 8-bit VOC masks "
+                                f"(at most 255 with background); export without segmentation "
+                                f"(--tasks detection,...)")
+        known = set(label_map.names()) | label_map.part_names()
+        missing = {name for name in self.names if name not in known}
+        if missing:
+            counts = Counter(self.names[a.label] for item, _units in pairs
+                             for a in item.annotations if a.label is not None
+                             and self.names[a.label] in missing)
+            total = sum(counts.values())
+            if total:
+                shown = ", ".join(n if n.isprintable() else repr(n) for n in sorted(counts))
+                self.tally.lost[(f"annotations of labels not in the label map ({shown})",
+                                 f"--label-map {choice}")] += total
+        return label_map
+
+    def _declared_parts(self) -> dict[str, set[str]]:
+        """Part labels per label that a VOC source's label map or ``--label-map voc``
+        declares (empty: parts are found from the groups, see parts.py)."""
+        declared: dict[str, set[str]] = {}
+        for entry in self.meta.get("labelmap", ()):
+            if entry.get("parts"):
+                declared.setdefault(entry["name"], set()).update(entry["parts"])
+        if self.opts["label_map"] == "voc":
+            for entry in default_voc().entries:
+                if entry.parts:
+                    declared.setdefault(entry.name, set()).update(entry.parts)
+        return declared
+
+    def _source_map(self) -> LabelMap:
+        """The dataset's labels; parts, actions and explicit colours kept from a VOC source.
+
+        Parts found in the groups of a source without a label map (see parts.py) are
+        declared on their owner's line, and labels used only as parts get no line (no mask
+        index), as in VOC's own map.
+        """
+        known = {entry["name"]: LabelEntry.from_dict(entry)
+                 for entry in self.meta.get("labelmap", ())}
+        parts = {part for entry in known.values() for part in entry.parts}
+        found_parts, objects = inferred_parts(self.units_of) if not self.declared_parts \
+            else ({}, set())
+        for owner, labels in found_parts.items():
+            entry = known.get(self.names[owner])
+            if entry is None:
+                entry = known[self.names[owner]] = LabelEntry(self.names[owner])
+            for label in labels:
+                name = self.names[label]
+                if name not in entry.parts:
+                    entry.parts.append(name)
+                if label not in objects:
+                    parts.add(name)
+        colormap = self.dataset.categories.colormap
+        labels = self.dataset.categories.labels
+        entries = []
+        for index, name in enumerate(self.names):
+            if name in parts and name not in known:
+                continue
+            if index == 0 and labels[0].extra.get("placeholder") and \
+                    "background" not in self.names:
+                # --keep-original-category-ids with 1-based COCO ids: the gap at index 0 is
+                # the background slot, so mask indices equal the COCO category ids.
+                entries.append(LabelEntry("background", (0, 0, 0), [], []))
+                continue
+            source = known.get(name)
+            entries.append(LabelEntry(name, colormap.get(index),
+                                      list(source.parts) if source else [],
+                                      list(source.actions) if source else []))
+        return LabelMap(entries, "source")
+
+    def _number_objects(self, item: Item, units: list[ObjectUnit], active: set[str],
+                        index: dict[str, int], parts: set[str]) -> list[ObjectUnit]:
+        """Give XML positions to the units written as objects; returns them in order."""
+        lost = self.tally.lost
+        from_voc = "voc" in item.extra
+        written = []
+        for unit in units:
+            unit.xml_index = None
+            crowd = bool(unit.leader.attributes.get("is_crowd")) and unit.shapes
+            if unit.label is None:
+                lost[("unlabelled shapes", "VOC needs a class name")] += \
+                    (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
+                continue
+            if self.names[unit.label] not in index:
+                if self.names[unit.label] in parts:
+                    # Not reported as a label missing from the map: it is there, as a part.
+                    lost[("layout part labels outside an object that has them",
+                          "VOC writes parts inside their object")] += \
+                        (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
+                continue
+            if crowd or (unit.box is None and from_voc):
+                continue
+            written.append(unit)
+            unit.xml_index = len(written)
+        if active & XML_TASKS:
+            # The target needs a box that the source did not hold as a shape of its own.
+            self.tally.approx[("masks and polygons without a box", "given one as their VOC "
+                               "object's <bndbox> (COCO's bbox, else their bounds)")] += \
+                sum(1 for u in written if u.box is None)
+        return written
+
+
+def label_positions(names: list[str]) -> dict[str, int]:
+    """Each label name's first index (list.index per name was quadratic)."""
+    position: dict[str, int] = {}
+    for index, name in enumerate(names):
+        position.setdefault(name, index)
+    return position

@@ -1,0 +1,137 @@
+"""One item's SegmentationClass and SegmentationObject PNGs (the per-item mask phase).
+
+Objects are painted in z_order (later on top); crowd regions paint void (255); void regions
+kept from a VOC source go on last. Instance N is the N-th XML object of the item.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from cococonv.fileio import write_bytes
+from cococonv.model import Annotation, Ellipse, Item, Mask, Polygon
+from cococonv.paths import safe_relpath
+
+from . import layout as L
+from .coverage import objects_without_pixels
+from .export_plan import Tally, VocPlan
+from .parts import ObjectUnit
+
+
+def write_masks(plan: VocPlan, item: Item, units: list[ObjectUnit], tally: Tally) -> bool:
+    """Paint and write the item's two PNGs; whether they were written."""
+    from .painter import paint_scanlines
+    from .png import encode_index_png
+
+    voc = item.extra.get("voc", {})
+    painted_units = [u for u in units if u.shapes]
+    void_class, void_object = voc.get("void_class"), voc.get("void_object")
+    if not painted_units and not void_class and not void_object and \
+            not plan.options["keep_empty"]:
+        return False
+    size = plan.size(item) or _mask_size(painted_units)
+    if size is None:
+        tally.lost[("masks and polygons", "image size unknown")] += sum(
+            len(u.shapes) for u in painted_units)
+        return False
+    height, width = size
+    layers_plan, painted = _layers(plan, units, painted_units, height, width, tally)
+    void_class = void_class if _fits(void_class, height, width) else None
+    void_object = void_object if _fits(void_object, height, width) else None
+    classes, instances = paint_scanlines(height, width, layers_plan, void_class, void_object,
+                                         scratch=plan.scratch)
+    with_objects = voc.get("masks", {}).get("object", True)
+    if with_objects:
+        missing = objects_without_pixels(painted, instances)
+        if missing:
+            tally.lost[("objects with no pixel left in the masks", "covered by what is "
+                        "painted above them, or too thin")] += missing
+    rel = safe_relpath(f"{item.id}.png", what="item id").split("/")
+    write_bytes(os.path.join(plan.out, "SegmentationClass", *rel),
+                encode_index_png(classes, height, width, plan.class_palette))
+    if with_objects:
+        write_bytes(os.path.join(plan.out, "SegmentationObject", *rel),
+                    encode_index_png(instances, height, width, plan.object_palette))
+    return True
+
+
+def _layers(plan: VocPlan, units: list[ObjectUnit], painted_units: list[ObjectUnit],
+            height: int, width: int,
+            tally: Tally) -> tuple[list[tuple[Any, int, int | None]], list[int | None]]:
+    """The painter's ``(layer, class, instance)`` list in z_order, and the instance index
+    of each object painted (None: painted without one)."""
+    next_instance = max((u.xml_index or 0 for u in units), default=0)
+    order = sorted(range(len(painted_units)),
+                   key=lambda k: max(s.z_order for s in painted_units[k].shapes))
+    instance_of: dict[int, int | None] = {}
+    for unit in painted_units:
+        if unit.xml_index is not None:
+            instance_of[id(unit)] = unit.xml_index
+        elif not unit.leader.attributes.get("is_crowd"):
+            next_instance += 1
+            instance_of[id(unit)] = next_instance
+    chosen = []
+    for k in order:
+        unit = painted_units[k]
+        if unit.label is None or plan.names[unit.label] not in plan.index:
+            continue
+        chosen.append(unit)
+    out: list[tuple[Any, int, int | None]] = []
+    painted: list[int | None] = []
+    for unit, layers in zip(chosen, _painter_layers([u.shapes for u in chosen], height,
+                                                    width)):
+        crowd = bool(unit.leader.attributes.get("is_crowd"))
+        cls = L.VOID_INDEX if crowd else plan.index[plan.names[unit.label]]  # type: ignore
+        if crowd:
+            tally.approx[("crowd regions", "painted as void (255) in the masks")] += 1
+        instance = instance_of.get(id(unit))
+        if instance is not None and instance >= L.VOID_INDEX:
+            tally.lost[("instances beyond 254", "SegmentationObject holds 254")] += 1
+            instance = None
+        if layers is None:
+            continue
+        if len(unit.shapes) > 1:
+            tally.approx[("masks and polygons joined with another outline of their "
+                          "object", "painted as one instance")] += len(unit.shapes) - 1
+        for shape in unit.shapes:
+            if type(shape) is Ellipse:
+                tally.approx[("ellipses", "rasterized into the masks")] += 1
+            elif type(shape) is Polygon:
+                tally.approx[("polygons", "rasterized into the masks")] += 1
+        out.extend((rle, cls, instance) for rle in layers)
+        painted.append(instance)
+    return out, painted
+
+
+def _painter_layers(groups: list[list[Annotation]], height: int,
+                    width: int) -> list[list[Any] | None]:
+    """Each group as painter layers whose union is ``rasterize(shapes)`` (None when it
+    cannot be rasterised): the rings of polygon-only groups as they are, one layer each,
+    since painting them in turn paints their union (``paint_scanlines`` rasterises them)."""
+    from cococonv.geometry import rasterize
+
+    out: list[list[Any] | None] = []
+    for shapes in groups:
+        if shapes and all(type(s) is Polygon and len(s.points) >= 6 and
+                          len(s.points) % 2 == 0 for s in shapes):
+            # as lists: the painter takes a list for a ring (and a tuple for RLE counts)
+            out.append([s.points if type(s.points) is list else list(s.points)
+                        for s in shapes])
+        else:
+            rle = rasterize(shapes, height, width)
+            out.append([rle] if rle is not None else None)
+    return out
+
+
+def _fits(rle: dict | None, height: int, width: int) -> bool:
+    return rle is not None and list(rle.get("size", ())) == [height, width]
+
+
+def _mask_size(units: list[ObjectUnit]) -> tuple[int, int] | None:
+    for unit in units:
+        for shape in unit.shapes:
+            if type(shape) is Mask:
+                size = shape.rle.get("size")
+                if size:
+                    return int(size[0]), int(size[1])
+    return None
