@@ -249,8 +249,12 @@ def run_case(case: Case, sources: Sources, work: str) -> dict[str, Any]:
     out_root = tempfile.mkdtemp(prefix="case-", dir=work)
     target = os.path.join(out_root, "out.zip" if case.zip else "out")
     report = Report(quiet=True)
-    cococonv.convert(src, target, output_format=case.target, input_options=case.input_options,
-                     output_options=case.options, report=report)
+    # --jobs was a VOC plugin option when the manifest was written and is a run option now
+    # (default: every CPU): a case without it runs in one process, as it did then
+    options, input_options = dict(case.options), dict(case.input_options)
+    jobs = options.pop("jobs", None) or input_options.pop("jobs", None) or 1
+    cococonv.convert(src, target, output_format=case.target, input_options=input_options,
+                     output_options=options, report=report, jobs=jobs)
     result = report.as_dict()
     report_entry = {key: json.loads(normalise(json.dumps(result[key]), work))
                     for key in ("lost", "approximated", "skipped", "warnings")}
