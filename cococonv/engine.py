@@ -27,6 +27,7 @@ importer decodes mask PNGs while the parent parses XML) and keeps every result u
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
@@ -66,6 +67,27 @@ def worth_a_pool(jobs: int, count: int | None) -> bool:
     return jobs > 1 and (count is None or count >= 2 * CHUNK)
 
 
+def _worker_started(parent: int) -> None:
+    """A worker dies with its parent (even a SIGKILLed one, whose cleanup never runs:
+    Linux's parent-death signal), and takes the default action on SIGTERM and SIGHUP,
+    which the parent turns into an exception for its own cleanup."""
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
 def _run_chunk(start: int, stop: int, shipped: list[Any] | None) -> list[Any]:
     func, plan, items = _JOB
     chosen = shipped if shipped is not None else (items[i] for i in range(start, stop))
@@ -93,7 +115,9 @@ class _Chunks:
         self.source = iter(items)
         self.pending: deque = deque()  # (start, chunk items or None, future or None)
         self.next_start, self.broken = 0, False
-        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_worker_started,
+                                        initargs=(os.getpid(),))
         self.owner = os.getpid()
         _OPEN.add(self)
         _JOB = (func, plan, items if self.indexed else None)  # inherited by the forks

@@ -22,9 +22,11 @@ What it does:
 4. Checks that the coco->coco path imports no heavy module (numpy, pycocotools, PIL) with
    ``-X importtime``, and times ``cococonv --help`` (``--no-imports`` skips this).
 
-Paths: ``coco-coco`` (default; baseline vs cococonv), ``coco-voc`` and ``voc-coco`` (timed only
+Paths: ``coco-coco`` (default), ``coco-voc`` and ``voc-coco`` (timed only
 when ``cococonv formats`` lists a voc exporter/importer; skipped with a message otherwise).
-Compare a prototype with the installed code, interleaved, with ``--variant``:
+Every path times the orjson load + dump of the instances file in the same interleaved rounds
+and prints each command's ratio to it. Compare a prototype (or an older checkout) with the installed code, on every path,
+interleaved, with ``--variant``:
 
     --variant proto="env PYTHONPATH=/tmp/proto/src .venv/bin/python -m cococonv"
 
@@ -471,6 +473,17 @@ def print_table(cases: list[Case], reference: Case | None) -> list[dict]:
     return rows
 
 
+def orjson_baseline(src_json: str, work: str) -> Case:
+    """The floor every path is compared with, in the same interleaved rounds: a bare
+    orjson load + dump of the instances file."""
+    base_out = os.path.join(work, "baseline-out.json")
+    script = ("import orjson, sys\n"
+              "with open(sys.argv[1], 'rb') as f: d = orjson.loads(f.read())\n"
+              "with open(sys.argv[2], 'wb') as f: f.write(orjson.dumps(d))\n")
+    return Case("baseline orjson", [sys.executable, "-c", script, src_json, base_out],
+                before=[base_out])
+
+
 def registry_formats(cococonv: list[str]) -> dict:
     import json
     out = run_checked(cococonv + ["formats", "--json"], "cococonv formats --json")
@@ -612,7 +625,7 @@ def main() -> None:
                         help="command that runs cococonv (default: the cococonv script next "
                              "to this python)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=CMD",
-                        help="also time another cococonv command on coco-coco, interleaved")
+                        help="also time another cococonv command on every path, interleaved")
     parser.add_argument("--no-verify", action="store_true", help="skip output checks")
     parser.add_argument("--no-settle", action="store_true",
                         help="do not wait for the last run's deleted outputs to age 5 minutes "
@@ -690,13 +703,8 @@ def main() -> None:
 
     for path in paths:
         print(f"\n== {path} ==")
+        baseline = orjson_baseline(src_json, work)
         if path == "coco-coco":
-            base_out = os.path.join(work, "baseline-out.json")
-            script = ("import orjson, sys\n"
-                      "with open(sys.argv[1], 'rb') as f: d = orjson.loads(f.read())\n"
-                      "with open(sys.argv[2], 'wb') as f: f.write(orjson.dumps(d))\n")
-            baseline = Case("baseline orjson", [sys.executable, "-c", script, src_json, base_out],
-                            before=[base_out])
             cases = [baseline]
             for name, cmd in [("cococonv", cococonv)] + variants:
                 out = os.path.join(work, f"out-{name}")
@@ -733,34 +741,44 @@ def main() -> None:
             for opt in plugin_options(cococonv, "voc"):
                 if "mask" in opt["name"] and opt["type"] == "bool" and not opt["default"]:
                     extra.append(opt["flag"])  # e.g. --save-masks: paint masks too
-            case = Case("coco->voc", cococonv + ["-q", "convert", "-if", "coco", "-i", src_dir,
-                                                 "-f", "voc", "-o", voc_out, "--overwrite",
-                                                 *extra, *jobs], before=[voc_out])
-            print(f"command: {shlex.join(case.argv)}")
-            run_cases([case], args.repeat, args.warmup)
-            report["paths"][path] = print_table([case], None)
+            cases = [baseline] + [
+                Case(f"coco->voc {name}", cmd + ["-q", "convert", "-if", "coco", "-i", src_dir,
+                                                 "-f", "voc", "-o", f"{voc_out}-{name}",
+                                                 "--overwrite", *extra, *jobs],
+                     before=[f"{voc_out}-{name}"])
+                for name, cmd in [("cococonv", cococonv)] + variants]
+            for case in cases:
+                print(f"command: {shlex.join(case.argv)}")
+            run_cases(cases, args.repeat, args.warmup)
+            report["paths"][path] = print_table(cases, baseline)
             if not args.no_verify:
-                print("check: " + run_checked(
-                    [sys.executable, SELF, "_worker", "verify-voc",
-                     voc_out, str(n_img), str(n_ann), str(n_crowd)], "check coco->voc"))
+                for name, _cmd in [("cococonv", cococonv)] + variants:
+                    print(f"check {name}: " + run_checked(
+                        [sys.executable, SELF, "_worker", "verify-voc", f"{voc_out}-{name}",
+                         str(n_img), str(n_ann), str(n_crowd)], "check coco->voc"))
         else:  # voc-coco: reads what coco-voc wrote (made once, untimed, if missing)
-            if not os.path.isdir(voc_out):
+            voc_in = os.path.join(work, "voc-in")
+            if not os.path.isdir(voc_in):
                 run_checked(cococonv + ["-q", "convert", "-if", "coco", "-i", src_dir, "-f", "voc",
-                                        "-o", voc_out, "--overwrite"], "making the voc input")
-            out = os.path.join(work, "voc-coco-out")
-            case = Case("voc->coco", cococonv + ["-q", "convert", "-if", "voc", "-i", voc_out,
-                                                 "-f", "coco", "-o", out, "--overwrite",
-                                                 *jobs], before=[out])
-            print(f"command: {shlex.join(case.argv)}")
-            run_cases([case], args.repeat, args.warmup)
-            report["paths"][path] = print_table([case], None)
-            if not args.no_verify:
+                                        "-o", voc_in, "--overwrite"], "making the voc input")
+            cases = [baseline] + [
+                Case(f"voc->coco {name}", cmd + ["-q", "convert", "-if", "voc", "-i", voc_in,
+                                                 "-f", "coco", "-o", f"{work}/voc-coco-{name}",
+                                                 "--overwrite", *jobs],
+                     before=[f"{work}/voc-coco-{name}"])
+                for name, cmd in [("cococonv", cococonv)] + variants]
+            for case in cases:
+                print(f"command: {shlex.join(case.argv)}")
+            run_cases(cases, args.repeat, args.warmup)
+            report["paths"][path] = print_table(cases, baseline)
+            for name, _cmd in ([("cococonv", cococonv)] + variants) if not args.no_verify else []:
+                out = f"{work}/voc-coco-{name}"
                 files = [os.path.join(d, f) for d, _s, fs in os.walk(os.path.join(out,
                          "annotations")) for f in fs if f.endswith(".json")]
                 if len(files) != 1:
-                    print(f"check: FAIL: expected one annotation file, got {files}")
+                    print(f"check {name}: FAIL: expected one annotation file, got {files}")
                 else:
-                    print("check: " + run_checked(
+                    print(f"check {name}: " + run_checked(
                         [sys.executable, SELF, "_worker", "verify-voc-coco",
                          files[0], str(n_img), str(n_ann), str(n_crowd)], "check voc->coco"))
 
