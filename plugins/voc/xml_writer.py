@@ -24,8 +24,9 @@ from .importer import DEFAULT_TAGS
 from .parts import ObjectUnit
 from .xmlsafe import format_value, solve
 
-#: ``(tag, text)`` is ``<tag>text</tag>`` (text None: ``<tag/>``), ``(tag, [nodes])`` an
-#: element with children, ``(None, xml)`` raw XML kept from the source.
+#: ``(tag, text)`` is ``<tag>text</tag>`` (text None: ``<tag/>``; an int or float is
+#: written as str/repr), ``(tag, [nodes])`` an element with children, ``(None, xml)`` raw
+#: XML kept from the source.
 Node = tuple[Union[str, None], Any]
 
 
@@ -138,7 +139,8 @@ def _bndbox(plan: VocPlan, x: Any, y: Any, w: Any, h: Any) -> list[Node]:
     shift = 1 if plan.one_based else 0
     xmin = solve(x, shift) if shift else x
     ymin = solve(y, shift) if shift else y
-    return [(tag, repr(value) if type(value) is float else str(value))
+    # ints and floats stay numbers (both serialisations write repr/str of them unescaped)
+    return [(tag, value if type(value) in (int, float) else str(value))
             for tag, value in (("xmin", xmin), ("ymin", ymin), ("xmax", solve(w, xmin)),
                                ("ymax", solve(h, ymin)))]
 
@@ -225,32 +227,34 @@ _SIMPLE_TAGS: set[str] = set()  # tags seen to match _SIMPLE_TAG (most are the f
 def _as_text(root: Node) -> str:
     """The document as ``etree.indent(space="  ")`` + ``tostring`` would write it."""
     out: list[str] = []
-    _add_text(root, "", out.append)
+    _add_text([root], "", out.append)
     return "".join(out)
 
 
-def _add_text(node: Node, pad: str, add: Any) -> None:
-    tag, value = node
-    if tag is None:
-        raise _Fallback
-    if tag not in _SIMPLE_TAGS:
-        if not _SIMPLE_TAG.fullmatch(tag):
+def _add_text(nodes: list[Node], pad: str, add: Any) -> None:
+    # Leaves inline, one call per element with children: this loop runs ~20 times an object.
+    for tag, value in nodes:
+        if tag not in _SIMPLE_TAGS:
+            if tag is None or not _SIMPLE_TAG.fullmatch(tag):  # raw XML, or an odd tag
+                raise _Fallback
+            _SIMPLE_TAGS.add(tag)
+        kind = type(value)
+        if kind is str:
+            if not _PLAIN.fullmatch(value):
+                raise _Fallback
+            add(f"{pad}<{tag}>{xml_text(value)}</{tag}>\n")
+        elif kind is float:
+            add(f"{pad}<{tag}>{value!r}</{tag}>\n")
+        elif kind is int:
+            add(f"{pad}<{tag}>{value}</{tag}>\n")
+        elif value is None:
+            add(f"{pad}<{tag}/>\n")
+        elif kind is list and value:  # lxml writes an empty one as <tag/>
+            add(f"{pad}<{tag}>\n")
+            _add_text(value, pad + "  ", add)
+            add(f"{pad}</{tag}>\n")
+        else:
             raise _Fallback
-        _SIMPLE_TAGS.add(tag)
-    if value is None:
-        add(f"{pad}<{tag}/>\n")
-    elif type(value) is list:
-        if not value:  # lxml writes <tag/>
-            raise _Fallback
-        add(f"{pad}<{tag}>\n")
-        inner = pad + "  "
-        for child in value:
-            _add_text(child, inner, add)
-        add(f"{pad}</{tag}>\n")
-    else:
-        if type(value) is not str or not _PLAIN.fullmatch(value):
-            raise _Fallback
-        add(f"{pad}<{tag}>{xml_text(value)}</{tag}>\n")
 
 
 def _as_tree(root: Node) -> bytes:
@@ -275,6 +279,10 @@ def _element(node: Node, parent: Any) -> Any:
     if type(value) is list:
         for child in value:
             _element(child, element)
+    elif type(value) is float:
+        element.text = repr(value)
+    elif type(value) is int:
+        element.text = str(value)
     elif value is not None:
         element.text = value
     return element
