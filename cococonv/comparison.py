@@ -139,7 +139,9 @@ def compare(expected: Dataset, actual: Dataset) -> dict[str, list[str]]:
         other = got.get((item.subset, item.id))
         where = f"{item.subset}/{item.id}"
         if other is None:
-            note("items", f"{where} is missing")
+            moved = sorted(subset for subset, item_id in got if item_id == item.id)
+            note("items", f"{where} is missing" +
+                 (f" (found in subset {', '.join(moved)})" if moved else ""))
             continue
         size = item.image.size if item.image else None
         other_size = other.image.size if other.image else None
