@@ -67,7 +67,7 @@ class CocoImporter(Importer):
             raise DataError(f"no COCO annotation files found (expected {wanted}, a Roboflow "
                             f"_annotations.coco.json, or a .json file; use -r to name one)",
                             file=tree.name)
-        reader = CocoReader(tree, report)
+        reader = CocoReader(tree, report, ctx.map)
         with paused_gc():  # the model is millions of small acyclic objects
             for source in files:
                 if len(self.tasks) == 1 and source.task != self.tasks[0]:

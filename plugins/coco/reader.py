@@ -67,7 +67,7 @@ class CocoReader(CocoScope):
             key += "+"
         self.dataset.meta["coco"]["files"][key] = file_meta
         if task == T.PANOPTIC:
-            read_panoptic_annotations(self, annotations, source)
+            read_panoptic_annotations(self, annotations, source, self.run_map)
         else:
             _READERS[task](self, annotations, task)
         if results or not file_meta["categories"]:

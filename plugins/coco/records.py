@@ -6,6 +6,7 @@ path of the value (``annotations[3].bbox``) so the CLI prints it as one line.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from cococonv.errors import DataError
@@ -17,6 +18,9 @@ NUMBER = (int, float)
 NUMBER_TYPES = frozenset(NUMBER)
 ID_TYPES = frozenset((int, str))
 _INT_TYPES = frozenset((int,))
+
+#: ``Context.map``'s shape: ``func(plan, item)`` for each item, in item order.
+RunMap = Callable[[Callable[[Any, Any], Any], Any, Iterable[Any]], Iterator[Any]]
 
 
 class FileScope:

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from cococonv.engine import map_items
 from cococonv.model import Categories, Dataset, Item
 from cococonv.report import Report
 from cococonv.sources import Tree
 
 from .images import ImageTable
 from .labels import LabelTable
-from .records import FileScope
+from .records import FileScope, RunMap
 
 
 class CocoScope(FileScope):
-    """The run's dataset, labels, images and object groups."""
+    """The run's dataset, labels, images and object groups, and its engine (``run_map``,
+    ``Context.map``: in this process unless given) for per-record heavy work."""
 
-    def __init__(self, tree: Tree, report: Report):
+    def __init__(self, tree: Tree, report: Report, run_map: RunMap = map_items):
         super().__init__(tree, report)
+        self.run_map = run_map
         self.categories = Categories()
         self.dataset = Dataset(self.categories, meta={"coco": {"files": {}}})
         self.labels = LabelTable(self, self.categories)
