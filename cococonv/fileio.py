@@ -33,12 +33,15 @@ SINGLE_FILE_SUFFIXES = (".json", ".xml")
 def loads_json(data: bytes, *, file: str) -> Any:
     """Parse JSON bytes; a syntax error names the file, line and column.
 
+    A leading UTF-8 byte order mark is skipped (RFC 8259 lets a parser ignore it).
     The place comes from a second parse by orjson (its reasons read better) for documents
     up to 64 MiB; past that from msgspec's byte offset, so a huge broken file (2 GB of NUL
     bytes) costs no second copy. Nesting deeper than MAX_JSON_DEPTH is refused as such.
     """
     import msgspec
 
+    if data[:3] == UTF8_BOM:  # Notepad and .NET tools write one; JSON readers may skip it
+        data = memoryview(data)[3:]
     with paused_gc():
         # msgspec counts nesting against the interpreter's recursion limit: lowered for the
         # parse, what is read stays shallow enough to be written again (the encoders
@@ -66,6 +69,7 @@ def loads_json(data: bytes, *, file: str) -> Any:
 
 
 _REPARSE_LIMIT = 64 << 20
+UTF8_BOM = b"\xef\xbb\xbf"
 
 #: JSON nested this deep is always read, a few levels more may be (the interpreter counts
 #: some calls apart from the frames seen here), and past that it is refused. On Python 3.12

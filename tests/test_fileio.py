@@ -342,3 +342,21 @@ def test_the_output_folder_has_the_mode_of_a_plain_mkdir(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o750
+
+
+def test_a_utf8_byte_order_mark_before_json_is_skipped(tmp_path, runner, cli):
+    """Windows tools write a BOM (red-team F27): read as if it were not there, from a file
+    and from stdin; a syntax error after it still names the line and column."""
+    from cococonv.fileio import loads_json
+
+    bom = b"\xef\xbb\xbf"
+    assert loads_json(bom + b'{"a": [1]}', file="x.json") == {"a": [1]}
+    with pytest.raises(DataError, match="line 1 column 7"):
+        loads_json(bom + b'{"a": }', file="x.json")
+    coco = bom + b'{"images": [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 3}], ' \
+        b'"annotations": [], "categories": [{"id": 1, "name": "cat"}]}'
+    (tmp_path / "bom.json").write_bytes(coco)
+    for args, stdin in ((["-i", str(tmp_path / "bom.json")], None), (["-i", "-"], coco)):
+        result = runner.invoke(cli, ["info", "--json", *args], input=stdin)
+        assert result.exit_code == 0, result.stderr
+        assert '"items": 1' in result.stdout
