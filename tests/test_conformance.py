@@ -53,7 +53,6 @@ KNOWN_UNDETECTED = {
 #: Plugin packages whose exporter is not on the engine on main yet (not a bug: being ported).
 NOT_ON_THE_ENGINE_YET = {
     "coco": "its exporter is being ported to the three-phase API (branch coco-export)",
-    "cvat": "its exporter is being ported to the three-phase API (branch cvat-port)",
 }
 
 
