@@ -202,7 +202,7 @@ class _BoxesImporter(Importer):
 class _EntryPoint:
     """What the registry reads of an installed entry point."""
 
-    name, value, dist = "kitboxes", "tests.test_conformance:PLUGINS", None
+    name, value, dist = "kitboxes", "tests.test_conformance:_EntryPoint.load", None
 
     def load(self):
         return (_BoxesImporter, _BoxesExporter)
