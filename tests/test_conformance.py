@@ -20,25 +20,18 @@ from cococonv.registry import Registry, default_registry
 _REGISTRY = default_registry()
 FORMATS = sorted(name for name in _REGISTRY.exporters if name in _REGISTRY.importers)
 
-_SUPERCATEGORIES = "label supercategories are dropped with no report entry"
 _ELLIPSES = ("an ellipse becomes a box or nothing when no mask is written, counted under "
              "'masks and polygons', which never names ellipses")
 KNOWN_UNREPORTED: dict[str, tuple[frozenset[str], str]] = {
-    "cvat": (frozenset({"supercategory"}), _SUPERCATEGORIES),
-    "voc": (frozenset({"supercategory"}), _SUPERCATEGORIES),
-    "voc_detection": (frozenset({"supercategory", "ellipse"}),
-                      _SUPERCATEGORIES + "; " + _ELLIPSES),
-    "voc_segmentation": (frozenset({"supercategory"}), _SUPERCATEGORIES),
-    "voc_instance_segmentation": (frozenset({"supercategory"}), _SUPERCATEGORIES),
-    "voc_layout": (frozenset({"supercategory", "ellipse"}), _SUPERCATEGORIES + "; " + _ELLIPSES),
-    "voc_classification": (frozenset({"supercategory", "categories", "image_size", "ellipse"}),
-                           _SUPERCATEGORIES + "; " + _ELLIPSES + "; boxes and image sizes "
-                           "are not written and not reported; a label used only as a "
-                           "person's part (head) vanishes"),
-    "voc_action": (frozenset({"supercategory", "items"}),
-                   _SUPERCATEGORIES + "; with no action-bearing item (default --label-map "
-                   "source) no ImageSets lists are written, so every item reads back in "
-                   "subset 'default', unreported"),
+    "voc_detection": (frozenset({"ellipse"}), _ELLIPSES),
+    "voc_layout": (frozenset({"ellipse"}), _ELLIPSES),
+    "voc_classification": (frozenset({"categories", "image_size", "ellipse"}),
+                           _ELLIPSES + "; boxes and image sizes are not written and not "
+                           "reported; a label used only as a person's part (head) vanishes"),
+    "voc_action": (frozenset({"items"}),
+                   "with no action-bearing item (default --label-map source) no ImageSets "
+                   "lists are written, so every item reads back in subset 'default', "
+                   "unreported"),
 }
 
 #: Formats whose broken-input or detect check fails today (plugin bugs, reported).
