@@ -1,0 +1,162 @@
+"""The COCO export's finish: each result's records go to the part files of its subset's
+task files as they arrive (ids assigned here, in item order), then each file is written
+from its parts and the report gets its entries in the one-pass writer's order: per
+subset, cropping, then per task file its category warnings, its records' losses and its
+id or PNG-name warnings, then what no task took, then the saved images."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cococonv.fileio import dumps_json, write_bytes
+from cococonv.images import NOT_AN_IMAGE
+from cococonv.model import Dataset
+from cococonv.paths import join_inside
+from cococonv.report import Report
+
+from . import tasks as T
+from .crop import report_cropped
+from .export_item import ItemPiece
+from .export_plan import CocoPlan, SubsetPlan
+from .json_parts import PartWriter, encode_record
+from .tally import Tally
+
+
+class _FileParts:
+    """The growing annotation list of one task file, with its id counter."""
+
+    def __init__(self, path: str, next_id: int, reindex: bool, whole: bool):
+        self.part = PartWriter(path)
+        self.next_id = next_id
+        self.reindex = reindex
+        self.whole = whole  # panoptic records have no id: written as they come
+        self.used: set = set()
+        self.tally = Tally()
+
+    def add(self, records: list[tuple[Any, bytes, bool]]) -> None:
+        part, used = self.part, self.used
+        for source_id, tail, plain in records:
+            if self.whole:
+                part.add(tail, plain)
+                continue
+            if self.reindex:
+                rid = self.next_id
+                self.next_id += 1
+            elif source_id is None:
+                while self.next_id in used:
+                    self.next_id += 1
+                rid = self.next_id
+                self.next_id += 1
+            else:
+                rid = source_id
+            used.add(rid)
+            encoded, id_plain = (str(rid).encode(), True) if type(rid) is int \
+                else encode_record(rid)
+            part.add(b'{"id":' + encoded + b"," + tail[1:], plain and id_plain)
+
+
+def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], dataset: Dataset,
+                  report: Report, scratch: str,
+                  write_json: Callable[..., None]) -> None:
+    """Consume the results in item order, then write every task file and the report."""
+    images: dict[str, PartWriter] = {}
+    files: dict[tuple[str, str], _FileParts] = {}
+    cropped: dict[str, int] = {}
+    saved: dict[str, list[int]] = {}
+    for name, subset in plan.subsets.items():
+        k = len(images)
+        images[name] = PartWriter(os.path.join(scratch, f"images-{k}.part"))
+        cropped[name] = 0
+        saved[name] = [0, 0, 0, 0]
+        for j, task in enumerate(subset.tasks):
+            files[(name, task)] = _FileParts(os.path.join(scratch, f"ann-{k}-{j}.part"),
+                                             subset.first_free_id, plan.options["reindex"],
+                                             task == T.PANOPTIC)
+    for entry, (image, pieces, crop_count, image_state) in zip(plan.items, results):
+        name = entry.item.subset
+        images[name].add(*image)
+        cropped[name] += crop_count
+        saved[name][image_state] += 1
+        for task, (records, tally) in zip(plan.subsets[name].tasks, pieces):
+            parts = files[(name, task)]
+            if records:
+                parts.add(records)
+            if tally is not None:
+                parts.tally.add(tally)
+    for name, subset in plan.subsets.items():
+        images[name].close()
+        if plan.options["crop_covered"]:
+            report_cropped(report, cropped[name])
+        for task in subset.tasks:
+            _write_file(plan, subset, task, images[name], files[(name, task)], report,
+                        write_json)
+        _count_unwritten(subset, report)
+        if plan.options["save_images"]:
+            report.lost("images", "not present in the input", saved[name][2])
+            report.lost("images", NOT_AN_IMAGE, saved[name][3])
+    # Datumaro (what CVAT imports COCO with) refuses a COCO folder without images/.
+    os.makedirs(os.path.join(plan.out_dir, "images"), exist_ok=True)
+    if plan.options["save_dataset_meta"]:
+        _write_dataset_meta(plan, dataset)
+    else:
+        report.lost("label colours", "COCO has no colours (--save-dataset-meta keeps "
+                    "them)", len(dataset.categories.colormap))
+
+
+def _write_file(plan: CocoPlan, subset: SubsetPlan, task: str, images: PartWriter,
+                parts: _FileParts, report: Report, write_json: Callable[..., None]) -> None:
+    file = subset.files[task]
+    for message in file.warnings:
+        report.warn(message)
+    parts.part.close()
+    parts.tally.replay(report)
+    if 0 in parts.used and task in (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF):
+        # COCOeval stores matches as annotation ids with 0 for "no match": an object
+        # with id 0 never counts as matched (AP 0.0 where --reindex gives 1.0).
+        report.warn(f"annotations/{T.file_name(task, subset.name)}: annotation id 0 "
+                    f"is kept; pycocotools' COCOeval reads id 0 as 'no match' and "
+                    f"scores that object as missed: use --reindex for ids 1..N")
+    if task == T.PANOPTIC and subset.panoptic is not None:
+        subset.panoptic.report(report)
+    path = join_inside(plan.out_dir, f"annotations/{T.file_name(task, subset.name)}",
+                       what="subset")
+    sections: list[tuple[str, PartWriter | None]] = [("images", images)]
+    if file.has_annotations:
+        sections.append(("annotations", parts.part))
+    write_json(path, file.head, sections, {"categories": file.categories},
+               indent=plan.options["indent"])
+    os.unlink(parts.part.path)
+
+
+def _count_unwritten(subset: SubsetPlan, report: Report) -> None:
+    """Report this subset's objects no written task takes, and what COCO cannot hold."""
+    lost: dict[str, int] = {}
+    for task, count in subset.counts.items():
+        if subset.routes.get(task) is None:
+            lost[task] = lost.get(task, 0) + count
+    for task, count in lost.items():
+        report.lost(f"{task} annotations", f"task {task} not in --tasks", count)
+    stats = subset.stats
+    void, drawn = stats["void"], stats["z_order"]
+    foreign = {key[len("ns:"):]: count for key, count in stats.items()
+               if key.startswith("ns:")}
+    report.lost("images' VOC void (255) regions", "COCO has no void; import VOC "
+                "with --void-regions crowd to keep them", void)
+    report.lost("z_order values", "COCO has no drawing order (--crop-covered applies "
+                "it)", drawn)
+    for key, count in sorted(foreign.items()):
+        report.lost(f"{key}-only annotation fields (e.g. CVAT source, VOC tags)",
+                    "COCO has no place for them", count)
+
+
+def _write_dataset_meta(plan: CocoPlan, dataset: Dataset) -> None:
+    cats = dataset.categories
+    meta = {
+        "labels": [{"name": label.name, "id": plan.category_ids[i], "parent": label.parent}
+                   for i, label in enumerate(cats.labels)],
+        "keypoints": {cats.labels[i].name: {"names": s.names, "skeleton": s.skeleton}
+                      for i, s in cats.keypoints.items()},
+        "colormap": {cats.labels[i].name: list(rgb) for i, rgb in cats.colormap.items()},
+    }
+    write_bytes(os.path.join(plan.out_dir, "dataset_meta.json"), dumps_json(meta, indent=True))
