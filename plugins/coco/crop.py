@@ -1,14 +1,41 @@
-"""--crop-covered: cut from each object what objects drawn above it cover."""
+"""Cut from each object what objects drawn above it cover: the COCO exporter's
+--crop-covered (per item, in its workers) and the ``crop_covered`` transform (any export)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from cococonv.errors import DataError
 from cococonv.limits import check_plane
-from cococonv.model import Item, Mask
+from cococonv.context import Context
+from cococonv.model import Dataset, Item, Mask
+from cococonv.plugin import Transform
 from cococonv.report import Report
 
 from .grouping import area_shapes, group_objects
+
+
+class CropCoveredTransform(Transform):
+    """Cut from each object the parts covered by objects drawn above it (higher z_order,
+    or later at equal z_order); changed objects become RLE masks. Formats without a
+    drawing order (COCO) then keep what was visible."""
+
+    name = "crop_covered"
+    options = ()
+
+    def apply(self, dataset: Dataset, ctx: Context, **options: object) -> Dataset:
+        items = list(dataset)
+        cropped = []
+        changed = 0
+        for item, count in ctx.map(_crop_one, None, items):
+            cropped.append(item)
+            changed += count
+        report_cropped(ctx.report, changed)
+        return Dataset(dataset.categories, cropped, dataset.meta)
+
+
+def _crop_one(plan: None, item: Item) -> tuple[Item, int]:
+    """The engine's per-item function for the transform (workers return the new item)."""
+    return crop_covered(item)
 
 
 def crop_covered_items(items: Iterable[Item], report: Report) -> list[Item]:

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.images import NOT_AN_IMAGE
-from cococonv.model import Dataset
 from cococonv.paths import join_inside
 from cococonv.report import Report
 
 from . import tasks as T
 from .crop import report_cropped
-from .export_item import ItemPiece
+from .export_item import ItemPiece, Records
 from .export_plan import CocoPlan, SubsetPlan
 from .json_parts import PartWriter, encode_record
 from .tally import Tally
@@ -26,38 +24,46 @@ from .tally import Tally
 class _FileParts:
     """The growing annotation list of one task file, with its id counter."""
 
-    def __init__(self, path: str, next_id: int, reindex: bool, whole: bool):
+    def __init__(self, path: str, next_id: int, reindex: bool):
         self.part = PartWriter(path)
         self.next_id = next_id
         self.reindex = reindex
-        self.whole = whole  # panoptic records have no id: written as they come
         self.used: set = set()
         self.tally = Tally()
 
-    def add(self, records: list[tuple[Any, bytes, bool]]) -> None:
-        part, used = self.part, self.used
-        for source_id, tail, plain in records:
-            if self.whole:
-                part.add(tail, plain)
-                continue
-            if self.reindex:
-                rid = self.next_id
-                self.next_id += 1
-            elif source_id is None:
+    def add(self, records: Records) -> None:
+        source_ids, pieces, plains = records
+        if source_ids is None:
+            self.part.add_all(pieces, plains)
+            return
+        if self.reindex:  # ids 1..N: no 0, nothing to avoid
+            start = self.next_id
+            self.next_id += len(pieces)
+            self.part.add_all([b'{"id":%d' % rid + piece
+                               for rid, piece in zip(range(start, self.next_id), pieces)],
+                              plains)
+            return
+        used = self.used
+        written = []
+        for rid, piece in zip(source_ids, pieces):
+            if rid is None:
                 while self.next_id in used:
                     self.next_id += 1
                 rid = self.next_id
                 self.next_id += 1
-            else:
-                rid = source_id
             used.add(rid)
-            encoded, id_plain = (str(rid).encode(), True) if type(rid) is int \
-                else encode_record(rid)
-            part.add(b'{"id":' + encoded + b"," + tail[1:], plain and id_plain)
+            if type(rid) is int:
+                written.append(b'{"id":%d' % rid + piece)
+            else:
+                encoded, plain = encode_record(rid)
+                if not plain:
+                    plains = plains or [True] * len(pieces)
+                    plains[len(written)] = False
+                written.append(b'{"id":' + encoded + piece)
+        self.part.add_all(written, plains)
 
 
-def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], dataset: Dataset,
-                  report: Report, scratch: str,
+def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], report: Report, scratch: str,
                   write_json: Callable[..., None]) -> None:
     """Consume the results in item order, then write every task file and the report."""
     images: dict[str, PartWriter] = {}
@@ -71,8 +77,7 @@ def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], dataset: Dataset
         saved[name] = [0, 0, 0, 0]
         for j, task in enumerate(subset.tasks):
             files[(name, task)] = _FileParts(os.path.join(scratch, f"ann-{k}-{j}.part"),
-                                             subset.first_free_id, plan.options["reindex"],
-                                             task == T.PANOPTIC)
+                                             subset.first_free_id, plan.options["reindex"])
     for entry, (image, pieces, crop_count, image_state) in zip(plan.items, results):
         name = entry.item.subset
         images[name].add(*image)
@@ -98,10 +103,10 @@ def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], dataset: Dataset
     # Datumaro (what CVAT imports COCO with) refuses a COCO folder without images/.
     os.makedirs(os.path.join(plan.out_dir, "images"), exist_ok=True)
     if plan.options["save_dataset_meta"]:
-        _write_dataset_meta(plan, dataset)
+        _write_dataset_meta(plan)
     else:
         report.lost("label colours", "COCO has no colours (--save-dataset-meta keeps "
-                    "them)", len(dataset.categories.colormap))
+                    "them)", len(plan.categories.colormap))
 
 
 def _write_file(plan: CocoPlan, subset: SubsetPlan, task: str, images: PartWriter,
@@ -150,8 +155,8 @@ def _count_unwritten(subset: SubsetPlan, report: Report) -> None:
                     "COCO has no place for them", count)
 
 
-def _write_dataset_meta(plan: CocoPlan, dataset: Dataset) -> None:
-    cats = dataset.categories
+def _write_dataset_meta(plan: CocoPlan) -> None:
+    cats = plan.categories
     meta = {
         "labels": [{"name": label.name, "id": plan.category_ids[i], "parent": label.parent}
                    for i, label in enumerate(cats.labels)],

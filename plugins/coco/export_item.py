@@ -12,15 +12,17 @@ from cococonv.paths import join_inside
 from . import tasks as T
 from .crop import crop_covered
 from .export_plan import CocoPlan, ItemEntry, file_name_of
-from .json_parts import encode_record
+from .json_parts import encode_after_ids, encode_record
 from .panoptic_writer import panoptic_objects, panoptic_record
-from .records import RecordMaker
+from .record_maker import RecordMaker
+from .records import item_records
 from .tally import Tally
 from .units import item_units
 
-# (source id or None, record bytes without its id, plain) per annotation record; a
-# panoptic record has no id and is written whole.
-TaskPiece = tuple[list[tuple[Any, bytes, bool]], Tally | None]
+# (source ids, each record's bytes after its id, None or which ones msgspec wrote) and
+# the tally; a panoptic record has no id (source ids None) and is written whole.
+Records = tuple[list[Any] | None, list[bytes], list[bool] | None]
+TaskPiece = tuple[Records | None, Tally | None]
 ItemPiece = tuple[tuple[bytes, bool], list[TaskPiece], int, int]
 
 
@@ -41,18 +43,21 @@ def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
         file = subset.files[task]
         maker = RecordMaker(plan.options, plan.category_ids, file.file_ids, subset.routes,
                             tally)
-        records: list[tuple[Any, bytes, bool]] = []
         if task == T.PANOPTIC:
             objects = panoptic_objects([obj for unit_task, obj in units
                                         if subset.routes.get(unit_task) == T.PANOPTIC])
             folder = os.path.join(plan.out_dir, "annotations", f"panoptic_{subset.name}")
-            record = panoptic_record(maker, item, iid, objects, folder, entry.png_name)
-            records.append((None, *encode_record(record)))
-        elif file.has_annotations:
-            for record in maker.item_records(task, item, iid, units):
-                source_id = record.pop("id")
-                records.append((source_id, *encode_record(record)))
-        pieces.append((records, tally or None))
+            record, plain = encode_record(panoptic_record(maker, item, iid, objects, folder,
+                                                          entry.png_name))
+            pieces.append(((None, [record], None if plain else [False]), tally or None))
+            continue
+        records = list(item_records(maker, task, item, iid, units)) \
+            if file.has_annotations else []
+        if records:
+            source_ids = [record["id"] for record in records]
+            pieces.append(((source_ids, *encode_after_ids(records)), tally or None))
+        else:
+            pieces.append((None, tally or None))
     return image, pieces, cropped, _save_image(plan, item, entry.image_dest)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv.images import normalise_ext, with_ext
-from cococonv.model import FORMAT_NAMESPACES, Dataset, Item
+from cococonv.model import FORMAT_NAMESPACES, Categories, Dataset, Ellipse, Item, Mask, Polygon
 
 from . import tasks as T
 from .panoptic_names import PanopticNames
@@ -55,10 +55,14 @@ class ItemEntry:
 class CocoPlan:
     out_dir: str
     options: dict[str, Any]
+    categories: Categories
     category_ids: list[Any]
     subsets: dict[str, SubsetPlan]
     items: list[ItemEntry]
     image_ext: str | None
+    # Items whose records need masks, pixels or files: what workers are worth forking for
+    # (a lone polygon with its declared box and area costs less than shipping its record).
+    heavy_items: int = 0
 
 
 def file_name_of(item: Item, image_ext: str | None) -> str:
@@ -68,7 +72,7 @@ def file_name_of(item: Item, image_ext: str | None) -> str:
 
 
 def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
-               allowed: tuple[str, ...], explicit: bool) -> CocoPlan:
+               allowed: tuple[str, ...], explicit: bool, count_heavy: bool = True) -> CocoPlan:
     """Everything the per-item function and the finish need, in one pass over the items."""
     reindex = options["reindex"]
     meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
@@ -114,16 +118,39 @@ def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
         if T.PANOPTIC in tasks:
             plan.panoptic = PanopticNames(name, items)
     entries = []
+    heavy = 0
+    every_item_heavy = options["save_images"] or options["crop_covered"]
     for item in dataset:
         entry = ItemEntry(item, image_ids[id(item)], units_of[id(item)])
         sub = subsets[item.subset]
+        if count_heavy and (every_item_heavy or sub.panoptic is not None
+                            or _is_heavy(item, options)):
+            heavy += 1
         if sub.panoptic is not None:
             entry.png_name = sub.panoptic.png_name(item)
         if options["save_images"] and item.image is not None and item.image.has_data:
             folder = "images" if options["merge_images"] else f"images/{item.subset}"
             entry.image_dest = f"{folder}/{file_name_of(item, image_ext)}"
         entries.append(entry)
-    return CocoPlan(out_dir, options, category_ids, subsets, entries, image_ext)
+    return CocoPlan(out_dir, options, dataset.categories, category_ids, subsets, entries,
+                    image_ext, heavy)
+
+
+def _is_heavy(item: Item, options: dict[str, Any]) -> bool:
+    image = item.image
+    if image is not None and image.size is None and image.has_data:
+        return True  # its size is read from the file
+    mode = options["segmentation_mode"]
+    for ann in item.annotations:
+        kind = type(ann)
+        if kind is Ellipse:
+            return True
+        declared = "area" in ann.extra and "bbox" in ann.extra
+        if kind is Mask and (mode == "polygons" or ann.group or not declared):
+            return True  # traced, joined with other outlines, or measured
+        if kind is Polygon and (mode == "mask" or not declared):
+            return True  # rasterised, or its area measured on the image grid
+    return False
 
 
 def _tasks_for(had: set[str], present: set[str], allowed: tuple[str, ...]) -> list[str]:

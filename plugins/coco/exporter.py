@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cococonv.context import Context
+from cococonv.engine import map_items, worth_a_pool
 from cococonv.errors import OptionError
 from cococonv.fileio import dumps_json  # noqa: F401  (tests replace it to simulate MemoryError)
-from cococonv.images import with_safe_image_name
+from cococonv.images import normalise_ext, with_safe_image_name
 from cococonv.model import Item, Source
 from cococonv.paths import safe_segment, writable
 from cococonv.plugin import Exporter
@@ -55,14 +56,20 @@ class CocoExporter(Exporter):
         names.tails.report(report)
         if not options["save_images"]:
             warn_kept_as_data(dataset, report)
-        self._dataset = dataset
         return build_plan(dataset, out_dir, options,
                           tuple(requested) if requested else self.tasks,
-                          explicit=bool(requested) or len(self.tasks) == 1)
+                          explicit=bool(requested) or len(self.tasks) == 1,
+                          count_heavy=ctx.jobs > 1)
+
+    def save(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> None:
+        """The three phases, on workers only when enough items need masks, pixels or
+        files: records alone cost less to make than to ship back."""
+        plan = self.plan(source, out_dir, ctx, **options)
+        jobs = ctx.jobs if worth_a_pool(ctx.jobs, plan.heavy_items) else 1
+        self.finish(plan, map_items(export_item, plan, plan.items, jobs), ctx)
 
     def finish(self, plan: CocoPlan, results: Any, ctx: Context) -> None:
-        dataset, self._dataset = self._dataset, None
-        finish_export(plan, results, dataset, ctx.report, ctx.scratch(), write_json)
+        finish_export(plan, results, ctx.report, ctx.scratch(), write_json)
 
 
 class _OutputNames:
@@ -84,7 +91,6 @@ class _OutputNames:
             return item, ()
         item = with_safe_image_name(item, self.tails)
         folder = "images" if self.opts["merge_images"] else f"images/{item.subset}"
-        from cococonv.images import normalise_ext
         return item, (f"{folder}/{file_name_of(item, normalise_ext(self.opts['image_ext']))}",)
 
 

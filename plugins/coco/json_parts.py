@@ -37,6 +37,30 @@ def encode_record(value: Any) -> tuple[bytes, bool]:
         return dumps_json(value), False
 
 
+# Stands for each record's id while a worker encodes an item's records in one call; the
+# finish writes the real ids (numbered in item order) in its place.
+_ID_MARK = "\x00\x01cococonv-id"
+_ID_PREFIX = b'{"id":"\\u0000\\u0001cococonv-id"'
+
+
+def encode_after_ids(records: list[dict]) -> tuple[list[bytes], list[bool] | None]:
+    """Each record's bytes after its id (``,"image_id":...}``), its ``"id"`` (the first
+    key) replaced; and None when all are msgspec's, else whether each one is."""
+    for record in records:
+        record["id"] = _ID_MARK
+    blob, plain = encode_record(records)
+    if plain:
+        pieces = blob.split(_ID_PREFIX)
+        if len(pieces) == len(records) + 1:  # else the mark is in the data too
+            return [piece[:-1] for piece in pieces[1:]], None
+    tails, plains = [], []
+    for record in records:
+        data, plain = encode_record(record)
+        tails.append(data[len(_ID_PREFIX):])
+        plains.append(plain)
+    return tails, plains
+
+
 def _stdlib_batch(pieces: list[bytes]) -> bytes:
     values = [json.loads(piece) for piece in pieces]
     return json.dumps(values, ensure_ascii=False, allow_nan=False,
@@ -46,36 +70,53 @@ def _stdlib_batch(pieces: list[bytes]) -> bytes:
 class PartWriter:
     """One record list of one file, appended record by record."""
 
-    __slots__ = ("path", "fh", "batch", "batch_plain", "written", "plain")
+    __slots__ = ("path", "fh", "batch", "refused", "written", "plain")
 
     def __init__(self, path: str):
         self.path = path
         self.fh = open(path, "wb")
         self.batch: list[bytes] = []
-        self.batch_plain = True
+        self.refused: list[int] = []  # batch positions of records msgspec refused
         self.written = False
         self.plain = True  # no stdlib batch (for --indent)
 
     def add(self, piece: bytes, plain: bool) -> None:
-        self.batch.append(piece)
         if not plain:
-            self.batch_plain = False
+            self.refused.append(len(self.batch))
+        self.batch.append(piece)
+        if len(self.batch) >= _BATCH:
+            self._flush()
+
+    def add_all(self, pieces: list[bytes], plains: list[bool] | None) -> None:
+        """Several records; ``plains`` None when all are msgspec's."""
+        if plains is not None:
+            for piece, plain in zip(pieces, plains):
+                self.add(piece, plain)
+            return
+        self.batch += pieces
         if len(self.batch) >= _BATCH:
             self._flush()
 
     def _flush(self) -> None:
-        if not self.batch:
-            return
-        data = b",".join(self.batch) if self.batch_plain else _stdlib_batch(self.batch)
-        if not self.batch_plain:
+        """Write the batch, 512 records at a time (the batch a stdlib fallback covers)."""
+        batch = self.batch
+        while len(batch) >= _BATCH:
+            self._write(batch[:_BATCH], not self.refused or self.refused[0] >= _BATCH)
+            batch = batch[_BATCH:]
+            self.refused = [k - _BATCH for k in self.refused if k >= _BATCH]
+        self.batch = batch
+
+    def _write(self, batch: list[bytes], plain: bool) -> None:
+        data = b",".join(batch) if plain else _stdlib_batch(batch)
+        if not plain:
             self.plain = False
         self.fh.write(b"," + data if self.written else data)
         self.written = True
-        self.batch = []
-        self.batch_plain = True
 
     def close(self) -> None:
-        self._flush()
+        if self.batch:
+            self._write(self.batch, not self.refused)
+            self.batch = []
         self.fh.close()
 
 

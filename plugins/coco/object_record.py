@@ -1,23 +1,38 @@
-"""The general case of one COCO object record: outlines joined, masks traced or rasterised,
-box and area computed when the source did not declare them."""
+"""One COCO object record: outlines joined, masks traced or rasterised, box and area
+computed when the source did not declare them (a lone polygon that declared both is
+written as it was)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cococonv.geometry import rotation_of
 from cococonv.model import Annotation, Bbox, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
 
 from . import tasks as T
-
-if TYPE_CHECKING:
-    from .records import RecordMaker
+from .record_maker import RecordMaker
 
 
-def object_record(maker: "RecordMaker", obj: list[Annotation], item: Item, iid: Any,
+def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: Any,
                   task: str, link: int = 0) -> dict | None:
-    """The record of ``obj`` (see RecordMaker.object_record); None when COCO cannot hold
-    any of it (polylines only, unlabelled shapes)."""
+    """One COCO record for one object of ``group_objects``; ``link`` is its group when the
+    group spans several records. None when COCO can hold none of it (polylines only,
+    unlabelled shapes)."""
     leader = obj[0]
+    if len(obj) == 1 and type(leader) is Polygon and maker.mode != "mask" \
+            and leader.label is not None:
+        extra = leader.extra
+        area = extra.get("area")
+        bbox = extra.get("bbox")
+        if area is not None and bbox is not None:
+            # The common case: a lone polygon whose declared box and area still hold.
+            record = {"id": leader.id, "image_id": iid,
+                      "category_id": maker.category(leader.label),
+                      "segmentation": [leader.points], "area": area, "bbox": bbox,
+                      "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
+            maker.finish(record, leader, task)
+            if link:
+                maker.link(record, link)
+            return record
     polygons: list = []
     masks_: list = []
     boxes: list = []
@@ -109,7 +124,7 @@ def object_record(maker: "RecordMaker", obj: list[Annotation], item: Item, iid: 
         maker.link(record, link)
     return record
 
-def _segmentation(maker: "RecordMaker", rings: list[list[float]], masks_: list[Mask],
+def _segmentation(maker: RecordMaker, rings: list[list[float]], masks_: list[Mask],
                   crowd: bool, height: int | None, width: int | None) -> tuple[Any, dict | None]:
     # cococonv.masks (numpy, pycocotools) is imported only where a mask is computed.
     mode = maker.mode

@@ -4,7 +4,7 @@ export's workers; the PNG names are decided in the plan (panoptic_names.py).
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.fileio import write_bytes
@@ -13,8 +13,7 @@ from cococonv.paths import join_inside
 
 from .grouping import area_shapes
 
-if TYPE_CHECKING:
-    from .records import RecordMaker
+from .record_maker import RecordMaker
 
 AREA_KINDS = ("polygon", "mask", "bbox", "ellipse")
 
@@ -24,7 +23,7 @@ def panoptic_objects(objects: list[list[Annotation]]) -> list[list[Annotation]]:
     return [obj for obj in objects if any(type(a).kind in AREA_KINDS for a in obj)]
 
 
-def panoptic_record(maker: "RecordMaker", item: Item, iid: Any, objects: list,
+def panoptic_record(maker: RecordMaker, item: Item, iid: Any, objects: list,
                     folder: str, png_name: str | None) -> dict:
     """Paint ``objects`` (the item's area objects routed to panoptic) into the item's
     segment PNG, write it into ``folder`` and return the item's record."""

@@ -349,3 +349,25 @@ def test_coco_export_jobs_give_the_same_bytes_and_report(tmp_path):
                 and f.endswith(".png")]) == len(items)
     captions = json.loads(files["annotations/captions_train.json"])
     assert len(captions["annotations"]) == len([i for i in items if i.subset == "train"])
+
+
+def test_coco_json_parts_give_the_bytes_of_one_dumps_call_per_512_records(tmp_path):
+    """A value msgspec refuses (a None key) sends its batch of 512 through the stdlib, as
+    the one-pass writer's batches did: floats there read 1e+16, elsewhere 1e16."""
+    from cococonv.fileio import dumps_json
+    from cococonv_plugins.coco.json_parts import PartWriter, encode_after_ids, write_json
+
+    records = [{"id": k, "image_id": k, "v": 1e16} for k in range(1300)]
+    records[700]["odd"] = {None: 1}
+    expected_list = b",".join(dumps_json(records[k:k + 512])[1:-1]
+                              for k in range(0, len(records), 512))
+    part = PartWriter(str(tmp_path / "p.part"))
+    for k in range(0, len(records), 100):  # one item = 100 records
+        batch = [dict(r) for r in records[k:k + 100]]
+        tails, plains = encode_after_ids(batch)
+        part.add_all([b'{"id":%d' % (k + j) + tail for j, tail in enumerate(tails)], plains)
+    part.close()
+    out = tmp_path / "a" / "x.json"
+    write_json(str(out), {"info": {}}, [("annotations", part)], {"categories": []})
+    assert out.read_bytes() == b'{"info":{},"annotations":[' + expected_list + b'],"categories":[]}'
+    assert b"1e+16" in expected_list and b"1e16" in expected_list
