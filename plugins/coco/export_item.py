@@ -15,7 +15,7 @@ from .export_plan import CocoPlan, ItemEntry, file_name_of
 from .json_parts import encode_after_ids, encode_record
 from .panoptic_writer import panoptic_objects, panoptic_record
 from .record_maker import RecordMaker
-from .records import item_records
+from .annotation_records import item_records
 from .tally import Tally
 from .units import item_units
 
