@@ -38,6 +38,10 @@ from .fileio import before_discard
 #: Items per task sent to a worker; below two chunks' worth the pool is not worth forking.
 CHUNK = 64
 
+#: ``--jobs`` beyond this many workers per usable CPU buys nothing (the work is CPU and
+#: local-disk bound) and would let one flag fork thousands of processes.
+MAX_JOBS_PER_CPU = 4
+
 ItemFunction = Callable[[Any, Any], Any]
 
 _JOB: Any = None  # (func, plan, items) seen by the forked workers
@@ -52,14 +56,15 @@ def usable_cpus() -> int:
 
 
 def resolve_jobs(value: Any) -> int:
-    """Worker processes for ``--jobs value``: None or 0 mean one per usable CPU; 1 where
-    processes cannot be forked (Windows), since the workers rely on inheriting the plan."""
+    """Worker processes for ``--jobs value``: None or 0 mean one per usable CPU; at most
+    ``MAX_JOBS_PER_CPU`` per CPU; 1 where processes cannot be forked (Windows), since the
+    workers rely on inheriting the plan."""
     import multiprocessing
 
     jobs = int(value) if value else usable_cpus()
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, jobs)
+    return max(1, min(jobs, MAX_JOBS_PER_CPU * usable_cpus()))
 
 
 def worth_a_pool(jobs: int, count: int | None) -> bool:
@@ -112,6 +117,8 @@ class _Chunks:
         global _JOB
         self.indexed = isinstance(items, Sequence)
         self.count = len(items) if self.indexed else None  # type: ignore[arg-type]
+        if self.count is not None:  # no more workers than chunks
+            jobs = max(1, min(jobs, -(-self.count // CHUNK)))
         self.source = iter(items)
         self.pending: deque = deque()  # (start, chunk items or None, future or None)
         self.next_start, self.broken = 0, False

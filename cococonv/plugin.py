@@ -43,14 +43,24 @@ class Option:
             raise OptionError(f"option {self.flag} of {plugin}: {value!r} is not a valid "
                               f"{self.type.__name__}") from None
         if self.choices is not None:
-            values = value if isinstance(value, list) else [value]
-            for one in values:
-                if one not in self.choices:
-                    raise OptionError(f"option {self.flag} of {plugin}: {one!r} is not one of "
-                                      f"{', '.join(self.choices)}")
+            value = self._choose(value, plugin)
         if self.check is not None and value is not None:
             self.check(value)
         return value
+
+
+    def _choose(self, value: Any, plugin: str) -> Any:
+        """The declared spelling of each chosen value, matched in any case (``MASK`` is
+        ``mask``, as format names are); OptionError for one that is not a choice."""
+        by_fold = {choice.casefold(): choice for choice in self.choices or ()}
+        chosen = []
+        for one in value if isinstance(value, list) else [value]:
+            found = by_fold.get(one.casefold()) if isinstance(one, str) else None
+            if found is None:
+                raise OptionError(f"option {self.flag} of {plugin}: {one!r} is not one of "
+                                  f"{', '.join(self.choices or ())}")
+            chosen.append(found)
+        return chosen if isinstance(value, list) else chosen[0]
 
 
 _TRUE = {"1", "true", "yes", "on"}

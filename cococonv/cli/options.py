@@ -52,7 +52,8 @@ def overwrite_option(func: Callable) -> Callable:
 
 
 def on_error_option(func: Callable) -> Callable:
-    return click.option("--on-error", type=click.Choice(ON_ERROR_CHOICES), default="fail",
+    return click.option("--on-error", type=click.Choice(ON_ERROR_CHOICES, case_sensitive=False),
+                        default="fail",
                         show_default=True,
                         help="What to do with a bad record: fail the run, skip it, or skip "
                              "it with a warning.")(func)
@@ -90,7 +91,9 @@ def click_option_for(opt: Option) -> click.Option:
         return click.Option([f"{opt.flag}/--no-{opt.flag[2:]}", dest], default=None,
                             help=help_text)
     if opt.choices and opt.type is not list:
-        return click.Option([opt.flag, dest], type=click.Choice(opt.choices), default=None,
+        return click.Option([opt.flag, dest], type=click.Choice(opt.choices,
+                                                                case_sensitive=False),
+                            default=None,
                             help=help_text)
     kinds = {int: click.INT, float: click.FLOAT}
     flags = [opt.flag] + ([opt.short] if opt.short else [])

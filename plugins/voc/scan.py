@@ -43,6 +43,12 @@ class VocSource:
     def has_masks(self) -> bool:
         return bool(self.class_masks or self.object_masks)
 
+    def data_key(self, subset: str, item_id: str) -> str:
+        """An item's key in the path maps: flat sets with subset folders key by both."""
+        if self.flat and self.flat_subsets:
+            return f"{subset}/{item_id}"
+        return item_id
+
 
 def _stem(path: str) -> tuple[str, str]:
     stem, ext = posixpath.splitext(path)

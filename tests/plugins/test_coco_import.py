@@ -81,3 +81,50 @@ def test_coco_task_importer_reads_a_single_file_named_for_another_task(tmp_path)
     dataset = cococonv.load(str(path), "coco_instances")
     (item,) = list(dataset)
     assert item.subset == "x" and isinstance(item.annotations[0], Polygon)
+
+
+def test_panoptic_pngs_read_by_the_engine_give_the_same_dataset_for_every_jobs(tmp_path):
+    """--jobs 2 decodes the segment PNGs in workers: the same masks, warnings and skipped
+    records as --jobs 1, also for a missing PNG, a broken one and a repeated segment id."""
+    import io
+    import re
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    from cococonv.engine import CHUNK
+
+    rng = np.random.default_rng(7)
+    folder = tmp_path / "annotations" / "panoptic_val"
+    folder.mkdir(parents=True)
+    images, records = [], []
+    for k in range(2 * CHUNK + 11):
+        ids = rng.integers(0, 3, size=(6, 8)).astype(np.uint32) * 70000
+        rgb = np.stack([ids % 256, ids // 256 % 256, ids // 65536], axis=-1).astype(np.uint8)
+        name = f"p{k:03d}.png"
+        if k == 5:
+            (folder / name).write_bytes(b"\x89PNG\r\n\x1a\n broken")
+        elif k != 9:  # p009.png is missing
+            buffer = io.BytesIO()
+            PILImage.fromarray(rgb).save(buffer, format="PNG")
+            (folder / name).write_bytes(buffer.getvalue())
+        images.append({"id": k, "file_name": f"p{k:03d}.jpg", "width": 8,
+                       "height": 6 if k != 3 else 7})
+        segments = [{"id": 70000 * s, "category_id": 1 + s % 2} for s in (1, 2)]
+        if k == 4:
+            segments.append({"id": 70000, "category_id": 1})
+        records.append({"image_id": k, "file_name": name, "segments_info": segments})
+    doc = {"images": images, "annotations": records,
+           "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]}
+    (tmp_path / "annotations" / "panoptic_val.json").write_text(json.dumps(doc))
+
+    def read(jobs: int) -> list:
+        report = Report("skip", quiet=True)
+        dataset = cococonv.load(str(tmp_path), "coco_panoptic", jobs=jobs, report=report)
+        lines = [re.sub(r" at 0x[0-9a-f]+", "", line)  # PIL names its BytesIO's address
+                 for line in report.skipped + report.warnings]
+        return [(i.id, i.annotations) for i in dataset] + lines
+
+    once = read(1)
+    assert len([a for a in once if type(a) is tuple and a[1]]) == 2 * CHUNK + 9
+    assert read(2) == once

@@ -246,3 +246,68 @@ def test_coco_keypoints_to_cvat_become_skeletons(tmp_path):
     assert kinds == [Points, Polygon]
     points = dataset.get("train", "a").annotations[0]
     assert points.points == [5, 6, 7.5, 8] and points.visibility == [0, 2]
+
+
+def _jobs_dataset(image_dir) -> Dataset:
+    """Every shape kind CVAT writes, losses and approximations, clashing frames, several
+    subsets, images on disk and an item XML cannot hold, over enough items to fork."""
+    from cococonv.engine import CHUNK
+    from cococonv.model import Ellipse, LabelCategory, Polyline
+
+    from ..builders import png
+
+    cats = Categories([LabelCategory("car"), LabelCategory("person")])
+    cats.keypoints[1] = KeypointSchema(["nose", "eye", "ear"], [[1, 2], [2, 3]])
+    image_dir.mkdir()
+    items = []
+    for k in range(2 * CHUNK + 172):
+        anns = [Bbox(label=0, x=k % 7, y=1, w=3.5, h=4, z_order=k % 3, id=k,
+                     attributes={"rotation": 15.0 * (k % 4), "speed": k % 5,
+                                 "parked": k % 2 == 0}),
+                Polygon(label=0, points=[0, 0, 4, 0, 4, 3 + k % 2], group=k % 4),
+                Polyline(label=1, points=[1, 1, 2, 2.25]),
+                Ellipse(label=0, cx=5, cy=5, rx=2, ry=1 + k % 3),
+                Points(label=1, points=[1, 2, 3, 4] if k % 5 else [1, 2, 3, 4, 5, 6, 7, 8],
+                       visibility=[2, 1] if k % 5 else [2, 2, 0, 2])]
+        if k % 9 == 0:
+            anns.append(Mask(label=0, rle=M.encode(np.eye(8, 10, dtype=np.uint8))))
+        if k % 10 == 0:
+            anns += [Caption(caption="a car"), Label(label=1, attributes={"mood": "calm"})]
+        if k == 150:
+            anns.append(Label(label=0, attributes={"note": "bad\x01value"}))
+        image = Image(f"img{k:03d}.jpg", (8, 10))
+        if k % 17 == 0:
+            path = image_dir / f"img{k:03d}.png"
+            path.write_bytes(png(np.full((8, 10), k % 200), palette=False))
+            image = Image(f"img{k:03d}.png", (8, 10), path=str(path))
+        frame = k // 2 if k % 6 else k  # clashes: new frames are numbered past the largest
+        items.append(Item(f"img{k:03d}", "train" if k % 3 else "val", image, anns,
+                          {"frame": frame}))
+    return Dataset(cats, items)
+
+
+@pytest.mark.parametrize("options", [{}, {"save_images": True, "reindex": True},
+                                     {"allow_undeclared_attributes": False}])
+def test_cvat_export_jobs_give_the_same_bytes_and_report(tmp_path, options):
+    """--jobs 2 forks workers for the <image> pieces: the same bytes, and the same report
+    entries in the same order, as one process."""
+    data = _jobs_dataset(tmp_path / "src")
+    results = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        report = cococonv.save(data, "cvat", str(out), report=Report("skip", quiet=True),
+                               jobs=jobs, **options)
+        files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                 if p.is_file()}
+        results[jobs] = (files, list(report.losses.items()),
+                         list(report.approximations.items()), report.skipped,
+                         report.warnings)
+    assert results[1] == results[2]
+    files, losses, approximations, skipped, _warnings = results[1]
+    dropped = options.get("allow_undeclared_attributes", True)  # off: dropped as undeclared
+    assert files["annotations.xml"].count(b"<image ") == len(data) - dropped
+    assert len(skipped) == dropped and all("'img150'" in line for line in skipped)
+    assert {what for (what, _why), _n in losses} >= {"captions", "annotation ids"}
+    assert approximations
+    assert len([f for f in files if f.startswith("images/")]) == \
+        (len(range(0, len(data), 17)) if options.get("save_images") else 0)

@@ -290,3 +290,14 @@ def test_jobs_is_one_option_of_every_reading_or_writing_command(runner, cli):
         result = runner.invoke(cli, [command, "--help"])
         assert result.exit_code == 0 and "-j, --jobs N" in result.stdout, command
     assert "--jobs" not in runner.invoke(cli, ["formats", "voc"]).stdout
+
+
+def test_jobs_are_capped_per_cpu_and_by_the_chunks(monkeypatch):
+    """One flag cannot fork thousands of processes (red-team F32)."""
+    from cococonv import engine
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert engine.resolve_jobs(10_000) == 2 * engine.MAX_JOBS_PER_CPU
+    assert list(map_items(call("work"), Doubler(-1), range(2 * CHUNK + 1), 8)) == \
+        [2 * k for k in range(2 * CHUNK + 1)]
+    assert not multiprocessing.active_children()
