@@ -17,7 +17,7 @@ from . import tasks as T
 from .crop import report_cropped
 from .export_item import ItemPiece, Records
 from .export_plan import CocoPlan, SubsetPlan
-from .json_parts import PartWriter, encode_record
+from .json_parts import PartWriter, encode_record, join_with_ids
 from .tally import Tally
 
 
@@ -33,19 +33,19 @@ class _FileParts:
 
     def add(self, records: Records) -> None:
         source_ids, pieces, plains = records
-        if source_ids is None:
-            self.part.add_all(pieces, plains)
+        count = len(pieces)
+        if source_ids is None:  # a panoptic record, whole
+            self.part.add(pieces[0], 1, plains)
             return
         if self.reindex:  # ids 1..N: no 0, nothing to avoid
             start = self.next_id
-            self.next_id += len(pieces)
-            self.part.add_all([b'{"id":%d' % rid + piece
-                               for rid, piece in zip(range(start, self.next_id), pieces)],
-                              plains)
+            self.next_id += count
+            ids = [b'{"id":%d' % rid for rid in range(start, self.next_id)]
+            self.part.add(join_with_ids(ids, pieces), count, plains)
             return
         used = self.used
-        written = []
-        for rid, piece in zip(source_ids, pieces):
+        ids = []
+        for k, rid in enumerate(source_ids):
             if rid is None:
                 while self.next_id in used:
                     self.next_id += 1
@@ -53,14 +53,14 @@ class _FileParts:
                 self.next_id += 1
             used.add(rid)
             if type(rid) is int:
-                written.append(b'{"id":%d' % rid + piece)
+                ids.append(b'{"id":%d' % rid)
             else:
                 encoded, plain = encode_record(rid)
                 if not plain:
-                    plains = plains or [True] * len(pieces)
-                    plains[len(written)] = False
-                written.append(b'{"id":' + encoded + piece)
-        self.part.add_all(written, plains)
+                    plains = plains or [True] * count
+                    plains[k] = False
+                ids.append(b'{"id":' + encoded)
+        self.part.add(join_with_ids(ids, pieces), count, plains)
 
 
 def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], report: Report, scratch: str,
@@ -78,13 +78,16 @@ def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], report: Report, 
         for j, task in enumerate(subset.tasks):
             files[(name, task)] = _FileParts(os.path.join(scratch, f"ann-{k}-{j}.part"),
                                              subset.first_free_id, plan.options["reindex"])
+    files_of = {name: [files[(name, task)] for task in subset.tasks]
+                for name, subset in plan.subsets.items()}
     for entry, (image, pieces, crop_count, image_state) in zip(plan.items, results):
         name = entry.item.subset
-        images[name].add(*image)
-        cropped[name] += crop_count
-        saved[name][image_state] += 1
-        for task, (records, tally) in zip(plan.subsets[name].tasks, pieces):
-            parts = files[(name, task)]
+        images[name].add(image[0], 1, None if image[1] else [False])
+        if crop_count:
+            cropped[name] += crop_count
+        if image_state:
+            saved[name][image_state] += 1
+        for parts, (records, tally) in zip(files_of[name], pieces):
             if records:
                 parts.add(records)
             if tally is not None:

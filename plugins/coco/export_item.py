@@ -19,8 +19,9 @@ from .annotation_records import item_records
 from .tally import Tally
 from .units import item_units
 
-# (source ids, each record's bytes after its id, None or which ones msgspec wrote) and
-# the tally; a panoptic record has no id (source ids None) and is written whole.
+# (source ids, each record's bytes after its id (encode_after_ids), None or which ones
+# msgspec wrote) and the tally; a panoptic record has no id (source ids None) and is
+# written whole.
 Records = tuple[list[Any] | None, list[bytes], list[bool] | None]
 TaskPiece = tuple[Records | None, Tally | None]
 ItemPiece = tuple[tuple[bytes, bool], list[TaskPiece], int, int]
@@ -39,26 +40,39 @@ def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
     image = encode_record(_image_record(item, iid, plan.image_ext))
     pieces: list[TaskPiece] = []
     for task in subset.tasks:
-        tally = Tally()
         file = subset.files[task]
-        maker = RecordMaker(plan.options, plan.category_ids, file.file_ids, subset.routes,
-                            tally)
+        maker = file.maker
+        if maker is None:  # made once per process: most items report nothing
+            maker = file.maker = RecordMaker(plan.options, plan.category_ids, file.file_ids,
+                                             subset.routes, Tally())
+        tally = maker.report
+        if tally:
+            tally = maker.report = Tally()
         if task == T.PANOPTIC:
             objects = panoptic_objects([obj for unit_task, obj in units
                                         if subset.routes.get(unit_task) == T.PANOPTIC])
             folder = os.path.join(plan.out_dir, "annotations", f"panoptic_{subset.name}")
             record, plain = encode_record(panoptic_record(maker, item, iid, objects, folder,
                                                           entry.png_name))
-            pieces.append(((None, [record], None if plain else [False]), tally or None))
+            pieces.append(((None, [record], None if plain else [False]), _taken(maker)))
             continue
         records = list(item_records(maker, task, item, iid, units)) \
             if file.has_annotations else []
         if records:
             source_ids = [record["id"] for record in records]
-            pieces.append(((source_ids, *encode_after_ids(records)), tally or None))
+            pieces.append(((source_ids, *encode_after_ids(records)), _taken(maker)))
         else:
-            pieces.append((None, tally or None))
+            pieces.append((None, _taken(maker)))
     return image, pieces, cropped, _save_image(plan, item, entry.image_dest)
+
+
+def _taken(maker: RecordMaker) -> Tally | None:
+    """The item's tally when it holds anything (the maker gets a fresh one), else None."""
+    tally = maker.report
+    if not tally:
+        return None
+    maker.report = Tally()
+    return tally
 
 
 def _image_record(item: Any, iid: Any, image_ext: str | None) -> dict[str, Any]:

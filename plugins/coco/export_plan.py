@@ -13,6 +13,7 @@ from cococonv.model import FORMAT_NAMESPACES, Categories, Dataset, Ellipse, Item
 
 from . import tasks as T
 from .panoptic_names import PanopticNames
+from .record_maker import RecordMaker
 from .units import Unit, count_unwritable, item_units
 
 
@@ -28,6 +29,7 @@ class FilePlan:
     categories: list[dict]
     has_annotations: bool
     warnings: list[str] = field(default_factory=list)
+    maker: RecordMaker | None = None  # made on first use, in each process
 
 
 @dataclass
@@ -120,12 +122,14 @@ def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
     entries = []
     heavy = 0
     every_item_heavy = options["save_images"] or options["crop_covered"]
-    for item in dataset:
+    # Only a scheduling hint: one item in `stride` is looked at, the count scaled.
+    stride = max(1, len(units_of) // 1024)
+    for position, item in enumerate(dataset):
         entry = ItemEntry(item, image_ids[id(item)], units_of[id(item)])
         sub = subsets[item.subset]
-        if count_heavy and (every_item_heavy or sub.panoptic is not None
-                            or _is_heavy(item, options)):
-            heavy += 1
+        if count_heavy and position % stride == 0 and (
+                every_item_heavy or sub.panoptic is not None or _is_heavy(item, options)):
+            heavy += stride
         if sub.panoptic is not None:
             entry.png_name = sub.panoptic.png_name(item)
         if options["save_images"] and item.image is not None and item.image.has_data:

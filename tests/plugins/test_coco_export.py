@@ -355,7 +355,8 @@ def test_coco_json_parts_give_the_bytes_of_one_dumps_call_per_512_records(tmp_pa
     """A value msgspec refuses (a None key) sends its batch of 512 through the stdlib, as
     the one-pass writer's batches did: floats there read 1e+16, elsewhere 1e16."""
     from cococonv.fileio import dumps_json
-    from cococonv_plugins.coco.json_parts import PartWriter, encode_after_ids, write_json
+    from cococonv_plugins.coco.json_parts import (PartWriter, encode_after_ids, join_with_ids,
+                                                  write_json)
 
     records = [{"id": k, "image_id": k, "v": 1e16} for k in range(1300)]
     records[700]["odd"] = {None: 1}
@@ -365,7 +366,8 @@ def test_coco_json_parts_give_the_bytes_of_one_dumps_call_per_512_records(tmp_pa
     for k in range(0, len(records), 100):  # one item = 100 records
         batch = [dict(r) for r in records[k:k + 100]]
         tails, plains = encode_after_ids(batch)
-        part.add_all([b'{"id":%d' % (k + j) + tail for j, tail in enumerate(tails)], plains)
+        ids = [b'{"id":%d' % (k + j) for j in range(len(tails))]
+        part.add(join_with_ids(ids, tails), len(tails), plains)
     part.close()
     out = tmp_path / "a" / "x.json"
     write_json(str(out), {"info": {}}, [("annotations", part)], {"categories": []})
