@@ -36,8 +36,9 @@ KNOWN_UNREPORTED: dict[str, tuple[frozenset[str], str]] = {
 
 #: Formats whose broken-input or detect check fails today (plugin bugs, reported).
 KNOWN_BROKEN_INPUT = {
-    "voc_classification": "labelmap.txt holding NUL and invalid UTF-8 reads as a label name "
-                          "(exit 0); the VOC exporter then refuses that label",
+    "voc_classification": "the kit truncates labelmap.txt, which leaves a shorter valid label "
+                          "map: the missing classes are added with a warning (exit 0); the "
+                          "kit should break another file of this format",
 }
 KNOWN_UNDETECTED = {
     "voc_action": "the cause of its round trip's: no ImageSets/Action lists are written, so "

@@ -18,6 +18,7 @@ from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.report import Report
+from cococonv.xmlsafe import check_writable
 
 from .layout import BACKGROUND_NAMES, VOC_ACTIONS, VOC_CLASSES, VOC_PARTS, VOID_INDEX, voc_color
 
@@ -195,6 +196,22 @@ def default_voc() -> LabelMap:
     return LabelMap(entries, "voc")
 
 
+def utf8_text(data: bytes, file: str) -> str:
+    """A label list's text; bytes that are not UTF-8 are a DataError naming the line (a
+    replacement character would become a label name no reader of the output knows)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError("not UTF-8 text", file=file, where=f"line {line}") from None
+
+
+def _check_name(name: str, what: str, file: str, number: int) -> None:
+    """Names become XML text and file names: a character XML cannot hold (NUL, most
+    controls) is refused here, where the file and line are known."""
+    check_writable(name, f"{what} {name!r}", file=file, where=f"line {number}")
+
+
 def parse_labelmap(text: str, *, file: str) -> LabelMap:
     """Read Datumaro's labelmap.txt; a malformed line is a DataError naming its number."""
     entries: list[LabelEntry] = []
@@ -214,6 +231,9 @@ def parse_labelmap(text: str, *, file: str) -> LabelMap:
         if name in seen:
             raise DataError(f"label {name!r} is listed twice", file=file,
                             where=f"line {number}")
+        _check_name(name, "label", file, number)
+        for other in (p for p in (parts + "," + actions).split(",") if p):
+            _check_name(other, "part or action", file, number)
         seen.add(name)
         color = None
         if color_text:
@@ -231,9 +251,13 @@ def parse_labelmap(text: str, *, file: str) -> LabelMap:
     return LabelMap(entries, "labelmap")
 
 
-def parse_class_names(text: str) -> LabelMap:
+def parse_class_names(text: str, *, file: str = "class_names.txt") -> LabelMap:
     """Read labelme2voc's class_names.txt: one name a line, VOC palette colours by index."""
-    names = [line.strip() for line in text.splitlines() if line.strip()]
+    names = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            _check_name(line.strip(), "label", file, number)
+            names.append(line.strip())
     return LabelMap([LabelEntry(name, voc_color(i)) for i, name in enumerate(names)],
                     "class_names")
 

@@ -15,7 +15,7 @@ from cococonv.sources import Tree
 
 from . import layout as L
 from .label_names import FoundLabels
-from .labelmap import LabelMap, parse_class_names, parse_labelmap
+from .labelmap import LabelMap, parse_class_names, parse_labelmap, utf8_text
 from .list_reader import ListReader
 from .mask_images import MaskPass
 from .scan import scan
@@ -126,9 +126,11 @@ class VocReader:
         """labelmap.txt (Datumaro) or class_names.txt (labelme), when the input has one."""
         source = self.source
         if source.labelmap is not None:
-            text = self.tree.read_bytes(source.labelmap).decode("utf-8", errors="replace")
-            return parse_labelmap(text, file=self.tree.display(source.labelmap))
+            file = self.tree.display(source.labelmap)
+            return parse_labelmap(utf8_text(self.tree.read_bytes(source.labelmap), file),
+                                  file=file)
         if source.class_names is not None:
-            text = self.tree.read_bytes(source.class_names).decode("utf-8", errors="replace")
-            return parse_class_names(text)
+            file = self.tree.display(source.class_names)
+            return parse_class_names(utf8_text(self.tree.read_bytes(source.class_names),
+                                               file), file=file)
         return None

@@ -229,3 +229,20 @@ def test_voc_cli_error_is_one_line_without_traceback(tmp_path, runner, cli):
         "error: Annotations/a.xml: line 1: not valid XML (Premature end of data in tag "
         "annotation line 1)"]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("name, line", [(b"ca\x00t", "line 3: label 'ca\\x00t' holds U+0000"),
+                                        (b"ca\xfft", "line 3: not UTF-8 text")])
+def test_a_label_map_name_xml_cannot_hold_is_refused_where_it_is_read(tmp_path, runner, cli,
+                                                                      name, line):
+    """Conformance-kit finding: such a name was read as a label (NUL kept, bad bytes as
+    U+FFFD) and only the exporter refused it, naming no file."""
+    (tmp_path / "ImageSets" / "Main").mkdir(parents=True)
+    (tmp_path / "ImageSets" / "Main" / "train.txt").write_text("a\n")
+    (tmp_path / "ImageSets" / "Main" / "cat_train.txt").write_text("a 1\n")
+    (tmp_path / "labelmap.txt").write_bytes(b"# label:color_rgb:parts:actions\n"
+                                            b"background:0,0,0::\n" + name + b":1,2,3::\n")
+    result = runner.invoke(cli, ["info", "-if", "voc_classification", "-i", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"error: labelmap.txt: {line}" + (
+        ", a character XML 1.0 cannot hold (docs/limits.md)" if "U+" in line else "")]
