@@ -17,7 +17,8 @@ from .model import Dataset, Source
 from .paths import is_within, lookup_relpath, overlaps
 from .registry import Registry, default_registry
 from .report import Report
-from .sources import Tree, open_tree
+from .inputs import open_tree
+from .sources import Tree
 from .staging import remove_stale_for
 from .winnames import warn_windows_members
 

@@ -100,14 +100,22 @@ def excused_kinds(report: Report) -> set[str]:
     for what, _why in report.losses:
         kinds |= _named(what, cut=True)
     for what, how in report.approximations:
-        kinds |= _named(what, cut=True) | _named(how, cut=False)
+        kinds |= _named(what, cut=True) | _named(how, cut=False, broad=False)
     return kinds
 
 
-def _named(text: str, *, cut: bool) -> set[str]:
-    """The kinds a text names; with ``cut``, only before its first QUALIFIERS word."""
+#: Nouns naming every kind: in an approximation's ``how`` ("given one as their VOC
+#: object's <bndbox>") they say where the value went, not what became of each kind.
+BROAD_NOUNS = frozenset({"annotation", "record", "object", "shape"})
+
+
+def _named(text: str, *, cut: bool, broad: bool = True) -> set[str]:
+    """The kinds a text names; with ``cut``, only before its first QUALIFIERS word;
+    without ``broad``, BROAD_NOUNS name nothing."""
     words = []
-    for word in re.findall(r"[a-z_]+", text.lower()):
+    for word in re.findall(r"[a-z_]+", text.lower().replace("'s", "")):
+        if not broad and _singular(word) in BROAD_NOUNS:
+            continue
         if cut and word in QUALIFIERS:
             break
         words.append(_singular(word))

@@ -13,7 +13,7 @@ import errno
 import os
 
 from .errors import OutputExistsError
-from .staging import rename_noreplace
+from .noreplace import rename_noreplace
 
 # what rmdir/rename of a folder that stays in place answer
 UNMOVABLE = (errno.EBUSY, errno.EACCES, errno.EPERM, errno.EROFS, errno.EXDEV)

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from pycocotools import mask as _mask
 
-from .geometry import points_bbox  # noqa: F401  (re-exported: boxes of flat coordinates)
 from .limits import check_plane, check_rle_canvas, finite_coordinates
 
 #: A compressed count has at most this many characters (60 bits: any image's run lengths;

@@ -167,6 +167,10 @@ class Categories:
         self.labels.append(LabelCategory(name, **fields))
         return len(self.labels) - 1
 
+    def supercategories(self) -> int:
+        """How many labels name a parent (COCO's supercategory), for formats without one."""
+        return sum(1 for label in self.labels if label.parent)
+
     def name_of(self, label: int | None) -> str | None:
         return None if label is None else self.labels[label].name
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from .errors import DataError
+from .text import SHOWN_CHARS, shown  # noqa: F401  (shown: part of this module's API)
 from .winnames import windows_problem
 
 if TYPE_CHECKING:
@@ -43,18 +44,9 @@ MAX_SEGMENT_BYTES = 255
 # ``images/<subset>/``) and the temporary folder come before the name: a quarter of it
 # leaves them the rest. No real dataset names an image with a 1 KB path.
 MAX_PATH_BYTES = 1024
-# How much of a hostile name an error line quotes.
-SHOWN_CHARS = 200
 # On Windows a name Windows cannot hold is refused (cococonv.winnames); elsewhere such
 # names are fine file names, and only a .zip output warns about them.
 _WINDOWS = os.name == "nt"
-
-
-def shown(name: object) -> str:
-    """``repr(name)``, cut to about SHOWN_CHARS characters with an ellipsis: an error line
-    names the value without quoting 5 KB of it."""
-    text = repr(name)
-    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS - 1]}…"
 
 
 def safe_relpath(name: str, *, what: str) -> str:

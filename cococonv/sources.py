@@ -10,15 +10,14 @@ import io
 import os
 import posixpath
 import stat
-import sys
 import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from .errors import DataError, OptionError, UnsafeInputError
-from .localfs import open_regular, open_stream, regular_files
+from .errors import DataError, UnsafeInputError
+from .localfs import open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
 
 if TYPE_CHECKING:
@@ -340,27 +339,3 @@ def _wrapping_folder(names: list[str]) -> str:
         return ""
     prefix = first[0] + "/"
     return prefix if all(n.startswith(prefix) for n in names) else ""
-
-
-def open_tree(path: str, *, stdin: BinaryIO | None = None) -> Tree:
-    """Open an input path (folder, .zip, single file, or ``-`` for stdin) as a Tree."""
-    from .streams import stream_tree  # stdin, pipes: bounded reads, named by their content
-
-    if not path:
-        raise OptionError("the input path is empty; give a file, a folder, a .zip or - for "
-                          "stdin")
-    if path == "-":
-        return stream_tree(stdin if stdin is not None else sys.stdin.buffer)
-    if os.path.isdir(path):
-        return DirTree(path)
-    if not os.path.exists(path):
-        raise DataError("no such file or folder", file=path)
-    if not os.path.isfile(path):  # -i <(cat x.json), a device: read once, like stdin
-        try:
-            with open_stream(path, path) as stream:  # a FIFO without a writer: no wait
-                return stream_tree(stream, path)
-        except OSError as exc:
-            raise DataError(f"cannot read: {exc.strerror}", file=path) from None
-    if zipfile.is_zipfile(path) or path.lower().endswith(".zip"):
-        return ZipTree(path)
-    return FileTree(os.path.basename(path), path=path)

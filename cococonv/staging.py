@@ -11,22 +11,21 @@ that cannot hold an output, and a system error, are one line naming the path (``
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import json
 import os
 import shutil
 import socket
-import sys
 import tempfile
 
 from .errors import FileSystemError, OutputExistsError
+from .intofolder import UNMOVABLE, appeared, fill_folder
+from .noreplace import rename_noreplace
 
 PREFIX = ".cococonv-"
 OWNER = "owner"
 WORK = "out"
 _BOOT_ID = "/proc/sys/kernel/random/boot_id"
-_RENAME_NOREPLACE = 1
 
 
 def make_staging(parent: str | None, target_name: str) -> tuple[str, str]:
@@ -133,50 +132,6 @@ def _start_time(pid: int) -> int | None:
         return None
 
 
-def _renameat2():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        function = libc.renameat2
-    except (OSError, AttributeError):  # a libc older than glibc 2.28, or musl
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                         ctypes.c_uint]
-    function.restype = ctypes.c_int
-    return function
-
-
-_RENAMEAT2 = _renameat2()
-_AT_FDCWD = -100
-
-
-def rename_noreplace(src: str, dst: str) -> None:
-    """Move ``src`` to ``dst``, raising FileExistsError if ``dst`` exists (file, folder,
-    even an empty one or a link), without a window in which another process's ``dst``
-    could be replaced.
-
-    Where the kernel call is missing or the file system refuses it, a file is linked
-    (``link`` fails on an existing name) and a folder is renamed after a check, which
-    leaves a window of a few microseconds.
-    """
-    if _RENAMEAT2 is not None:
-        result = _RENAMEAT2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst),
-                            _RENAME_NOREPLACE)
-        if result == 0:
-            return
-        code = ctypes.get_errno()
-        if code not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-            raise OSError(code, os.strerror(code), src, None, dst)
-    if not os.path.isdir(src):
-        os.link(src, dst)
-        os.unlink(src)
-        return
-    if os.path.lexists(dst):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
-    os.rename(src, dst)
-
-
 def usable_target(target: str) -> str:
     """``target`` as the final move will use it: a link is followed (the output goes
     where it points), a dangling one is refused."""
@@ -254,7 +209,6 @@ def place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
     staging folder, removed after); without, only a missing or still empty target is
     taken, and an empty folder is removed first because a plain rename would replace it
     even if another run had just claimed it."""
-    from .intofolder import UNMOVABLE, fill_folder  # it uses rename_noreplace from here
 
     if os.path.dirname(staging) == target:  # staged inside: the target stays in place
         fill_folder(work, target, staging, overwrite)
@@ -291,5 +245,4 @@ def place_folder(work: str, target: str, staging: str, overwrite: bool) -> None:
 
 
 def _appeared(target: str) -> OutputExistsError:
-    from .intofolder import appeared
     return appeared(target)

@@ -32,3 +32,14 @@ def printable(text: str) -> str:
 def printable_lines(text: str) -> str:
     """:func:`printable` per line, keeping the line breaks (help texts of plugins)."""
     return "\n".join(printable(line) for line in text.split("\n"))
+
+
+#: How much of a value an error line quotes.
+SHOWN_CHARS = 200
+
+
+def shown(name: object) -> str:
+    """``repr(name)``, cut to about SHOWN_CHARS characters with an ellipsis: an error line
+    names the value without quoting 5 KB of it."""
+    text = repr(name)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS - 1]}…"

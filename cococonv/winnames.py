@@ -15,6 +15,8 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+from .text import shown
+
 if TYPE_CHECKING:
     from .report import Report
 
@@ -53,8 +55,6 @@ def warn_windows_members(folder: str, report: "Report") -> None:
     """One warning counting the members of a zip-to-be Windows cannot extract."""
     found = windows_members(folder)
     if found:
-        from .paths import shown
-
         report.warn(f"{len(found)} name(s) in the .zip cannot be extracted on Windows (e.g. "
                     f"{shown(found[0])}: {windows_problem(found[0].rsplit('/', 1)[-1])}); "
                     f"they extract on Linux and macOS (docs/untrusted-input.md)")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cococonv import staging
+from cococonv import noreplace, staging
 from cococonv.errors import DataError, FileSystemError, OutputExistsError
 from cococonv.fileio import (atomic_output, check_target, copy_file, dumps_json, loads_json,
                              output_kind, write_bytes)
@@ -264,8 +264,8 @@ def test_copy_file_says_which_side_failed(tmp_path):
 @pytest.mark.parametrize("kernel", [True, False])
 def test_rename_noreplace_refuses_any_existing_name(tmp_path, monkeypatch, kernel):
     if not kernel:
-        monkeypatch.setattr(staging, "_RENAMEAT2", None)
-    elif staging._RENAMEAT2 is None:
+        monkeypatch.setattr(noreplace, "_RENAMEAT2", None)
+    elif noreplace._RENAMEAT2 is None:
         pytest.skip("no renameat2 here")
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "x").write_text("new")
@@ -282,9 +282,9 @@ def test_rename_noreplace_refuses_any_existing_name(tmp_path, monkeypatch, kerne
                 (path / "old").write_text("old")
         for src in ("src", "file.json"):
             with pytest.raises(FileExistsError):
-                staging.rename_noreplace(str(tmp_path / src), str(path))
-    staging.rename_noreplace(str(tmp_path / "src"), str(tmp_path / "dst"))
-    staging.rename_noreplace(str(tmp_path / "file.json"), str(tmp_path / "dst.json"))
+                noreplace.rename_noreplace(str(tmp_path / src), str(path))
+    noreplace.rename_noreplace(str(tmp_path / "src"), str(tmp_path / "dst"))
+    noreplace.rename_noreplace(str(tmp_path / "file.json"), str(tmp_path / "dst.json"))
     assert (tmp_path / "dst" / "x").read_text() == "new" == (tmp_path / "dst.json").read_text()
     assert not (tmp_path / "src").exists() and not (tmp_path / "file.json").exists()
     assert (tmp_path / "empty").is_dir() and (tmp_path / "a_file").read_text() == "old"

@@ -38,7 +38,7 @@ SHAPE_CHANGE = {
     ("approximated", "crowd regions"): -1,  # VOC paints them void: an image region, no shape
 }
 NO_SHAPE_CHANGE = {
-    ("lost", "label colours"), ("lost", "z_order values"), ("lost", "image attributes"),
+    ("lost", "label colours"), ("lost", "label supercategories"), ("lost", "z_order values"), ("lost", "image attributes"),
     ("lost", "keypoint visibility"), ("lost", "annotation ids"),
     ("lost", "image ids and fields"),
     ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"),

@@ -9,6 +9,7 @@ from hypothesis.extra.numpy import arrays
 from pycocotools import mask as pycoco_mask
 
 from cococonv import masks
+from cococonv.geometry import points_bbox
 
 
 def fortran(array: np.ndarray) -> np.ndarray:
@@ -139,8 +140,8 @@ def test_iou_equals_pycocotools_iou():
 
 
 def test_points_bbox_is_tight_around_the_points():
-    assert masks.points_bbox([3, 4, 1.5, 9, 7, 2]) == [1.5, 2, 5.5, 7]
-    assert masks.points_bbox([]) == [0.0, 0.0, 0.0, 0.0]
+    assert points_bbox([3, 4, 1.5, 9, 7, 2]) == [1.5, 2, 5.5, 7]
+    assert points_bbox([]) == [0.0, 0.0, 0.0, 0.0]
 
 
 @pytest.mark.parametrize("rle", [

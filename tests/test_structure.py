@@ -6,11 +6,8 @@
 - no import cycle, counting module-level and function-level imports alike (a function that
   imports a module importing its own module back is a cycle too); ``if TYPE_CHECKING:``
   imports are not counted, since they never run;
-- no module over ``MAX_LINES`` lines.
-
-KNOWN_CYCLES and KNOWN_LARGE hold what exists today while other branches remove it: a
-found cycle must lie within a known one, a known large module must not grow. Empty them
-as the modules get split; entries that no longer exist are printed as a reminder.
+- no module over ``MAX_LINES`` lines and no class over ``MAX_CLASS_LINES`` (issue 12 split
+  the 600-1000-line modules along their seams; this keeps them split).
 """
 from __future__ import annotations
 
@@ -22,28 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"cococonv": "cococonv", "plugins": "cococonv_plugins"}
 PLUGIN_PACKAGE = "cococonv_plugins"
 MAX_LINES = 400
-
-#: Cycles on main today (strongly connected groups of modules), being removed (issue 12).
-#: The COCO importer <-> panoptic.py tie of issue 12 is through private methods of an
-#: object passed in, not an import, so it is not (and cannot be) listed here.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"cococonv.geometry", "cococonv.masks"}),
-    frozenset({"cococonv_plugins.coco.exporter", "cococonv_plugins.coco.crop",
-               "cococonv_plugins.coco.panoptic_writer"}),
-    # Function-level imports back into the importer (not named in issue 12):
-    frozenset({"cococonv.intofolder", "cococonv.staging"}),
-    frozenset({"cococonv.paths", "cococonv.winnames"}),
-    frozenset({"cococonv.sources", "cococonv.streams"}),
-    # The command modules take the root group from cococonv.cli, which imports them.
-    frozenset({"cococonv.cli", "cococonv.cli.convert", "cococonv.cli.detect",
-               "cococonv.cli.formats", "cococonv.cli.info", "cococonv.cli.project"}),
-}
-
-#: Modules over MAX_LINES today, with their line counts: they may shrink, not grow.
-KNOWN_LARGE: dict[str, int] = {
-    "plugins/coco/exporter.py": 835,
-}
-
+MAX_CLASS_LINES = 250
 
 def source_files() -> dict[str, Path]:
     """Every module of the two packages by its dotted import name."""
@@ -207,32 +183,24 @@ def test_tarjan_finds_loops_and_only_loops():
     assert set(strongly_connected(graph)) == {frozenset("abc"), frozenset("e")}
 
 
-def test_no_new_import_cycles():
+def test_no_import_cycles():
     found = strongly_connected(import_graph())
-    new = [cycle for cycle in found if not any(cycle <= known for known in KNOWN_CYCLES)]
-    assert not new, "new import cycles (move the shared code down a module):\n" + \
-        "\n".join(" <-> ".join(sorted(cycle)) for cycle in new)
-    gone = [known for known in KNOWN_CYCLES if not any(known <= cycle for cycle in found)]
-    if gone:
-        print("KNOWN_CYCLES entries gone or smaller, remove them from tests/test_structure.py:",
-              *(" <-> ".join(sorted(cycle)) for cycle in gone), sep="\n  ")
+    assert not found, "import cycles (move the shared code down a module):\n" + \
+        "\n".join(" <-> ".join(sorted(cycle)) for cycle in found)
 
 
-def test_modules_stay_small():
-    too_big, grown, reminders = [], [], []
+def test_modules_and_classes_stay_small():
+    too_big = []
     for _module, path in source_files().items():
         rel = path.relative_to(ROOT).as_posix()
-        lines = len(path.read_text().splitlines())
-        allowed = KNOWN_LARGE.get(rel)
-        if allowed is None and lines > MAX_LINES:
+        text = path.read_text()
+        lines = len(text.splitlines())
+        if lines > MAX_LINES:
             too_big.append(f"{rel}: {lines} lines (at most {MAX_LINES})")
-        elif allowed is not None and lines > allowed:
-            grown.append(f"{rel}: {lines} lines, was {allowed}: split it, do not grow it")
-        elif allowed is not None and lines < allowed:
-            reminders.append(f"{rel}: {lines} lines, KNOWN_LARGE says {allowed}")
-    for rel in KNOWN_LARGE:
-        if not (ROOT / rel).exists():
-            reminders.append(f"{rel}: gone")
-    if reminders:
-        print("lower or remove these KNOWN_LARGE entries:", *reminders, sep="\n  ")
-    assert not too_big and not grown, "\n".join(too_big + grown)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                length = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                if length > MAX_CLASS_LINES:
+                    too_big.append(f"{rel}: class {node.name}: {length} lines "
+                                   f"(at most {MAX_CLASS_LINES})")
+    assert not too_big, "\n".join(too_big)

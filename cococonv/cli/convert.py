@@ -10,7 +10,7 @@ from ..errors import CococonvError
 from ..plugin import Plugin
 from ..registry import default_registry
 from ..streams import is_stream
-from . import cli
+from .group import cli
 from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
                       overwrite_option, peek, render_report, split_plugin_values,
                       transform_option, verbosity_options)

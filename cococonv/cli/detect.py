@@ -6,7 +6,7 @@ import click
 from .. import api
 from ..fileio import dumps_json
 from ..text import printable
-from . import cli
+from .group import cli
 from .options import json_option
 
 

@@ -9,7 +9,7 @@ from ..errors import UnknownFormatError
 from ..fileio import dumps_json
 from ..registry import default_registry
 from ..text import printable, printable_lines
-from . import cli
+from .group import cli
 from .options import _show, json_option
 
 

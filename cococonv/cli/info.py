@@ -11,7 +11,7 @@ from ..plugin import Plugin
 from ..registry import default_registry
 from ..streams import is_stream
 from ..text import printable
-from . import cli
+from .group import cli
 from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option, peek,
                       split_plugin_values, verbosity_options)
 

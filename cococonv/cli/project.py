@@ -10,7 +10,7 @@ from ..plugin import Plugin
 from ..project import create_project
 from ..registry import default_registry
 from ..text import printable
-from . import cli
+from .group import cli
 from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
                       overwrite_option, peek, render_report, split_plugin_values,
                       verbosity_options)

@@ -50,10 +50,14 @@ class CvatExporter(Exporter):
     item_function = write_image
 
     def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> CvatPlan:
-        return make_plan(source, out_dir, ctx.report, options)
+        plan = make_plan(source, out_dir, ctx.report, options)
+        plan.supercategories = source.categories.supercategories()
+        return plan
 
     def finish(self, plan: CvatPlan, results: Iterable[ItemPiece], ctx: Context) -> None:
         finish_export(plan, results, ctx.report)
+        ctx.report.lost("label supercategories", "CVAT labels have no supercategory",
+                        plan.supercategories)
 
 
 __all__ = ["CvatExporter", "FILE_NAME", "OPTIONS"]

@@ -87,11 +87,15 @@ class VocExporter(Exporter):
         chosen = tuple(requested) if requested else self.tasks
         dataset = writable_ids(source, ctx.report, save_images=options["save_images"],
                                image_ext=options["image_ext"])
-        return make_plan(dataset, out_dir, ctx.report, options, chosen,
+        plan = make_plan(dataset, out_dir, ctx.report, options, chosen,
                          explicit=bool(requested) or len(self.tasks) == 1)
+        plan.supercategories = source.categories.supercategories()
+        return plan
 
     def finish(self, plan: VocPlan, results: Iterable[ItemResult], ctx: Context) -> None:
         finish_export(plan, results, ctx.report)
+        ctx.report.lost("label supercategories", "VOC labels have no supercategory",
+                        plan.supercategories)
 
 
 class VocClassificationExporter(VocExporter):

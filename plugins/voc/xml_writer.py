@@ -152,7 +152,7 @@ def _box_of(unit: ObjectUnit, tally: Tally) -> tuple | None:
     if type(box) is Bbox:
         if box.attributes.get("rotation"):
             from cococonv.geometry import box_corners
-            from cococonv.masks import points_bbox
+            from cococonv.geometry import points_bbox
             tally.approx[("rotated boxes", "written as their axis-aligned bounds")] += 1
             return tuple(points_bbox(box_corners(box)))
         return box.x, box.y, box.w, box.h
@@ -164,15 +164,15 @@ def _box_of(unit: ObjectUnit, tally: Tally) -> tuple | None:
             all(type(v) in (int, float) for v in declared):
         return tuple(declared)
     from cococonv import masks
+    from cococonv.geometry import ellipse_to_polygon, points_bbox
     bounds: list[list[float]] = []
     for shape in unit.shapes:
         if type(shape) is Mask:
             bounds.append(masks.bbox(shape.rle))
         elif type(shape) is Polygon:
-            bounds.append(masks.points_bbox(shape.points))
+            bounds.append(points_bbox(shape.points))
         elif type(shape) is Ellipse:
-            from cococonv.geometry import ellipse_to_polygon
-            bounds.append(masks.points_bbox(ellipse_to_polygon(shape)))
+            bounds.append(points_bbox(ellipse_to_polygon(shape)))
     x0 = min(b[0] for b in bounds)
     y0 = min(b[1] for b in bounds)
     x1 = max(b[0] + b[2] for b in bounds)

@@ -305,3 +305,71 @@ def test_coco_export_report_is_empty_for_a_lossless_round_trip(fixtures_root, tm
     cococonv.convert(str(fixtures_root / "datumaro/coco_dataset/coco"), str(tmp_path / "out"),
                      output_format="coco", report=report)
     assert not report.has_losses and report.table() == ""
+
+
+def test_coco_export_jobs_give_the_same_bytes_and_report(tmp_path):
+    """--jobs 2 forks workers for the records, panoptic PNGs and masks: same files, same
+    report in the same order, with polygons, masks, keypoints, captions and panoptic."""
+    from cococonv import masks
+    from cococonv.engine import CHUNK
+    from cococonv.model import Categories, LabelCategory, Mask, Polygon
+
+    height, width = 24, 32
+    categories = Categories([LabelCategory(name) for name in ("cat", "dog", "person")])
+    items = []
+    for k in range(4 * CHUNK + 50):
+        shift = float(k % 7)
+        anns = [Polygon(id=None if k % 5 == 0 else k * 10, label=k % 2,
+                        points=[1 + shift, 1, 9 + shift, 1, 9 + shift, 8, 1 + shift, 8],
+                        z_order=k % 3, attributes={"note": f"n{k % 4}"} if k % 2 else {}),
+                Bbox(label=1, x=2, y=3, w=5 + k % 4, h=6, group=1),
+                Bbox(label=1, x=12, y=3, w=5, h=6, group=1),
+                Points(label=2, points=[3.0, 4.0, 5.0, 6.0], visibility=[2, k % 3]),
+                Caption(caption=f"caption {k}")]
+        if k % 9 == 0:
+            anns.append(Mask(label=0, attributes={"is_crowd": k % 2 == 0},
+                             rle=masks.encode(np.eye(height, width, dtype=np.uint8))))
+        subset = "train" if k % 3 else "val"
+        items.append(Item(f"img{k:03d}", subset, Image(f"img{k:03d}.jpg", (height, width)),
+                          anns, attributes={"id": k + 1}))
+    data = Dataset(categories, items)
+    results = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        report = cococonv.save(data, "coco", str(out), report=Report(quiet=True), jobs=jobs,
+                               tasks=["instances", "person_keypoints", "captions",
+                                      "panoptic"], crop_covered=True)
+        files = {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+                 if p.is_file()}
+        results[jobs] = (files, list(report.losses.items()),
+                         list(report.approximations.items()), list(report.warnings))
+    assert results[1] == results[2]
+    files = results[1][0]
+    assert len([f for f in files if f.startswith("annotations/panoptic_")
+                and f.endswith(".png")]) == len(items)
+    captions = json.loads(files["annotations/captions_train.json"])
+    assert len(captions["annotations"]) == len([i for i in items if i.subset == "train"])
+
+
+def test_coco_json_parts_give_the_bytes_of_one_dumps_call_per_512_records(tmp_path):
+    """A value msgspec refuses (a None key) sends its batch of 512 through the stdlib, as
+    the one-pass writer's batches did: floats there read 1e+16, elsewhere 1e16."""
+    from cococonv.fileio import dumps_json
+    from cococonv_plugins.coco.json_parts import (PartWriter, encode_after_ids, join_with_ids,
+                                                  write_json)
+
+    records = [{"id": k, "image_id": k, "v": 1e16} for k in range(1300)]
+    records[700]["odd"] = {None: 1}
+    expected_list = b",".join(dumps_json(records[k:k + 512])[1:-1]
+                              for k in range(0, len(records), 512))
+    part = PartWriter(str(tmp_path / "p.part"))
+    for k in range(0, len(records), 100):  # one item = 100 records
+        batch = [dict(r) for r in records[k:k + 100]]
+        tails, plains = encode_after_ids(batch)
+        ids = [b'{"id":%d' % (k + j) for j in range(len(tails))]
+        part.add(join_with_ids(ids, tails), len(tails), plains)
+    part.close()
+    out = tmp_path / "a" / "x.json"
+    write_json(str(out), {"info": {}}, [("annotations", part)], {"categories": []})
+    assert out.read_bytes() == b'{"info":{},"annotations":[' + expected_list + b'],"categories":[]}'
+    assert b"1e+16" in expected_list and b"1e16" in expected_list

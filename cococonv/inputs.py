@@ -1,0 +1,38 @@
+"""Any input path opened as a Tree: a folder, a .zip, a single file, a pipe or stdin.
+
+The one place that tells the kinds apart; ``sources`` holds the trees themselves and
+``streams`` the bounded reading of pipes, which builds on them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import zipfile
+from typing import BinaryIO
+
+from .errors import DataError, OptionError
+from .localfs import open_stream
+from .sources import DirTree, FileTree, Tree, ZipTree
+from .streams import stream_tree  # stdin, pipes: bounded reads, named by their content
+
+
+def open_tree(path: str, *, stdin: BinaryIO | None = None) -> Tree:
+    """Open an input path (folder, .zip, single file, or ``-`` for stdin) as a Tree."""
+    if not path:
+        raise OptionError("the input path is empty; give a file, a folder, a .zip or - for "
+                          "stdin")
+    if path == "-":
+        return stream_tree(stdin if stdin is not None else sys.stdin.buffer)
+    if os.path.isdir(path):
+        return DirTree(path)
+    if not os.path.exists(path):
+        raise DataError("no such file or folder", file=path)
+    if not os.path.isfile(path):  # -i <(cat x.json), a device: read once, like stdin
+        try:
+            with open_stream(path, path) as stream:  # a FIFO without a writer: no wait
+                return stream_tree(stream, path)
+        except OSError as exc:
+            raise DataError(f"cannot read: {exc.strerror}", file=path) from None
+    if zipfile.is_zipfile(path) or path.lower().endswith(".zip"):
+        return ZipTree(path)
+    return FileTree(os.path.basename(path), path=path)

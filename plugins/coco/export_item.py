@@ -1,0 +1,102 @@
+"""The COCO export's per-item work (run in the engine's workers): the item's image record
+and, per task file of its subset, its records as JSON bytes, its panoptic PNG and its
+image copy."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from cococonv.images import copy_image, probe_size
+from cococonv.paths import join_inside
+
+from . import tasks as T
+from .crop import crop_covered
+from .export_plan import CocoPlan, ItemEntry, file_name_of
+from .json_parts import encode_after_ids, encode_record
+from .panoptic_writer import panoptic_objects, panoptic_record
+from .record_maker import RecordMaker
+from .annotation_records import item_records
+from .tally import Tally
+from .units import item_units
+
+# (source ids, each record's bytes after its id (encode_after_ids), None or which ones
+# msgspec wrote) and the tally; a panoptic record has no id (source ids None) and is
+# written whole.
+Records = tuple[list[Any] | None, list[bytes], list[bool] | None]
+TaskPiece = tuple[Records | None, Tally | None]
+ItemPiece = tuple[tuple[bytes, bool], list[TaskPiece], int, int]
+
+
+def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
+    """``(image record, per-task pieces, objects cropped, image state)``; the image state is
+    0 (not saved), 1 (saved), 2 (no image data) or 3 (not an image)."""
+    item, iid, units = entry.item, entry.image_id, entry.units
+    cropped = 0
+    if plan.options["crop_covered"]:
+        item, cropped = crop_covered(item)
+        if cropped:
+            units = item_units(item)
+    subset = plan.subsets[item.subset]
+    image = encode_record(_image_record(item, iid, plan.image_ext))
+    pieces: list[TaskPiece] = []
+    for task in subset.tasks:
+        file = subset.files[task]
+        maker = file.maker
+        if maker is None:  # made once per process: most items report nothing
+            maker = file.maker = RecordMaker(plan.options, plan.category_ids, file.file_ids,
+                                             subset.routes, Tally())
+        tally = maker.report
+        if tally:
+            tally = maker.report = Tally()
+        if task == T.PANOPTIC:
+            objects = panoptic_objects([obj for unit_task, obj in units
+                                        if subset.routes.get(unit_task) == T.PANOPTIC])
+            folder = os.path.join(plan.out_dir, "annotations", f"panoptic_{subset.name}")
+            record, plain = encode_record(panoptic_record(maker, item, iid, objects, folder,
+                                                          entry.png_name))
+            pieces.append(((None, [record], None if plain else [False]), _taken(maker)))
+            continue
+        records = list(item_records(maker, task, item, iid, units)) \
+            if file.has_annotations else []
+        if records:
+            source_ids = [record["id"] for record in records]
+            pieces.append(((source_ids, *encode_after_ids(records)), _taken(maker)))
+        else:
+            pieces.append((None, _taken(maker)))
+    return image, pieces, cropped, _save_image(plan, item, entry.image_dest)
+
+
+def _taken(maker: RecordMaker) -> Tally | None:
+    """The item's tally when it holds anything (the maker gets a fresh one), else None."""
+    tally = maker.report
+    if not tally:
+        return None
+    maker.report = Tally()
+    return tally
+
+
+def _image_record(item: Any, iid: Any, image_ext: str | None) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": iid}
+    image = item.image
+    size = image.size if image is not None else None
+    if size is None and image is not None and image.has_data:
+        size = probe_size(image)
+    if size is not None:
+        record["width"] = size[1]
+        record["height"] = size[0]
+    if image is not None:
+        record["file_name"] = file_name_of(item, image_ext)
+    extra = item.extra.get("coco_image")
+    if extra:
+        for key, value in extra.items():
+            record.setdefault(key, value)
+    return record
+
+
+def _save_image(plan: CocoPlan, item: Any, dest: str | None) -> int:
+    if not plan.options["save_images"]:
+        return 0
+    if dest is None:
+        return 2
+    dst = join_inside(plan.out_dir, dest, what="image file name")
+    return 1 if copy_image(item.image, dst, plan.image_ext) else 3

@@ -1,0 +1,311 @@
+"""The COCO export's plan, made in the parent before any record is written: categories and
+their ids, image ids (``--reindex`` or the source's), which task files each subset gets and
+where their objects go, per-file category ids, panoptic PNG names and image destinations.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from cococonv.images import normalise_ext, with_ext
+from cococonv.model import FORMAT_NAMESPACES, Categories, Dataset, Ellipse, Item, Mask, Polygon
+
+from . import tasks as T
+from .panoptic_names import PanopticNames
+from .record_maker import RecordMaker
+from .units import Unit, count_unwritable, item_units
+
+
+@dataclass
+class FilePlan:
+    """One ``annotations/<task>_<subset>.json``."""
+
+    task: str
+    subset: str
+    head: dict
+    labels: list[int]
+    file_ids: dict[int, Any]
+    categories: list[dict]
+    has_annotations: bool
+    warnings: list[str] = field(default_factory=list)
+    maker: RecordMaker | None = None  # made on first use, in each process
+
+
+@dataclass
+class SubsetPlan:
+    name: str
+    tasks: list[str]
+    routes: dict[str, str | None]
+    first_free_id: int = 1  # first annotation id after the source's (without --reindex)
+    counts: dict[str, int] = field(default_factory=dict)
+    stats: Counter = field(default_factory=Counter)
+    files: dict[str, FilePlan] = field(default_factory=dict)
+    panoptic: PanopticNames | None = None
+
+
+@dataclass(slots=True)
+class ItemEntry:
+    item: Item
+    image_id: Any
+    units: list[Unit]
+    png_name: str | None = None
+    image_dest: str | None = None
+
+
+@dataclass
+class CocoPlan:
+    out_dir: str
+    options: dict[str, Any]
+    categories: Categories
+    category_ids: list[Any]
+    subsets: dict[str, SubsetPlan]
+    items: list[ItemEntry]
+    image_ext: str | None
+    # Items whose records need masks, pixels or files: what workers are worth forking for
+    # (a lone polygon with its declared box and area costs less than shipping its record).
+    heavy_items: int = 0
+
+
+def file_name_of(item: Item, image_ext: str | None) -> str:
+    """The image's file name as written (``--image-ext`` applied)."""
+    name = item.image.name if item.image is not None else item.id + ".jpg"
+    return with_ext(name, image_ext)
+
+
+def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
+               allowed: tuple[str, ...], explicit: bool, count_heavy: bool = True) -> CocoPlan:
+    """Everything the per-item function and the finish need, in one pass over the items."""
+    reindex = options["reindex"]
+    meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
+    names = dataset.subsets or ["default"]
+    by_subset: dict[str, list[Item]] = {s: [] for s in names}
+    used: dict[str, dict[str, set[int]]] = {s: {} for s in names}
+    counts: dict[str, dict[str, int]] = {s: {} for s in names}
+    stats: dict[str, Counter] = {s: Counter() for s in names}
+    units_of: dict[int, list[Unit]] = {}
+    for item in dataset:
+        by_subset[item.subset].append(item)
+        bucket = counts[item.subset]
+        labels_by_task = used[item.subset]
+        units = units_of[id(item)] = item_units(item)
+        for task, anns in units:
+            bucket[task] = bucket.get(task, 0) + 1
+            labels = labels_by_task.get(task)
+            if labels is None:
+                labels = labels_by_task[task] = set()
+            for ann in anns:
+                if ann.label is not None:
+                    labels.add(ann.label)
+        count_unwritable(item, stats[item.subset])
+    category_ids = _category_ids(dataset, reindex)
+    image_ext = normalise_ext(options["image_ext"])
+    subsets: dict[str, SubsetPlan] = {}
+    image_ids: dict[int, Any] = {}
+    for name in names:
+        items = by_subset[name]
+        had = {m["task"] for m in meta_files.values() if m["subset"] == name}
+        tasks = list(allowed) if explicit else _tasks_for(had, set(counts[name]), allowed)
+        routes = {task: _route(task, tasks, had) for task in T.TASKS}
+        plan = subsets[name] = SubsetPlan(name, tasks, routes, counts=counts[name],
+                                          stats=stats[name])
+        if not reindex:
+            plan.first_free_id = 1 + max((a.id for it in items for a in it.annotations
+                                          if type(a.id) is int), default=0)
+        for item, iid in zip(items, _image_ids(items, reindex)):
+            image_ids[id(item)] = iid
+        for task in tasks:
+            plan.files[task] = _file_plan(dataset, task, name, meta_files, used[name], routes,
+                                          category_ids)
+        if T.PANOPTIC in tasks:
+            plan.panoptic = PanopticNames(name, items)
+    entries = []
+    heavy = 0
+    every_item_heavy = options["save_images"] or options["crop_covered"]
+    # Only a scheduling hint: one item in `stride` is looked at, the count scaled.
+    stride = max(1, len(units_of) // 1024)
+    for position, item in enumerate(dataset):
+        entry = ItemEntry(item, image_ids[id(item)], units_of[id(item)])
+        sub = subsets[item.subset]
+        if count_heavy and position % stride == 0 and (
+                every_item_heavy or sub.panoptic is not None or _is_heavy(item, options)):
+            heavy += stride
+        if sub.panoptic is not None:
+            entry.png_name = sub.panoptic.png_name(item)
+        if options["save_images"] and item.image is not None and item.image.has_data:
+            folder = "images" if options["merge_images"] else f"images/{item.subset}"
+            entry.image_dest = f"{folder}/{file_name_of(item, image_ext)}"
+        entries.append(entry)
+    return CocoPlan(out_dir, options, dataset.categories, category_ids, subsets, entries,
+                    image_ext, heavy)
+
+
+def _is_heavy(item: Item, options: dict[str, Any]) -> bool:
+    image = item.image
+    if image is not None and image.size is None and image.has_data:
+        return True  # its size is read from the file
+    mode = options["segmentation_mode"]
+    for ann in item.annotations:
+        kind = type(ann)
+        if kind is Ellipse:
+            return True
+        declared = "area" in ann.extra and "bbox" in ann.extra
+        if kind is Mask and (mode == "polygons" or ann.group or not declared):
+            return True  # traced, joined with other outlines, or measured
+        if kind is Polygon and (mode == "mask" or not declared):
+            return True  # rasterised, or its area measured on the image grid
+    return False
+
+
+def _tasks_for(had: set[str], present: set[str], allowed: tuple[str, ...]) -> list[str]:
+    wanted = [t for t in T.TASKS if t in had or t in present]
+    # Objects whose home task is not written go to a fallback task already chosen.
+    if not wanted:
+        wanted = [T.INSTANCES]
+    return [t for t in wanted if t in allowed]
+
+
+def _route(task: str, tasks: list[str], had: set[str]) -> str | None:
+    """The written task that receives objects whose home task is ``task``.
+
+    Objects of a left-out task fall back to a written one (keypoint objects to instances),
+    unless the source had files of both tasks for this subset: then the fallback file
+    already holds them, and they are reported as lost instead.
+    """
+    if task in tasks:
+        return task
+    for fallback in T.FALLBACK.get(task, ()):
+        if fallback in tasks:
+            return None if task in had and fallback in had else fallback
+    return None
+
+
+def _category_ids(dataset: Dataset, reindex: bool) -> list[Any]:
+    labels = dataset.categories.labels
+    ids: list[Any] = [None] * len(labels)
+    if reindex:
+        next_id = 1
+        for index, label in enumerate(labels):
+            if not label.extra.get("placeholder"):
+                ids[index] = next_id
+                next_id += 1
+        return ids
+    used = {label.id for label in labels if type(label.id) is int}
+    next_id = max(used, default=0) + 1
+    for index, label in enumerate(labels):
+        if type(label.id) in (int, str) and label.id != "":
+            ids[index] = label.id
+        else:
+            ids[index] = next_id
+            next_id += 1
+    return ids
+
+
+def _image_ids(items: list[Item], reindex: bool) -> list[Any]:
+    if reindex:
+        return list(range(1, len(items) + 1))
+    ids = []
+    seen: set = set()
+    taken = {item.attributes.get("id") for item in items}
+    next_id = max((v for v in taken if type(v) is int), default=0) + 1
+    for item in items:
+        iid = item.attributes.get("id")
+        if type(iid) not in (int, str) or iid in seen:
+            while next_id in taken:
+                next_id += 1
+            iid = next_id
+            next_id += 1
+        seen.add(iid)
+        ids.append(iid)
+    return ids
+
+
+def _file_plan(dataset: Dataset, task: str, subset: str, meta_files: dict[str, dict],
+               used: dict[str, set[int]], routes: dict[str, str | None],
+               category_ids: list[Any]) -> FilePlan:
+    meta = meta_files.get(f"{task}_{subset}")
+    if meta is None:
+        meta = next((m for m in meta_files.values() if m["subset"] == subset), None)
+    top = dict(meta["top"]) if meta else {}
+    head = {"info": top.pop("info", {}), "licenses": top.pop("licenses", [])}
+    head.update(top)
+    labels = _labels_for(dataset, task, meta, used, routes)
+    warnings: list[str] = []
+    file_ids = _file_category_ids(dataset, labels, category_ids, warnings)
+    categories = [_category_record(dataset, index, task, meta, category_ids, file_ids)
+                  for index in labels]
+    has_annotations = task != T.IMAGE_INFO or bool(meta and meta.get("has_annotations"))
+    return FilePlan(task, subset, head, labels, file_ids, categories, has_annotations,
+                    warnings)
+
+
+def _labels_for(dataset: Dataset, task: str, meta: dict | None, used: dict[str, set[int]],
+                routes: dict[str, str | None]) -> list[int]:
+    labels = dataset.categories.labels
+    own = meta if meta is not None and meta["task"] == task else None
+    if task in (T.CAPTIONS, T.IMAGE_INFO):
+        return list(own["categories"]) if own else []
+    if own is not None and own["categories"]:
+        chosen = list(own["categories"])
+        known = set(chosen)
+        # Labels the data uses in this task but the file did not declare are added.
+        found: set[int] = set()
+        for unit_task, task_labels in used.items():
+            if routes.get(unit_task) == task:
+                found |= task_labels
+        chosen += [i for i in sorted(found) if i not in known]
+        return chosen
+    return [i for i, label in enumerate(labels) if not label.extra.get("placeholder")]
+
+
+def _file_category_ids(dataset: Dataset, labels: list[int], category_ids: list[Any],
+                       warnings: list[str]) -> dict[int, Any]:
+    """Category ids for one file: the global ones, unless two labels share one there."""
+    file_ids: dict[int, Any] = {}
+    seen: set = set()
+    next_id = max((v for v in category_ids if type(v) is int), default=0) + 1
+
+    def category(label: int) -> Any:
+        return file_ids.get(label, category_ids[label]) if file_ids else category_ids[label]
+
+    for index in labels:
+        cid = category_ids[index]
+        if cid in seen:
+            first = next(i for i in labels if category(i) == cid)
+            names = dataset.categories.labels
+            warnings.append(f"labels {names[first].name!r} and {names[index].name!r} "
+                            f"share category id {cid!r} in one file; "
+                            f"{names[index].name!r} gets id {next_id}")
+            cid = next_id
+            next_id += 1
+            file_ids[index] = cid
+        seen.add(cid)
+    return file_ids
+
+
+def _category_record(dataset: Dataset, index: int, task: str, meta: dict | None,
+                     category_ids: list[Any], file_ids: dict[int, Any]) -> dict[str, Any]:
+    label = dataset.categories.labels[index]
+    cid = file_ids.get(index, category_ids[index])
+    record: dict[str, Any] = {"id": cid, "name": label.name, "supercategory": label.parent}
+    schema = dataset.categories.keypoints.get(index)
+    from_this_task = meta is not None and meta["task"] == task and \
+        index in meta["category_extra"]
+    if task == T.PERSON_KEYPOINTS and (schema is not None or "coco" not in dataset.meta):
+        # A category not read from COCO (CVAT labels, VOC classes) declares both, empty
+        # without a schema: Datumaro refuses a keypoints file whose category lacks them
+        # (MissingFieldError). A COCO source's categories are written as they were.
+        record["keypoints"] = list(schema.names) if schema is not None else []
+        record["skeleton"] = [list(edge) for edge in schema.skeleton] \
+            if schema is not None else []
+    if from_this_task:
+        extra = meta["category_extra"][index]
+    else:
+        extra = {k: v for k, v in label.extra.items()
+                 if task == T.PANOPTIC or k not in ("isthing", "color")}
+    for key, value in extra.items():
+        if key != "placeholder" and key not in FORMAT_NAMESPACES:
+            record[key] = value
+    if task == T.PANOPTIC:
+        record.setdefault("isthing", 1)
+    return record

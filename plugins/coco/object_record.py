@@ -1,0 +1,196 @@
+"""One COCO object record: outlines joined, masks traced or rasterised, box and area
+computed when the source did not declare them (a lone polygon that declared both is
+written as it was)."""
+from __future__ import annotations
+
+from typing import Any
+
+from cococonv.geometry import rotation_of
+from cococonv.model import Annotation, Bbox, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
+
+from . import tasks as T
+from .record_maker import RecordMaker
+
+
+def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: Any,
+                  task: str, link: int = 0) -> dict | None:
+    """One COCO record for one object of ``group_objects``; ``link`` is its group when the
+    group spans several records. None when COCO can hold none of it (polylines only,
+    unlabelled shapes)."""
+    leader = obj[0]
+    if len(obj) == 1 and type(leader) is Polygon and maker.mode != "mask" \
+            and leader.label is not None:
+        extra = leader.extra
+        area = extra.get("area")
+        bbox = extra.get("bbox")
+        if area is not None and bbox is not None:
+            # The common case: a lone polygon whose declared box and area still hold.
+            record = {"id": leader.id, "image_id": iid,
+                      "category_id": maker.category(leader.label),
+                      "segmentation": [leader.points], "area": area, "bbox": bbox,
+                      "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
+            maker.finish(record, leader, task)
+            if link:
+                maker.link(record, link)
+            return record
+    polygons: list = []
+    masks_: list = []
+    boxes: list = []
+    points: list = []
+    ellipses: list = []
+    lines: list = []
+    buckets = {Polygon: polygons, Mask: masks_, Bbox: boxes, Points: points,
+               Ellipse: ellipses, Polyline: lines}
+    for ann in obj:
+        bucket = buckets.get(type(ann))
+        if bucket is not None:
+            bucket.append(ann)
+    if lines:
+        maker.report.lost("polylines", "COCO has no open lines", len(lines))
+        if len(lines) == len(obj):
+            return None
+    extra = leader.extra
+    attrs = leader.attributes
+    crowd = bool(attrs.get("is_crowd", False))
+    record: dict[str, Any] = {"id": leader.id, "image_id": iid}
+    if leader.label is not None:
+        record["category_id"] = maker.category(leader.label)
+    if type(leader) is Label and not polygons and not masks_ and not boxes and not points:
+        maker.finish(record, leader, task)
+        if link:
+            maker.link(record, link)
+        return record
+    if leader.label is None and not extra.get("_no_category"):
+        maker.report.lost("unlabelled shapes", "COCO needs a category_id",
+                          len(obj) - len(lines))
+        return None
+    height, width = item.image.size if item.image is not None and item.image.size \
+        else (None, None)
+    rings = [p.points for p in polygons]
+    if ellipses:
+        from cococonv.geometry import ellipse_to_polygon
+        rings += [ellipse_to_polygon(e) for e in ellipses]
+        maker.report.approximated("ellipses", "written as 64-point polygons", len(ellipses))
+    # A box COCO itself declared (CVAT's COCO export adds a "rotation" attribute) stays a
+    # box; a rotated box from CVAT becomes its outline.
+    rotated = [b for b in boxes if rotation_of(b) and "bbox" not in b.extra]
+    if rotated:
+        from cococonv.geometry import box_corners
+        rings += [box_corners(b) for b in rotated]
+        boxes = [b for b in boxes if b not in rotated]
+        maker.report.approximated("rotated boxes", "written as 4-point polygons",
+                                  len(rotated))
+    segmentation, seg_rle = _segmentation(maker, rings, masks_, crowd, height, width)
+    record["segmentation"] = [] if segmentation is None else segmentation
+    area = extra.get("area")
+    bbox = extra.get("bbox")
+    # Rings of one COCO record share its extra; another record's declared box and
+    # area (two records linked by group_id, one category) are not this object's.
+    others = {id(a.extra) for a in obj if a.extra is not extra and "bbox" in a.extra}
+    if others:
+        area = bbox = None
+        maker.report.approximated("COCO records of one category and group_id",
+                                  "joined into one object with all their outlines",
+                                  len(others))
+    if bbox is None:
+        bbox = _bbox(rings, seg_rle, boxes, points)
+    if not segmentation and not rings and not masks_ and bbox and \
+            maker.opts["box_segmentation"] == "polygon":
+        x, y, w, h = bbox
+        record["segmentation"] = [[x, y, x + w, y, x + w, y + h, x, y + h]]
+    if area is None:
+        area = _area(rings, seg_rle, boxes, bbox, height, width)
+    record["area"] = area
+    record["bbox"] = bbox
+    record["iscrowd"] = 1 if crowd else 0
+    if boxes and (rings or masks_ or (points and task == T.PERSON_KEYPOINTS)):
+        maker.report.approximated("boxes joined with the shape or keypoints they bound",
+                                  "written as that COCO object's bbox", len(boxes))
+    if points:
+        if task == T.PERSON_KEYPOINTS:
+            pts = points[0]
+            flat: list[Any] = []
+            for k, v in enumerate(pts.visibility):
+                flat += (pts.points[2 * k], pts.points[2 * k + 1], v)
+            record["keypoints"] = flat
+            num = extra.get("num_keypoints")
+            record["num_keypoints"] = num if num is not None else \
+                sum(1 for v in pts.visibility if v)
+        else:
+            maker.report.lost("keypoints", f"{task} has no keypoints (add "
+                              f"person_keypoints to --tasks)", len(points))
+    maker.finish(record, leader, task, drop=("rotation",) if rotated or ellipses else ())
+    if link:
+        maker.link(record, link)
+    return record
+
+def _segmentation(maker: RecordMaker, rings: list[list[float]], masks_: list[Mask],
+                  crowd: bool, height: int | None, width: int | None) -> tuple[Any, dict | None]:
+    # cococonv.masks (numpy, pycocotools) is imported only where a mask is computed.
+    mode = maker.mode
+    size_known = height is not None and width is not None
+    if masks_ and (rings or len(masks_) > 1):
+        if not size_known:
+            size = masks_[0].rle["size"]
+            height, width = size[0], size[1]
+        from cococonv import masks
+        from cococonv.geometry import rasterize
+        rle = rasterize(masks_ + [Polygon(points=r) for r in rings], height, width)
+        maker.report.approximated("masks and polygons joined with another outline of "
+                                  "their object", "merged into one RLE",
+                                  len(masks_) + len(rings) - 1)
+        return (masks.uncompress(rle) if crowd else rle), rle
+    if masks_:
+        rle = masks_[0].rle
+        if mode == "polygons" and not crowd:
+            from cococonv.contours import mask_to_polygons
+            found = mask_to_polygons(rle)
+            if found is not None:
+                maker.report.approximated("masks", "traced into polygons", 1)
+                return found, rle
+            maker.report.approximated("masks", "kept as RLE (could not trace exactly)", 1)
+        return rle, rle
+    if rings:
+        if mode == "mask" and size_known:
+            from cococonv import masks
+            rle = masks.polygons_to_rle(rings, height, width)
+            return (masks.uncompress(rle) if crowd else rle), rle
+        if mode == "mask":
+            maker.report.approximated("polygons", "kept as polygons: image size unknown", 1)
+        return rings, None
+    return [], None
+
+
+def _bbox(rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
+          points: list[Points]) -> list[float]:
+    from cococonv.geometry import points_bbox
+    if boxes:
+        return boxes[0].bounds()
+    if rle is not None:
+        from cococonv import masks
+        return masks.bbox(rle)
+    if rings:
+        flat = [v for ring in rings for v in ring]
+        return points_bbox(flat)
+    if points:
+        pts = points[0]
+        visible = []
+        for k, v in enumerate(pts.visibility):
+            if v:
+                visible += (pts.points[2 * k], pts.points[2 * k + 1])
+        return points_bbox(visible)
+    return [0, 0, 0, 0]
+
+
+def _area(rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
+          bbox: list[float], height: int | None, width: int | None) -> float:
+    if rle is not None:
+        from cococonv import masks as m
+        return m.area(rle)
+    if rings:
+        if height is not None and width is not None:
+            from cococonv import masks as m
+            return m.polygons_area(rings, height, width)
+        from cococonv.geometry import shoelace_area
+        return sum(shoelace_area(r) for r in rings)
+    return bbox[2] * bbox[3]

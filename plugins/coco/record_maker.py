@@ -1,0 +1,66 @@
+"""What every record of one (task, subset) file is made with: the options, the file's
+category ids, the subset's task routes, and the Tally its losses go to.
+
+Runs in the export's workers: everything comes from the plan, nothing from the run.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from cococonv.model import FORMAT_NAMESPACES, Annotation
+
+from .grouping import LINK_ATTRIBUTE
+from .tally import Tally
+
+_PRIVATE_EXTRA = {"bbox", "area", "coco_task", "num_keypoints",
+                  "_attributes_empty", "_attributes", "_no_category"} | FORMAT_NAMESPACES
+_OWN_ATTRS = ("is_crowd", "score")
+_OWN_ATTRS_SET = frozenset(_OWN_ATTRS)
+
+
+class RecordMaker:
+    """The record-building context of one (task, subset) file."""
+
+    def __init__(self, options: dict[str, Any], category_ids: list[Any],
+                 file_ids: dict[int, Any], routes: dict[str, str | None], tally: Tally):
+        self.opts = options
+        self.mode = options["segmentation_mode"]
+        self.reindex = options["reindex"]
+        self.category_ids = category_ids
+        self.file_ids = file_ids
+        self.routes = routes
+        self.report = tally
+
+    def category(self, label: int | None) -> Any:
+        if label is None:
+            return None
+        return self.file_ids.get(label, self.category_ids[label]) if self.file_ids \
+            else self.category_ids[label]
+
+    def finish(self, record: dict, ann: Annotation, task: str,
+               drop: tuple[str, ...] = ()) -> None:
+        """Score, kept source keys and custom attributes."""
+        attrs = ann.attributes
+        if "score" in attrs:
+            record["score"] = attrs["score"]
+        for key, value in ann.extra.items():
+            if key not in _PRIVATE_EXTRA:
+                record.setdefault(key, value)
+        custom = {k: v for k, v in attrs.items() if k not in _OWN_ATTRS and k not in drop} \
+            if not attrs.keys() <= _OWN_ATTRS_SET else {}
+        verbatim = ann.extra.get("_attributes")
+        if verbatim is not None:
+            custom = verbatim
+        if custom or ann.extra.get("_attributes_empty"):
+            if self.opts["allow_attributes"]:
+                record["attributes"] = custom
+            else:
+                self.report.lost("annotation attributes", "--no-allow-attributes", 1)
+
+    def link(self, record: dict, group: int) -> None:
+        """Keep a group that spans several records as ``attributes["group_id"]``."""
+        if not self.opts["allow_attributes"]:
+            self.report.lost("group links between objects (e.g. VOC layout parts)",
+                             "--no-allow-attributes", 1)
+            return
+        record["attributes"] = {**record.get("attributes", {}), LINK_ATTRIBUTE: group}
