@@ -7,7 +7,7 @@ column's centre (``u`` from ``5c + 2`` to ``5c + 3``) inside the image. A coordi
 Here only the kept steps are computed (at most one per edge and image column), in numpy,
 with the same float operations, so the pixels inside the image are exactly pycocotools'
 for every ring it can rasterise, and memory follows the image, not the coordinates.
-``cococonv/_fastmasks.c`` (``ring_toggles``) does the same in C for the VOC painter.
+``cococonv/raster/_fastmasks.c`` (``ring_toggles``) does the same in C for the VOC painter.
 """
 from __future__ import annotations
 

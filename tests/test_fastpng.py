@@ -1,4 +1,4 @@
-"""The compiled deflate of mask scanlines (cococonv._fastpng) against zlib's inflate: every
+"""The compiled deflate of mask scanlines (cococonv.raster._fastpng) against zlib's inflate: every
 stream it writes decompresses to the input, for label images of any size and row width
 (each distance code), and for arbitrary bytes (it is format-agnostic); busy pictures are
 handed back to zlib exactly past `limit` symbols; odd arguments are refused or harmless;
@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cococonv import speedups
-from cococonv_plugins.voc.png import SIGNATURE, decode_plain_png, encode_index_png
+from cococonv.raster import speedups
+from cococonv.raster.png import SIGNATURE, decode_plain_png, encode_index_png
 
 fast = speedups.fastpng()
-pytestmark = pytest.mark.skipif(fast is None, reason="cococonv._fastpng is not built here")
+pytestmark = pytest.mark.skipif(fast is None, reason="cococonv.raster._fastpng is not built here")
 
 
 def scanlines(plane: np.ndarray) -> bytes:

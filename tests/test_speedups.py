@@ -1,4 +1,4 @@
-"""The compiled mask helpers (cococonv._fastmasks): built where CI runs, switched off by
+"""The compiled mask helpers (cococonv.raster._fastmasks): built where CI runs, switched off by
 COCOCONV_NO_SPEEDUPS, and strict with what they are given: bad input raises ValueError and
 the callers then take the numpy path, so output never depends on which path ran. (Their
 results against pycocotools and brute force: tests/plugins/test_voc_masks.py.)"""
@@ -14,12 +14,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pycocotools import mask as pycoco_mask
 
-from cococonv import masks, speedups
-from cococonv_plugins.voc.segmentation import _Runs, paint_scanlines
+from cococonv import masks
+from cococonv.raster import speedups
+from cococonv.raster.paint import paint_scanlines
+from cococonv.raster.runs import Runs
 from tests.builders import numpy_only
 
 fast = speedups.fastmasks()
-needs_fast = pytest.mark.skipif(fast is None, reason="cococonv._fastmasks is not built here")
+needs_fast = pytest.mark.skipif(fast is None, reason="cococonv.raster._fastmasks is not built here")
 
 
 def raw_counts(values: list[int]) -> str:
@@ -49,7 +51,7 @@ def test_the_switch_turns_them_off(monkeypatch):
     assert speedups.fastmasks() is None
     monkeypatch.setenv("COCOCONV_NO_SPEEDUPS", "0")
     # (not `is fast`: the suite may run with the switch on, and then `fast` is None)
-    built = importlib.util.find_spec("cococonv._fastmasks") is not None
+    built = importlib.util.find_spec("cococonv.raster._fastmasks") is not None
     assert (speedups.fastmasks() is not None) == built
 
 
@@ -163,7 +165,7 @@ def test_code_rles_refuse_unsorted_codes_and_runs():
 @needs_fast
 def test_code_rles_match_pycocotools():
     plane = np.array([[1, 1, 2], [2, 1, 2]], np.uint8)
-    runs = _Runs(plane, None)
+    runs = Runs(plane, None)
     assert runs.rles_of_codes([1, 2]) == [masks.encode(plane == 1), masks.encode(plane == 2)]
 
 
@@ -263,7 +265,7 @@ def test_runs_and_code_rles_agree_with_numpy_and_pycocotools(pair, which, png_ro
     found = {}
     for numpy in (False, True):
         with numpy_only(numpy):
-            runs = _Runs(classes, instances)
+            runs = Runs(classes, instances)
             found[numpy] = (runs.starts.tolist(), runs.values.tolist(),
                             runs.rles_of_codes(codes))
     assert found[False] == found[True]
@@ -287,7 +289,7 @@ def test_code_rles_on_any_runs(runs, h, w, codes, rising):
         return
     assert len(texts) == len(codes)
     if codes and set(codes) <= set(values.tolist()):
-        reference = _Runs.__new__(_Runs)
+        reference = Runs.__new__(Runs)
         reference.height, reference.width, reference.total = h, w, h * w
         reference.starts, reference.values = starts, values
         with numpy_only():

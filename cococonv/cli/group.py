@@ -84,7 +84,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         return
     from importlib.metadata import version
 
-    from cococonv import speedups
+    from cococonv.raster import speedups
     click.echo(f"cococonv, version {version('cococonv')}\n"
                f"compiled mask helpers: {speedups.describe()}")
     ctx.exit()

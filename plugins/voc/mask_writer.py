@@ -20,8 +20,8 @@ from .parts import ObjectUnit
 
 def write_masks(plan: VocPlan, item: Item, units: list[ObjectUnit], tally: Tally) -> bool:
     """Paint and write the item's two PNGs; whether they were written."""
-    from .painter import paint_scanlines
-    from .png import encode_index_png
+    from cococonv.raster.paint import paint_scanlines
+    from cococonv.raster.png import encode_index_png
 
     voc = item.extra.get("voc", {})
     painted_units = [u for u in units if u.shapes]

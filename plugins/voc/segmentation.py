@@ -1,12 +1,11 @@
-"""VOC segmentation PNGs read into RLE Masks (the importer's side; painter.py paints them).
+"""VOC segmentation PNGs read into RLE Masks (the importer's side; mask_writer.py paints them).
 
 A class PNG holds label-map indices, an object PNG 1-based instance indices (both 0 for
 background and 255 for the void border). Palette ("P") and grayscale ("L") PNGs are read
 by index; RGB PNGs (CVAT writes them) by colour through the label map (class masks) or the
 VOC palette (object masks). labelme2voc's ``.npy`` arrays are read as indices.
-The per-pixel work runs in the compiled helpers (``cococonv/_fastmasks.c``) when they are
-built, else in the numpy code here (one pass per PNG plus one comparison per mask); both
-give the same pixels and RLEs.
+The per-pixel work (PNG decoding, runs, RLE) is ``cococonv.raster``'s: its compiled
+helpers when they are built, else its numpy code; both give the same pixels and RLEs.
 """
 from __future__ import annotations
 
@@ -15,20 +14,17 @@ import struct
 import warnings
 from typing import Any, NamedTuple
 
-from cococonv import speedups
 from cococonv.errors import DataError
 from cococonv.limits import (MAX_MASK_PIXELS, LimitError, check_plane, check_png_header,
                              use_our_pixel_limit)
 from cococonv.model import Categories, Item, Mask
+from cococonv.raster.png import decode_plain_png
+from cococonv.raster.runs import Runs, sorted_unique
 from cococonv.sources import Tree
 
 from .labelmap import LabelMap
 from .layout import BACKGROUND_NAMES, VOID_INDEX, voc_color
-from .painter import paint_scanlines, sorted_unique
-from .png import decode_plain_png
-
-__all__ = ["MaskReader", "RawMasks", "class_colors", "decode_index_png", "object_colors",
-           "paint_scanlines"]  # paint_scanlines: painter.py's, kept importable here
+__all__ = ["MaskReader", "RawMasks", "class_colors", "decode_index_png", "object_colors"]
 
 
 def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -> Any:
@@ -187,7 +183,7 @@ class MaskReader:
                             f"{self.tree.display(object_rel or '')} is "
                             f"{instances.shape[1]}x{instances.shape[0]} (width x height)",
                             file=self.tree.display(class_rel or ""))
-        runs = _Runs(classes, instances)
+        runs = Runs(classes, instances)
         cls_of, inst_of = runs.values & 255, runs.values >> 8
         top = int(cls_of[cls_of != VOID_INDEX].max(initial=0)) if classes is not None else 0
         exact: list[tuple[int, int, dict]] = []
@@ -274,124 +270,3 @@ class MaskReader:
             from cococonv.model import Image
             item.image = Image(item.id + ".jpg", shape)
         item.annotations.extend(found)
-
-
-class _Runs:
-    """The column-major runs of ``instance * 256 + class`` over an image, from which any
-    union of (instance, class) codes is an RLE without touching the pixels again.
-
-    The runs are found without transposing the row-major pictures: a run starts at the top
-    of each column and wherever a pixel differs from the one above it."""
-
-    def __init__(self, classes: Any, instances: Any):
-        import numpy as np
-
-        planes = [p for p in (classes, instances) if p is not None]
-        height, width = planes[0].shape
-        self.height, self.width, self.total = height, width, height * width
-        fast = speedups.fastmasks()
-        if fast is not None:
-            try:
-                starts, values = fast.column_runs(*(_row_contiguous(p) for p in (classes, instances)))
-            except ValueError:  # refused: numpy below says what is wrong, if anything
-                pass
-            else:
-                self.starts = np.frombuffer(starts, dtype=np.int64)
-                self.values = np.frombuffer(values, dtype=np.int64)
-                return
-        if not self.total:
-            self.starts = self.values = np.zeros(0, np.int64)
-            return
-        found = [np.arange(0, self.total, height, dtype=np.int64)]
-        found += [_vertical_changes(plane) for plane in planes]
-        starts = np.concatenate(found)
-        starts = sorted_unique(starts) if len(planes) > 1 else np.sort(starts)
-        xs, ys = np.divmod(starts, height)
-        values = np.zeros(starts.size, np.int64)
-        if instances is not None:
-            values |= instances[ys, xs].astype(np.int64) << 8
-        if classes is not None:
-            values |= classes[ys, xs]
-        keep = np.ones(values.size, dtype=bool)
-        keep[1:] = values[1:] != values[:-1]
-        self.starts, self.values = starts[keep], values[keep]
-
-    def rles_of_codes(self, codes: list[int]) -> list[dict]:
-        """The RLE of each code's runs (exact codes, so no two of a code's runs touch),
-        all encoded together."""
-        import numpy as np
-
-        from cococonv import masks
-
-        if not codes:
-            return []
-        fast = speedups.fastmasks()
-        if fast is not None:
-            try:
-                texts = fast.code_rles(self.starts, self.values, self.height, self.width,
-                                       codes)
-            except ValueError:
-                pass
-            else:
-                return [{"size": [self.height, self.width], "counts": text} for text in texts]
-        order = np.argsort(self.values, kind="stable")
-        ordered = self.values[order]
-        wanted = np.asarray(codes, dtype=np.int64)
-        lo = np.searchsorted(ordered, wanted, "left")
-        hi = np.searchsorted(ordered, wanted, "right")
-        picked = np.concatenate([order[a:b] for a, b in zip(lo.tolist(), hi.tolist())])
-        ends = np.append(self.starts[1:], self.total)
-        bounds = np.empty(2 * picked.size, dtype=np.int64)
-        bounds[0::2], bounds[1::2] = self.starts[picked], ends[picked]
-        counts = np.diff(bounds, prepend=0)
-        runs = hi - lo
-        first = 2 * (np.cumsum(runs) - runs)
-        counts[first] = bounds[first]
-        last = first + 2 * runs - 1
-        tails = self.total - bounds[last]  # a final run of zeros, when there is one
-        counts = np.insert(counts, last[tails > 0] + 1, tails[tails > 0])
-        texts = masks.counts_to_strings(counts, 2 * runs + (tails > 0))
-        return [{"size": [self.height, self.width], "counts": text} for text in texts]
-
-    def rle(self, selected: Any) -> dict:
-        """Compressed RLE of the pixels of the runs where ``selected`` is true."""
-        import numpy as np
-
-        from cococonv import masks
-
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], selected.astype(np.int8), [0]))))
-        positions = np.append(self.starts, self.total)[edges]
-        counts = np.diff(np.concatenate(([0], positions, [self.total])))
-        if counts.size > 1 and counts[-1] == 0:
-            counts = counts[:-1]  # no empty final run (as pycocotools encodes)
-        return masks.from_counts(counts, self.height, self.width)
-
-
-def _row_contiguous(plane: Any) -> Any:
-    """A uint8 plane whose rows are contiguous pixels (what the compiled helper reads)."""
-    import numpy as np
-
-    if plane is None or (plane.dtype == np.uint8 and plane.strides[1] == 1 and
-                         plane.strides[0] >= plane.shape[1]):
-        return plane
-    return np.ascontiguousarray(plane, dtype=np.uint8)
-
-
-def _vertical_changes(plane: Any) -> Any:
-    """Column-major positions of the pixels (below the first row) that differ from the
-    pixel above, from one comparison of the uint8 plane with itself a row later."""
-    import numpy as np
-    from numpy.lib.stride_tricks import as_strided
-
-    height, width = plane.shape
-    if height < 2:
-        return np.zeros(0, np.int64)
-    if plane.strides[1] != 1 or plane.strides[0] < width:
-        plane = np.ascontiguousarray(plane)
-    stride = plane.strides[0]  # a decoded PNG row is its filter byte + the pixels
-    flat = as_strided(plane, shape=((height - 1) * stride + width,), strides=(1,))
-    ys, xs = np.divmod(np.flatnonzero(flat[stride:] != flat[:-stride]), stride)
-    if stride != width:
-        inside = xs < width
-        ys, xs = ys[inside], xs[inside]
-    return xs * height + ys + 1

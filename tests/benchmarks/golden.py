@@ -72,7 +72,7 @@ def speedups(mode: str) -> Any:
 
 def helpers_built() -> bool:
     """Whether both compiled mask helpers are importable (not just switched on)."""
-    from cococonv import speedups as helpers
+    from cococonv.raster import speedups as helpers
     with speedups("compiled"):
         return helpers.describe() == "built"
 

@@ -1,7 +1,7 @@
 """The VOC mask machinery against brute force: the reader's runs (any memory layout of the
 decoded planes) give pycocotools' RLE of each code, and the painter's scanlines are the
 z-ordered union of the layers pixel for pixel; the PNG codec round-trips them. Each check
-runs on both paths: the compiled helper (cococonv._fastmasks) and the numpy code."""
+runs on both paths: the compiled helper (cococonv.raster._fastmasks) and the numpy code."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pycocotools import mask as pycoco_mask
 
-from cococonv import masks, speedups
-from cococonv_plugins.voc.png import decode_plain_png, encode_index_png
-from cococonv_plugins.voc.segmentation import _Runs, paint_scanlines
+from cococonv import masks
+from cococonv.raster import speedups
+from cococonv.raster.paint import paint_scanlines
+from cococonv.raster.png import decode_plain_png, encode_index_png
+from cococonv.raster.runs import Runs
 from tests.builders import numpy_only
 
 
@@ -55,13 +57,13 @@ def test_runs_give_each_codes_rle_in_every_memory_layout(pair):
     want = [expected_rle(keys == code) for code in codes]
     for _path in both_paths():
         for cls_plane, inst_plane in zip(layouts(classes), layouts(instances)):
-            runs = _Runs(cls_plane, inst_plane)
+            runs = Runs(cls_plane, inst_plane)
             assert runs.rles_of_codes(codes) == want
             assert [runs.rle(runs.values == code) for code in codes] == want
-        only_classes = _Runs(layouts(classes)[1], None)
+        only_classes = Runs(layouts(classes)[1], None)
         assert only_classes.rles_of_codes(sorted(set(classes.ravel().tolist()))) == \
             [expected_rle(classes == c) for c in sorted(set(classes.ravel().tolist()))]
-        only_instances = _Runs(None, instances)
+        only_instances = Runs(None, instances)
         assert only_instances.rles_of_codes(sorted(set((instances.astype(int) * 256).ravel()
                                                        .tolist()))) == \
             [expected_rle(instances == c) for c in sorted(set(instances.ravel().tolist()))]

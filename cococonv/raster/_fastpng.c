@@ -1,4 +1,4 @@
-/* Optional compiled deflate for mask PNG scanlines (cococonv._fastpng).
+/* Optional compiled deflate for mask PNG scanlines (cococonv.raster._fastpng).
  *
  * Why: a label image is long runs of a few values, and most rows repeat the row above.
  * A general-purpose deflate scans and hashes every byte; here each position only asks

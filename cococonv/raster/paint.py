@@ -1,35 +1,27 @@
-"""VOC mask painting: RLE layers and polygon rings to the class and object PNG scanlines.
+"""Painting an index mask: RLE layers and polygon rings to class and instance scanlines.
 
-The exporter's side of segmentation.py: the compiled painter (``cococonv/_fastmasks.c``)
-when it is built, else numpy over the layers' run boundaries; both give the same bytes.
+The writer's side of ``runs``: the compiled painter (``_fastmasks.c``) when it is built,
+else numpy over the layers' run boundaries; both give the same bytes. Index 255 is void
+(VOC's border, the ignore index of most index-mask formats): the compiled painter fixes it.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from cococonv import speedups
 from cococonv.limits import check_plane, coordinates_problem
 from cococonv.rings import MAX_RING_CROSSINGS
 
-from .layout import VOID_INDEX
+from . import speedups
+from .runs import sorted_unique
 
-
-def sorted_unique(values: Any) -> Any:
-    """``np.unique`` of a small int array by sorting (numpy 2's hash-based unique costs
-    ~0.3 ms even for a few thousand values)."""
-    import numpy as np
-
-    ordered = np.sort(values)
-    keep = np.ones(ordered.size, dtype=bool)
-    keep[1:] = ordered[1:] != ordered[:-1]
-    return ordered[keep]
+VOID_INDEX = 255  # what a void layer or region paints, as _fastmasks.c's VOID_INDEX
 
 
 # -- painting ------------------------------------------------------------------------------
 # Masks here are runs, not pixels: the layers are painted over the union of their RLE
 # boundaries and the pixels exist only once, as the PNG scanlines. Later units cover earlier
-# ones (callers sort by z_order); class 255 paints void (crowd regions); void regions kept
-# from a VOC source are painted last.
+# ones (callers sort by z_order); class 255 paints void in both planes (VOC's crowd
+# regions); the two void regions (``void_class``, ``void_object``) are painted last.
 
 def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | None]],
                     void_class: dict | None, void_object: dict | None, *,

@@ -1,10 +1,10 @@
-/* Optional compiled mask arithmetic (cococonv._fastmasks), beside cococonv/masks.py.
+/* Optional compiled mask arithmetic (cococonv.raster._fastmasks), beside runs.py and paint.py.
  *
  * Why: index-mask PNGs (VOC's class and object masks today) are row-major while COCO RLE
  * runs down the columns, and numpy pays ~4 ns per element per pass for the reordering;
- * these loops do it in one pass each. plugins/voc/segmentation.py calls them through
- * cococonv.speedups and falls back to numpy and pycocotools (same pixels, checked by the
- * tests) when this module is not built. Every input is validated: bad input raises
+ * these loops do it in one pass each. cococonv/raster/paint.py and runs.py call them through
+ * cococonv.raster.speedups and fall back to numpy and pycocotools (same pixels, checked by
+ * the tests) when this module is not built. Every input is validated: bad input raises
  * ValueError and the caller takes the fallback, which reports what is wrong.
  *
  *   paint(height, width, layers, void_class, void_object[, out]) -> (class_rows, object_rows)

@@ -1,9 +1,9 @@
-"""8-bit index PNGs (VOC's class and object masks): a fast writer and a fast reader.
+"""8-bit index PNGs (class and instance masks, as VOC keeps them): a fast writer and reader.
 
 Both stay out of PIL for the common case because PIL's PNG codec costs several times the
 work itself: masks are written with one deflate pass over the scanlines, and read with one
 inflate call when the PNG is a plain 8-bit palette or grayscale image. The deflate is the
-compiled label-image encoder (``cococonv/_fastpng.c``: runs and repeats of the row above,
+compiled label-image encoder (``_fastpng.c``: runs and repeats of the row above,
 ~0.1 ms and ~4 KB for 640x480) when it is built, else zlib-ng's run-length strategy
 (~0.15 ms, a few % bigger).
 zlib-ng is a dependency (its inflate is ~3x the stdlib's on these files); the stdlib zlib is
@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from cococonv import speedups
+from . import speedups
 
 try:
     from zlib_ng import zlib_ng as zlib

@@ -1,11 +1,10 @@
-"""The optional compiled helpers (``cococonv._fastmasks``, ``cococonv._fastpng``), or None.
+"""The optional compiled helpers (``cococonv.raster._fastmasks``, ``._fastpng``), or None.
 
-They are mask arithmetic, like ``cococonv/masks.py`` beside them (RLE <-> index-mask rows,
-polygon rasterisation, deflate of index images): the VOC plugin is their first user, other
-PNG-mask formats would share them. They are built from ``cococonv/_fast*.c`` at install
-time when a C compiler is there; without them the numpy code paths run, with the same
-output. ``COCOCONV_NO_SPEEDUPS=1`` turns them off (the tests use it to check both paths;
-handy to rule them out in a bug).
+They are index-mask arithmetic (RLE <-> index-mask rows, polygon rasterisation, deflate of
+index images) for ``paint``, ``runs`` and ``png`` beside them. They are built from
+``cococonv/raster/_fast*.c`` at install time when a C compiler is there; without them the
+numpy code paths run, with the same output. ``COCOCONV_NO_SPEEDUPS=1`` turns them off (the
+tests use it to check both paths; handy to rule them out in a bug).
 """
 from __future__ import annotations
 
@@ -28,18 +27,18 @@ def _compiled(name: str) -> ModuleType | None:
 def _module(name: str) -> ModuleType | None:
     """The module, or None when it is not built (asked once, not per mask)."""
     try:
-        return importlib.import_module(f"cococonv.{name}")
+        return importlib.import_module(f"cococonv.raster.{name}")
     except ImportError:
         return None
 
 
 def fastmasks() -> ModuleType | None:
-    """Mask painting and reading (``cococonv/_fastmasks.c``)."""
+    """Mask painting and reading (``cococonv/raster/_fastmasks.c``)."""
     return _compiled("_fastmasks")
 
 
 def fastpng() -> ModuleType | None:
-    """Deflate of mask PNG scanlines (``cococonv/_fastpng.c``)."""
+    """Deflate of mask PNG scanlines (``cococonv/raster/_fastpng.c``)."""
     return _compiled("_fastpng")
 
 
