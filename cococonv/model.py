@@ -134,13 +134,19 @@ ANNOTATION_KINDS: tuple[type[Annotation], ...] = (
 
 @dataclass(slots=True)
 class LabelCategory:
-    """A class: ``parent`` is COCO's supercategory; ``id`` the source's own id."""
+    """A class: ``parent`` is COCO's supercategory; ``id`` the source's own id.
+
+    ``placeholder`` marks a label that only fills a gap in the source's category ids (COCO
+    ``--keep-original-category-ids``): it keeps the indices equal to the ids, and no
+    exporter writes it as a class.
+    """
 
     name: str
     parent: str = ""
     id: Any = None
     attributes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    placeholder: bool = False
 
 
 @dataclass(slots=True)

@@ -190,7 +190,7 @@ def _category_ids(dataset: Dataset, reindex: bool) -> list[Any]:
     if reindex:
         next_id = 1
         for index, label in enumerate(labels):
-            if not label.extra.get("placeholder"):
+            if not label.placeholder:
                 ids[index] = next_id
                 next_id += 1
         return ids
@@ -259,7 +259,7 @@ def _labels_for(dataset: Dataset, task: str, meta: dict | None, used: dict[str, 
                 found |= task_labels
         chosen += [i for i in sorted(found) if i not in known]
         return chosen
-    return [i for i, label in enumerate(labels) if not label.extra.get("placeholder")]
+    return [i for i, label in enumerate(labels) if not label.placeholder]
 
 
 def _file_category_ids(dataset: Dataset, labels: list[int], category_ids: list[Any],
@@ -310,7 +310,7 @@ def _category_record(dataset: Dataset, index: int, task: str, meta: dict | None,
                  if task == T.PANOPTIC or k not in ("isthing", "color")}
     skipped = foreign.of(extra)
     for key, value in extra.items():
-        if key != "placeholder" and key not in skipped:
+        if key not in skipped:
             record[key] = value
     if task == T.PANOPTIC:
         record.setdefault("isthing", 1)
