@@ -63,7 +63,7 @@ def load(path: str | Tree, format: str | None = None, *,
     is the same for every value.
     """
     reg = _registry(registry)
-    ctx = Context.of(report, jobs=jobs)
+    ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
     report = ctx.report
     tree = open_tree(path, stdin=stdin) if isinstance(path, str) else path
     if format is None:
@@ -92,7 +92,8 @@ def transform(dataset: Dataset, name: str, *, report: Report | Context | None = 
     reg = _registry(registry)
     transform_cls = reg.transform(name)
     resolved = transform_cls.resolve_options(options)
-    return transform_cls().apply(dataset, Context.of(report, jobs=1), **resolved)
+    ctx = Context.of(report, jobs=1, namespaces=reg.namespaces)
+    return transform_cls().apply(dataset, ctx, **resolved)
 
 
 def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
@@ -106,7 +107,7 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     Returns the report of what was lost.
     """
     reg = _registry(registry)
-    ctx = Context.of(report, jobs=jobs)
+    ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
     report = ctx.report
     check_path(path, "output")
     exporter_cls = reg.exporter(format)
@@ -138,7 +139,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     (None: one per usable CPU); the output is the same for every value.
     """
     reg = _registry(registry)
-    ctx = Context.of(report, jobs=jobs)
+    ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
     report = ctx.report
     check_separate(source, target)
     exporter_cls = reg.exporter(output_format)
@@ -296,7 +297,7 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
     from .project import open_project
 
     reg = _registry(registry)
-    ctx = Context.of(report, jobs=jobs)
+    ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
     report = ctx.report
     reg.exporter(format).check_target(target)
     reg.exporter(format).resolve_options(options)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from . import engine
@@ -18,19 +18,42 @@ T = TypeVar("T")
 
 
 class Context:
-    """One run's shared state. ``jobs`` is resolved: None or 0 mean one per usable CPU."""
+    """One run's shared state. ``jobs`` is resolved: None or 0 mean one per usable CPU.
 
-    def __init__(self, report: Report | None = None, *, jobs: int | None = None):
+    ``namespaces`` is asked for, not given: finding every plugin's namespace loads every
+    plugin, which a run pays for only when an exporter meets a key it must judge.
+    """
+
+    def __init__(self, report: Report | None = None, *, jobs: int | None = None,
+                 namespaces: Callable[[], frozenset[str]] | None = None):
         self.report = report if report is not None else Report()
         self.jobs = engine.resolve_jobs(jobs)
         self._scratch: str | None = None
+        self._find_namespaces = namespaces
+        self._namespaces: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, given: "Context | Report | None", *, jobs: int | None = None) -> "Context":
-        """A Context from what an API caller passed: a Context, a bare Report, or nothing."""
+    def of(cls, given: "Context | Report | None", *, jobs: int | None = None,
+           namespaces: Callable[[], frozenset[str]] | None = None) -> "Context":
+        """A Context from what an API caller passed: a Context, a bare Report, or nothing.
+        A given Context that has no way to find the namespaces yet takes ``namespaces``."""
         if isinstance(given, Context):
+            if given._find_namespaces is None:
+                given._find_namespaces = namespaces
             return given
-        return cls(given, jobs=jobs)
+        return cls(given, jobs=jobs, namespaces=namespaces)
+
+    @property
+    def namespaces(self) -> frozenset[str]:
+        """The ``extra`` namespaces of the run's plugins (see ``Plugin.namespace``), found
+        on first use; the installed plugins' when the run named no registry."""
+        if self._namespaces is None:
+            find = self._find_namespaces
+            if find is None:
+                from .registry import default_registry
+                find = default_registry().namespaces
+            self._namespaces = frozenset(find())
+        return self._namespaces
 
     def map(self, func: engine.ItemFunction, plan: Any, items: Iterable[Any]) -> Iterator[Any]:
         """``func(plan, item)`` for each item in order, on this run's workers."""

@@ -11,10 +11,16 @@ Conventions:
   declared ``bbox``/``area``, unknown keys) so a same-format round trip loses nothing.
   A transform that changes geometry must drop ``bbox``/``area`` from ``extra``
   (``Annotation.geometry_changed()``).
-- Plugins other than COCO keep their private extras under a key named after their format
-  (``extra["cvat"]``, ``extra["voc"]``; listed in ``FORMAT_NAMESPACES``); other exporters
-  skip those keys. COCO's own unknown keys sit at the top level of ``extra`` because the
-  importer reuses the parsed record as the ``extra`` dict.
+- Plugins other than COCO keep their private extras in a dict under their declared
+  ``Plugin.namespace`` (``extra["cvat"]``, ``extra["voc"]``); core learns the namespaces
+  from the registry (``Context.namespaces``), so no list here names the formats. COCO's
+  own unknown keys sit at the top level of ``extra`` because the importer reuses the
+  parsed record as the ``extra`` dict, so a name alone cannot tell them apart. The rule:
+  a top-level ``extra`` key is another format's when its value is a dict and its name is
+  a namespace some plugin of the run declares (not the exporter's own); an exporter
+  neither writes nor reads it, and reports it lost. Any other key is the source format's
+  own and may be kept (COCO writes it back into the record). A plugin used without being
+  registered therefore has its extras written as COCO's: register it.
 """
 from __future__ import annotations
 
@@ -22,8 +28,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-
-FORMAT_NAMESPACES = frozenset({"cvat", "voc", "yolo", "datumaro", "labelme"})
 
 #: The largest image side importers accept: beyond any camera, within pycocotools' range.
 MAX_IMAGE_SIDE = 1 << 20
@@ -130,13 +134,19 @@ ANNOTATION_KINDS: tuple[type[Annotation], ...] = (
 
 @dataclass(slots=True)
 class LabelCategory:
-    """A class: ``parent`` is COCO's supercategory; ``id`` the source's own id."""
+    """A class: ``parent`` is COCO's supercategory; ``id`` the source's own id.
+
+    ``placeholder`` marks a label that only fills a gap in the source's category ids (COCO
+    ``--keep-original-category-ids``): it keeps the indices equal to the ids, and no
+    exporter writes it as a class.
+    """
 
     name: str
     parent: str = ""
     id: Any = None
     attributes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    placeholder: bool = False
 
 
 @dataclass(slots=True)

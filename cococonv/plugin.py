@@ -88,10 +88,18 @@ def _coerce(kind: type, value: Any) -> Any:
 
 
 class Plugin:
-    """What every plugin declares: a unique explicit ``name``, a docstring, its options."""
+    """What every plugin declares: a unique explicit ``name``, a docstring, its options.
+
+    ``namespace`` names the key under which the plugin keeps its private fields in a
+    model object's ``extra`` (``extra["cvat"]``); other exporters skip that key and report
+    it lost. Core learns the set from the registry, so a third-party format's extras are
+    recognised as soon as its plugin is installed. Transforms keep no extras: they leave it
+    empty.
+    """
 
     name: ClassVar[str] = ""
     kind: ClassVar[str] = ""
+    namespace: ClassVar[str] = ""
     options: ClassVar[tuple[Option, ...]] = ()
 
     @classmethod

@@ -101,6 +101,12 @@ class Registry:
     def transforms(self) -> dict[str, type[Transform]]:
         return self.table("transform")  # type: ignore[return-value]
 
+    def namespaces(self) -> frozenset[str]:
+        """The ``extra`` namespaces every plugin declares (loads all entry points)."""
+        self.load_all()
+        return frozenset(plugin.namespace for table in self._tables.values()
+                         for plugin in table.values() if plugin.namespace)
+
     def _spelling(self, kind: str, name: str) -> str | None:
         """The registered spelling of ``name`` among the plugins loaded so far."""
         table = self._tables[kind]

@@ -44,7 +44,7 @@ def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
         maker = file.maker
         if maker is None:  # made once per process: most items report nothing
             maker = file.maker = RecordMaker(plan.options, plan.category_ids, file.file_ids,
-                                             subset.routes, Tally())
+                                             subset.routes, Tally(), plan.foreign)
         tally = maker.report
         if tally:
             tally = maker.report = Tally()

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv.images import normalise_ext, with_ext
-from cococonv.model import FORMAT_NAMESPACES, Categories, Dataset, Ellipse, Item, Mask, Polygon
+from cococonv.model import Categories, Dataset, Ellipse, Item, Mask, Polygon
 
 from . import tasks as T
 from .panoptic_names import PanopticNames
+from .foreign import ForeignKeys
 from .record_maker import RecordMaker
 from .units import Unit, count_unwritable, item_units
 
@@ -65,6 +66,8 @@ class CocoPlan:
     # Items whose records need masks, pixels or files: what workers are worth forking for
     # (a lone polygon with its declared box and area costs less than shipping its record).
     heavy_items: int = 0
+    # Other formats' namespaces met in the items' extras: records leave them out.
+    foreign: frozenset[str] = frozenset()
 
 
 def file_name_of(item: Item, image_ext: str | None) -> str:
@@ -74,7 +77,8 @@ def file_name_of(item: Item, image_ext: str | None) -> str:
 
 
 def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
-               allowed: tuple[str, ...], explicit: bool, count_heavy: bool = True) -> CocoPlan:
+               allowed: tuple[str, ...], explicit: bool, foreign: ForeignKeys,
+               count_heavy: bool = True) -> CocoPlan:
     """Everything the per-item function and the finish need, in one pass over the items."""
     reindex = options["reindex"]
     meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
@@ -97,7 +101,7 @@ def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
             for ann in anns:
                 if ann.label is not None:
                     labels.add(ann.label)
-        count_unwritable(item, stats[item.subset])
+        count_unwritable(item, stats[item.subset], foreign)
     category_ids = _category_ids(dataset, reindex)
     image_ext = normalise_ext(options["image_ext"])
     subsets: dict[str, SubsetPlan] = {}
@@ -116,7 +120,7 @@ def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
             image_ids[id(item)] = iid
         for task in tasks:
             plan.files[task] = _file_plan(dataset, task, name, meta_files, used[name], routes,
-                                          category_ids)
+                                          category_ids, foreign)
         if T.PANOPTIC in tasks:
             plan.panoptic = PanopticNames(name, items)
     entries = []
@@ -137,7 +141,7 @@ def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
             entry.image_dest = f"{folder}/{file_name_of(item, image_ext)}"
         entries.append(entry)
     return CocoPlan(out_dir, options, dataset.categories, category_ids, subsets, entries,
-                    image_ext, heavy)
+                    image_ext, heavy, frozenset(foreign.found))
 
 
 def _is_heavy(item: Item, options: dict[str, Any]) -> bool:
@@ -186,7 +190,7 @@ def _category_ids(dataset: Dataset, reindex: bool) -> list[Any]:
     if reindex:
         next_id = 1
         for index, label in enumerate(labels):
-            if not label.extra.get("placeholder"):
+            if not label.placeholder:
                 ids[index] = next_id
                 next_id += 1
         return ids
@@ -222,7 +226,7 @@ def _image_ids(items: list[Item], reindex: bool) -> list[Any]:
 
 def _file_plan(dataset: Dataset, task: str, subset: str, meta_files: dict[str, dict],
                used: dict[str, set[int]], routes: dict[str, str | None],
-               category_ids: list[Any]) -> FilePlan:
+               category_ids: list[Any], foreign: ForeignKeys) -> FilePlan:
     meta = meta_files.get(f"{task}_{subset}")
     if meta is None:
         meta = next((m for m in meta_files.values() if m["subset"] == subset), None)
@@ -232,8 +236,8 @@ def _file_plan(dataset: Dataset, task: str, subset: str, meta_files: dict[str, d
     labels = _labels_for(dataset, task, meta, used, routes)
     warnings: list[str] = []
     file_ids = _file_category_ids(dataset, labels, category_ids, warnings)
-    categories = [_category_record(dataset, index, task, meta, category_ids, file_ids)
-                  for index in labels]
+    categories = [_category_record(dataset, index, task, meta, category_ids, file_ids,
+                                   foreign) for index in labels]
     has_annotations = task != T.IMAGE_INFO or bool(meta and meta.get("has_annotations"))
     return FilePlan(task, subset, head, labels, file_ids, categories, has_annotations,
                     warnings)
@@ -255,7 +259,7 @@ def _labels_for(dataset: Dataset, task: str, meta: dict | None, used: dict[str, 
                 found |= task_labels
         chosen += [i for i in sorted(found) if i not in known]
         return chosen
-    return [i for i, label in enumerate(labels) if not label.extra.get("placeholder")]
+    return [i for i, label in enumerate(labels) if not label.placeholder]
 
 
 def _file_category_ids(dataset: Dataset, labels: list[int], category_ids: list[Any],
@@ -284,7 +288,8 @@ def _file_category_ids(dataset: Dataset, labels: list[int], category_ids: list[A
 
 
 def _category_record(dataset: Dataset, index: int, task: str, meta: dict | None,
-                     category_ids: list[Any], file_ids: dict[int, Any]) -> dict[str, Any]:
+                     category_ids: list[Any], file_ids: dict[int, Any],
+                     foreign: ForeignKeys) -> dict[str, Any]:
     label = dataset.categories.labels[index]
     cid = file_ids.get(index, category_ids[index])
     record: dict[str, Any] = {"id": cid, "name": label.name, "supercategory": label.parent}
@@ -303,8 +308,9 @@ def _category_record(dataset: Dataset, index: int, task: str, meta: dict | None,
     else:
         extra = {k: v for k, v in label.extra.items()
                  if task == T.PANOPTIC or k not in ("isthing", "color")}
+    skipped = foreign.of(extra)
     for key, value in extra.items():
-        if key != "placeholder" and key not in FORMAT_NAMESPACES:
+        if key not in skipped:
             record[key] = value
     if task == T.PANOPTIC:
         record.setdefault("isthing", 1)

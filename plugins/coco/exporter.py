@@ -26,6 +26,7 @@ from .export_finish import finish_export
 from .export_item import export_item
 from .export_options import OPTIONS
 from .export_plan import CocoPlan, build_plan, file_name_of
+from .foreign import ForeignKeys
 from .json_parts import write_json
 
 
@@ -38,6 +39,7 @@ class CocoExporter(Exporter):
     """
 
     name = "coco"
+    namespace = "coco"
     tasks: ClassVar[tuple[str, ...]] = T.TASKS
     # One task file; a run with several tasks (or --save-images) fails after writing them.
     single_file_suffixes: ClassVar[tuple[str, ...]] = (".json",)
@@ -59,6 +61,7 @@ class CocoExporter(Exporter):
         return build_plan(dataset, out_dir, options,
                           tuple(requested) if requested else self.tasks,
                           explicit=bool(requested) or len(self.tasks) == 1,
+                          foreign=ForeignKeys(lambda: ctx.namespaces),
                           count_heavy=ctx.jobs > 1)
 
     def save(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> None:

@@ -42,6 +42,7 @@ class CocoImporter(Importer):
     """
 
     name = "coco"
+    namespace = "coco"
     tasks: ClassVar[tuple[str, ...]] = T.TASKS
     options = (RELPATH, KEEP_IDS)
 

@@ -27,7 +27,7 @@ def pad_labels_to_ids(dataset: Dataset, display: str,
                          f"gaps between category ids with --keep-original-category-ids (at "
                          f"most {MAX_PLACEHOLDER_LABELS}; docs/limits.md)", file=file,
                          where=where)
-    new_labels = [LabelCategory(f"class-{i}", "", i, [], {"placeholder": True})
+    new_labels = [LabelCategory(f"class-{i}", "", i, placeholder=True)
                   for i in range(size)]
     remap = {}
     for old, label in enumerate(labels):

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cococonv.model import FORMAT_NAMESPACES, Annotation
+from cococonv.model import Annotation
 
+from .foreign import COCO_KEYS
 from .grouping import LINK_ATTRIBUTE
 from .tally import Tally
 
-_PRIVATE_EXTRA = {"bbox", "area", "coco_task", "num_keypoints",
-                  "_attributes_empty", "_attributes", "_no_category"} | FORMAT_NAMESPACES
 _OWN_ATTRS = ("is_crowd", "score")
 _OWN_ATTRS_SET = frozenset(_OWN_ATTRS)
 
@@ -22,7 +21,8 @@ class RecordMaker:
     """The record-building context of one (task, subset) file."""
 
     def __init__(self, options: dict[str, Any], category_ids: list[Any],
-                 file_ids: dict[int, Any], routes: dict[str, str | None], tally: Tally):
+                 file_ids: dict[int, Any], routes: dict[str, str | None], tally: Tally,
+                 foreign: frozenset[str] = frozenset()):
         self.opts = options
         self.mode = options["segmentation_mode"]
         self.reindex = options["reindex"]
@@ -30,6 +30,7 @@ class RecordMaker:
         self.file_ids = file_ids
         self.routes = routes
         self.report = tally
+        self.foreign = foreign  # other formats' namespaces the plan met (foreign.py)
 
     def category(self, label: int | None) -> Any:
         if label is None:
@@ -43,8 +44,9 @@ class RecordMaker:
         attrs = ann.attributes
         if "score" in attrs:
             record["score"] = attrs["score"]
+        foreign = self.foreign
         for key, value in ann.extra.items():
-            if key not in _PRIVATE_EXTRA:
+            if key not in COCO_KEYS and not (key in foreign and type(value) is dict):
                 record.setdefault(key, value)
         custom = {k: v for k, v in attrs.items() if k not in _OWN_ATTRS and k not in drop} \
             if not attrs.keys() <= _OWN_ATTRS_SET else {}

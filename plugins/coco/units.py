@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cococonv.model import FORMAT_NAMESPACES, Annotation, Caption, Item, Label, Points
+from cococonv.model import Annotation, Caption, Item, Label, Points
 
 from . import tasks as T
+from .foreign import ForeignKeys
 from .grouping import group_objects
 
 Unit = tuple[str, list[Annotation]]
@@ -47,14 +48,14 @@ def object_task(obj: list[Annotation], item: Item) -> str:
     return T.INSTANCES
 
 
-def count_unwritable(item: Item, stats: Counter) -> None:
+def count_unwritable(item: Item, stats: Counter, foreign: ForeignKeys) -> None:
     """Count what COCO cannot hold: drawing order, other formats' fields and VOC void
     (groups split into several records keep their link, see grouping.py)."""
     for ann in item.annotations:
         if ann.z_order:
             stats["z_order"] += 1
         if ann.extra:
-            for key in FORMAT_NAMESPACES.intersection(ann.extra):
+            for key in foreign.of(ann.extra):
                 stats["ns:" + key] += 1
     voc = item.extra.get("voc")
     if voc and (voc.get("void_class") or voc.get("void_object")):

@@ -185,7 +185,7 @@ class _Planner:
     def _labels_xml(self, added: list[list]) -> str:
         cats = self.source.categories
         kept = [(i, label) for i, label in enumerate(cats.labels)
-                if not label.extra.get("placeholder")]
+                if not label.placeholder]
         body = [M.label_xml(label, cats.colormap.get(i), cats.keypoints.get(i), added[i])
                 for i, label in kept]
         if fragment_problem("".join(body)) is not None:

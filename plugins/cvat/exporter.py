@@ -45,6 +45,7 @@ class CvatExporter(Exporter):
     """
 
     name = "cvat"
+    namespace = "cvat"
     single_file_suffixes = (".xml",)
     options = OPTIONS
     item_function = write_image

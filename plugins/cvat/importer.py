@@ -46,6 +46,7 @@ class CvatImporter(Importer):
     """
 
     name = "cvat"
+    namespace = "cvat"
     options = ()
 
     @classmethod

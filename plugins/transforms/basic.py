@@ -68,8 +68,9 @@ class RemapLabelsTransform(Transform):
             found = made.get(target)
             if found is None:
                 found = made[target] = len(categories.labels)
-                categories.labels.append(LabelCategory(target, label.parent, label.id,
-                                                       list(label.attributes), dict(label.extra)))
+                categories.labels.append(LabelCategory(
+                    target, label.parent, label.id, list(label.attributes), dict(label.extra),
+                    placeholder=label.placeholder))
                 if index in dataset.categories.keypoints:
                     categories.keypoints[found] = dataset.categories.keypoints[index]
                 if index in dataset.categories.colormap:

@@ -253,7 +253,7 @@ class _Planner:
         for index, name in enumerate(self.names):
             if name in parts and name not in known:
                 continue
-            if index == 0 and labels[0].extra.get("placeholder") and \
+            if index == 0 and labels[0].placeholder and \
                     "background" not in self.names:
                 # --keep-original-category-ids with 1-based COCO ids: the gap at index 0 is
                 # the background slot, so mask indices equal the COCO category ids.

@@ -74,6 +74,7 @@ class VocExporter(Exporter):
     """
 
     name = "voc"
+    namespace = "voc"
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
     options = OPTIONS
     item_function = write_item_files

@@ -57,6 +57,7 @@ class VocImporter(Importer):
     """
 
     name = "voc"
+    namespace = "voc"
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
     options = (COORDINATE_MODE, VOID_REGIONS)
 
