@@ -28,3 +28,16 @@ def test_gaps_in_category_ids_become_placeholders_no_exporter_writes(tmp_path):
     cococonv.save(dataset, "cvat", str(tmp_path / "cvat"), jobs=1)
     xml = next((tmp_path / "cvat").rglob("*.xml")).read_text()
     assert "class-2" not in xml and "dog" in xml
+
+
+def test_keep_original_category_ids_keeps_each_categorys_own_fields(tmp_path):
+    """The categories' unknown keys moved with their labels: 'color' of id 3 was written
+    on id 1 and id 3 lost it (found while making placeholder a field)."""
+    categories = [{"id": 1, "name": "cat", "supercategory": "", "color": "red"},
+                  {"id": 3, "name": "dog", "supercategory": "", "color": "blue"}]
+    source = write_coco(tmp_path / "in", {"instances_val": coco_doc(
+        categories=categories, annotations=[coco_ann(category_id=3)])})
+    dataset = cococonv.load(str(source), "coco", keep_original_category_ids=True, jobs=1)
+    cococonv.save(dataset, "coco", str(tmp_path / "out"), jobs=1)
+    written = read_json(tmp_path / "out" / "annotations" / "instances_val.json")
+    assert written["categories"] == categories

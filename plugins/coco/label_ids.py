@@ -42,3 +42,6 @@ def pad_labels_to_ids(dataset: Dataset, display: str,
                 ann.label = remap[ann.label]
     for file_meta in dataset.meta.get("coco", {}).get("files", {}).values():
         file_meta["categories"] = [remap[i] for i in file_meta["categories"]]
+        # a new dict, not an edit: files may share one (the original indices) with others
+        file_meta["category_extra"] = {remap[i]: extra for i, extra
+                                       in file_meta.get("category_extra", {}).items()}
