@@ -120,7 +120,7 @@ class _Chunks:
         if self.count is not None:  # no more workers than chunks
             jobs = max(1, min(jobs, -(-self.count // CHUNK)))
         self.source = iter(items)
-        self.pending: deque = deque()  # (start, chunk items or None, future or None)
+        self.pending: deque = deque()  # (start, stop, shipped items or None, future or None)
         self.next_start, self.broken = 0, False
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_worker_started,

@@ -171,15 +171,22 @@ class Exporter(Plugin):
     #: The module-level function ``(plan, item) -> piece`` of the per-item phase
     #: (picklable by name, so the engine can run it in worker processes).
     item_function: ClassVar[Callable[[Any, Any], Any] | None] = None
+    #: Why the format cannot hold a label's parent (COCO's supercategory), for the report;
+    #: empty for a format that keeps it.
+    supercategory_loss: ClassVar[str] = ""
 
     def save(self, source: "Source", out_dir: str, ctx: "Context", **options: Any) -> None:
         """Write ``source`` in three phases: ``plan`` here, ``item_function`` per item on
-        the run's engine (in item order, in workers with ``--jobs``), ``finish`` here."""
+        the run's engine (in item order, in workers with ``--jobs``), ``finish`` here;
+        then count the supercategories the format dropped (its last report line)."""
         plan = self.plan(source, out_dir, ctx, **options)
         function = type(self).item_function
         if function is None:
             raise NotImplementedError(f"exporter {self.name} has no item_function")
         self.finish(plan, ctx.map(function, plan, self.plan_items(plan, source)), ctx)
+        if self.supercategory_loss:
+            ctx.report.lost("label supercategories", self.supercategory_loss,
+                            source.categories.supercategories())
 
     def plan(self, source: "Source", out_dir: str, ctx: "Context", **options: Any) -> Any:
         """What the per-item phase needs, decided in the parent: categories, id maps,

@@ -44,7 +44,6 @@ class CvatPlan:
     tail: str  # kept unknown top-level elements and the closing tag
     items: list[tuple[Item, int]]  # each item with its frame id, in output order
     lost: dict[str, int]  # what planning lost (reported first, merged with the items')
-    supercategories: int = 0  # labels with a parent, which CVAT cannot hold (reported last)
 
     def file_name(self, item: Item) -> str:
         return image_file_name(item, self.ext)

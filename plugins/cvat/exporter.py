@@ -49,16 +49,13 @@ class CvatExporter(Exporter):
     single_file_suffixes = (".xml",)
     options = OPTIONS
     item_function = write_image
+    supercategory_loss = "CVAT labels have no supercategory"
 
     def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> CvatPlan:
-        plan = make_plan(source, out_dir, ctx.report, options)
-        plan.supercategories = source.categories.supercategories()
-        return plan
+        return make_plan(source, out_dir, ctx.report, options)
 
     def finish(self, plan: CvatPlan, results: Iterable[ItemPiece], ctx: Context) -> None:
         finish_export(plan, results, ctx.report)
-        ctx.report.lost("label supercategories", "CVAT labels have no supercategory",
-                        plan.supercategories)
 
 
 __all__ = ["CvatExporter", "FILE_NAME", "OPTIONS"]

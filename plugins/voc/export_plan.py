@@ -72,7 +72,6 @@ class VocPlan:
     subsets: list[str]
     tally: Tally  # what planning lost or approximated (reported first)
     scratch: bytearray = field(default_factory=bytearray)  # the mask painter's buffer
-    supercategories: int = 0  # labels with a parent, which VOC cannot hold (reported last)
 
     @property
     def one_based(self) -> bool:

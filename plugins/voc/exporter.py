@@ -78,6 +78,7 @@ class VocExporter(Exporter):
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
     options = OPTIONS
     item_function = write_item_files
+    supercategory_loss = "VOC labels have no supercategory"
 
     def plan(self, source: Dataset, out_dir: str, ctx: Context, **options: Any) -> VocPlan:
         requested = options["tasks"] or []
@@ -88,15 +89,11 @@ class VocExporter(Exporter):
         chosen = tuple(requested) if requested else self.tasks
         dataset = writable_ids(source, ctx.report, save_images=options["save_images"],
                                image_ext=options["image_ext"])
-        plan = make_plan(dataset, out_dir, ctx.report, options, chosen,
+        return make_plan(dataset, out_dir, ctx.report, options, chosen,
                          explicit=bool(requested) or len(self.tasks) == 1)
-        plan.supercategories = source.categories.supercategories()
-        return plan
 
     def finish(self, plan: VocPlan, results: Iterable[ItemResult], ctx: Context) -> None:
         finish_export(plan, results, ctx.report)
-        ctx.report.lost("label supercategories", "VOC labels have no supercategory",
-                        plan.supercategories)
 
 
 class VocClassificationExporter(VocExporter):
