@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ANN_REL = "annotations/instances_val2017.json"
@@ -484,6 +485,20 @@ def orjson_baseline(src_json: str, work: str) -> Case:
                 before=[base_out])
 
 
+def time_builds(baseline: Case, label: str, builds: list[tuple[str, list[str]]],
+                out_of: Callable[[str], str], argv_of: Callable[[list[str], str], list[str]],
+                args: argparse.Namespace) -> list[dict]:
+    """Time every build's command (``argv_of(build command, its output)``) interleaved with
+    the floor, and print the table of medians and ratios to it."""
+    cases = [baseline] + [Case(f"{label}{name}", argv_of(cmd, out_of(name)),
+                               before=[out_of(name)]) for name, cmd in builds]
+    print("commands:")
+    for case in cases:
+        print(f"  {case.name}: {shlex.join(case.argv)}")
+    run_cases(cases, args.repeat, args.warmup)
+    return print_table(cases, baseline)
+
+
 def registry_formats(cococonv: list[str]) -> dict:
     import json
     out = run_checked(cococonv + ["formats", "--json"], "cococonv formats --json")
@@ -701,25 +716,19 @@ def main() -> None:
                                 "crowd": n_crowd, "mb": size_mb}, "paths": {}}
     formats = None
 
+    builds = [("cococonv", cococonv)] + variants
     for path in paths:
         print(f"\n== {path} ==")
         baseline = orjson_baseline(src_json, work)
         if path == "coco-coco":
-            cases = [baseline]
-            for name, cmd in [("cococonv", cococonv)] + variants:
-                out = os.path.join(work, f"out-{name}")
-                cases.append(Case(name, cmd + ["-q", "convert", "-if", "coco", "-i", src_dir,
-                                               "-f", "coco", "-o", out, "--reindex",
-                                               "--overwrite"], before=[out]))
-            print("commands:")
-            for case in cases:
-                print(f"  {case.name}: {shlex.join(case.argv)}")
-            run_cases(cases, args.repeat, args.warmup)
-            report["paths"][path] = print_table(cases, baseline)
+            report["paths"][path] = time_builds(
+                baseline, "", builds, lambda name: os.path.join(work, f"out-{name}"),
+                lambda cmd, out: cmd + ["-q", "convert", "-if", "coco", "-i", src_dir, "-f",
+                                        "coco", "-o", out, "--reindex", "--overwrite"], args)
             print("targets (median time, peak RSS vs the baseline):")
             verdict(report["paths"][path], args.max_time_ratio, args.max_rss_ratio)
             if not args.no_verify:
-                for name, _cmd in [("cococonv", cococonv)] + variants:
+                for name, _cmd in builds:
                     out_json = os.path.join(work, f"out-{name}", ANN_REL)
                     print(f"check {name}: ", end="", flush=True)
                     print(run_checked([sys.executable, SELF, "_worker",
@@ -741,18 +750,12 @@ def main() -> None:
             for opt in plugin_options(cococonv, "voc"):
                 if "mask" in opt["name"] and opt["type"] == "bool" and not opt["default"]:
                     extra.append(opt["flag"])  # e.g. --save-masks: paint masks too
-            cases = [baseline] + [
-                Case(f"coco->voc {name}", cmd + ["-q", "convert", "-if", "coco", "-i", src_dir,
-                                                 "-f", "voc", "-o", f"{voc_out}-{name}",
-                                                 "--overwrite", *extra, *jobs],
-                     before=[f"{voc_out}-{name}"])
-                for name, cmd in [("cococonv", cococonv)] + variants]
-            for case in cases:
-                print(f"command: {shlex.join(case.argv)}")
-            run_cases(cases, args.repeat, args.warmup)
-            report["paths"][path] = print_table(cases, baseline)
+            report["paths"][path] = time_builds(
+                baseline, "coco->voc ", builds, lambda name: f"{voc_out}-{name}",
+                lambda cmd, out: cmd + ["-q", "convert", "-if", "coco", "-i", src_dir, "-f",
+                                        "voc", "-o", out, "--overwrite", *extra, *jobs], args)
             if not args.no_verify:
-                for name, _cmd in [("cococonv", cococonv)] + variants:
+                for name, _cmd in builds:
                     print(f"check {name}: " + run_checked(
                         [sys.executable, SELF, "_worker", "verify-voc", f"{voc_out}-{name}",
                          str(n_img), str(n_ann), str(n_crowd)], "check coco->voc"))
@@ -761,17 +764,11 @@ def main() -> None:
             if not os.path.isdir(voc_in):
                 run_checked(cococonv + ["-q", "convert", "-if", "coco", "-i", src_dir, "-f", "voc",
                                         "-o", voc_in, "--overwrite"], "making the voc input")
-            cases = [baseline] + [
-                Case(f"voc->coco {name}", cmd + ["-q", "convert", "-if", "voc", "-i", voc_in,
-                                                 "-f", "coco", "-o", f"{work}/voc-coco-{name}",
-                                                 "--overwrite", *jobs],
-                     before=[f"{work}/voc-coco-{name}"])
-                for name, cmd in [("cococonv", cococonv)] + variants]
-            for case in cases:
-                print(f"command: {shlex.join(case.argv)}")
-            run_cases(cases, args.repeat, args.warmup)
-            report["paths"][path] = print_table(cases, baseline)
-            for name, _cmd in ([("cococonv", cococonv)] + variants) if not args.no_verify else []:
+            report["paths"][path] = time_builds(
+                baseline, "voc->coco ", builds, lambda name: f"{work}/voc-coco-{name}",
+                lambda cmd, out: cmd + ["-q", "convert", "-if", "voc", "-i", voc_in, "-f",
+                                        "coco", "-o", out, "--overwrite", *jobs], args)
+            for name, _cmd in builds if not args.no_verify else []:
                 out = f"{work}/voc-coco-{name}"
                 files = [os.path.join(d, f) for d, _s, fs in os.walk(os.path.join(out,
                          "annotations")) for f in fs if f.endswith(".json")]
@@ -784,7 +781,7 @@ def main() -> None:
 
     if not args.no_imports and "coco-coco" in paths:
         print("\n== imports and startup (PYTHONPROFILEIMPORTTIME=1, i.e. -X importtime) ==")
-        report["imports"] = import_check([("cococonv", cococonv)] + variants, src_dir, work,
+        report["imports"] = import_check(builds, src_dir, work,
                                          args.repeat)
 
     import resource
