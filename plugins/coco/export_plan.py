@@ -14,6 +14,7 @@ from cococonv.model import Categories, Dataset, Ellipse, Item, Mask, Polygon
 from . import tasks as T
 from .panoptic_names import PanopticNames
 from .foreign import ForeignKeys
+from .grouping import declares
 from .record_maker import RecordMaker
 from .units import Unit, count_unwritable, item_units
 
@@ -153,7 +154,7 @@ def _is_heavy(item: Item, options: dict[str, Any]) -> bool:
         kind = type(ann)
         if kind is Ellipse:
             return True
-        declared = "area" in ann.extra and "bbox" in ann.extra
+        declared = declares(ann, "area") and declares(ann, "bbox")
         if kind is Mask and (mode == "polygons" or ann.group or not declared):
             return True  # traced, joined with other outlines, or measured
         if kind is Polygon and (mode == "mask" or not declared):

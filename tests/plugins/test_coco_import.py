@@ -21,7 +21,7 @@ def test_coco_import_keeps_sparse_category_ids_and_values(tmp_path):
     (polygon,) = item.annotations
     assert isinstance(polygon, Polygon)
     assert dataset.categories.labels[polygon.label].id == 4
-    assert polygon.extra["bbox"] == [1.5, 2.25, 79.12, 3.0]
+    assert polygon.declared_bbox == [1.5, 2.25, 79.12, 3.0]
 
 
 def test_coco_import_reads_every_shape_kind(tmp_path):
