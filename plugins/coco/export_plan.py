@@ -211,10 +211,10 @@ def _image_ids(items: list[Item], reindex: bool) -> list[Any]:
         return list(range(1, len(items) + 1))
     ids = []
     seen: set = set()
-    taken = {item.attributes.get("id") for item in items}
+    taken = {item.image_id for item in items}
     next_id = max((v for v in taken if type(v) is int), default=0) + 1
     for item in items:
-        iid = item.attributes.get("id")
+        iid = item.image_id
         if type(iid) not in (int, str) or iid in seen:
             while next_id in taken:
                 next_id += 1

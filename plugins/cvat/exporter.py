@@ -52,7 +52,7 @@ class CvatExporter(Exporter):
     supercategory_loss = "CVAT labels have no supercategory"
 
     def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> CvatPlan:
-        return make_plan(source, out_dir, ctx.report, options)
+        return make_plan(source, out_dir, ctx.report, options, lambda: ctx.namespaces)
 
     def finish(self, plan: CvatPlan, results: Iterable[ItemPiece], ctx: Context) -> None:
         finish_export(plan, results, ctx.report)

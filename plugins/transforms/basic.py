@@ -13,7 +13,7 @@ from cococonv.context import Context
 class ReindexTransform(Transform):
     """Renumber item and annotation ids 1..N in input order.
 
-    Item ids (`attributes["id"]`, what COCO writes as image ids) restart per subset;
+    Image ids (`Item.image_id`, what COCO writes as image ids) restart per subset;
     annotation ids run over the whole subset. Label ids are renumbered 1..K too.
     """
 
@@ -25,7 +25,7 @@ class ReindexTransform(Transform):
         counters: dict[str, list[int]] = {}
         for item in dataset:
             image_next, ann_next = counters.setdefault(item.subset, [start, start])
-            item.attributes["id"] = image_next
+            item.image_id = image_next
             for ann in item.annotations:
                 ann.id = ann_next
                 ann_next += 1

@@ -108,7 +108,7 @@ class _Finisher:
                 lost[("captions", "VOC has no captions")] += 1
             elif kind is Polyline:
                 lost[("polylines", "VOC has no open lines")] += 1
-        if item.attributes:
+        if item.attributes or item.image_id is not None:
             lost[("image attributes", "VOC has no image attributes")] += 1
 
     # -- lists ---------------------------------------------------------------------------

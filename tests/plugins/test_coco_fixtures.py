@@ -67,7 +67,7 @@ def test_coco_import_reads_all_seven_tasks_onto_the_same_images(fixtures_root):
                                     "panoptic", "stuff", "image_info")
         for subset in ("train", "val"))
     train = item(dataset, "train", "a")
-    assert train.attributes["id"] == 5 and train.image.size == (5, 10)
+    assert train.image_id == 5 and train.image.size == (5, 10)
     assert [c.caption for c in of_kind(train, Caption)] == ["hello"]
     panoptic, stuff = sorted(of_kind(train, Mask), key=lambda m: m.extra.get("coco_task"))
     assert panoptic.extra["coco_task"] == "panoptic" and panoptic.id == 7
@@ -87,7 +87,7 @@ def test_coco_import_keeps_sparse_category_ids_and_instance_values(fixtures_root
     assert type(box) is Bbox and (box.x, box.y, box.w, box.h) == (2.0, 2.0, 3.0, 1.0)
     assert category_of(dataset, box).id == 2 and box.declared_area == 3.0
     val = item(dataset, "val", "b")
-    assert val.attributes["id"] == 40 and val.image.size == (10, 5)
+    assert val.image_id == 40 and val.image.size == (10, 5)
     assert val.image.path.endswith("coco_instances/images/val/b.jpg")
     (polygon,) = of_kind(val, Polygon)
     assert polygon.points == [0.0, 0.0, 1.0, 0.0, 1.0, 2.0, 0.0, 2.0]
@@ -110,7 +110,7 @@ def test_coco_import_reads_captions_without_categories(fixtures_root):
 def test_coco_import_reads_image_info_as_items_without_annotations(fixtures_root):
     dataset = load(fixtures_root, "datumaro/coco_dataset/coco_image_info")
     assert counts(dataset) == {"train": {"items": 1}, "val": {"items": 1}}
-    assert [(i.subset, i.id, i.attributes["id"], i.image.size) for i in dataset] == [
+    assert [(i.subset, i.id, i.image_id, i.image.size) for i in dataset] == [
         ("train", "a", 5, (5, 10)), ("val", "b", 40, (10, 5))]
 
 
@@ -185,7 +185,7 @@ def test_coco_import_keeps_annotation_id_zero_and_per_subset_image_ids(fixtures_
     dataset = load(fixtures_root, "datumaro/roboflow_dataset/coco")
     assert counts(dataset) == {"train": {"items": 2, "bbox": 2}, "val": {"items": 1, "bbox": 2}}
     assert label_ids(dataset) == [(1, "label_0"), (2, "label_1")]
-    assert [(i.subset, i.id, i.attributes["id"]) for i in dataset] == [
+    assert [(i.subset, i.id, i.image_id) for i in dataset] == [
         ("train", "train_001", 1), ("train", "train_002", 2), ("val", "val_001", 1)]
     (first,) = item(dataset, "train", "train_001").annotations
     assert first.id == 0 and (first.x, first.y, first.w, first.h) == (2.0, 1.0, 3.0, 1.0)
@@ -288,7 +288,7 @@ def test_coco_import_reads_a_file_without_annotations_key_as_image_info(fixtures
     # Like COCO's own image_info_test2017.json: images and categories, no "annotations".
     dataset = load(fixtures_root, "panopticapi/sample_data/images_info_examples.json")
     assert counts(dataset) == {"default": {"items": 2}}
-    assert [(i.id, i.attributes["id"], i.image.size) for i in dataset] == [
+    assert [(i.id, i.image_id, i.image.size) for i in dataset] == [
         ("000000142238", 142238, (427, 640)), ("000000439180", 439180, (360, 640))]
     assert len(dataset.categories.labels) == 133
     (meta,) = dataset.meta["coco"]["files"].values()
@@ -326,7 +326,7 @@ def test_coco_import_keeps_category_id_zero(fixtures_root):
     dataset = load(fixtures_root, "sahi/coco_evaluate/dataset.json")
     assert counts(dataset) == {"default": {"items": 2, "bbox": 249}}
     assert label_ids(dataset)[:3] == [(0, "person"), (1, "bicycle"), (2, "car")]
-    assert [i.attributes["id"] for i in dataset] == [1, 5]
+    assert [i.image_id for i in dataset] == [1, 5]
     persons = [a for i in dataset for a in i.annotations if category_of(dataset, a).id == 0]
     assert len(persons) == 99
     first = next(iter(dataset)).annotations[0]
@@ -365,7 +365,7 @@ def test_coco_import_repairs_iscrowd_given_as_text(fixtures_root):
     assert label_ids(dataset) == [(1, "Class_1"), (2, "Class_2")]
     assert dataset.categories.labels[0].extra["color"] == "#594b6f"
     first, second = list(dataset)
-    assert first.attributes["id"] == 0 and first.image.size == (6033, 4022)
+    assert first.image_id == 0 and first.image.size == (6033, 4022)
     assert first.extra["coco_image"]["path"] == "image1.jpg"
     (only,) = first.annotations
     assert only.id == 0 and only.attributes["is_crowd"] is False
@@ -380,7 +380,7 @@ def test_coco_import_reads_boxes_without_segmentation_or_iscrowd(fixtures_root):
     dataset = load(fixtures_root, "mmdetection/tests/data/coco_sample.json")
     assert counts(dataset) == {"default": {"items": 3, "bbox": 3}}
     assert label_ids(dataset) == [(1, "bus"), (2, "car")]
-    assert [(i.id, i.attributes["id"], len(i.annotations)) for i in dataset] == [
+    assert [(i.id, i.image_id, len(i.annotations)) for i in dataset] == [
         ("fake1", 0, 2), ("fake2", 1, 1), ("fake3", 2, 0)]
     box = next(iter(dataset)).annotations[0]
     assert box.attributes == {"score": 1.0, "is_crowd": False}
@@ -402,7 +402,7 @@ def test_coco_import_keeps_duplicate_annotation_ids_and_warns(fixtures_root):
 def test_coco_import_keeps_images_without_annotations(fixtures_root):
     dataset = load(fixtures_root, "training_extensions/car_tree_bug")
     assert counts(dataset) == {"val_1_imgs": {"items": 3, "polygon": 3}}
-    assert [(i.id, i.attributes["id"], len(i.annotations)) for i in dataset] == [
+    assert [(i.id, i.image_id, len(i.annotations)) for i in dataset] == [
         ("Slide3", 7, 3), ("Slide4", 8, 0), ("Slide5", 9, 0)]
     first = next(iter(dataset)).annotations[0]
     assert first.points == [184.09, 131.61, 338.06, 129.89, 339.78, 457.63, 183.23, 461.08]
@@ -428,7 +428,7 @@ def test_coco_import_keeps_background_category_zero_and_folders_in_file_names(fi
     assert len(labels) == 21 and labels[0] == (0, "_background_") and labels[-1] == (20, "tv/monitor")
     assert dataset.categories.labels[0].extra == {"supercategory": None}  # null kept
     first = next(iter(dataset))
-    assert (first.id, first.attributes["id"]) == ("JPEGImages/2011_000003", 0)
+    assert (first.id, first.image_id) == ("JPEGImages/2011_000003", 0)
     assert first.image.name == "JPEGImages/2011_000003.jpg"
     assert first.image.path.endswith("data_dataset_coco/JPEGImages/2011_000003.jpg")
     assert first.extra["coco_image"]["url"] is None
@@ -476,7 +476,7 @@ def test_coco_import_reads_string_image_ids_flat_segmentations_and_label_names(f
     assert counts(dataset) == {"default": {"items": 1, "polygon": 6, "label": 4}}
     (scan,) = list(dataset)
     uri = "dicomweb://localhost:8000/radiology/TCGA-CA-G4H2/DICOM/000045.dcm"
-    assert scan.attributes["id"] == uri and scan.id == "000045"
+    assert scan.image_id == uri and scan.id == "000045"
     assert [label.name for label in dataset.categories.labels] == ["polygon", "Car", "freehan"]
     polygons = of_kind(scan, Polygon)
     assert polygons[0].points == [175.16666666666669, 174.1684027777778, 151.27777777777783,
@@ -494,7 +494,7 @@ def test_coco_import_keeps_encord_extra_keys_and_invisible_keypoints(fixtures_ro
     dataset = load(fixtures_root, "seed-examples/encord_keypoints")
     assert counts(dataset) == {"default": {"items": 2, "points": 2, "polygon": 3}}
     first, second = list(dataset)
-    assert (first.id, first.attributes["id"]) == ("frames/clip_01/0001", 0)
+    assert (first.id, first.image_id) == ("frames/clip_01/0001", 0)
     assert first.extra["coco_image"] == {"image_title": "clip_01 frame 1", "coco_url": ""}
     points = of_kind(first, Points)[0]
     assert points.points == [120, 130, 115, 125, 0, 0] and points.visibility == [2, 2, 0]
