@@ -29,8 +29,12 @@ def merge_datasets(datasets: list[Dataset], report: Report) -> Dataset:
     renumbered = 0
     for dataset in datasets:
         remap = _merge_labels(dataset, categories)
+        # meta names labels by object (model.Categories): a copy names the merged ones
+        same_label = {id(label): categories.labels[remap[index]]
+                      for index, label in enumerate(dataset.categories.labels)}
         for key, value in dataset.meta.items():
-            merged.meta.setdefault(key, copy.deepcopy(value))
+            if key not in merged.meta:
+                merged.meta[key] = copy.deepcopy(value, dict(same_label))
         largest_group = 0
         new_ids: dict[tuple[str, Any], Any] = {}
         added_ids: dict[str, set[Any]] = {}

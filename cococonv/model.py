@@ -172,7 +172,13 @@ class KeypointSchema:
 
 @dataclass(slots=True)
 class Categories:
-    """Label categories plus per-label keypoint schemas and mask colours."""
+    """Label categories plus per-label keypoint schemas and mask colours.
+
+    A ``LabelCategory`` object is the label's identity: ``Dataset.meta`` points at the
+    objects, not at indices, so a transform that renames a label edits its object (or keeps
+    it under another index) and what a format said about the label follows it; a label a
+    transform drops or merges away is simply gone (``resolve`` gives None).
+    """
 
     labels: list[LabelCategory] = field(default_factory=list)
     keypoints: dict[int, KeypointSchema] = field(default_factory=dict)
@@ -196,6 +202,13 @@ class Categories:
 
     def name_of(self, label: int | None) -> str | None:
         return None if label is None else self.labels[label].name
+
+    def resolve(self, labels: Iterable[LabelCategory]) -> list[int | None]:
+        """The index of each label object, found by identity (two labels may share a name),
+        None for one that is no longer among these labels (a transform dropped it, or
+        merged it into another). How ``Dataset.meta`` names labels."""
+        position = {id(label): index for index, label in enumerate(self.labels)}
+        return [position.get(id(label)) for label in labels]
 
 
 @dataclass(slots=True)
@@ -274,7 +287,9 @@ class Dataset:
     """Categories + ordered items, addressable by ``(subset, item id)``.
 
     ``meta`` holds dataset-level source extras keyed by format (e.g. COCO ``info`` and
-    ``licenses`` per task file) so a same-format round trip keeps them.
+    ``licenses`` per task file) so a same-format round trip keeps them. Where it names a
+    label it holds the ``LabelCategory`` object, never its index or name alone
+    (``Categories.resolve``), so label transforms need to know no format.
     """
 
     __slots__ = ("categories", "_items", "_index", "meta")

@@ -82,7 +82,8 @@ def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
                count_heavy: bool = True) -> CocoPlan:
     """Everything the per-item function and the finish need, in one pass over the items."""
     reindex = options["reindex"]
-    meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
+    meta_files = {key: _by_index(file_meta, dataset.categories) for key, file_meta
+                  in dataset.meta.get("coco", {}).get("files", {}).items()}
     names = dataset.subsets or ["default"]
     by_subset: dict[str, list[Item]] = {s: [] for s in names}
     used: dict[str, dict[str, set[int]]] = {s: {} for s in names}
@@ -223,6 +224,19 @@ def _image_ids(items: list[Item], reindex: bool) -> list[Any]:
         seen.add(iid)
         ids.append(iid)
     return ids
+
+
+def _by_index(file_meta: dict[str, Any], categories: Categories) -> dict[str, Any]:
+    """One file's meta with its labels (objects, see ``Categories.resolve``) as today's
+    indices; a label a transform dropped or merged away is left out."""
+    found = dict(file_meta)
+    found["categories"] = [i for i in categories.resolve(file_meta["categories"])
+                           if i is not None]
+    pairs = file_meta["category_extra"]
+    found["category_extra"] = {
+        index: extra for index, (_, extra) in zip(categories.resolve(l for l, _ in pairs), pairs)
+        if index is not None}
+    return found
 
 
 def _file_plan(dataset: Dataset, task: str, subset: str, meta_files: dict[str, dict],
