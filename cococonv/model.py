@@ -16,7 +16,7 @@ Conventions:
   ``Annotation.geometry_changed()``), the regions the source marks as ignored
   (``Item.ignore``, VOC's void 255 pixels), a label that only fills a gap in category ids
   (``LabelCategory.placeholder``). Dataset ``meta`` names labels by their
-  ``LabelCategory`` object, never by index (``Categories.index_of``), so a transform that
+  ``LabelCategory`` object, never by index (``Categories.resolve``), so a transform that
   renames labels keeps the objects and needs to know no format.
 - Plugins keep their private extras in a dict under their declared ``Plugin.namespace``
   (``extra["cvat"]``, ``extra["voc"]``); core learns the namespaces from the registry
