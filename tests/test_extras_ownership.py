@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import collections
+import functools
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,7 @@ def _keys(path: Path) -> list[tuple[str, int]]:
     return found
 
 
+@functools.cache
 def _packages() -> dict[str, dict[str, list[str]]]:
     """Plugin package -> key -> where it is used."""
     used: dict[str, dict[str, list[str]]] = {}
