@@ -44,11 +44,6 @@ KNOWN_UNDETECTED = {
     "voc_action": "the cause of its round trip's: no ImageSets/Action lists are written, so "
                   "detect says voc",
 }
-#: Exporters that may keep light per-item work in the parent (forking costs more than
-#: records that only need copying): their bytes are compared, a fork is not required.
-MAY_STAY_IN_PROCESS = {
-    "coco": "workers only when items need masks, panoptic PNGs, image copies or areas",
-}
 
 
 def test_every_built_in_format_is_covered():
@@ -77,7 +72,9 @@ def test_jobs_1_and_2_write_identical_bytes(fmt, tmp_path):
     forks = testing.check_jobs_identical(fmt, tmp=tmp_path, require_fork=False)
     if engine.resolve_jobs(2) < 2:
         return  # no fork on this platform: the bytes were still compared
-    if fmt.split("_")[0] not in MAY_STAY_IN_PROCESS:
+    # an exporter of light items (Exporter.light_items) may keep them in the parent, where
+    # forking costs more than records that only need copying: its bytes are still compared
+    if not _REGISTRY.exporter(fmt).light_items:
         assert forks, f"{fmt}: jobs=2 forked no worker"
 
 
