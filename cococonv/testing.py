@@ -200,11 +200,16 @@ def _files(root: Path, prefix: str) -> dict[str, bytes]:
 #: Suffixes of the files a broken-input check damages first (annotation files before
 #: images and lists, which may still read when truncated).
 DAMAGE_ORDER = (".json", ".xml", ".png", ".txt")
+#: Files that only declare labels: cut short they are a shorter valid list (a reader adds
+#: the labels the data still uses, with a warning), so the check damages another file.
+LABEL_FILES = frozenset({"labelmap.txt", "class_names.txt", "dataset_meta.json"})
 
 
 def main_file(root: Path) -> Path:
-    """The file of an output a reader cannot do without: its largest annotation file."""
-    files = [p for p in root.rglob("*") if p.is_file()]
+    """The file of an output a reader cannot do without: its largest annotation file
+    (a label file of ``LABEL_FILES`` only when there is nothing else)."""
+    every = [p for p in root.rglob("*") if p.is_file()]
+    files = [p for p in every if p.name.lower() not in LABEL_FILES] or every
     for suffix in DAMAGE_ORDER:
         found = [p for p in files if p.suffix.lower() == suffix]
         if found:

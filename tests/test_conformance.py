@@ -20,30 +20,11 @@ from cococonv.registry import Registry, default_registry
 _REGISTRY = default_registry()
 FORMATS = sorted(name for name in _REGISTRY.exporters if name in _REGISTRY.importers)
 
-_ELLIPSES = ("an ellipse becomes a box or nothing when no mask is written, counted under "
-             "'masks and polygons', which never names ellipses")
-KNOWN_UNREPORTED: dict[str, tuple[frozenset[str], str]] = {
-    "voc_detection": (frozenset({"ellipse"}), _ELLIPSES),
-    "voc_layout": (frozenset({"ellipse"}), _ELLIPSES),
-    "voc_classification": (frozenset({"categories", "image_size", "ellipse"}),
-                           _ELLIPSES + "; boxes and image sizes are not written and not "
-                           "reported; a label used only as a person's part (head) vanishes"),
-    "voc_action": (frozenset({"items"}),
-                   "with no action-bearing item (default --label-map source) no ImageSets "
-                   "lists are written, so every item reads back in subset 'default', "
-                   "unreported"),
-}
+KNOWN_UNREPORTED: dict[str, tuple[frozenset[str], str]] = {}
 
 #: Formats whose broken-input or detect check fails today (plugin bugs, reported).
-KNOWN_BROKEN_INPUT = {
-    "voc_classification": "the kit truncates labelmap.txt, which leaves a shorter valid label "
-                          "map: the missing classes are added with a warning (exit 0); the "
-                          "kit should break another file of this format",
-}
-KNOWN_UNDETECTED = {
-    "voc_action": "the cause of its round trip's: no ImageSets/Action lists are written, so "
-                  "detect says voc",
-}
+KNOWN_BROKEN_INPUT: dict[str, str] = {}
+KNOWN_UNDETECTED: dict[str, str] = {}
 
 
 def test_every_built_in_format_is_covered():
