@@ -165,9 +165,11 @@ def check_jobs_identical(fmt: str, *, tmp: str | os.PathLike[str] | None = None,
                          require_fork: bool = True) -> int:
     """The same bytes in every output file with ``jobs=1`` and ``jobs=2`` (saving, and
     converting the result through ``fmt`` again), and ``jobs=2`` really forked workers
-    (where the platform forks; ``require_fork=False`` skips that); returns the number of
-    forks ``jobs=2`` made (``jobs_forks``)."""
+    (where the platform forks, and unless the exporter declares ``light_items``, which may
+    rightly keep cheap items in-process; ``require_fork=False`` skips that); returns the
+    number of forks ``jobs=2`` made."""
     from .api import convert, save
+    from .registry import default_registry
 
     dataset = dataset if dataset is not None else big_dataset()
     root = _workdir(tmp)
@@ -187,7 +189,8 @@ def check_jobs_identical(fmt: str, *, tmp: str | os.PathLike[str] | None = None,
         f"{sorted(trees[1].keys() ^ trees[2].keys())[:10]}"
     differ = sorted(name for name in trees[1] if trees[1][name] != trees[2][name])
     assert not differ, f"{fmt}: jobs=1 and jobs=2 wrote different bytes in {differ[:10]}"
-    if require_fork and engine.resolve_jobs(2) == 2:
+    exporter = (registry if registry is not None else default_registry()).exporter(fmt)
+    if require_fork and not exporter.light_items and engine.resolve_jobs(2) == 2:
         assert forked[2] > 0, f"{fmt}: jobs=2 forked no worker on {len(list(dataset))} items"
     return forked[2]
 
