@@ -76,6 +76,10 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                                      or not all_numbers(bbox)):
                 raise scope.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
                                  f"annotations[{i}].bbox")
+            if bbox is not None and (bbox[2] < 0 or bbox[3] < 0):
+                # written on as an inverted box (VOC xmax < xmin), which readers refuse
+                raise scope.error(f"width and height must not be negative, got "
+                                  f"{bbox!r}"[:200], f"annotations[{i}].bbox")
             if height and width:
                 low, high = coordinate_bounds(height, width)  # the inline fast checks
                 if bbox is not None and not box_within(bbox, low, high) and (

@@ -22,6 +22,7 @@ from cococonv.tailnames import TailNames, warn_kept_as_data
 from cococonv.xmlsafe import fragment_problem
 
 from . import meta as M
+from .label_names import one_per_name, report_merged
 from .xmlsafe import text as t
 
 # Attributes written as XML attributes (or implied), never as <attribute> children.
@@ -79,7 +80,10 @@ def make_plan(source: Source, out_dir: str, report: Report, options: dict[str, A
         names.tails.report(report)
     else:
         warn_kept_as_data(source, report)
-    return _Planner(source, options, ext, namespaces).plan(out_dir)
+    planner = _Planner(source, options, ext, namespaces)
+    plan = planner.plan(out_dir)
+    report_merged(report, planner.merged)
+    return plan
 
 
 class _OutputNames:
@@ -112,6 +116,7 @@ class _Planner:
         self.ext = ext
         self.labels = source.categories.labels
         self.lost: dict[str, int] = {}
+        self.merged = 0  # labels declared once for their name (label_names.py)
 
     def _source_fields(self, item: Item) -> bool:
         """Whether the item keeps its source format's own fields at the top level of
@@ -197,6 +202,7 @@ class _Planner:
         cats = self.source.categories
         kept = [(i, label) for i, label in enumerate(cats.labels)
                 if not label.placeholder]
+        kept, self.merged = one_per_name(kept, added)
         body = [M.label_xml(label, cats.colormap.get(i), cats.keypoints.get(i), added[i])
                 for i, label in kept]
         if fragment_problem("".join(body)) is not None:
