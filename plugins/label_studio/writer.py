@@ -1,0 +1,307 @@
+"""One item as a Label Studio task: each annotator's (and each prediction's) annotations
+as one annotation record, regions in percent of the image, attributes as per-region
+controls, groups as ``parentID``, masks as brush RLE. Runs in workers under --jobs."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from cococonv import masks
+from cococonv.fileio import dumps_json
+from cococonv.images import probe_size
+from cococonv.model import (Annotation, Bbox, Caption, Ellipse, Item, Label, Mask, Points,
+                            Polygon, Polyline)
+
+from . import brush
+from .config import CAPTION_CONTROL, CONTROLS, IMAGE_NAME, RESERVED, TAGS_CONTROL
+from .reader import NAMESPACE
+from .results import relations_of
+
+#: Attributes the region itself holds (geometry, score, its record, links).
+OWN_ATTRIBUTES = {"rotation", "score", "annotator", "relations", "other_labels"}
+SHAPE_KINDS = (Bbox, Polygon, Polyline, Points, Ellipse, Mask)
+
+
+class TaskPiece:
+    """What one item gives ``finish``: its task's JSON, what it lost, what it used."""
+
+    __slots__ = ("subset", "data", "lost", "approximated", "kinds", "attributes",
+                 "tags", "captions")
+
+    def __init__(self, subset: str):
+        self.subset = subset
+        self.data = b""
+        self.lost: Counter[tuple[str, str]] = Counter()
+        self.approximated: Counter[tuple[str, str]] = Counter()
+        self.kinds: set[str] = set()
+        self.attributes: dict[str, str] = {}
+        self.tags = self.captions = False
+
+
+def _own(obj: Any) -> dict[str, Any]:
+    got = obj.extra.get(NAMESPACE)
+    return got if isinstance(got, dict) else {}
+
+
+def write_task(plan: Any, item: Item) -> TaskPiece:
+    piece = TaskPiece(item.subset)
+    own = _own(item)
+    task: dict[str, Any] = dict(own.get("task") or {})
+    key = own.get("key") or IMAGE_NAME
+    name = item.image.name if item.image is not None else item.id
+    data = {key: plan.image_prefix + name, **(own.get("data") or {})}
+    if key != IMAGE_NAME:  # the written config reads $image
+        data[IMAGE_NAME] = data.pop(key)
+    task["data"] = data
+    size = probe_size(item.image)
+    records = own.get("records") or {}
+    out: dict[str, list[dict]] = {"annotations": [dict(r) for r in records.get(
+        "annotations", []) if isinstance(r, dict)], "predictions": [
+        dict(r) for r in records.get("predictions", []) if isinstance(r, dict)]}
+    by_record: dict[tuple[str, int], list[Annotation]] = {}
+    for ann in item.annotations:
+        if size is None and isinstance(ann, SHAPE_KINDS):
+            piece.lost[("annotations", "no image size to turn pixels into percent")] += 1
+            continue
+        by_record.setdefault(_record_of(ann, out), []).append(ann)
+    for (field, index), anns in by_record.items():
+        while len(out[field]) <= index:
+            out[field].append(_new_record(anns[0]))
+        out[field][index]["result"] = _results(plan, anns, size, piece)
+    for field in out:
+        for record in out[field]:
+            record.setdefault("result", [])
+            record.pop("_new", None)
+    task["annotations"] = out["annotations"]
+    if out["predictions"]:
+        task["predictions"] = out["predictions"]
+    meta = {k: v for k, v in item.attributes.items() if type(v) in (int, float, str, bool)}
+    if len(meta) < len(item.attributes):
+        piece.lost[("item attributes", "only numbers, text and booleans fit a task's meta")] \
+            += len(item.attributes) - len(meta)
+    if meta:
+        task["meta"] = {**(task.get("meta") or {}), **meta}
+    piece.data = dumps_json(task)
+    return piece
+
+
+def _record_of(ann: Annotation, out: dict[str, list]) -> tuple[str, int]:
+    """The annotation record an annotation goes to: the one it was read from, else the
+    one of its annotator (created after the records read)."""
+    own = _own(ann)
+    for field in ("annotations", "predictions"):
+        index = own.get(field)
+        if type(index) is int and 0 <= index < len(out[field]):
+            return field, index
+    who = ann.attributes.get("annotator")
+    for k, record in enumerate(out["annotations"]):
+        if record.get("completed_by", None) == who and record.get("_new"):
+            return "annotations", k
+    record = {"_new": True}
+    if type(who) in (int, str):
+        record["completed_by"] = who
+    out["annotations"].append(record)
+    return "annotations", len(out["annotations"]) - 1
+
+
+def _new_record(ann: Annotation) -> dict:
+    who = ann.attributes.get("annotator")
+    return {"completed_by": who} if type(who) in (int, str) else {}
+
+
+class _Ids:
+    """Region ids: the ones read back where unique, else new ones (``r1``, ``r2``...)."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.n = 0
+
+    def take(self, wanted: Any) -> str:
+        if type(wanted) is str and wanted and wanted not in self.taken:
+            self.taken.add(wanted)
+            return wanted
+        while True:
+            self.n += 1
+            rid = f"r{self.n}"
+            if rid not in self.taken:
+                self.taken.add(rid)
+                return rid
+
+
+def _results(plan: Any, anns: list[Annotation], size: tuple[int, int] | None,
+             piece: TaskPiece) -> list[dict]:
+    ids, results = _Ids(), []
+    tags: list[str] = []
+    captions: list[str] = []
+    regions: list[tuple[Annotation, list[dict]]] = []
+    for ann in anns:
+        if isinstance(ann, Label):
+            if ann.label is not None:
+                tags.append(plan.labels[ann.label])
+        elif isinstance(ann, Caption):
+            captions.append(ann.caption)
+        else:
+            regions.append((ann, _shape(plan, ann, size, ids, piece)))  # type: ignore[arg-type]
+    roots: dict[int, str] = {}
+    by_ann: dict[int, str] = {}
+    for ann, shapes in regions:
+        if not shapes:
+            continue
+        first = shapes[0]["id"]
+        by_ann[id(ann)] = first
+        parent = roots.setdefault(ann.group, first) if ann.group else None
+        for k, shape in enumerate(shapes):
+            link = parent if parent != shape["id"] else None
+            if link is None and k:
+                link = first
+            if link is not None:
+                shape["parentID"] = link
+        results += shapes
+        results += _attributes(ann, first, piece)
+    results += _relations(regions, by_ann, piece)
+    if tags:
+        piece.tags = True
+        results.append({"id": ids.take(None), "type": "choices", "from_name": TAGS_CONTROL,
+                        "to_name": IMAGE_NAME, "value": {"choices": tags}})
+    if captions:
+        piece.captions = True
+        results.append({"id": ids.take(None), "type": "textarea", "from_name": CAPTION_CONTROL,
+                        "to_name": IMAGE_NAME, "value": {"text": captions}})
+    return results
+
+
+def _base(plan: Any, ann: Annotation, kind: str, rid: str, size: tuple[int, int],
+          value: dict, piece: TaskPiece) -> dict:
+    tag, control = CONTROLS[kind]
+    piece.kinds.add(kind)
+    names = [plan.labels[ann.label]] if ann.label is not None else []
+    other = ann.attributes.get("other_labels")
+    if type(other) is str and other:
+        names += other.split(", ")
+    value[tag.lower()] = names
+    own = _own(ann).get("result")
+    result = dict(own) if isinstance(own, dict) else {}
+    result.pop("value", None)
+    result.update({"id": rid, "type": tag.lower(), "from_name": control,
+                   "to_name": IMAGE_NAME, "original_width": size[1],
+                   "original_height": size[0], "image_rotation": 0, "value": value})
+    score = ann.attributes.get("score")
+    if type(score) in (int, float):
+        result["score"] = score
+    return result
+
+
+def _pct(value: float, side: int) -> float:
+    return value * 100.0 / side
+
+
+def _shape(plan: Any, ann: Annotation, size: tuple[int, int], ids: _Ids,
+           piece: TaskPiece) -> list[dict]:
+    h, w = size
+    own = _own(ann)
+    if isinstance(ann, Bbox):
+        rotation = ann.attributes.get("rotation")
+        rotation = float(rotation) if type(rotation) in (int, float) and \
+            math.isfinite(rotation) else 0.0
+        x, y = ann.x, ann.y
+        if rotation:
+            a = math.radians(rotation)
+            cx, cy = ann.x + ann.w / 2, ann.y + ann.h / 2
+            x = cx - ann.w / 2 * math.cos(a) + ann.h / 2 * math.sin(a)
+            y = cy - ann.w / 2 * math.sin(a) - ann.h / 2 * math.cos(a)
+        value = {"x": _pct(x, w), "y": _pct(y, h), "width": _pct(ann.w, w),
+                 "height": _pct(ann.h, h), "rotation": rotation}
+        return [_base(plan, ann, "bbox", ids.take(own.get("id")), size, value, piece)]
+    if isinstance(ann, (Polygon, Polyline)):
+        pts = ann.points
+        value = {"points": [[_pct(pts[i], w), _pct(pts[i + 1], h)]
+                            for i in range(0, len(pts) - 1, 2)],
+                 "closed": isinstance(ann, Polygon)}
+        if isinstance(ann, Polyline):
+            piece.approximated[("polylines", "written as polygons with closed: false")] += 1
+        return [_base(plan, ann, "polygon", ids.take(own.get("id")), size, value, piece)]
+    if isinstance(ann, Ellipse):
+        value = {"x": _pct(ann.cx, w), "y": _pct(ann.cy, h), "radiusX": _pct(ann.rx, w),
+                 "radiusY": _pct(ann.ry, h), "rotation": float(ann.attributes.get(
+                     "rotation", 0) or 0)}
+        return [_base(plan, ann, "ellipse", ids.take(own.get("id")), size, value, piece)]
+    if isinstance(ann, Mask):
+        return _mask(plan, ann, size, ids, piece)
+    return _keypoints(plan, ann, size, ids, piece)  # type: ignore[arg-type]
+
+
+def _mask(plan: Any, ann: Mask, size: tuple[int, int], ids: _Ids,
+          piece: TaskPiece) -> list[dict]:
+    if list(ann.rle.get("size", [])) != [size[0], size[1]]:
+        piece.lost[("masks", "their size is not the image's")] += 1
+        return []
+    pixels = masks.decode(masks.compress(ann.rle))
+    value = {"format": "rle", "rle": brush.encode(pixels)}
+    return [_base(plan, ann, "mask", ids.take(_own(ann).get("id")), size, value, piece)]
+
+
+def _keypoints(plan: Any, ann: Points, size: tuple[int, int], ids: _Ids,
+               piece: TaskPiece) -> list[dict]:
+    h, w = size
+    own = _own(ann)
+    known = own.get("ids") if type(own.get("ids")) is list else [own.get("id")]
+    kept = own.get("result") if isinstance(own.get("result"), dict) else {}
+    point_size = (kept.get("value") or {}).get("width", 0.5) if isinstance(
+        kept.get("value"), dict) else 0.5
+    out = []
+    pts, vis = ann.points, ann.visibility
+    for k in range(len(pts) // 2):
+        v = vis[k] if k < len(vis) else 2
+        if v == 0:
+            piece.lost[("keypoints", "Label Studio has no absent keypoints (v=0)")] += 1
+            continue
+        if v == 1:
+            piece.approximated[("keypoints", "occluded ones written as visible")] += 1
+        value = {"x": _pct(pts[2 * k], w), "y": _pct(pts[2 * k + 1], h), "width": point_size}
+        wanted = known[k] if k < len(known) else None
+        out.append(_base(plan, ann, "points", ids.take(wanted), size, value, piece))
+    return out
+
+
+def _attributes(ann: Annotation, rid: str, piece: TaskPiece) -> list[dict]:
+    out = []
+    for name, value in ann.attributes.items():
+        if name in OWN_ATTRIBUTES and not (name == "relations" and relations_of(ann) is None):
+            continue
+        if name in RESERVED or type(value) not in (bool, int, float, str):
+            piece.lost[("attributes", "named like a control of the labeling config, or "
+                        "not a number, text or boolean")] += 1
+            continue
+        base = {"id": rid, "from_name": name, "to_name": IMAGE_NAME}
+        if type(value) is bool:
+            piece.attributes.setdefault(name, "bool")
+            if value:
+                out.append({**base, "type": "choices", "value": {"choices": [name]}})
+        elif type(value) in (int, float):
+            piece.attributes.setdefault(name, "number")
+            out.append({**base, "type": "number", "value": {"number": value}})
+        else:
+            piece.attributes.setdefault(name, "text")
+            out.append({**base, "type": "textarea", "value": {"text": [value]}})
+    return out
+
+
+def _relations(regions: list, by_ann: dict[int, str], piece: TaskPiece) -> list[dict]:
+    known = set(by_ann.values())
+    out = []
+    for ann, _shapes in regions:
+        links = relations_of(ann)
+        if not links or id(ann) not in by_ann:
+            continue
+        for link in links:
+            if link["to"] not in known:
+                piece.lost[("region relations", "their target region is not written "
+                            "with them")] += 1
+                continue
+            relation = {"type": "relation", "from_id": by_ann[id(ann)], "to_id": link["to"],
+                        "direction": link.get("direction", "right")}
+            if link.get("labels"):
+                relation["labels"] = link["labels"]
+            out.append(relation)
+    return out
