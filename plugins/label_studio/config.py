@@ -70,18 +70,20 @@ RESERVED = {name for _, name in CONTROLS.values()} | {TAGS_CONTROL, CAPTION_CONT
                                                       IMAGE_NAME}
 
 
-def write_config(labels: list[str], kinds: Iterable[str],
+def write_config(labels: list[str], kinds: Iterable[tuple[str, str]],
                  attributes: dict[str, str], *, tags: bool, captions: bool) -> str:
     """A labeling config for the written tasks: an Image, one labels control per region
-    kind used (every label in each, in order), image-level Choices, a caption TextArea,
+    kind and control name used (every label in each, in order), image-level Choices, a caption TextArea,
     and one per-region control per attribute (``attributes``: name -> bool|number|text)."""
     for name in labels:
         check_writable(name, f"label {name!r}")
     options = "".join(f'\n    <Label value="{attr(name)}"/>' for name in labels)
     lines = ["<View>", f'  <Image name="{IMAGE_NAME}" value="${IMAGE_NAME}"/>']
-    for kind in sorted(set(kinds)):
-        tag, name = CONTROLS[kind]
-        lines.append(f'  <{tag} name="{name}" toName="{IMAGE_NAME}">{options}\n  </{tag}>')
+    for kind, name in sorted(set(kinds)):
+        check_writable(name, f"control {name!r}")
+        tag = CONTROLS[kind][0]
+        lines.append(f'  <{tag} name="{attr(name)}" toName="{IMAGE_NAME}">{options}\n'
+                     f'  </{tag}>')
     if tags:
         choices = "".join(f'\n    <Choice value="{attr(name)}"/>' for name in labels)
         lines.append(f'  <Choices name="{TAGS_CONTROL}" toName="{IMAGE_NAME}" '

@@ -91,7 +91,9 @@ def image_candidates(url: str) -> list[str]:
     if upload:
         name = upload.group(1)
         short = _UPLOAD_PREFIX.fullmatch(posixpath.basename(name))
-        names += [name] + ([short.group(1)] if short else [])
+        # Label Studio names an upload <8 hex digits>-<the user's file name>: the user's
+        # own name first (the image folder beside an export holds that one).
+        names += ([short.group(1)] if short else []) + [name]
     else:
         segments = [s for s in path.split("/") if s]
         names += ["/".join(segments[i:]) for i in range(len(segments))]

@@ -88,7 +88,7 @@ class TaskReader:
             self.report.lost("predictions", "not read without --predictions",
                              len(task["predictions"]) if type(task["predictions"]) is list else 1)
         extra = item.extra[NAMESPACE]
-        extra.update({"key": key, "url": url, "records": kept,
+        extra.update({"key": key, "url": url, "name": item.image.name, "records": kept,
                       "task": {k2: v for k2, v in task.items()
                                if k2 not in ("data", "annotations", "completions",
                                              "predictions")},
@@ -201,7 +201,6 @@ class TaskReader:
         where, r = shapes[0]
         height, width = self._size(item, results, place)
         ann = to_shape(shape_of(r["type"]), r["value"], f"{where}.value", height, width)
-        ann.id = rid if not str(rid).startswith("#") else None
         if labels:
             ann.label = self._label(labels[0])
             if len(labels) > 1:
@@ -217,7 +216,12 @@ class TaskReader:
                              "original_height")}
         keep["value"] = {k: v for k, v in r["value"].items()
                          if k in ("width",) and r["type"].startswith("keypoint")}
-        ann.extra[NAMESPACE] = {"id": ann.id, "result": keep}
+        # The region id stays in the extras: ids repeat across tasks and annotators, and
+        # the model's annotation ids are the dataset's (COCO writes them).
+        ann.extra[NAMESPACE] = {"id": rid if type(rid) is str and not rid.startswith("#")
+                                else None, "result": keep}
+        if type(r.get("parentID")) is str:
+            ann.extra[NAMESPACE]["parent"] = r["parentID"]
         return ann
 
     def _image_level(self, item: Item, members: list) -> None:
@@ -263,7 +267,8 @@ def _merge_keypoints(annotations: list[Annotation]) -> list[Annotation]:
             if head is not None:
                 head.points += ann.points
                 head.visibility += ann.visibility
-                head.extra[NAMESPACE].setdefault("ids", [head.id]).append(ann.id)
+                own = head.extra[NAMESPACE]
+                own.setdefault("ids", [own.get("id")]).append(ann.extra[NAMESPACE].get("id"))
                 continue
             first[key] = ann
         out.append(ann)

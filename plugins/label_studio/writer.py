@@ -34,7 +34,7 @@ class TaskPiece:
         self.data = b""
         self.lost: Counter[tuple[str, str]] = Counter()
         self.approximated: Counter[tuple[str, str]] = Counter()
-        self.kinds: set[str] = set()
+        self.kinds: set[tuple[str, str]] = set()  # (region kind, control name)
         self.attributes: dict[str, str] = {}
         self.tags = self.captions = False
 
@@ -50,7 +50,12 @@ def write_task(plan: Any, item: Item) -> TaskPiece:
     task: dict[str, Any] = dict(own.get("task") or {})
     key = own.get("key") or IMAGE_NAME
     name = item.image.name if item.image is not None else item.id
-    data = {key: plan.image_prefix + name, **(own.get("data") or {})}
+    url = own.get("url")
+    if type(url) is str and name == own.get("name") and not plan.image_prefix:
+        written = url  # the image read from this URL: the URL Label Studio knows it by
+    else:
+        written = plan.image_prefix + name
+    data = {key: written, **(own.get("data") or {})}
     if key != IMAGE_NAME:  # the written config reads $image
         data[IMAGE_NAME] = data.pop(key)
     task["data"] = data
@@ -74,8 +79,7 @@ def write_task(plan: Any, item: Item) -> TaskPiece:
             record.setdefault("result", [])
             record.pop("_new", None)
     task["annotations"] = out["annotations"]
-    if out["predictions"]:
-        task["predictions"] = out["predictions"]
+    task["predictions"] = out["predictions"]
     meta = {k: v for k, v in item.attributes.items() if type(v) in (int, float, str, bool)}
     if len(meta) < len(item.attributes):
         piece.lost[("item attributes", "only numbers, text and booleans fit a task's meta")] \
@@ -143,7 +147,7 @@ def _results(plan: Any, anns: list[Annotation], size: tuple[int, int] | None,
             captions.append(ann.caption)
         else:
             regions.append((ann, _shape(plan, ann, size, ids, piece)))  # type: ignore[arg-type]
-    roots: dict[int, str] = {}
+    roots = _group_roots(regions)
     by_ann: dict[int, str] = {}
     for ann, shapes in regions:
         if not shapes:
@@ -171,17 +175,32 @@ def _results(plan: Any, anns: list[Annotation], size: tuple[int, int] | None,
     return results
 
 
+def _group_roots(regions: list[tuple[Annotation, list[dict]]]) -> dict[int, str]:
+    """Each group's root region: the one the source had as the parent of the others
+    (read back as ``parent``), else the group's first region."""
+    roots: dict[int, str] = {}
+    written = {shape["id"] for _, shapes in regions for shape in shapes}
+    for ann, _shapes in regions:
+        parent = _own(ann).get("parent")
+        if ann.group and type(parent) is str and parent in written:
+            roots.setdefault(ann.group, parent)
+    return roots
+
+
 def _base(plan: Any, ann: Annotation, kind: str, rid: str, size: tuple[int, int],
           value: dict, piece: TaskPiece) -> dict:
     tag, control = CONTROLS[kind]
-    piece.kinds.add(kind)
+    own = _own(ann).get("result")
+    result = dict(own) if isinstance(own, dict) else {}
+    kept = result.get("from_name")
+    if type(kept) is str and kept and kept not in RESERVED and not kept.startswith("_"):
+        control = kept  # the source's control name, declared so in the written config
+    piece.kinds.add((kind, control))
     names = [plan.labels[ann.label]] if ann.label is not None else []
     other = ann.attributes.get("other_labels")
     if type(other) is str and other:
         names += other.split(", ")
     value[tag.lower()] = names
-    own = _own(ann).get("result")
-    result = dict(own) if isinstance(own, dict) else {}
     result.pop("value", None)
     result.update({"id": rid, "type": tag.lower(), "from_name": control,
                    "to_name": IMAGE_NAME, "original_width": size[1],
