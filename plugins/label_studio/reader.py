@@ -58,6 +58,9 @@ class TaskReader:
             raise self.error(f"a task must be an object, got {type(task).__name__}", where)
         data = task.get("data")
         if type(data) is not dict:
+            if "annotation_id" in task or "annotator" in task:
+                raise self.error("a JSON-MIN task, which is not read: export the project "
+                                 "as JSON (tasks with 'data' and 'annotations')", where)
             raise self.error("missing its 'data' object", where)
         key, url = self._image_field(data, where)
         item = self._item(task, key, url, subset)
@@ -83,7 +86,7 @@ class TaskReader:
             target = "predictions" if field == "predictions" else "annotations"
             index = len(kept[target])
             kept[target].append({k2: v for k2, v in rec.items() if k2 not in _RECORD_SKIP})
-            self._results(item, results, place, (target, index), rec)
+            self._results(item, results, place, (target, index), rec, len(records) > 1)
         if not self.predictions and task.get("predictions"):
             self.report.lost("predictions", "not read without --predictions",
                              len(task["predictions"]) if type(task["predictions"]) is list else 1)
@@ -111,7 +114,8 @@ class TaskReader:
         candidates = image_candidates(url)
         found = find_image(self.tree, candidates)
         name = found[1] if found else (candidates[0] if candidates else "")
-        image = Image(name or url)
+        # A URL naming no file (``https://host/``, ``..``) is not a name: the task id is.
+        image = Image(name or f"task-{task.get('id', len(self.dataset))}")
         if found:
             found[0].bind_image(image, found[1])
         stem = posixpath.splitext(name)[0] or str(task.get("id", ""))
@@ -140,7 +144,7 @@ class TaskReader:
         return size
 
     def _results(self, item: Item, results: list, place: str, record: tuple[str, int],
-                 rec: dict) -> None:
+                 rec: dict, several: bool) -> None:
         regions: dict[Any, list[tuple[str, dict]]] = {}
         relations: list[tuple[str, dict]] = []
         for k, r in enumerate(results):
@@ -162,6 +166,9 @@ class TaskReader:
         annotator = rec.get("completed_by" if record[0] == "annotations" else "model_version")
         if isinstance(annotator, dict):
             annotator = annotator.get("email") or annotator.get("id")
+        if annotator is None and several:
+            # Records without their author are still kept apart: by their own id.
+            annotator = f"{record[0][:-1]} {rec.get('id', record[1])}"
         made: dict[Any, Annotation] = {}
         for rid, members in regions.items():
             ann = self._region(item, rid, members, results, place)
@@ -200,6 +207,9 @@ class TaskReader:
             return None
         where, r = shapes[0]
         height, width = self._size(item, results, place)
+        if r.get("image_rotation"):
+            self.report.approximated("shapes", "drawn on an image turned by its "
+                                     "image_rotation, kept in that image's coordinates")
         ann = to_shape(shape_of(r["type"]), r["value"], f"{where}.value", height, width)
         if labels:
             ann.label = self._label(labels[0])

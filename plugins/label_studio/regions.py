@@ -8,6 +8,7 @@ from typing import Any
 
 from cococonv import masks
 from cococonv.errors import DataError
+from cococonv.limits import box_problem, coordinates_problem
 from cococonv.model import Annotation, Bbox, Ellipse, Mask, Points, Polygon, Polyline
 
 from . import brush
@@ -44,7 +45,28 @@ def _shown(value: Any) -> str:
 
 def to_shape(base: str, value: dict[str, Any], where: str, height: int,
              width: int) -> Annotation:
-    """The model shape of a region in an image of ``height`` x ``width`` pixels."""
+    """The model shape of a region in an image of ``height`` x ``width`` pixels; a
+    coordinate far outside the image (docs/limits.md) is refused."""
+    shape = _shape(base, value, where, height, width)
+    problem = _far_out(shape, height, width)
+    if problem:
+        raise DataError(problem, where=where)
+    return shape
+
+
+def _far_out(shape: Annotation, height: int, width: int) -> str | None:
+    if isinstance(shape, Bbox):
+        return box_problem(shape.bounds(), height, width)
+    if isinstance(shape, Ellipse):
+        return box_problem([shape.cx - shape.rx, shape.cy - shape.ry, 2 * shape.rx,
+                            2 * shape.ry], height, width)
+    if isinstance(shape, (Polygon, Polyline, Points)):
+        return coordinates_problem(shape.points, height, width)
+    return None
+
+
+def _shape(base: str, value: dict[str, Any], where: str, height: int,
+           width: int) -> Annotation:
     sx, sy = width / 100.0, height / 100.0
     if base == "rectangle":
         x, y = number(value, "x", where) * sx, number(value, "y", where) * sy

@@ -211,3 +211,40 @@ def test_detect_claims_tasks_not_coco_or_other_json(tmp_path):
     assert cococonv.detect(str(tmp_path / "ls"))[0][0] == "label_studio"
     for name in ("coco", "other", "labelme"):
         assert "label_studio" not in [n for n, _ in cococonv.detect(str(tmp_path / name))]
+
+
+def test_json_min_is_named_not_misread(tmp_path):
+    path = write(tmp_path, [{"image": "a.jpg", "id": 1, "annotator": "a@b.c",
+                             "annotation_id": 2, "label": [dict(BOX, original_width=9,
+                                                                original_height=9)]}])
+    with pytest.raises(DataError, match=r"\[0\]: a JSON-MIN task, which is not read"):
+        load(path)
+
+
+def test_coordinates_far_outside_the_image_are_refused(tmp_path):
+    path = write(tmp_path, [task(result("rectanglelabels", dict(BOX, x=1e8)))])
+    with pytest.raises(DataError, match=r"result\[0\]\.value: x = .* too far outside"):
+        load(path)
+
+
+def test_records_without_their_author_are_kept_apart(tmp_path):
+    box = result("rectanglelabels", BOX)
+    path = write(tmp_path, [task(annotations=[{"id": 5, "result": [box]},
+                                              {"id": 6, "result": [box]}])])
+    anns = only(load(path)[0]).annotations
+    assert [a.attributes["annotator"] for a in anns] == ["annotation 5", "annotation 6"]
+
+
+def test_real_exports_read(tmp_path):
+    from pathlib import Path
+    data = Path(__file__).parents[1] / "data" / "label_studio"
+    report = Report(quiet=True)
+    kp = cococonv.load(str(data / "yolo_keypoints"), "label_studio", report=report)
+    person, = [a for a in only(kp).annotations if isinstance(a, Bbox)]
+    points = [a for a in only(kp).annotations if isinstance(a, Points)]
+    assert len(points) == 3 and {p.group for p in points} == {person.group} != {0}
+    assert kp.categories.labels[0].name == "nose"  # the config's order
+    obb = cococonv.load(str(data / "yolo_obb"), "label_studio", report=report)
+    assert sum(len(i.annotations) for i in obb) == 25
+    assert [c.name for c in obb.categories.labels] == ["butterfly", "Butterfly"]
+    assert any("not in the labeling config" in w for w in report.warnings)
