@@ -82,7 +82,11 @@ def write_config(labels: list[str], kinds: Iterable[tuple[str, str]],
     for kind, name in sorted(set(kinds)):
         check_writable(name, f"control {name!r}")
         tag = CONTROLS[kind][0]
-        lines.append(f'  <{tag} name="{attr(name)}" toName="{IMAGE_NAME}">{options}\n'
+        body = options
+        if kind == "points":  # Label Studio's own COCO/YOLO export wants the point order
+            body = "".join(f'\n    <Label value="{attr(label)}" model_index="{k}"/>'
+                           for k, label in enumerate(labels))
+        lines.append(f'  <{tag} name="{attr(name)}" toName="{IMAGE_NAME}">{body}\n'
                      f'  </{tag}>')
     if tags:
         choices = "".join(f'\n    <Choice value="{attr(name)}"/>' for name in labels)

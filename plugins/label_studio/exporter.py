@@ -68,8 +68,11 @@ class LabelStudioExporter(Exporter):
         kinds: set[str] = set()
         attributes: dict[str, str] = {}
         tags = captions = False
-        for piece in results:
-            by_subset.setdefault(piece.subset, []).append(piece.data)
+        for number, piece in enumerate(results, 1):
+            data = piece.data
+            if not piece.has_id:  # tasks from other formats: numbered in output order
+                data = b'{"id":%d,' % number + data[1:] if data != b"{}" else data
+            by_subset.setdefault(piece.subset, []).append(data)
             lost.update(piece.lost)
             approximated.update(piece.approximated)
             kinds |= piece.kinds

@@ -26,12 +26,13 @@ SHAPE_KINDS = (Bbox, Polygon, Polyline, Points, Ellipse, Mask)
 class TaskPiece:
     """What one item gives ``finish``: its task's JSON, what it lost, what it used."""
 
-    __slots__ = ("subset", "data", "lost", "approximated", "kinds", "attributes",
+    __slots__ = ("subset", "data", "has_id", "lost", "approximated", "kinds", "attributes",
                  "tags", "captions")
 
     def __init__(self, subset: str):
         self.subset = subset
         self.data = b""
+        self.has_id = False
         self.lost: Counter[tuple[str, str]] = Counter()
         self.approximated: Counter[tuple[str, str]] = Counter()
         self.kinds: set[tuple[str, str]] = set()  # (region kind, control name)
@@ -86,6 +87,7 @@ def write_task(plan: Any, item: Item) -> TaskPiece:
             += len(item.attributes) - len(meta)
     if meta:
         task["meta"] = {**(task.get("meta") or {}), **meta}
+    piece.has_id = "id" in task
     piece.data = dumps_json(task)
     return piece
 

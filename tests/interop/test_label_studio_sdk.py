@@ -1,6 +1,7 @@
 """Our Label Studio brush RLE and rotated boxes against Label Studio's own converter
 (label-studio-sdk, ``label_studio_sdk.converter``): their decoder reads what we encode,
-ours reads what they encode, and a rotated box has the corners their OBB export gives."""
+ours reads what they encode, a rotated box has the corners their OBB export gives, and
+their COCO export of our tasks has our boxes and polygons."""
 from __future__ import annotations
 
 import json
@@ -60,3 +61,29 @@ def test_rotated_boxes_have_the_corners_of_their_obb_export():
         ours = box_corners(box)
         theirs = [v for corner in corners for v in corner]
         assert np.allclose(ours, theirs, atol=1e-6), (ours, theirs)
+
+
+def test_their_coco_converter_reads_our_export(tmp_path, monkeypatch):
+    converter = consumer("label_studio_sdk.converter")
+    from cococonv.model import Bbox, Categories, Dataset, Image, Item, Polygon
+
+    cats = Categories()
+    cats.add("car")
+    cats.add("dog")
+    items = [Item(f"im{k}", image=Image(f"im{k}.jpg", (60, 80)), annotations=[
+        Bbox(label=0, x=10 + k, y=5, w=20, h=10),
+        Polygon(label=1, points=[1, 1, 30, 2, 20, 25])]) for k in range(3)]
+    out = tmp_path / "ours"
+    cococonv.save(Dataset(cats, items), "label_studio", str(out), report=Report(quiet=True))
+    monkeypatch.chdir(tmp_path)
+    theirs = converter.Converter(config=str(out / "labeling_config.xml"),
+                                 project_dir=str(tmp_path), download_resources=False)
+    theirs.convert_to_coco(str(out / "default.json"), str(tmp_path / "coco"), is_dir=False)
+    doc = json.loads((tmp_path / "coco" / "result.json").read_text())
+    assert [c["name"] for c in doc["categories"]] == ["car", "dog"]
+    got = [(a["category_id"], a["bbox"], a["segmentation"]) for a in doc["annotations"]]
+    assert len(got) == 6
+    for k in range(3):
+        box, poly = got[2 * k], got[2 * k + 1]
+        assert box[0] == 0 and np.allclose(box[1], [10 + k, 5, 20, 10])
+        assert poly[0] == 1 and np.allclose(poly[2][0], [1, 1, 30, 2, 20, 25])
