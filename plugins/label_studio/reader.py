@@ -193,8 +193,8 @@ class TaskReader:
                              shapes[0][0])
         labels: list[str] = []
         for w, r in members:
-            names = r["value"].get(r["type"]) if r["type"] != "labels" and shape_of(
-                r["type"]) else r["value"].get("labels")
+            # "rectanglelabels": [...] on the shape, or "labels": [...] on a paired result
+            names = r["value"].get(r["type"]) if r["type"].endswith("labels") else None
             if names is not None:
                 if type(names) is not list or any(type(n) is not str for n in names):
                     raise self.error("must be a list of label names", f"{w}.value.{r['type']}")

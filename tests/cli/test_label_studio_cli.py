@@ -78,3 +78,18 @@ def test_bad_input_is_one_line_exit_1_and_no_output(tmp_path):
     result = run("convert", "-if", "label_studio", "-i", src, "-f", "coco", "-o", out,
                  "--on-error", "skip")
     assert result.exit_code == 0 and "skipped" in result.stderr
+
+
+def test_example_from_a_zip_with_its_images_and_config(tmp_path):
+    import zipfile
+
+    example = Path(__file__).parents[2] / "examples" / "label_studio_small"
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(example.rglob("*")):
+            if path.is_file():
+                zf.write(path, "label_studio_small/" + path.relative_to(example).as_posix())
+    result = run("info", "-i", archive, "--predictions")
+    assert result.exit_code == 0, result.output
+    assert "bbox 4, caption 1, ellipse 1, label 1, mask 1, points 1, polygon 2" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("labels (9): car, sign, tree")
