@@ -71,10 +71,12 @@ RESERVED = {name for _, name in CONTROLS.values()} | {TAGS_CONTROL, CAPTION_CONT
 
 
 def write_config(labels: list[str], kinds: Iterable[tuple[str, str]],
-                 attributes: dict[str, str], *, tags: bool, captions: bool) -> str:
+                 attributes: dict[str, str], *, tags: Iterable[str],
+                 captions: Iterable[str]) -> str:
     """A labeling config for the written tasks: an Image, one labels control per region
-    kind and control name used (every label in each, in order), image-level Choices, a caption TextArea,
-    and one per-region control per attribute (``attributes``: name -> bool|number|text)."""
+    kind and control name used (every label in each, in order), the image-level Choices
+    and TextArea controls used, and one per-region control per attribute (``attributes``:
+    name -> bool|number|text)."""
     for name in labels:
         check_writable(name, f"label {name!r}")
     options = "".join(f'\n    <Label value="{attr(name)}"/>' for name in labels)
@@ -88,12 +90,14 @@ def write_config(labels: list[str], kinds: Iterable[tuple[str, str]],
                            for k, label in enumerate(labels))
         lines.append(f'  <{tag} name="{attr(name)}" toName="{IMAGE_NAME}">{body}\n'
                      f'  </{tag}>')
-    if tags:
-        choices = "".join(f'\n    <Choice value="{attr(name)}"/>' for name in labels)
-        lines.append(f'  <Choices name="{TAGS_CONTROL}" toName="{IMAGE_NAME}" '
+    choices = "".join(f'\n    <Choice value="{attr(name)}"/>' for name in labels)
+    for name in sorted(set(tags)):
+        check_writable(name, f"control {name!r}")
+        lines.append(f'  <Choices name="{attr(name)}" toName="{IMAGE_NAME}" '
                      f'choice="multiple">{choices}\n  </Choices>')
-    if captions:
-        lines.append(f'  <TextArea name="{CAPTION_CONTROL}" toName="{IMAGE_NAME}"/>')
+    for name in sorted(set(captions)):
+        check_writable(name, f"control {name!r}")
+        lines.append(f'  <TextArea name="{attr(name)}" toName="{IMAGE_NAME}"/>')
     for name, kind in sorted(attributes.items()):
         check_writable(name, f"attribute {name!r}")
         shown = attr(name)

@@ -67,7 +67,8 @@ class LabelStudioExporter(Exporter):
         approximated: Counter = Counter()
         kinds: set[str] = set()
         attributes: dict[str, str] = {}
-        tags = captions = False
+        tags: set[str] = set()
+        captions: set[str] = set()
         for number, piece in enumerate(results, 1):
             data = piece.data
             if not piece.has_id:  # tasks from other formats: numbered in output order
@@ -78,7 +79,8 @@ class LabelStudioExporter(Exporter):
             kinds |= piece.kinds
             for name, kind in piece.attributes.items():
                 attributes.setdefault(name, kind)
-            tags, captions = tags or piece.tags, captions or piece.captions
+            tags |= piece.tags
+            captions |= piece.captions
         os.makedirs(plan.out, exist_ok=True)
         for subset in by_subset or {"default": []}:
             name = safe_segment(subset, what="subset") + ".json"

@@ -4,6 +4,7 @@ and per-region attributes by region id, ``parentID`` as the model's groups."""
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from typing import Any
 
 from cococonv.errors import DataError
@@ -33,7 +34,7 @@ class TaskReader:
         for name in (config.labels if config else []):
             self.categories.add(name)
         self.dataset = Dataset(self.categories)
-        self.cancelled = 0
+        self.skipped: Counter[str] = Counter()  # records kept raw: cancelled, predictions
         self.display = ""
 
     # -- files and tasks ---------------------------------------------------------------
@@ -65,31 +66,32 @@ class TaskReader:
         key, url = self._image_field(data, where)
         item = self._item(task, key, url, subset)
         records: list[tuple[str, int, dict]] = []
-        for field in ("annotations", "completions") + (("predictions",) if self.predictions
-                                                       else ()):
+        for field in ("annotations", "completions", "predictions"):
             entries = task.get(field) or []
             if type(entries) is not list:
                 raise self.error(f"must be a list, got {type(entries).__name__}",
                                  f"{where}.{field}")
             records += [(field, k, rec) for k, rec in enumerate(entries)]
-        kept: dict[str, list] = {"annotations": [], "predictions": []}
+        # Records not read into the model (cancelled ones; predictions without
+        # --predictions) are kept as they are, at their place, for a label_studio output.
+        kept: dict[str, list] = {"annotations": [], "predictions": [], "raw": []}
         for field, k, rec in records:
             place = f"{where}.{field}[{k}]"
             if type(rec) is not dict:
                 raise self.error("must be an object", place)
-            if rec.get("was_cancelled"):
-                self.cancelled += 1
+            target = "predictions" if field == "predictions" else "annotations"
+            skipped = "cancelled" if rec.get("was_cancelled") else \
+                "predictions" if target == "predictions" and not self.predictions else ""
+            if skipped:
+                self.skipped[skipped] += 1
+                kept["raw"].append([target, k, rec])
                 continue
             results = rec.get("result", [])
             if type(results) is not list:
                 raise self.error("must be a list", f"{place}.result")
-            target = "predictions" if field == "predictions" else "annotations"
             index = len(kept[target])
             kept[target].append({k2: v for k2, v in rec.items() if k2 not in _RECORD_SKIP})
             self._results(item, results, place, (target, index), rec, len(records) > 1)
-        if not self.predictions and task.get("predictions"):
-            self.report.lost("predictions", "not read without --predictions",
-                             len(task["predictions"]) if type(task["predictions"]) is list else 1)
         extra = item.extra[NAMESPACE]
         extra.update({"key": key, "url": url, "name": item.image.name, "records": kept,
                       "task": {k2: v for k2, v in task.items()
@@ -170,18 +172,18 @@ class TaskReader:
             # Records without their author are still kept apart: by their own id.
             annotator = f"{record[0][:-1]} {rec.get('id', record[1])}"
         made: dict[Any, Annotation] = {}
+        score = rec.get("score")
         for rid, members in regions.items():
-            ann = self._region(item, rid, members, results, place)
-            if ann is None:
-                continue
-            if type(annotator) in (int, str):
-                ann.attributes["annotator"] = annotator
-            score = rec.get("score")
-            if "score" not in ann.attributes and type(score) in (int, float):
-                ann.attributes["score"] = float(score)
-            ann.extra[NAMESPACE][record[0]] = record[1]
-            made[rid] = ann
-            item.annotations.append(ann)
+            region = self._region(item, rid, members, results, place)
+            if region is not None:
+                made[rid] = region
+            for ann in [region] if region is not None else self._image_level(item, members):
+                if type(annotator) in (int, str):
+                    ann.attributes["annotator"] = annotator
+                if "score" not in ann.attributes and type(score) in (int, float):
+                    ann.attributes["score"] = float(score)
+                ann.extra[NAMESPACE][record[0]] = record[1]
+                item.annotations.append(ann)
         link_regions(item, made, regions, relations, self.error)
         item.annotations[:] = _merge_keypoints(item.annotations)
 
@@ -203,7 +205,6 @@ class TaskReader:
             if any(r["type"] == "labels" for _, r in members):
                 raise self.error("a labels result without a region of the image",
                                  members[0][0])
-            self._image_level(item, members)
             return None
         where, r = shapes[0]
         height, width = self._size(item, results, place)
@@ -234,25 +235,28 @@ class TaskReader:
             ann.extra[NAMESPACE]["parent"] = r["parentID"]
         return ann
 
-    def _image_level(self, item: Item, members: list) -> None:
+    def _image_level(self, item: Item, members: list) -> list[Annotation]:
+        """Image labels and captions of results that are no region's; other controls of
+        the image (number, rating, ...) become item attributes."""
+        made: list[Annotation] = []
         for where, r in members:
             value = r["value"]
             if r["type"] == "choices":
                 choices = value.get("choices")
                 if type(choices) is not list or any(type(c) is not str for c in choices):
                     raise self.error("must be a list of strings", f"{where}.value.choices")
-                for choice in choices:
-                    item.annotations.append(Label(label=self._label(choice),
-                                                  extra={NAMESPACE: {"from": r.get("from_name")}}))
+                made += [Label(label=self._label(choice), extra={NAMESPACE: _source(r)})
+                         for choice in choices]
             elif r["type"] == "textarea":
                 texts = value.get("text")
                 texts = [texts] if type(texts) is str else texts
                 if type(texts) is not list or any(type(t) is not str for t in texts):
                     raise self.error("must be a list of strings", f"{where}.value.text")
-                item.annotations += [Caption(caption=t) for t in texts]
+                made += [Caption(caption=t, extra={NAMESPACE: _source(r)}) for t in texts]
             else:
                 name, got = attribute_value(r, where, self.error)
                 item.attributes[name] = got
+        return made
 
     def _label(self, name: str) -> int:
         name = self.config.name_of(name) if self.config else name
@@ -263,6 +267,11 @@ class TaskReader:
                                  f"after its labels")
             found = self.categories.add(name)
         return found
+
+
+def _source(result: dict) -> dict[str, Any]:
+    """Where an image label or caption came from: its control and result id."""
+    return {"from": result.get("from_name"), "id": result.get("id")}
 
 
 def _merge_keypoints(annotations: list[Annotation]) -> list[Annotation]:
@@ -286,7 +295,9 @@ def _merge_keypoints(annotations: list[Annotation]) -> list[Annotation]:
 
 
 def finish(reader: TaskReader) -> Dataset:
-    if reader.cancelled:
-        reader.report.lost("annotations", "cancelled in Label Studio (was_cancelled)",
-                           reader.cancelled)
+    only = "; only a label_studio output keeps them"
+    reader.report.lost("annotations", "cancelled in Label Studio (was_cancelled)" + only,
+                       reader.skipped["cancelled"])
+    reader.report.lost("predictions", "not read without --predictions" + only,
+                       reader.skipped["predictions"])
     return reader.dataset

@@ -37,7 +37,8 @@ class TaskPiece:
         self.approximated: Counter[tuple[str, str]] = Counter()
         self.kinds: set[tuple[str, str]] = set()  # (region kind, control name)
         self.attributes: dict[str, str] = {}
-        self.tags = self.captions = False
+        self.tags: set[str] = set()  # image-level Choices controls used
+        self.captions: set[str] = set()  # image-level TextArea controls used
 
 
 def _own(obj: Any) -> dict[str, Any]:
@@ -79,6 +80,8 @@ def write_task(plan: Any, item: Item) -> TaskPiece:
         for record in out[field]:
             record.setdefault("result", [])
             record.pop("_new", None)
+    for field, index, record in sorted(_raw_records(records), key=lambda r: r[1]):
+        out[field].insert(min(index, len(out[field])), record)
     task["annotations"] = out["annotations"]
     task["predictions"] = out["predictions"]
     meta = {k: v for k, v in item.attributes.items() if type(v) in (int, float, str, bool)}
@@ -90,6 +93,13 @@ def write_task(plan: Any, item: Item) -> TaskPiece:
     piece.has_id = "id" in task
     piece.data = dumps_json(task)
     return piece
+
+
+def _raw_records(records: dict) -> list[tuple[str, int, dict]]:
+    """The records read as they were (cancelled; predictions without --predictions)."""
+    return [(r[0], r[1], r[2]) for r in records.get("raw", []) if type(r) is list and
+            len(r) == 3 and r[0] in ("annotations", "predictions") and type(r[1]) is int and
+            isinstance(r[2], dict)]
 
 
 def _record_of(ann: Annotation, out: dict[str, list]) -> tuple[str, int]:
@@ -138,15 +148,15 @@ class _Ids:
 def _results(plan: Any, anns: list[Annotation], size: tuple[int, int] | None,
              piece: TaskPiece) -> list[dict]:
     ids, results = _Ids(), []
-    tags: list[str] = []
-    captions: list[str] = []
+    tags: dict[tuple[str, Any], list[str]] = {}  # (control, result id) -> choices
+    captions: dict[tuple[str, Any], list[str]] = {}  # (control, result id) -> texts
     regions: list[tuple[Annotation, list[dict]]] = []
     for ann in anns:
         if isinstance(ann, Label):
             if ann.label is not None:
-                tags.append(plan.labels[ann.label])
+                tags.setdefault(_control(ann, TAGS_CONTROL), []).append(plan.labels[ann.label])
         elif isinstance(ann, Caption):
-            captions.append(ann.caption)
+            captions.setdefault(_control(ann, CAPTION_CONTROL), []).append(ann.caption)
         else:
             regions.append((ann, _shape(plan, ann, size, ids, piece)))  # type: ignore[arg-type]
     roots = _group_roots(regions)
@@ -164,17 +174,24 @@ def _results(plan: Any, anns: list[Annotation], size: tuple[int, int] | None,
             if link is not None:
                 shape["parentID"] = link
         results += shapes
-        results += _attributes(ann, first, piece)
+        results += _attributes(ann, first, size, piece)
     results += _relations(regions, by_ann, piece)
-    if tags:
-        piece.tags = True
-        results.append({"id": ids.take(None), "type": "choices", "from_name": TAGS_CONTROL,
-                        "to_name": IMAGE_NAME, "value": {"choices": tags}})
-    if captions:
-        piece.captions = True
-        results.append({"id": ids.take(None), "type": "textarea", "from_name": CAPTION_CONTROL,
-                        "to_name": IMAGE_NAME, "value": {"text": captions}})
+    for (kind, key, found, used) in (("choices", "choices", tags, piece.tags),
+                                     ("textarea", "text", captions, piece.captions)):
+        for (control, rid), values in found.items():
+            used.add(control)
+            results.append({"id": ids.take(rid), "type": kind, "from_name": control,
+                            "to_name": IMAGE_NAME, **_sized(size), "value": {key: values}})
     return results
+
+
+def _control(ann: Annotation, default: str) -> tuple[str, Any]:
+    """The image-level control (and result id) an image label or caption was read from."""
+    own = _own(ann)
+    name = own.get("from")
+    if type(name) is not str or not name or name in RESERVED - {TAGS_CONTROL, CAPTION_CONTROL}:
+        name = default
+    return name, own.get("id")
 
 
 def _group_roots(regions: list[tuple[Annotation, list[dict]]]) -> dict[int, str]:
@@ -205,8 +222,7 @@ def _base(plan: Any, ann: Annotation, kind: str, rid: str, size: tuple[int, int]
     value[tag.lower()] = names
     result.pop("value", None)
     result.update({"id": rid, "type": tag.lower(), "from_name": control,
-                   "to_name": IMAGE_NAME, "original_width": size[1],
-                   "original_height": size[0], "image_rotation": 0, "value": value})
+                   "to_name": IMAGE_NAME, **_sized(size), "value": value})
     score = ann.attributes.get("score")
     if type(score) in (int, float):
         result["score"] = score
@@ -285,7 +301,15 @@ def _keypoints(plan: Any, ann: Points, size: tuple[int, int], ids: _Ids,
     return out
 
 
-def _attributes(ann: Annotation, rid: str, piece: TaskPiece) -> list[dict]:
+def _sized(size: tuple[int, int] | None) -> dict[str, int]:
+    """The image size fields Label Studio puts in every result of an image."""
+    if size is None:
+        return {}
+    return {"original_width": size[1], "original_height": size[0], "image_rotation": 0}
+
+
+def _attributes(ann: Annotation, rid: str, size: tuple[int, int] | None,
+                piece: TaskPiece) -> list[dict]:
     out = []
     for name, value in ann.attributes.items():
         if name in OWN_ATTRIBUTES and not (name == "relations" and relations_of(ann) is None):
@@ -294,7 +318,7 @@ def _attributes(ann: Annotation, rid: str, piece: TaskPiece) -> list[dict]:
             piece.lost[("attributes", "named like a control of the labeling config, or "
                         "not a number, text or boolean")] += 1
             continue
-        base = {"id": rid, "from_name": name, "to_name": IMAGE_NAME}
+        base = {"id": rid, "from_name": name, "to_name": IMAGE_NAME, **_sized(size)}
         if type(value) is bool:
             piece.attributes.setdefault(name, "bool")
             if value:

@@ -188,3 +188,32 @@ def test_label_studio_to_coco_to_cvat_carries_shapes_and_reports_the_rest(tmp_pa
                                             "polygon", "tag"]
     names = {a.get("name") for e in image for a in e.findall("attribute")}
     assert {"annotator", "doors", "color", "is_crowd"} <= names
+
+
+def test_example_round_trip_keeps_records_raw_records_and_controls(tmp_path):
+    src = Path(__file__).parents[2] / "examples" / "label_studio_small"
+    for predictions in (True, False):
+        out = tmp_path / f"out{predictions}"
+        ds = cococonv.load(str(src), "label_studio", predictions=predictions,
+                           report=Report(quiet=True))
+        save(ds, out)
+        before = json.loads((src / "project-1-export.json").read_text())
+        after = json.loads((out / "default.json").read_text())
+        street, park = before
+        assert _merged(after[0]) == _merged(street)  # cancelled record, prediction kept
+        # a polygon tool paired with a labels result is written as one polygonlabels
+        (tree,) = [r for r in after[1]["annotations"][0]["result"] if r["id"] == "tree"]
+        assert tree["type"] == "polygonlabels" and tree["value"]["polygonlabels"] == ["tree"]
+        config = (out / "labeling_config.xml").read_text()
+        for control in ('name="label"', 'name="scene"', 'name="caption"', 'name="parked"',
+                        'name="colour"', 'name="brush"', 'name="points"', 'name="sun"'):
+            assert control in config
+
+
+def _merged(task):
+    """``task`` with its results as ``_results`` compares them."""
+    import copy
+    task = copy.deepcopy(task)
+    for record in task["annotations"] + task["predictions"]:
+        record["result"] = _results(record["result"])
+    return task
