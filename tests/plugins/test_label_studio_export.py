@@ -217,3 +217,17 @@ def _merged(task):
     for record in task["annotations"] + task["predictions"]:
         record["result"] = _results(record["result"])
     return task
+
+
+def test_rotated_boxes_and_ellipses_come_back(tmp_path):
+    from cococonv.comparison import compare
+
+    cats = Categories()
+    cats.add("car")
+    anns = [Bbox(label=0, x=5 + k, y=7, w=12, h=4 + k, attributes={"rotation": 37.0 * k})
+            for k in range(1, 9)]
+    anns += [Ellipse(label=0, cx=30, cy=20, rx=6, ry=3, attributes={"rotation": 200.0})]
+    ds = Dataset(cats, [Item("a", image=Image("a.jpg", (48, 64)), annotations=anns)])
+    save(ds, tmp_path / "out")
+    back = cococonv.load(str(tmp_path / "out"), "label_studio", report=Report(quiet=True))
+    assert compare(ds, back) == {}
