@@ -1,0 +1,96 @@
+"""LabelMe's mask shapes: a base64 PNG of the box region, placed by the shape's two points.
+
+LabelMe stores a mask as the pixels of its box only (``points`` = the top-left and the
+bottom-right pixel, both inclusive, as whole numbers) and a PNG whose non-zero pixels are
+the mask. The model holds a full-image RLE, so reading places the patch on an image-sized
+canvas and writing crops the mask to its tight box. The PNG header is checked against the
+pixel limit before anything is decoded (docs/limits.md).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from typing import Any
+
+from cococonv.errors import DataError
+from cococonv.limits import check_plane, check_png_header, use_our_pixel_limit
+
+
+def decode_base64(text: Any, what: str) -> bytes:
+    """The bytes of a base64 string; DataError naming ``what`` when it is none."""
+    if not isinstance(text, str):
+        raise DataError(f"{what} must be a base64 string, got {type(text).__name__}")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DataError(f"{what} is not valid base64 ({exc})") from None
+
+
+def mask_to_rle(text: Any, corners: list[float], height: int, width: int) -> dict[str, Any]:
+    """The full-image RLE of a mask shape: its PNG (base64 ``text``) placed at ``corners``
+    (``[x1, y1, x2, y2]``) on a ``height`` x ``width`` canvas, clipped to it."""
+    import numpy as np
+
+    from cococonv import masks
+
+    patch = _patch(decode_base64(text, "mask"))
+    check_plane(height, width, "the image of a mask shape")
+    x1, y1, x2, y2 = corners
+    left, top = round(x1), round(y1)
+    if all(float(v).is_integer() for v in corners):
+        rows, cols = round(y2) - top + 1, round(x2) - left + 1
+        if rows != patch.shape[0] or cols != patch.shape[1]:
+            raise DataError(f"the mask PNG is {patch.shape[1]}x{patch.shape[0]} pixels but "
+                            f"its points span {cols}x{rows}")
+    canvas = np.zeros((height, width), dtype=np.uint8)
+    r0, r1 = max(top, 0), min(top + patch.shape[0], height)
+    c0, c1 = max(left, 0), min(left + patch.shape[1], width)
+    if r0 < r1 and c0 < c1:
+        canvas[r0:r1, c0:c1] = patch[r0 - top:r1 - top, c0 - left:c1 - left]
+    return masks.encode(canvas)
+
+
+def _patch(data: bytes) -> Any:
+    """The 0/1 array of a mask PNG (any non-zero pixel is in the mask)."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    check_png_header(data, "the mask PNG")
+    use_our_pixel_limit(PILImage)
+    try:
+        with PILImage.open(io.BytesIO(data)) as opened:
+            width, height = opened.size
+            check_plane(height, width, "the mask PNG")
+            array = np.asarray(opened)
+    except DataError:
+        raise
+    except Exception as exc:  # Pillow raises many types for a corrupt file
+        raise DataError(f"the mask is not a readable image ({exc})") from None
+    if array.ndim == 3:
+        array = array.any(axis=2)
+    if array.ndim != 2:
+        raise DataError("the mask PNG is not a 2-D image")
+    return (array != 0).astype(np.uint8)
+
+
+def rle_to_mask(rle: dict[str, Any]) -> tuple[list[float], str] | None:
+    """The mask-shape form of an RLE: its box corners (inclusive pixels) and the base64 PNG
+    of the box region (0/1 grayscale, as LabelMe writes it); None for an empty mask."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    from cococonv import masks
+
+    array = masks.decode(rle)
+    rows = np.flatnonzero(array.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(array.any(axis=0))
+    top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    crop = np.ascontiguousarray(array[top:bottom + 1, left:right + 1], dtype=np.uint8)
+    buffer = io.BytesIO()
+    PILImage.fromarray(crop).save(buffer, "PNG")
+    text = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return [float(left), float(top), float(right), float(bottom)], text
+
