@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cococonv.images import save_images, with_safe_image_name
-from cococonv.model import Item, Source
+from cococonv.model import Dataset, Item, Source
 from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.report import Report
 from cococonv.tailnames import TailNames
@@ -89,7 +89,7 @@ def make_plan(source: Source, out_dir: str, report: Report, *, save_images: bool
             owned.append(safe_relpath(image_rel, what="image file name"))
         return item, owned
 
-    plan.items = list(writable(items, report, prepare))  # type: ignore[arg-type]
+    plan.items = list(writable(Dataset(source.categories, items, source.meta), report, prepare))
     tails.report(report)
     cats = source.categories
     report.lost("keypoint skeletons", "LabelMe has no skeletons",

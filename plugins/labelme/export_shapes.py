@@ -160,7 +160,7 @@ class ShapeWriter:
 
     def _mask(self, ann: Mask) -> list[dict[str, Any]]:
         try:
-            written = rle_to_mask(ann.rle)
+            written = rle_to_mask(ann.rle, (ann.extra.get(NAMESPACE) or {}).get("mask_box"))
         except (ValueError, KeyError, TypeError) as exc:
             label = self.names[ann.label] if ann.label is not None else "(none)"
             raise DataError(f"cannot write a mask of label {label}: {exc}") from None

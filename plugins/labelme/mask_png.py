@@ -74,9 +74,11 @@ def _patch(data: bytes) -> Any:
     return (array != 0).astype(np.uint8)
 
 
-def rle_to_mask(rle: dict[str, Any]) -> tuple[list[float], str] | None:
+def rle_to_mask(rle: dict[str, Any], box: Any = None) -> tuple[list[float], str] | None:
     """The mask-shape form of an RLE: its box corners (inclusive pixels) and the base64 PNG
-    of the box region (0/1 grayscale, as LabelMe writes it); None for an empty mask."""
+    of the box region (0/1 grayscale, as LabelMe writes it); None for an empty mask. The
+    box is the mask's tight one, or ``box`` (the corners it was read with) when the mask
+    lies inside that, so a LabelMe -> LabelMe run writes the same patch."""
     import numpy as np
     from PIL import Image as PILImage
 
@@ -88,6 +90,11 @@ def rle_to_mask(rle: dict[str, Any]) -> tuple[list[float], str] | None:
         return None
     cols = np.flatnonzero(array.any(axis=0))
     top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    if isinstance(box, list) and len(box) == 4 and all(type(v) is int for v in box):
+        x1, y1, x2, y2 = box
+        if 0 <= x1 <= left and 0 <= y1 <= top and right <= x2 < array.shape[1] and \
+                bottom <= y2 < array.shape[0]:
+            left, top, right, bottom = box
     crop = np.ascontiguousarray(array[top:bottom + 1, left:right + 1], dtype=np.uint8)
     buffer = io.BytesIO()
     PILImage.fromarray(crop).save(buffer, "PNG")

@@ -115,7 +115,7 @@ class ShapeReader:
         ann = _geometry(kind, flat, shape, size)
         ann.label = self.label_index(label)
         ann.group = group
-        ann.attributes = _attributes(shape)
+        ann.attributes = {**_attributes(shape), **ann.attributes}  # geometry (rotation) wins
         own: dict[str, Any] = {}
         keys = {k: v for k, v in shape.items() if k not in OWN_KEYS}
         if keys:
@@ -123,6 +123,8 @@ class ShapeReader:
         original = shape.get("group_id")
         if group and original != group:
             own["group_id"] = original
+        if kind == "mask" and all(float(v).is_integer() for v in flat):
+            own["mask_box"] = [int(v) for v in flat]
         if kind in ("line", "point") or (kind == "rectangle" and len(flat) == 8):
             own["shape_type"] = kind if len(flat) != 8 else "rectangle4"
         if own:
