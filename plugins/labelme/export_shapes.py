@@ -8,6 +8,7 @@ per present keypoint (the keypoint's name as label, the set's group_id, and a
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from cococonv.errors import DataError
@@ -121,8 +122,13 @@ class ShapeWriter:
 
     def _ellipse(self, ellipse: Ellipse) -> dict[str, Any]:
         if abs(ellipse.rx - ellipse.ry) <= 1e-9:
-            rim = [ellipse.cx, ellipse.cy, ellipse.cx + ellipse.rx, ellipse.cy]
-            return self.shape(ellipse, "circle", rim)
+            rim = (ellipse.extra.get(NAMESPACE) or {}).get("rim")
+            # the rim point it was read with, while it still lies on the circle
+            if not (isinstance(rim, list) and len(rim) == 2 and math.isclose(
+                    math.hypot(rim[0] - ellipse.cx, rim[1] - ellipse.cy), ellipse.rx,
+                    rel_tol=1e-9)):
+                rim = [ellipse.cx + ellipse.rx, ellipse.cy]
+            return self.shape(ellipse, "circle", [ellipse.cx, ellipse.cy, *rim])
         self.tally.approximate("ellipses")
         return self.shape(ellipse, "polygon", ellipse_to_polygon(ellipse),
                           skip=("rotation",))

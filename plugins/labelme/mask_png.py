@@ -27,9 +27,13 @@ def decode_base64(text: Any, what: str) -> bytes:
         raise DataError(f"{what} is not valid base64 ({exc})") from None
 
 
-def mask_to_rle(text: Any, corners: list[float], height: int, width: int) -> dict[str, Any]:
+def mask_to_rle(text: Any, corners: list[float], height: int,
+                width: int) -> tuple[dict[str, Any], list[int]]:
     """The full-image RLE of a mask shape: its PNG (base64 ``text``) placed at ``corners``
-    (``[x1, y1, x2, y2]``) on a ``height`` x ``width`` canvas, clipped to it."""
+    (``[x1, y1, x2, y2]``) on a ``height`` x ``width`` canvas, clipped to it; and the
+    patch's pixel box ``[left, top, right, bottom]`` (inclusive). Whole-number corners
+    give the patch's extent (LabelMe checks it against the PNG); fractional ones only its
+    top-left pixel, rounded, as LabelMe places them."""
     import numpy as np
 
     from cococonv import masks
@@ -48,7 +52,8 @@ def mask_to_rle(text: Any, corners: list[float], height: int, width: int) -> dic
     c0, c1 = max(left, 0), min(left + patch.shape[1], width)
     if r0 < r1 and c0 < c1:
         canvas[r0:r1, c0:c1] = patch[r0 - top:r1 - top, c0 - left:c1 - left]
-    return masks.encode(canvas)
+    box = [left, top, left + patch.shape[1] - 1, top + patch.shape[0] - 1]
+    return masks.encode(canvas), box
 
 
 def _patch(data: bytes) -> Any:
@@ -74,11 +79,12 @@ def _patch(data: bytes) -> Any:
     return (array != 0).astype(np.uint8)
 
 
-def rle_to_mask(rle: dict[str, Any], box: Any = None) -> tuple[list[float], str] | None:
+def rle_to_mask(rle: dict[str, Any], kept: Any = None) -> tuple[list[float], str] | None:
     """The mask-shape form of an RLE: its box corners (inclusive pixels) and the base64 PNG
     of the box region (0/1 grayscale, as LabelMe writes it); None for an empty mask. The
-    box is the mask's tight one, or ``box`` (the corners it was read with) when the mask
-    lies inside that, so a LabelMe -> LabelMe run writes the same patch."""
+    box is the mask's tight one; or, when the mask lies inside the patch it was read from
+    (``kept``: ``{"points": corners, "box": [left, top, right, bottom]}``), that patch
+    and those corners, so a LabelMe -> LabelMe run writes the same shape."""
     import numpy as np
     from PIL import Image as PILImage
 
@@ -90,14 +96,17 @@ def rle_to_mask(rle: dict[str, Any], box: Any = None) -> tuple[list[float], str]
         return None
     cols = np.flatnonzero(array.any(axis=0))
     top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    corners = [float(left), float(top), float(right), float(bottom)]
+    box = kept.get("box") if isinstance(kept, dict) else None
     if isinstance(box, list) and len(box) == 4 and all(type(v) is int for v in box):
         x1, y1, x2, y2 = box
         if 0 <= x1 <= left and 0 <= y1 <= top and right <= x2 < array.shape[1] and \
                 bottom <= y2 < array.shape[0]:
             left, top, right, bottom = box
+            corners = list(kept["points"])
     crop = np.ascontiguousarray(array[top:bottom + 1, left:right + 1], dtype=np.uint8)
     buffer = io.BytesIO()
     PILImage.fromarray(crop).save(buffer, "PNG")
     text = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return [float(left), float(top), float(right), float(bottom)], text
+    return corners, text
 

@@ -112,7 +112,7 @@ class ShapeReader:
         part = _keypoint_part(shape, kind, flat, group, label)
         if part is not None:
             return part
-        ann = _geometry(kind, flat, shape, size)
+        ann, box = _geometry(kind, flat, shape, size)
         ann.label = self.label_index(label)
         ann.group = group
         ann.attributes = {**_attributes(shape), **ann.attributes}  # geometry (rotation) wins
@@ -123,8 +123,10 @@ class ShapeReader:
         original = shape.get("group_id")
         if group and original != group:
             own["group_id"] = original
-        if kind == "mask" and all(float(v).is_integer() for v in flat):
-            own["mask_box"] = [int(v) for v in flat]
+        if kind == "circle":
+            own["rim"] = flat[2:4]
+        if kind == "mask":
+            own["mask_box"] = {"points": flat, "box": box}
         if kind in ("line", "point") or (kind == "rectangle" and len(flat) == 8):
             own["shape_type"] = kind if len(flat) != 8 else "rectangle4"
         if own:
@@ -158,7 +160,21 @@ class GroupIds:
 
 
 def _geometry(kind: str, flat: list[float], shape: dict[str, Any],
-              size: tuple[int, int] | None) -> Annotation:
+              size: tuple[int, int] | None) -> tuple[Annotation, list[int] | None]:
+    """The annotation of a shape, and (for a mask) the pixel box of its patch."""
+    if kind == "mask":
+        if size is None:
+            raise DataError("a mask shape needs the image size (no imageHeight/imageWidth "
+                            "and no readable image)", where="mask")
+        try:
+            rle, box = mask_to_rle(shape.get("mask"), flat, *size)
+        except DataError as err:
+            raise err.located(where="mask") from None
+        return Mask(rle=rle), box
+    return _outline(kind, flat), None
+
+
+def _outline(kind: str, flat: list[float]) -> Annotation:
     if kind == "polygon":
         return Polygon(points=flat)
     if kind in ("line", "linestrip"):
@@ -169,15 +185,6 @@ def _geometry(kind: str, flat: list[float], shape: dict[str, Any],
         cx, cy, px, py = flat
         radius = math.hypot(px - cx, py - cy)
         return Ellipse(cx=cx, cy=cy, rx=radius, ry=radius)
-    if kind == "mask":
-        if size is None:
-            raise DataError("a mask shape needs the image size (no imageHeight/imageWidth "
-                            "and no readable image)", where="mask")
-        try:
-            rle = mask_to_rle(shape.get("mask"), flat, *size)
-        except DataError as err:
-            raise err.located(where="mask") from None
-        return Mask(rle=rle)
     if len(flat) == 8:
         return _box_of_corners(flat)
     xs, ys = flat[0::2], flat[1::2]
