@@ -12,11 +12,12 @@ import math
 from typing import Any
 
 from cococonv.errors import DataError
-from cococonv.geometry import ELLIPSE_POINTS, box_corners, ellipse_to_polygon, is_rotated
+from cococonv.geometry import (ELLIPSE_POINTS, box_corners, ellipse_to_polygon, is_rotated,
+                               rotation_of)
 from cococonv.model import (Annotation, Bbox, Ellipse, Mask, Points, Polygon, Polyline)
 
 from .mask_png import rle_to_mask
-from .shapes import KEYPOINT_KEY, NAMESPACE
+from .shapes import KEYPOINT_KEY, NAMESPACE, box_of_corners
 
 #: ``(what, how)`` of each approximation, and the reason of each loss, for the report.
 APPROXIMATIONS = {
@@ -111,11 +112,13 @@ class ShapeWriter:
         return out
 
     def _box(self, box: Bbox, own: dict[str, Any]) -> dict[str, Any]:
+        kept = _kept_corners(box, own.get("corners"))
         if is_rotated(box):
-            return self.shape(box, "oriented_rectangle", box_corners(box), skip=("rotation",))
+            return self.shape(box, "oriented_rectangle", kept or box_corners(box),
+                              skip=("rotation",))
         x2, y2 = box.x + box.w, box.y + box.h
         if own.get("shape_type") == "rectangle4":
-            corners = [box.x, box.y, x2, box.y, x2, y2, box.x, y2]
+            corners = kept or [box.x, box.y, x2, box.y, x2, y2, box.x, y2]
         else:
             corners = [box.x, box.y, x2, y2]
         return self.shape(box, "rectangle", corners, skip=("rotation",))
@@ -177,3 +180,15 @@ class ShapeWriter:
         shape = self.shape(ann, "mask", corners)
         shape["mask"] = png
         return [shape]
+
+
+def _kept_corners(box: Bbox, corners: Any) -> list[float] | None:
+    """The 4 corners a box was read from, while they still make that box (an edit or a
+    transform since then makes them stale)."""
+    if not (isinstance(corners, list) and len(corners) == 8):
+        return None
+    again = box_of_corners(corners)
+    same = all(math.isclose(a, b, abs_tol=1e-6) for a, b in
+               zip(again.bounds(), box.bounds())) and math.isclose(
+        rotation_of(again), rotation_of(box), abs_tol=1e-6)
+    return corners if same else None

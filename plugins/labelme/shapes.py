@@ -127,6 +127,8 @@ class ShapeReader:
             own["rim"] = flat[2:4]
         if kind == "mask":
             own["mask_box"] = {"points": flat, "box": box}
+        if len(flat) == 8:  # the corners as drawn (a rotated box's are recomputed else)
+            own["corners"] = flat
         if kind in ("line", "point") or (kind == "rectangle" and len(flat) == 8):
             own["shape_type"] = kind if len(flat) != 8 else "rectangle4"
         if own:
@@ -186,12 +188,12 @@ def _outline(kind: str, flat: list[float]) -> Annotation:
         radius = math.hypot(px - cx, py - cy)
         return Ellipse(cx=cx, cy=cy, rx=radius, ry=radius)
     if len(flat) == 8:
-        return _box_of_corners(flat)
+        return box_of_corners(flat)
     xs, ys = flat[0::2], flat[1::2]
     return Bbox(x=min(xs), y=min(ys), w=max(xs) - min(xs), h=max(ys) - min(ys))
 
 
-def _box_of_corners(flat: list[float]) -> Bbox:
+def box_of_corners(flat: list[float]) -> Bbox:
     """A box from 4 corners in drawing order: axis-aligned, or turned about its centre
     (rotation in degrees, clockwise on screen as CVAT counts it)."""
     (x0, y0), (x1, y1), (x2, y2) = flat[0:2], flat[2:4], flat[4:6]
