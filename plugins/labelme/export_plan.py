@@ -6,7 +6,6 @@ where ``--save-images`` copies it (so an image stays next to its JSON when the n
 """
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +55,7 @@ class LabelmePlan:
     def paths(self, item: Item) -> tuple[str, str]:
         """The item's JSON file and its image, relative to the output."""
         folder = f"{item.subset}/" if self.per_subset else ""
-        name = item.image.name if item.image is not None else posixpath.basename(item.id) + ".jpg"
+        name = item.image.name if item.image is not None else item.id + ".jpg"
         return f"{folder}{item.id}.json", f"{folder}{name}"
 
 

@@ -28,6 +28,10 @@ APPROXIMATIONS = {
 }
 
 
+#: LabelMe's turned-box types: its own, and X-AnyLabeling's.
+_TURNED = ("oriented_rectangle", "rotation")
+
+
 class Tally:
     """What one item lost and approximated, in the order first counted."""
 
@@ -89,8 +93,12 @@ class ShapeWriter:
         flags: dict[str, bool] = {}
         others: dict[str, Any] = {}
         description = ""
+        top = own.get("top_attributes") or ()
         for key, value in ann.attributes.items():
             if key in skip:
+                continue
+            if key in top:
+                out[key] = value
                 continue
             if isinstance(value, bool):
                 flags[key] = value
@@ -98,7 +106,7 @@ class ShapeWriter:
                 description = value
             else:
                 others[key] = value
-        if others:
+        if others or own.get("attributes_key"):
             out["attributes"] = others
         if label is None:
             label = self.names[ann.label] if ann.label is not None else ""
@@ -113,9 +121,10 @@ class ShapeWriter:
 
     def _box(self, box: Bbox, own: dict[str, Any]) -> dict[str, Any]:
         kept = _kept_corners(box, own.get("corners"))
-        if is_rotated(box):
-            return self.shape(box, "oriented_rectangle", kept or box_corners(box),
-                              skip=("rotation",))
+        hint = own.get("shape_type")
+        if is_rotated(box) or hint in _TURNED:
+            kind = hint if hint in _TURNED else "oriented_rectangle"
+            return self.shape(box, kind, kept or box_corners(box), skip=("rotation",))
         x2, y2 = box.x + box.w, box.y + box.h
         if own.get("shape_type") == "rectangle4":
             corners = kept or [box.x, box.y, x2, box.y, x2, y2, box.x, y2]

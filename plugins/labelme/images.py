@@ -18,7 +18,7 @@ from cococonv.model import MAX_IMAGE_SIDE, Image
 from cococonv.paths import is_hidden, lookup_relpath
 from cococonv.sources import FileTree, Tree
 
-from .mask_png import decode_base64
+from .mask_png import decode_base64, iter_base64
 
 def image_rel(json_rel: str, image_path: str) -> str | None:
     """Where ``image_path`` (written relative to ``json_rel``) is in the input, or None."""
@@ -84,8 +84,12 @@ def embedded_loader(tree: Tree, rel: str):
 
 def check_embedded(text: str) -> tuple[int, int] | None:
     """Check that ``imageData`` is base64, and read its image's ``(height, width)`` from
-    the header (None when Pillow cannot tell)."""
-    return _header_size(decode_base64(text, "imageData"))
+    the header in its first piece (None when Pillow cannot tell from that)."""
+    size = None
+    for index, piece in enumerate(iter_base64(text, "imageData")):
+        if index == 0:
+            size = _header_size(piece)
+    return size
 
 
 def _header_size(data: bytes) -> tuple[int, int] | None:

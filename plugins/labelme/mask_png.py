@@ -17,12 +17,29 @@ from cococonv.errors import DataError
 from cococonv.limits import check_plane, check_png_header, use_our_pixel_limit
 
 
+#: base64 characters decoded at a time when an embedded image is only checked.
+CHUNK_CHARS = 1 << 20
+
+
 def decode_base64(text: Any, what: str) -> bytes:
-    """The bytes of a base64 string; DataError naming ``what`` when it is none."""
+    """The bytes of a base64 string (line breaks allowed, as ``base64.encodebytes``
+    writes them); DataError naming ``what`` when it is none."""
+    return b"".join(iter_base64(text, what))
+
+
+def iter_base64(text: Any, what: str):
+    """The bytes of a base64 string, CHUNK_CHARS characters at a time, so a large embedded
+    image is checked (and its header read from the first piece) in bounded memory."""
     if not isinstance(text, str):
         raise DataError(f"{what} must be a base64 string, got {type(text).__name__}")
+    carry = ""
     try:
-        return base64.b64decode(text, validate=True)
+        for start in range(0, max(len(text), 1), CHUNK_CHARS):
+            piece = carry + "".join(text[start:start + CHUNK_CHARS].split())
+            last = start + CHUNK_CHARS >= len(text)
+            cut = len(piece) if last else len(piece) - len(piece) % 4
+            carry = piece[cut:]
+            yield base64.b64decode(piece[:cut], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise DataError(f"{what} is not valid base64 ({exc})") from None
 

@@ -27,12 +27,19 @@ KEYPOINT_KEY = "cococonv_keypoint"
 OWN_KEYS = frozenset({"label", "points", "shape_type", "group_id", "flags", "description",
                       "mask", "attributes"})
 SHAPE_TYPES = ("polygon", "rectangle", "oriented_rectangle", "circle", "line", "linestrip",
-               "point", "points", "mask")
+               "point", "points", "mask", "rotation")
+#: Shape keys X-AnyLabeling (a LabelMe fork) writes beside the shape's own that are model
+#: attributes: a prediction score and VOC's difficult flag. Written back where they were.
+TOP_ATTRIBUTES = {"score": (int, float), "difficult": (bool,)}
 #: Points each type needs: an exact count, or (at least,) for open-ended ones.
 _COUNTS: dict[str, int | tuple[int]] = {
-    "rectangle": 2, "oriented_rectangle": 4, "circle": 2, "line": 2, "point": 1, "mask": 2,
+    "rectangle": 2, "oriented_rectangle": 4, "rotation": 4, "circle": 2, "line": 2,
+    "point": 1, "mask": 2,
     "polygon": (3,), "linestrip": (2,), "points": (1,)}
 _SCALARS = (str, int, float, bool)
+#: Types whose model kind another type shares (Polyline, Points, Bbox): remembered in
+#: ``extra["labelme"]["shape_type"]`` so a LabelMe -> LabelMe run writes the same type.
+_REMEMBERED = ("line", "point", "oriented_rectangle", "rotation")
 
 
 class KeypointPart:
@@ -118,6 +125,13 @@ class ShapeReader:
         ann.attributes = {**_attributes(shape), **ann.attributes}  # geometry (rotation) wins
         own: dict[str, Any] = {}
         keys = {k: v for k, v in shape.items() if k not in OWN_KEYS}
+        lifted = [k for k, types in TOP_ATTRIBUTES.items() if type(keys.get(k)) in types]
+        for key in lifted:
+            ann.attributes.setdefault(key, keys.pop(key))
+        if lifted:
+            own["top_attributes"] = lifted
+        if isinstance(shape.get("attributes"), dict):
+            own["attributes_key"] = True  # written back even when empty
         if keys:
             own["keys"] = keys
         original = shape.get("group_id")
@@ -127,10 +141,10 @@ class ShapeReader:
             own["rim"] = flat[2:4]
         if kind == "mask":
             own["mask_box"] = {"points": flat, "box": box}
-        if len(flat) == 8:  # the corners as drawn (a rotated box's are recomputed else)
-            own["corners"] = flat
-        if kind in ("line", "point") or (kind == "rectangle" and len(flat) == 8):
-            own["shape_type"] = kind if len(flat) != 8 else "rectangle4"
+        if kind in ("rectangle", "oriented_rectangle", "rotation") and len(flat) == 8:
+            own["corners"] = flat  # as drawn (a rotated box's are recomputed otherwise)
+        if kind in _REMEMBERED or (kind == "rectangle" and len(flat) == 8):
+            own["shape_type"] = "rectangle4" if kind == "rectangle" else kind
         if own:
             ann.extra[NAMESPACE] = own
         return ann

@@ -248,3 +248,30 @@ def test_detect_parses_a_file_whose_head_does_not_tell(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps(record, indent=2))
     assert (tmp_path / "a.json").stat().st_size > 1 << 16
     assert cococonv.detect(str(tmp_path))[0][0] == "labelme"
+
+
+def test_image_data_with_line_breaks_is_checked_piece_by_piece(tmp_path, monkeypatch):
+    from cococonv_plugins.labelme import mask_png
+
+    monkeypatch.setattr(mask_png, "CHUNK_CHARS", 1 << 10)  # many pieces, header in the first
+    data = jpeg_bytes(300, 200)
+    record = doc(imageData=base64.encodebytes(data).decode(), imagePath="gone.jpg")
+    del record["imageHeight"], record["imageWidth"]
+    item = only_item(write(tmp_path / "ok", {"a.json": record}))
+    assert item.image.size == (200, 300) and item.image.read_bytes() == data
+    broken = dict(record, imageData=record["imageData"][:3000] + "*" + record["imageData"][3001:])
+    write(tmp_path / "bad", {"a.json": broken})
+    with pytest.raises(DataError, match="a.json: imageData: imageData is not valid base64"):
+        load(tmp_path / "bad")
+
+
+def test_x_anylabeling_rotation_shapes_are_turned_boxes(tmp_path):
+    corners = [[10, 0], [20, 10], [10, 20], [0, 10]]
+    write(tmp_path / "in", {"a.json": doc([shape("r", corners, "rotation", direction=0.7)])})
+    box = only_item(tmp_path / "in").annotations[0]
+    assert isinstance(box, Bbox) and box.attributes["rotation"] == 45.0
+    cococonv.convert(str(tmp_path / "in"), str(tmp_path / "out"), output_format="labelme",
+                     report=Report(quiet=True), jobs=1)
+    written = json.loads((tmp_path / "out" / "a.json").read_text())["shapes"][0]
+    assert written["shape_type"] == "rotation" and written["direction"] == 0.7
+    assert written["points"] == [[10.0, 0.0], [20.0, 10.0], [10.0, 20.0], [0.0, 10.0]]

@@ -106,3 +106,21 @@ def test_labelme_to_coco_to_cvat_carries_what_cvat_can_hold(tmp_path):
                      output_format="cvat", report=direct, jobs=1)
     assert kinds(cococonv.load(str(tmp_path / "cvat2"), "cvat")) == kinds(
         cococonv.load(str(DATA / "v5_primitives")))
+
+
+def test_x_anylabeling_pose_file_keeps_its_object_scores_and_corners(tmp_path):
+    dataset = cococonv.load(str(DATA / "xanylabeling"))
+    pose = next(item for item in dataset if item.id == "human-pose")
+    box, *points = pose.annotations
+    assert box.kind == "bbox" and "rotation" not in box.attributes
+    assert box.attributes["score"] == pytest.approx(0.93617, abs=1e-5)
+    assert box.attributes["difficult"] is False
+    assert len(points) == 16 and {p.group for p in points} == {box.group} != {0}
+    assert box.extra["labelme"]["keys"] == {"kie_linking": [], "visible": False}
+    cococonv.convert(str(DATA / "xanylabeling"), str(tmp_path / "cvat"), output_format="cvat",
+                     report=Report(quiet=True), jobs=1)
+    back = next(item for item in cococonv.load(str(tmp_path / "cvat"), "cvat")
+                if item.id == "human-pose")
+    assert kinds([back]) == {"bbox": 1, "points": 16}
+    assert len({ann.group for ann in back.annotations}) == 1
+    assert back.annotations[0].attributes["score"] == pytest.approx(0.93617, abs=1e-5)
