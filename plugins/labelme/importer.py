@@ -5,7 +5,7 @@ from __future__ import annotations
 from cococonv.context import Context
 from cococonv.errors import DataError
 from cococonv.model import Dataset
-from cococonv.plugin import Importer
+from cococonv.plugin import Importer, Option
 from cococonv.sources import FileTree, Tree
 
 from .layout import candidates, detect_files, subset_layout
@@ -24,19 +24,23 @@ class LabelmeImporter(Importer):
 
     name = "labelme"
     namespace = NAMESPACE
-    options = ()
+    options = (
+        Option("keypoint_groups", bool, False, "Read the point shapes that share a group_id "
+               "with one box, polygon or mask as that object's keypoints (one set per group; "
+               "the point labels are the keypoint names), as pose datasets draw them."),
+    )
 
     @classmethod
     def detect(cls, tree: Tree) -> int:
         # The content was sniffed (a JSON object with "shapes" and "imagePath").
         return 40 if detect_files(tree) else 0
 
-    def load(self, tree: Tree, ctx: Context) -> Dataset:
+    def load(self, tree: Tree, ctx: Context, *, keypoint_groups: bool = False) -> Dataset:
         rels = candidates(tree)
         if not rels:
             raise DataError("no LabelMe files found (expected .json files with \"shapes\" "
                             "and \"imagePath\")", file=tree.name)
-        reader = LabelmeReader(tree, ctx.report)
+        reader = LabelmeReader(tree, ctx.report, keypoint_groups=keypoint_groups)
         dataset = reader.read(subset_layout(rels, isinstance(tree, FileTree)))
         skipped = reader.not_labelme
         if skipped and len(skipped) == len(rels):

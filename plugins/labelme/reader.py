@@ -17,6 +17,7 @@ from cococonv.report import Report
 from cococonv.sources import Tree
 
 from .images import ImageBinder, check_embedded, declared_size, embedded_loader, image_rel
+from .keypoint_groups import KeypointGroups
 from .layout import LabelmeFile, is_labelme
 from .shapes import NAMESPACE, GroupIds, KeypointPart, ShapeReader
 
@@ -28,7 +29,7 @@ OWN_KEYS = frozenset({"version", "flags", "shapes", "imagePath", "imageData", "i
 class LabelmeReader:
     """Reads the LabelMe files of one input into one Dataset."""
 
-    def __init__(self, tree: Tree, report: Report):
+    def __init__(self, tree: Tree, report: Report, *, keypoint_groups: bool = False):
         self.tree = tree
         self.report = report
         self.categories = Categories()
@@ -37,6 +38,7 @@ class LabelmeReader:
         self.dataset = Dataset(self.categories)
         self.not_labelme: list[str] = []
         self._keypoint_names: dict[int, dict[int, str]] = {}
+        self.groups = KeypointGroups(self.categories) if keypoint_groups else None
 
     def read(self, files: list[LabelmeFile]) -> Dataset:
         for source in self.report.progress(files, desc="labelme files"):
@@ -50,12 +52,18 @@ class LabelmeReader:
             except DataError as err:
                 self.report.bad_record(err.located(file=display))
                 continue
+            if self.groups is not None:
+                self.groups.join(item)
             self.dataset.add(item)
         for label, names in self._keypoint_names.items():
             count = max(names) + 1
             self.categories.keypoints[label] = KeypointSchema(
                 names=[names.get(k, f"point{k + 1}") for k in range(count)])
-        return self.dataset
+        if self.groups is None:
+            return self.dataset
+        self.report.lost("keypoint attributes", "a keypoint set keeps no fields per point "
+                         "(--keypoint-groups)", self.groups.dropped)
+        return self.groups.finish(self.dataset)
 
     def _item(self, source: LabelmeFile, doc: dict[str, Any]) -> Item:
         display = self.tree.display(source.rel)

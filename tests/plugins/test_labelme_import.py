@@ -275,3 +275,28 @@ def test_x_anylabeling_rotation_shapes_are_turned_boxes(tmp_path):
     written = json.loads((tmp_path / "out" / "a.json").read_text())["shapes"][0]
     assert written["shape_type"] == "rotation" and written["direction"] == 0.7
     assert written["points"] == [[10.0, 0.0], [20.0, 10.0], [10.0, 20.0], [0.0, 10.0]]
+
+
+def test_keypoint_groups_pad_sets_to_names_met_later_and_leave_other_groups(tmp_path):
+    first = doc([shape("person", [[0, 0], [9, 9]], "rectangle", group_id=1),
+                 shape("nose", [[1, 1]], "point", group_id=1),
+                 shape("cat", group_id=2), shape("tail", [[3, 3]], "point", group_id=2),
+                 shape("dog", group_id=2), shape("ear", [[4, 4]], "point")])
+    second = doc([shape("person", [[0, 0], [9, 9]], "rectangle", group_id=3),
+                  shape("hand", [[2, 2]], "point", group_id=3),
+                  shape("nose", [[5, 5]], "point", group_id=3)])
+    write(tmp_path, {"a.json": first, "b.json": second})
+    dataset = cococonv.load(str(tmp_path), "labelme", report=Report(quiet=True),
+                            keypoint_groups=True)
+    cats = dataset.categories
+    person = cats.find("person")
+    assert cats.keypoints[person].names == ["nose", "hand"]
+    assert cats.find("nose") is None and cats.find("hand") is None
+    a, b = dataset
+    sets = [ann for ann in a.annotations if isinstance(ann, Points) and ann.label == person]
+    assert [(s.points, s.visibility) for s in sets] == [([1, 1, 0, 0], [2, 0])]
+    # group 2 holds two objects: its point stays a point of label "tail"; "ear" has no group
+    assert {cats.name_of(ann.label) for ann in a.annotations} == {"person", "cat", "dog",
+                                                                  "tail", "ear"}
+    (keypoints,) = [ann for ann in b.annotations if isinstance(ann, Points)]
+    assert keypoints.points == [5, 5, 2, 2] and keypoints.visibility == [2, 2]

@@ -124,3 +124,25 @@ def test_x_anylabeling_pose_file_keeps_its_object_scores_and_corners(tmp_path):
     assert kinds([back]) == {"bbox": 1, "points": 16}
     assert len({ann.group for ann in back.annotations}) == 1
     assert back.annotations[0].attributes["score"] == pytest.approx(0.93617, abs=1e-5)
+
+
+def test_keypoint_groups_make_the_pose_file_one_person_with_a_schema(tmp_path):
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(DATA / "xanylabeling"), "labelme", report=report,
+                            keypoint_groups=True)
+    assert [label.name for label in dataset.categories.labels] == ["person", "tag"]
+    person = dataset.categories.find("person")
+    schema = dataset.categories.keypoints[person]
+    assert schema.names[:3] == ["nose", "left_eye", "right_eye"] and len(schema.names) == 16
+    pose = next(item for item in dataset if item.id == "human-pose")
+    assert kinds([pose]) == {"bbox": 1, "points": 1}
+    keypoints = pose.annotations[-1]
+    assert keypoints.label == person and keypoints.visibility == [2] * 16
+    assert keypoints.points[:2] == [263.0, 299.0] and keypoints.group == pose.annotations[0].group
+    assert report.losses[("keypoint attributes", "a keypoint set keeps no fields per point "
+                                                 "(--keypoint-groups)")] == 16
+    cococonv.save(dataset, "coco", str(tmp_path / "coco"), report=Report(quiet=True))
+    coco = json.loads((tmp_path / "coco" / "annotations" /
+                       "person_keypoints_default.json").read_text())
+    assert coco["categories"][0]["keypoints"][:2] == ["nose", "left_eye"]
+    assert coco["annotations"][0]["num_keypoints"] == 16
