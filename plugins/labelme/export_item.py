@@ -54,6 +54,8 @@ def write_item(plan: LabelmePlan, item: Item) -> ItemResult:
         shapes.extend(writer.shapes(ann))
     if item.attributes:
         tally.lose("image attributes")
+    if own.get("embedded") and not (plan.embed_images or plan.save_images):
+        tally.lose("images only embedded in the source")
     if set(item.extra) - {NAMESPACE}:
         tally.lose("image fields of other formats")
     version = _version(own.get("version"), shapes)

@@ -35,6 +35,8 @@ _REASONS = {
     "polygons with fewer than 3 points": "LabelMe polygons need 3 points",
     "polylines with fewer than 2 points": "LabelMe lines need 2 points",
     "embedded images": "not present in the input; imageData left null",
+    "images only embedded in the source": "imageData is null without --embed-images "
+                                          "(--save-images writes them as files)",
     "embedded images of files that are no image": "imageData left null",
 }
 

@@ -67,9 +67,9 @@ class LabelmeReader:
 
     def _item(self, source: LabelmeFile, doc: dict[str, Any]) -> Item:
         display = self.tree.display(source.rel)
-        image = self._image(source, doc)
+        image, embedded = self._image(source, doc)
         item = Item(id=source.item_id, subset=source.subset, image=image)
-        own: dict[str, Any] = {}
+        own: dict[str, Any] = {"embedded": True} if embedded else {}
         if "version" in doc:
             own["version"] = doc["version"]
         keys = {k: v for k, v in doc.items() if k not in OWN_KEYS}
@@ -103,7 +103,8 @@ class LabelmeReader:
         item.annotations.extend(self._keypoint_sets(parts))
         return item
 
-    def _image(self, source: LabelmeFile, doc: dict[str, Any]) -> Image:
+    def _image(self, source: LabelmeFile, doc: dict[str, Any]) -> tuple[Image, bool]:
+        """The item's image, and whether it exists only as the file's imageData."""
         path = doc.get("imagePath")
         if path is not None and not isinstance(path, str):
             raise DataError(f"must be text, got {type(path).__name__}", where="imagePath")
@@ -123,7 +124,7 @@ class LabelmeReader:
                     image.size = embedded_size
         if image.size is None and bound:
             probe_size(image)
-        return image
+        return image, bool(data) and not bound
 
     def _keypoint_sets(self, parts: list[KeypointPart]) -> list[Points]:
         """Point shapes cococonv wrote for keypoint sets, joined into one Points each (by

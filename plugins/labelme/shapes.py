@@ -1,11 +1,12 @@
 """One LabelMe shape (a dict of ``shapes[]``) into one model annotation.
 
-What maps to what (docs/formats/labelme.md): rectangle (2 corners, or 4 corners) and
-oriented_rectangle -> Bbox (a rotation attribute when turned), polygon (and an old file's
-shape without ``shape_type``) -> Polygon, circle -> Ellipse with equal radii, line and
-linestrip -> Polyline, point and points -> Points, mask -> Mask. ``flags`` and an
-``attributes`` dict become attributes, a ``description`` the ``description`` attribute;
-every other key is kept in ``extra["labelme"]["keys"]`` and written back.
+What maps to what (docs/formats/labelme.md): rectangle (2 corners, or 4 corners),
+oriented_rectangle and X-AnyLabeling's rotation -> Bbox (a rotation attribute when
+turned), polygon (and an old file's shape without ``shape_type``) -> Polygon, circle ->
+Ellipse with equal radii, line and linestrip -> Polyline, point and points -> Points,
+mask -> Mask. ``flags`` and an ``attributes`` dict become attributes, a ``description``
+the ``description`` attribute; every other key is kept in ``extra["labelme"]["keys"]``
+and written back.
 """
 from __future__ import annotations
 
@@ -123,31 +124,41 @@ class ShapeReader:
         ann.label = self.label_index(label)
         ann.group = group
         ann.attributes = {**_attributes(shape), **ann.attributes}  # geometry (rotation) wins
-        own: dict[str, Any] = {}
-        keys = {k: v for k, v in shape.items() if k not in OWN_KEYS}
-        lifted = [k for k, types in TOP_ATTRIBUTES.items() if type(keys.get(k)) in types]
-        for key in lifted:
-            ann.attributes.setdefault(key, keys.pop(key))
-        if lifted:
-            own["top_attributes"] = lifted
-        if isinstance(shape.get("attributes"), dict):
-            own["attributes_key"] = True  # written back even when empty
-        if keys:
-            own["keys"] = keys
-        original = shape.get("group_id")
-        if group and original != group:
-            own["group_id"] = original
-        if kind == "circle":
-            own["rim"] = flat[2:4]
-        if kind == "mask":
-            own["mask_box"] = {"points": flat, "box": box}
-        if kind in ("rectangle", "oriented_rectangle", "rotation") and len(flat) == 8:
-            own["corners"] = flat  # as drawn (a rotated box's are recomputed otherwise)
-        if kind in _REMEMBERED or (kind == "rectangle" and len(flat) == 8):
-            own["shape_type"] = "rectangle4" if kind == "rectangle" else kind
+        own = _kept_fields(shape, kind, flat, group, box, ann.attributes)
         if own:
             ann.extra[NAMESPACE] = own
         return ann
+
+
+def _kept_fields(shape: dict[str, Any], kind: str, flat: list[float], group: int,
+                 box: list[int] | None, attributes: dict[str, Any]) -> dict[str, Any]:
+    """What ``extra["labelme"]`` keeps of a shape so a LabelMe -> LabelMe run writes it
+    as it was: unknown keys, the form of its group id, its type and exact points where
+    the model's kind is shared or recomputed. X-AnyLabeling's score and difficult keys
+    move into ``attributes`` (remembered, to be written back at the top)."""
+    own: dict[str, Any] = {}
+    keys = {k: v for k, v in shape.items() if k not in OWN_KEYS}
+    lifted = [k for k, types in TOP_ATTRIBUTES.items() if type(keys.get(k)) in types]
+    for key in lifted:
+        attributes.setdefault(key, keys.pop(key))
+    if lifted:
+        own["top_attributes"] = lifted
+    if isinstance(shape.get("attributes"), dict):
+        own["attributes_key"] = True  # written back even when empty
+    if keys:
+        own["keys"] = keys
+    original = shape.get("group_id")
+    if group and original != group:
+        own["group_id"] = original
+    if kind == "circle":
+        own["rim"] = flat[2:4]
+    if kind == "mask":
+        own["mask_box"] = {"points": flat, "box": box}
+    if kind in ("rectangle", "oriented_rectangle", "rotation") and len(flat) == 8:
+        own["corners"] = flat  # as drawn (a rotated box's are recomputed otherwise)
+    if kind in _REMEMBERED or (kind == "rectangle" and len(flat) == 8):
+        own["shape_type"] = "rectangle4" if kind == "rectangle" else kind
+    return own
 
 
 class GroupIds:

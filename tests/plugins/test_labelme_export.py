@@ -163,7 +163,10 @@ def test_embed_and_save_images(tmp_path):
 def test_image_data_is_null_without_embed_images(tmp_path):
     data = jpeg_bytes()
     write(tmp_path / "in", {"a.json": doc(imageData=base64.b64encode(data).decode())})
-    convert(tmp_path / "in", tmp_path / "out")
+    report = convert(tmp_path / "in", tmp_path / "out")
+    assert report.losses == {("images only embedded in the source", "imageData is null "
+                              "without --embed-images (--save-images writes them as "
+                              "files)"): 1}
     written = read(tmp_path / "out" / "a.json")
     assert written["imageData"] is None and (written["imageHeight"], written["imageWidth"]) \
         == (20, 30)

@@ -153,7 +153,8 @@ def test_subsets_are_top_level_folders_when_every_file_is_in_one(tmp_path):
     write(tmp_path / "one", {"train/a.json": doc()})
     assert [(i.subset, i.id) for i in load(tmp_path / "one")] == [("train", "a")]
     write(tmp_path / "plain", {"data_annotated/a.json": doc()})
-    assert [(i.subset, i.id) for i in load(tmp_path / "plain")] == [("default", "data_annotated/a")]
+    assert [(i.subset, i.id) for i in load(tmp_path / "plain")] == \
+        [("default", "data_annotated/a")]
     write(tmp_path / "mixed", {"a.json": doc(), "val/b.json": doc()})
     assert [(i.subset, i.id) for i in load(tmp_path / "mixed")] == \
         [("default", "a"), ("default", "val/b")]
@@ -179,7 +180,8 @@ def test_other_json_files_are_left_out_with_a_warning(tmp_path):
      "a.json: shapes[1].points: must be a list of [x, y] number pairs"),
     (shape("p", [[1, 2, 3], [2, 2], [3, 3]]),
      "a.json: shapes[1].points: must be a list of [x, y] number pairs"),
-    (shape("p", [[1e9, 2], [2, 2], [3, 3]]), "a.json: shapes[1].points: x = 1000000000 is too far"),
+    (shape("p", [[1e9, 2], [2, 2], [3, 3]]),
+     "a.json: shapes[1].points: x = 1000000000 is too far"),
     (shape("p", [[1e300, 2], [2, 2], [3, 3]]),
      "a.json: shapes[1].points: a coordinate is not a finite number"),
     (shape("m", [[1, 1], [2, 2]], "mask", mask="not base64!"),
