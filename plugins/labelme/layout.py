@@ -6,7 +6,8 @@ the first writes both), so a COCO file or a config JSON beside the annotations i
 claimed. Subsets: when every LabelMe file lies in a top-level folder, and there are several
 such folders or the one is named like a split (``train``, ``val``, ...), each top-level
 folder is a subset; otherwise there is one subset, ``default``. The item id is the file's
-path inside its subset folder without ``.json``.
+path inside its subset folder (for ``default``: inside the folder all files share, e.g.
+``annotations/``) without ``.json``.
 """
 from __future__ import annotations
 
@@ -106,14 +107,13 @@ def subset_layout(rels: list[str], single: bool) -> list[LabelmeFile]:
     tops = {rel.split("/", 1)[0] for rel in rels if "/" in rel}
     nested = bool(rels) and all("/" in rel for rel in rels)
     by_folder = nested and (len(tops) > 1 or next(iter(tops)).lower() in SPLIT_NAMES)
-    out = []
-    for rel in rels:
-        if by_folder:
-            top, inner = rel.split("/", 1)
-            out.append(LabelmeFile(rel, top, _stem(inner), top))
-        else:
-            out.append(LabelmeFile(rel, "default", _stem(rel), ""))
-    return out
+    if by_folder:
+        return [LabelmeFile(rel, rel.split("/", 1)[0], _stem(rel.split("/", 1)[1]),
+                            rel.split("/", 1)[0]) for rel in rels]
+    folders = [posixpath.dirname(rel) for rel in rels]
+    common = posixpath.commonpath(folders) if all(folders) else ""
+    cut = len(common) + 1 if common else 0
+    return [LabelmeFile(rel, "default", _stem(rel[cut:]), common) for rel in rels]
 
 
 def _stem(rel: str) -> str:

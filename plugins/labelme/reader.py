@@ -147,8 +147,8 @@ class LabelmeReader:
 
 
 def _name_in_subset(rel: str, root: str) -> str:
-    """The image's name relative to its subset folder (as exporters write it)."""
-    if not root:
-        return rel
+    """The image's name relative to its subset folder (as exporters write it); an image
+    outside that folder (``annotations/a.json`` naming ``../images/a.jpg``) by its path in
+    the input."""
     prefix = root + "/"
-    return rel[len(prefix):] if rel.startswith(prefix) else "../" + rel
+    return rel[len(prefix):] if root and rel.startswith(prefix) else rel

@@ -61,7 +61,7 @@ def test_labelme_to_labelme_keeps_every_value(tmp_path):
     write(tmp_path / "in", {"sub/a.json": source})
     report = convert(tmp_path / "in", tmp_path / "out")
     assert not report.losses and not report.approximations
-    back = read(tmp_path / "out" / "sub" / "a.json")
+    back = read(tmp_path / "out" / "a.json")  # the folder every file shares is no part of ids
     expected = _comparable(source)
     got = _comparable(back)
     for one, two in zip(expected["shapes"], got["shapes"]):
@@ -153,7 +153,7 @@ def test_embed_and_save_images(tmp_path):
     assert a["imagePath"] == "a.jpg" and base64.b64decode(a["imageData"]) == data
     assert (out / "train" / "x" / "a.jpg").read_bytes() == data
     # b's image existed only as imageData: written out as the file its imagePath names;
-    # it was named outside its subset folder, so it is written by its tail inside it
+    # it was named outside its subset folder, so it goes by its path in the input
     assert b["imagePath"] == "imgs/b.jpg"
     assert (out / "val" / "imgs" / "b.jpg").read_bytes() == data
     assert base64.b64decode(b["imageData"]) == data

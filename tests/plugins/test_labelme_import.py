@@ -129,7 +129,7 @@ def test_a_file_at_image_path_wins_over_image_data(tmp_path):
     (tmp_path / "img").mkdir()
     (tmp_path / "img" / "a.jpg").write_bytes(jpeg_bytes())
     item = only_item(tmp_path)
-    assert item.id == "ann/a" and item.image.name == "img/a.jpg"
+    assert item.id == "a" and item.image.name == "img/a.jpg"
     assert item.image.path == str(tmp_path / "img" / "a.jpg")
 
 
@@ -153,8 +153,10 @@ def test_subsets_are_top_level_folders_when_every_file_is_in_one(tmp_path):
     write(tmp_path / "one", {"train/a.json": doc()})
     assert [(i.subset, i.id) for i in load(tmp_path / "one")] == [("train", "a")]
     write(tmp_path / "plain", {"data_annotated/a.json": doc()})
-    assert [(i.subset, i.id) for i in load(tmp_path / "plain")] == \
-        [("default", "data_annotated/a")]
+    assert [(i.subset, i.id) for i in load(tmp_path / "plain")] == [("default", "a")]
+    write(tmp_path / "deep", {"ann/x/a.json": doc(), "ann/y/b.json": doc()})
+    assert [(i.subset, i.id) for i in load(tmp_path / "deep")] == \
+        [("default", "x/a"), ("default", "y/b")]
     write(tmp_path / "mixed", {"a.json": doc(), "val/b.json": doc()})
     assert [(i.subset, i.id) for i in load(tmp_path / "mixed")] == \
         [("default", "a"), ("default", "val/b")]
