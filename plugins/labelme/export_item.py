@@ -40,7 +40,7 @@ def write_item(plan: LabelmePlan, item: Item) -> ItemResult:
     next_group = max((ann.group for ann in item.annotations), default=0) + 1
     writer = ShapeWriter(plan.names, plan.keypoints, tally, next_group)
     shapes: list[dict[str, Any]] = []
-    flags = {name: False for name, value in (own.get("flags") or {}).items()}
+    flags = dict.fromkeys(own.get("flags") or {}, False)  # false ones kept; labels set true
     for ann in sorted(item.annotations, key=lambda a: a.z_order):
         if ann.label is not None:
             used.add(ann.label)
@@ -51,7 +51,10 @@ def write_item(plan: LabelmePlan, item: Item) -> ItemResult:
         if isinstance(ann, Caption):
             tally.lose("captions")
             continue
-        shapes.extend(writer.shapes(ann))
+        try:
+            shapes.extend(writer.shapes(ann))
+        except DataError as err:  # a mask that cannot be decoded: name the item
+            raise err.located(where=f"item {item.id!r} of subset {item.subset!r}") from None
     if item.attributes:
         tally.lose("image attributes")
     if own.get("embedded") and not (plan.embed_images or plan.save_images):
