@@ -42,6 +42,7 @@ class ColorMap:
     void_values: set[int] = field(default_factory=set)
     void_colors: set[tuple[int, int, int]] = field(default_factory=set)
     source: str = ""
+    declared_background: int | None = None  # dataset_meta.json's "background_label"
 
     @property
     def background(self) -> int | None:
@@ -49,6 +50,8 @@ class ColorMap:
         no map was given."""
         if not self.source:
             return 0
+        if self.declared_background is not None:
+            return self.declared_background
         return 0 if self.names.get(0, "").lower() in BACKGROUND_NAMES else None
 
     def color_lookup(self) -> dict[int, int]:
@@ -68,7 +71,7 @@ class ColorMap:
         if len(self.names) + len(self.void_values) >= MAX_CLASSES or not 0 <= value < MAX_CLASSES:
             raise DataError(f"value {value} is past the {MAX_CLASSES} classes a 16-bit mask "
                             f"can hold", file=self.source, where=where)
-        if name.lower() in VOID_NAMES:
+        if name.lower() in VOID_NAMES and value != self.declared_background:
             self.void_values.add(value)
             if color is not None:
                 self.void_colors.add(color)
@@ -135,6 +138,8 @@ def _json_map(found: ColorMap, text: str) -> None:
         # Datumaro's dataset_meta.json: {"label_map": {"0": "bg"}, "segmentation_colors": [...]}
         colors = doc.get("segmentation_colors")
         colors = colors if isinstance(colors, list) else []
+        background = str(doc.get("background_label", "")).strip()
+        found.declared_background = int(background) if background.isdigit() else None
         for key, name in doc["label_map"].items():
             value = int(key) if str(key).strip().isdigit() else key
             color = colors[value] if type(value) is int and value < len(colors) else None

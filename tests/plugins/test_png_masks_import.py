@@ -243,3 +243,18 @@ def test_on_error_skip_drops_the_bad_item_and_counts_it(runner, cli, tmp_path):
     assert "skipped" in result.stderr
     assert files_under(source) == ["images/a.jpg", "images/b.jpg", "masks/a.png",
                                    "masks/b.png"]
+
+
+def test_a_datumaro_common_semantic_segmentation_export_reads_as_datumaro_reads_it():
+    """Datumaro's own test asset (tests/plugins/data/datumaro_css/SOURCE.md): RGB masks and
+    dataset_meta.json, whose background_label 0 is named Void."""
+    source = Path(__file__).parent / "data" / "datumaro_css" / "dataset"
+    assert cococonv.detect(str(source))[0][0] == "png_masks"
+    dataset = load(source)
+    assert [label.name for label in dataset.categories.labels] == [
+        "Void", "Animal", "Archway", "Bicyclist", "Child", "Road"]
+    found = {item.id: sorted((a.label, tuple(masks.decode(a.rle)[0].tolist()))
+                             for a in item.annotations) for item in dataset}
+    assert found == {"0001": [(3, (1, 1, 0, 1, 1)), (5, (0, 0, 1, 0, 0))],
+                     "0002": [(1, (1, 1, 1, 0, 0)), (4, (0, 0, 0, 1, 1))]}
+    assert all(item.image.size == (1, 5) for item in dataset)
