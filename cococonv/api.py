@@ -53,7 +53,7 @@ def _detect(tree: Tree, reg: Registry) -> tuple[list[tuple[str, int]], list[Coco
 def load(path: str | Tree, format: str | None = None, *,
          report: Report | Context | None = None, registry: Registry | None = None,
          stdin: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Dataset:
-    """Read a dataset from a folder, a .zip, a single file or ``-`` (stdin).
+    """Read a dataset from a folder, a .zip or tar archive, a single file or ``-`` (stdin).
 
     ``format`` is an importer name (``coco``, ``coco_instances``, ``voc``, ``cvat`` ...); when
     omitted the best detected format is used. Options are the importer's (see
