@@ -1,9 +1,10 @@
-"""png_masks exporter: one 8-bit index PNG per image, ``masks/[<subset>/]<id>.png``, its
-value the class of each pixel (0 background, 255 void), and ``labelmap.txt`` naming the
-values; ``images/[<subset>/]`` with --save-images.
+"""png_masks exporter: one mask PNG per image, ``masks/[<subset>/]<id>.png``, and
+``labelmap.txt`` naming the class values; ``images/[<subset>/]`` with --save-images.
 
-Masks, polygons and ellipses are painted in z_order (later on top) by core's painter
-(``cococonv.raster.paint``); what an index PNG cannot hold (boxes, keypoints, lines,
+Semantic masks (default) hold the class of each pixel (8-bit index, 0 background, 255
+void); ``--mask-kind instance`` an object id (``instances.py``). Masks, polygons and
+ellipses are painted in z_order (later on top) by core's painter
+(``cococonv.raster.paint``); what a mask PNG cannot hold (boxes, keypoints, lines,
 captions, image labels, attributes, groups, which object a pixel belonged to) is reported.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv.context import Context
-from cococonv.errors import DataError
+from cococonv.errors import DataError, OptionError
 from cococonv.fileio import write_bytes
 from cococonv.images import check_image_ext, probe_size, save_images, with_ext
 from cococonv.model import Bbox, Caption, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
@@ -24,7 +25,8 @@ from cococonv.plugin import Exporter, Option
 from cococonv.raster.palette import voc_color
 
 from .colormap import BACKGROUND_NAMES, LABELMAP, VOID_COLOR, labelmap_text
-from .importer import NAMESPACE
+from .importer import KINDS, NAMESPACE
+from .instances import assign_instances, instance_png
 from .layout import DEFAULT_SUBSET
 
 MAX_CLASS = 254
@@ -45,6 +47,8 @@ class MaskPlan:
     colors: list[tuple[int, int, int]] = field(default_factory=list)
     save_images: bool = False
     image_ext: str | None = None
+    instance: bool = False  # --mask-kind instance: object ids, not classes
+    divisor: int = 0
     items: Any = None
     scratch: bytearray = field(default_factory=bytearray)
 
@@ -85,46 +89,58 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
         tally[("lost", "items", "no image size is known, so no mask can be written")] += 1
         return False, _events(tally)
     height, width = size
-    units, areas = _units(shapes, height, width, plan.value_of, tally)
+    objects_of = assign_instances(shapes, plan.divisor, tally) if plan.instance else None
+    units, areas = _units(shapes, height, width, plan.value_of, tally, objects_of)
     void = item.extra.get(NAMESPACE, {}).get("void")
     if void is not None and list(void.get("size", ())) != [height, width]:
         void = None
     try:
-        classes, _objects = paint_scanlines(height, width, units, void, None,
-                                            scratch=plan.scratch)
+        classes, objects = paint_scanlines(height, width, units, void,
+                                           void if plan.instance else None,
+                                           scratch=plan.scratch)
     except DataError as err:  # a mask limit (docs/limits.md): name the item
         raise err.located(file=item.id) from None
-    per_class = Counter(value for _layer, value, _none in units if value != VOID_VALUE)
-    merged = sum(count - 1 for count in per_class.values())
-    if merged:
-        tally[("approximated", "masks", "merged with the others of their class in the "
-               "image (one region per class)")] += merged
+    if not plan.instance:
+        per_class = Counter(unit[1] for unit in units if unit[1] != VOID_VALUE)
+        merged = sum(count - 1 for count in per_class.values())
+        if merged:
+            tally[("approximated", "masks", "merged with the others of their class in the "
+                   "image (one region per class)")] += merged
+    elif not plan.divisor and len(plan.names) > 2:
+        tally[("approximated", "masks", "instance ids without --instance-divisor hold no "
+               "class: read back as 'object'")] += sum(1 for u in units if u[2])
     if areas > _painted(classes, height, width):
-        tally[("approximated", "masks", "overlapping: each pixel keeps the class on "
+        tally[("approximated", "masks", "overlapping: each pixel keeps the shape on "
                "top")] += 1
-    write_bytes(os.path.join(plan.out, *plan.mask_path(item).split("/")),
-                encode_index_png(classes, height, width, plan.palette))
-    painted_void = any(value == VOID_VALUE for _layer, value, _none in units)
+    data = instance_png(classes, objects, height, width, plan.divisor) if plan.instance \
+        else encode_index_png(classes, height, width, plan.palette)
+    write_bytes(os.path.join(plan.out, *plan.mask_path(item).split("/")), data)
+    painted_void = any(unit[1] == VOID_VALUE for unit in units)
     return void is not None or painted_void, _events(tally)
 
 
 def _units(shapes: list[Any], height: int, width: int, value_of: dict[int, int],
-           tally: Counter) -> tuple[list[tuple[Any, int, None]], int]:
-    """The painter's layers in z_order, and the sum of their areas."""
+           tally: Counter, objects_of: dict[int, int] | None
+           ) -> tuple[list[tuple[Any, int, int | None]], int]:
+    """The painter's layers ``(layer, class value, object id)`` in z_order, and the sum of
+    their areas; with ``objects_of`` (instance masks) a shape without an id is left out."""
     from cococonv import masks
     from cococonv.geometry import rasterize
 
-    units: list[tuple[Any, int, None]] = []
+    units: list[tuple[Any, int, int | None]] = []
     area = 0
     for shape in sorted(shapes, key=lambda s: s.z_order):
         value = value_of[shape.label]
+        number = objects_of.get(id(shape)) if objects_of is not None else None
         if shape.attributes.get("is_crowd"):
             tally[("approximated", "crowd regions", "painted as void (255)")] += 1
             value = VOID_VALUE
+        elif objects_of is not None and number is None:
+            continue
         if type(shape) is Polygon and len(shape.points) >= 6 and len(shape.points) % 2 == 0:
             tally[("approximated", "polygons", "rasterized into masks")] += 1
             ring = list(shape.points)
-            units.append((ring, value, None))
+            units.append((ring, value, number))
             area += masks.polygons_area([ring], height, width) if value != VOID_VALUE else 0
             continue
         if type(shape) is Ellipse:
@@ -137,7 +153,7 @@ def _units(shapes: list[Any], height: int, width: int, value_of: dict[int, int],
         if rle is None:
             tally[("lost", "polygons", "too few points to paint")] += 1
             continue
-        units.append((rle, value, None))
+        units.append((rle, value, number))
         area += masks.area(rle) if value != VOID_VALUE else 0
     return units, area
 
@@ -161,6 +177,12 @@ def _events(tally: Counter) -> list[tuple[str, str, str, int]]:
     return [(kind, what, why, count) for (kind, what, why), count in tally.items()]
 
 
+def _check_divisor(value: int) -> None:
+    if value and not 256 <= value <= 65535:
+        raise OptionError(f"--instance-divisor: {value}: writing needs 0 or 256-65535 (255 "
+                          f"stays void)")
+
+
 class PngMasksExporter(Exporter):
     """Image + mask PNG pairs: masks/ index PNGs (one class per pixel), labelmap.txt,
     images/ with --save-images."""
@@ -175,12 +197,22 @@ class PngMasksExporter(Exporter):
                "images are re-encoded.", check=check_image_ext),
         Option("apply_colormap", bool, True, "Write the masks with the class colours as "
                "their palette; off writes grayscale index PNGs (same values)."),
+        Option("mask_kind", str, "semantic", "'semantic': a class per pixel; 'instance': "
+               "an object id per pixel (grayscale, 16-bit when values pass 255).", KINDS),
+        Option("instance_divisor", int, 0, "Instance masks: write class * N + object id "
+               "(N > 255, e.g. 1000 as Cityscapes); 0: the object id alone.",
+               check=_check_divisor),
     )
     item_function = write_item
 
     def plan(self, source: Any, out_dir: str, ctx: Context, *, save_images: bool = False,
-             image_ext: str | None = None, apply_colormap: bool = True) -> MaskPlan:
+             image_ext: str | None = None, apply_colormap: bool = True,
+             mask_kind: str = "semantic", instance_divisor: int = 0) -> MaskPlan:
         names, colors, value_of = _class_values(source.categories, ctx)
+        if mask_kind == "instance" and instance_divisor and \
+                (len(names) - 1) * instance_divisor + 254 > 65535:
+            raise OptionError(f"--instance-divisor {instance_divisor}: {len(names) - 1} "
+                              f"classes would need values past 16 bits (65535)")
         palette = None
         if apply_colormap:
             table = [voc_color(v) for v in range(256)]
@@ -190,7 +222,7 @@ class PngMasksExporter(Exporter):
         subsets = {item.subset for item in source}
         plan = MaskPlan(out_dir, value_of, palette, subsets <= {DEFAULT_SUBSET},
                         frozenset(ctx.namespaces) - {NAMESPACE}, names, colors,
-                        save_images, image_ext)
+                        save_images, image_ext, mask_kind == "instance", instance_divisor)
 
         def prepare(item: Item) -> tuple[Item, list[str]]:
             if not plan.flat:

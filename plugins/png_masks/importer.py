@@ -186,8 +186,9 @@ class _Reader:
 
     def _mask(self, value: int, rle: dict, plane: Any, display: str) -> Mask:
         cls: int | None = value
+        number = None
         if self.instance:
-            cls = value // self.divisor if self.divisor else None
+            cls, number = divmod(value, self.divisor) if self.divisor else (None, value)
         if cls is None:
             label = self._single_label()
         else:
@@ -197,7 +198,10 @@ class _Reader:
                 raise DataError(f"{shown} at x={x} y={y} is not in {self.map_name} "
                                 f"({len(self.map.names)} classes)", file=display)
             label = self._label(cls)
-        return Mask(label=label, rle=rle)
+        mask = Mask(label=label, rle=rle)
+        if number:  # kept so that png_masks writes the object back with its id
+            mask.extra[NAMESPACE] = {"instance": number}
+        return mask
 
     def _background_label(self) -> int:
         return self._label(self.background if self.background is not None else 0)

@@ -142,3 +142,37 @@ def test_coco_to_png_masks_reports_boxes_and_paints_polygons(runner, cli, tmp_pa
         result.stderr.replace("lost boxes", "lost         boxes")
     back = cococonv.load(str(out), report=Report(quiet=True))
     assert sum(len(item.annotations) for item in back) > 0
+
+
+def test_instance_masks_write_class_times_n_plus_id_and_read_back_the_same(runner, cli,
+                                                                            tmp_path):
+    first = tmp_path / "first"
+    args = ["--mask-kind", "instance", "--instance-divisor", "1000"]
+    result = runner.invoke(cli, ["convert", "-if", "coco", "-i", str(ROOT / "examples" /
+                                 "coco_small"), "-f", "png_masks", "-o", str(first), *args])
+    assert result.exit_code == 0, result.stderr
+    assert "joined with the other shapes of their object" in result.stderr
+    with PILImage.open(first / "masks" / "train" / "street.png") as image:
+        assert image.mode == "I;16"
+        values = set(np.unique(np.asarray(image)).tolist())
+    assert values == {0, 1002, 1003, 2001}  # class 1 ids 2, 3; class 2 id 1
+    second = tmp_path / "second"
+    result = runner.invoke(cli, ["convert", "-i", str(first), "-f", "png_masks", "-o",
+                                 str(second), *args])
+    assert result.exit_code == 0, result.stderr
+    for rel in files_under(first):
+        if rel.startswith("masks/"):
+            assert np.array_equal(pixels(second / rel), pixels(first / rel)), rel
+    back = cococonv.load(str(second), mask_kind="instance", instance_divisor=1000,
+                         report=Report(quiet=True))
+    street = back.get("train", "street")
+    assert sorted((back.categories.labels[a.label].name, a.extra["png_masks"]["instance"])
+                  for a in street.annotations) == [("car", 1), ("person", 2), ("person", 3)]
+
+
+def test_an_instance_divisor_that_would_make_255_a_value_is_refused(runner, cli, tmp_path):
+    result = runner.invoke(cli, ["convert", "-i", str(EXAMPLE), "-f", "png_masks", "-o",
+                                 str(tmp_path / "out"), "--mask-kind", "instance",
+                                 "--instance-divisor", "100"])
+    assert result.exit_code == 2
+    assert "--instance-divisor: 100: writing needs 0 or 256-65535" in result.stderr
