@@ -15,10 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import DataError, OptionError
 from cococonv.fileio import write_bytes
-from cococonv.images import check_image_ext, probe_size, save_images, with_ext
+from cococonv.images import probe_size, save_images, with_ext
 from cococonv.model import Bbox, Caption, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
 from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
@@ -91,9 +92,7 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
     height, width = size
     objects_of = assign_instances(shapes, plan.divisor, tally) if plan.instance else None
     units, areas = _units(shapes, height, width, plan.value_of, tally, objects_of)
-    void = item.extra.get(NAMESPACE, {}).get("void")
-    if void is not None and list(void.get("size", ())) != [height, width]:
-        void = None
+    void = _ignored(item, plan.instance, height, width, tally)
     try:
         classes, objects = paint_scanlines(height, width, units, void,
                                            void if plan.instance else None,
@@ -158,6 +157,25 @@ def _units(shapes: list[Any], height: int, width: int, value_of: dict[int, int],
     return units, area
 
 
+def _ignored(item: Item, instance: bool, height: int, width: int,
+             tally: Counter) -> dict | None:
+    """The item's ignore region for this kind of mask (the other layer's when it has only
+    that one), painted void (255)."""
+    ignore = item.ignore
+    if not ignore:
+        return None
+    mine, other = (ignore.instance, ignore.semantic) if instance else \
+        (ignore.semantic, ignore.instance)
+    if mine and other and other != mine:
+        tally[("lost", "ignore regions of the other mask layer", "png_masks writes one "
+               "mask per image")] += 1
+    region = mine or other
+    if list(region.get("size", ())) != [height, width]:
+        tally[("lost", "ignore regions", "not the size of the image")] += 1
+        return None
+    return region
+
+
 def _painted(scanlines: Any, height: int, width: int) -> int:
     """Pixels of the class plane that are neither background (0) nor void (255)."""
     import numpy as np
@@ -191,10 +209,8 @@ class PngMasksExporter(Exporter):
     namespace = NAMESPACE
     supercategory_loss = "png_masks classes have no supercategory"
     options = (
-        Option("save_images", bool, False, "Copy the images into images/ (bytes as they are "
-               "unless --image-ext changes the encoding)."),
-        Option("image_ext", str, None, "Save images with this extension (e.g. .png); "
-               "images are re-encoded.", check=check_image_ext),
+        shared.save_images("images/ (images/<subset>/ unless the only subset is 'default')"),
+        shared.image_ext(),
         Option("apply_colormap", bool, True, "Write the masks with the class colours as "
                "their palette; off writes grayscale index PNGs (same values)."),
         Option("mask_kind", str, "semantic", "'semantic': a class per pixel; 'instance': "

@@ -11,7 +11,7 @@ import posixpath
 from cococonv.context import Context
 from cococonv.errors import CococonvError, DataError, OptionError
 from cococonv.images import probe_size
-from cococonv.model import Categories, Dataset, Image, Item, Mask
+from cococonv.model import Categories, Dataset, IgnoreRegions, Image, Item, Mask
 from cococonv.plugin import Importer, Option
 from cococonv.sources import Tree
 
@@ -43,9 +43,9 @@ OPTIONS = (
            "with the colour map's one class (else 'object').", check=_check_divisor),
     Option("void_index", int, 255, "The mask value of void (ignored) pixels; -1: none "
            "(255 is then a class).", check=_check_void),
-    Option("void_regions", str, "keep", "Void pixels: 'keep' them as the item's void region "
-           "(png_masks writes it back; other formats cannot hold it, a warning counts it) "
-           "or make each image's a 'crowd' mask of the background class (COCO iscrowd).",
+    Option("void_regions", str, "keep", "Void pixels: 'keep' them as the item's ignore "
+           "region (png_masks and VOC write it back as 255; COCO and CVAT report it lost) or "
+           "make each image's a 'crowd' mask of the background class (COCO iscrowd).",
            ("keep", "crowd")),
 )
 
@@ -94,7 +94,6 @@ class _Reader:
         self.instance = kind == "instance"
         self.divisor = divisor
         self.void_as_crowd = void_as_crowd
-        self.with_void = 0
         self.void = set(color_map.void_values) | ({void} if void >= 0 else set())
         self.void -= set(color_map.names)  # a value the map names is that class
         self.void.add(-1)  # what an RGB mask's void colour reads as
@@ -129,10 +128,6 @@ class _Reader:
         if without_image:
             self.report.warn(f"{without_image} mask(s) have no image beside them; read with "
                              f"the mask's size")
-        if self.with_void:
-            self.report.warn(f"{self.with_void} mask(s) hold void pixels: kept for png_masks "
-                             f"output only, other formats drop them (--void-regions crowd "
-                             f"makes them crowd masks)")
         if without_mask:
             self.report.warn(f"{without_mask} image(s) have no mask; read without "
                              f"annotations")
@@ -180,9 +175,10 @@ class _Reader:
             if self.void_as_crowd:
                 item.annotations.append(Mask(label=self._background_label(),
                                              attributes={"is_crowd": True}, rle=region))
+            elif self.instance:
+                item.ignore = IgnoreRegions(instance=region)
             else:
-                item.extra[NAMESPACE] = {"void": region}
-                self.with_void += 1
+                item.ignore = IgnoreRegions(semantic=region)
 
     def _mask(self, value: int, rle: dict, plane: Any, display: str) -> Mask:
         cls: int | None = value

@@ -125,12 +125,20 @@ def test_a_mask_pair_folder_converts_with_every_mask(runner, cli, tmp_path, targ
             assert np.array_equal(pixels(again / rel), pixels(EXAMPLE / rel)), rel
 
 
-def test_void_kept_for_png_masks_only_is_a_warning_on_the_way_to_coco(runner, cli, tmp_path):
+def test_void_goes_to_voc_as_its_void_and_is_reported_by_coco(runner, cli, tmp_path):
     result = runner.invoke(cli, ["convert", "-i", str(EXAMPLE), "-f", "coco", "-o",
-                                 str(tmp_path / "out")])
+                                 str(tmp_path / "coco")])
     assert result.exit_code == 0
-    assert result.stderr.startswith("warning: 3 mask(s) hold void pixels: kept for png_masks "
-                                    "output only")
+    assert "lost         images' VOC void (255) regions        3" in result.stderr
+    voc, again = tmp_path / "voc", tmp_path / "again"
+    for source, fmt, out in ((EXAMPLE, "voc", voc), (voc, "png_masks", again)):
+        result = runner.invoke(cli, ["convert", "-i", str(source), "-f", fmt, "-o", str(out)])
+        assert result.exit_code == 0, result.stderr
+    with PILImage.open(voc / "SegmentationClass" / "0001.png") as image:
+        assert (np.asarray(image)[:, :2] == 255).all()
+    for rel in files_under(EXAMPLE):
+        if rel.startswith("masks/"):
+            assert np.array_equal(pixels(again / rel), pixels(EXAMPLE / rel)), rel
 
 
 def test_coco_to_png_masks_reports_boxes_and_paints_polygons(runner, cli, tmp_path):

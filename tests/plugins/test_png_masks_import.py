@@ -68,7 +68,7 @@ def test_the_example_reads_with_sizes_from_the_image_headers():
         ("train", "0001", (48, 64)), ("train", "0002", (48, 64)), ("val", "0003", (48, 64))]
     first = next(iter(dataset))
     assert by_label(dataset, first) == {"cat": 400, "dog": 484, "grass": 1028}
-    assert masks.area(first.extra["png_masks"]["void"]) == 96
+    assert masks.area(first.ignore.semantic) == 96 and first.ignore.instance is None
     assert dataset.categories.colormap[1] == (128, 0, 0)
     assert cococonv.detect(str(EXAMPLE))[0][0] == "png_masks"
 
@@ -81,7 +81,7 @@ def test_an_8_bit_index_mask_with_class_names_txt(tmp_path, palette):
     item = next(iter(dataset))
     assert (item.subset, item.id) == ("default", "a")
     assert by_label(dataset, item) == {"road": 6, "car": 6}
-    assert masks.area(item.extra["png_masks"]["void"]) == 1
+    assert masks.area(item.ignore.semantic) == 1
 
 
 def test_a_16_bit_mask_reads_values_past_255(tmp_path):
@@ -158,9 +158,6 @@ def test_split_first_layout_mask_suffix_and_unpaired_files(tmp_path):
         ("train", "a", 2), ("train", "nomask", 0), ("val", "c", 2), ("val", "orphan", 2)]
     assert dataset.get("val", "orphan").image.size == (6, 8)
     assert report.warnings == ["1 mask(s) have no image beside them; read with the mask's size",
-                               "3 mask(s) hold void pixels: kept for png_masks output only, "
-                               "other formats drop them (--void-regions crowd makes them "
-                               "crowd masks)",
                                "1 image(s) have no mask; read without annotations"]
 
 
@@ -181,6 +178,7 @@ def test_instance_masks_with_and_without_a_class_divisor(tmp_path):
     dataset = load(one_class, mask_kind="instance")
     assert sorted(masks.area(a.rle) for a in next(iter(dataset)).annotations) == [6, 6]
     assert {a.label for a in next(iter(dataset)).annotations} == {1}
+    assert masks.area(next(iter(dataset)).ignore.instance) == 1
 
 
 def test_void_regions_crowd_and_void_index(tmp_path):
