@@ -1,0 +1,242 @@
+"""Model annotations as YOLO lines for one task, with what each line lost or changed.
+
+detect: boxes (rotated boxes by their bounds; polygons and masks by their boxes under
+an explicit --task detect). segment: polygons, masks traced into exact polygons (holes
+filled: a YOLO polygon has none), boxes as 4-corner polygons (Ultralytics reads a
+segment file's lines as polygons only). pose: a box and the keypoints of its group
+(boxes without keypoints get all-zero keypoints; keypoints without a box get their
+bounds). obb: boxes (rotated or not) and 4-point polygons as 4 corners.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from cococonv.geometry import box_corners, is_rotated, points_bbox
+from cococonv.model import Annotation, Bbox, Mask, Points, Polygon
+
+TASKS = ("detect", "segment", "pose", "obb")
+
+# Report lines: (kind, "lost" or "approximated", what, why/how).
+EVENTS = {
+    "rotated_bounds": ("approximated", "boxes", "rotated boxes written as their bounds"),
+    "box_polygon": ("approximated", "boxes", "written as 4-corner polygons (a segment "
+                                             "dataset holds polygons only)"),
+    "shape_bounds": ("approximated", "polygons and masks", "written as their boxes "
+                                                            "(--task detect)"),
+    "traced": ("approximated", "masks", "traced into exact polygons"),
+    "holes": ("approximated", "masks", "holes filled: a YOLO polygon has no holes"),
+    "untraced": ("lost", "masks", "could not be traced into polygons"),
+    "kpt_box": ("approximated", "keypoints", "given a box from their points' bounds, as a "
+                                             "pose line needs one"),
+    "kpt_count": ("lost", "keypoints", "their count differs from the dataset's kpt_shape"),
+    "no_kpt_task": ("lost", "keypoints", "only a pose dataset holds keypoints"),
+    "no_area_task": ("lost", "polygons and masks", "a pose or OBB dataset holds boxes only "
+                                                   "(OBB: 4-point polygons too)"),
+    "obb_polygon": ("lost", "polygons", "an OBB line holds exactly 4 corners"),
+    "ellipses": ("lost", "ellipses", "YOLO has no ellipses"),
+    "polylines": ("lost", "polylines", "YOLO has no open lines"),
+    "captions": ("lost", "captions", "YOLO has no captions"),
+    "labels": ("lost", "image labels", "YOLO labels objects, not images"),
+    "unlabelled": ("lost", "annotations", "without a class"),
+    "attributes": ("lost", "attributes", "a YOLO line holds no attributes (a score only "
+                                         "with --save-scores)"),
+    "groups": ("lost", "groups", "each YOLO line stands alone (rings and parts of one "
+                                 "object become separate objects)"),
+    "clipped": ("approximated", "shapes", "clipped to the image (YOLO coordinates lie in "
+                                          "0..1)"),
+    "no_size": ("lost", "annotations", "the image size is unknown, and YOLO coordinates "
+                                       "are fractions of it"),
+}
+
+
+def fmt(value: float) -> str:
+    """A normalised value with 10 decimals at most and no trailing zeros."""
+    text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+class LineMaker:
+    """Lines of one item; ``events`` counts the EVENTS keys it met."""
+
+    def __init__(self, task: str, classes: dict[int, int], size: tuple[int, int],
+                 kpt_count: int, save_scores: bool):
+        self.task, self.classes, self.kpt_count = task, classes, kpt_count
+        self.height, self.width = size
+        self.save_scores = save_scores
+        self.events: Counter[str] = Counter()
+        self.box_lines: list[int] = []  # lines that are boxes written as polygons
+
+    def _fractions(self, points: list[float]) -> list[float]:
+        """Pixel coordinates as fractions of the image, clipped to 0..1 (counted)."""
+        out = []
+        clipped = False
+        for k, v in enumerate(points):
+            value = v / (self.width if k % 2 == 0 else self.height)
+            if value < 0 or value > 1:
+                clipped = True
+                value = min(max(value, 0.0), 1.0)
+            out.append(value)
+        if clipped:
+            self.events["clipped"] += 1
+        return out
+
+    def _coords(self, points: list[float]) -> list[str]:
+        return [fmt(v) for v in self._fractions(points)]
+
+    def _line(self, cls: int, values: list[str], ann: Annotation) -> str:
+        score = ann.attributes.get("score")
+        extra = [k for k in ann.attributes if k != "score" or not self.save_scores]
+        if extra:
+            self.events["attributes"] += 1
+        if self.save_scores and type(score) in (int, float) and 0 <= score <= 1:
+            values = [*values, fmt(float(score))]
+        return " ".join([str(cls), *values])
+
+    def _box(self, x: float, y: float, w: float, h: float) -> list[str]:
+        x0, y0, x1, y1 = self._fractions([x, y, x + w, y + h])
+        return [fmt((x0 + x1) / 2), fmt((y0 + y1) / 2), fmt(x1 - x0), fmt(y1 - y0)]
+
+    def lines(self, annotations: list[Annotation]) -> list[str]:
+        out: list[str] = []
+        boxes_of_groups = {}
+        if self.task == "pose":
+            boxes_of_groups = {(a.group, a.label): a for a in annotations
+                               if type(a) is Bbox and a.group}
+        used: set[int] = set()
+        self.written = 0
+        if self.task == "pose":
+            for ann in annotations:
+                if type(ann) is Points and ann.label in self.classes:
+                    line = self._pose(ann, boxes_of_groups.get((ann.group, ann.label))
+                                      if ann.group else None, used)
+                    if line:
+                        out.append(line)
+        for ann in annotations:
+            if id(ann) in used or (type(ann) is Points and self.task == "pose" and
+                                   ann.label in self.classes):
+                continue
+            self.written = len(out)
+            out += self._one(ann)
+        return out
+
+    def _one(self, ann: Annotation) -> list[str]:
+        kind = type(ann).kind
+        simple = {"ellipse": "ellipses", "polyline": "polylines", "caption": "captions",
+                  "label": "labels"}
+        if kind in simple:
+            self.events[simple[kind]] += 1
+            return []
+        if ann.label not in self.classes:
+            self.events["unlabelled"] += 1
+            return []
+        if ann.group:
+            self.events["groups"] += 1
+        cls = self.classes[ann.label]
+        if isinstance(ann, Points):
+            self.events["no_kpt_task"] += 1
+            return []
+        if isinstance(ann, Bbox):
+            if self.task == "segment":
+                self.box_lines.append(self.written)
+            return [self._line(cls, self._box_values(ann), ann)]
+        rings = self._rings(ann)
+        if rings is None:
+            return []
+        return [self._line(cls, values, ann) for values in rings]
+
+    def _box_values(self, box: Bbox) -> list[str]:
+        if self.task == "segment":
+            self.events["box_polygon"] += 1
+            return self._coords(box_corners(box))
+        if self.task == "obb":
+            return self._coords(box_corners(box))
+        values = self._box(*points_bbox(box_corners(box))) if is_rotated(box) else \
+            self._box(box.x, box.y, box.w, box.h)
+        if is_rotated(box):
+            self.events["rotated_bounds"] += 1
+        if self.task == "pose":
+            values += ["0"] * (self.kpt_count * 3)
+        return values
+
+    def _rings(self, ann: Annotation) -> list[list[str]] | None:
+        """Polygon lines of an area shape under this task, None when it has none."""
+        if self.task == "pose" or (self.task == "obb" and isinstance(ann, Mask)):
+            self.events["no_area_task"] += 1
+            return None
+        rings = _area_rings(ann, self.events)
+        if rings is None:
+            return None
+        if self.task == "detect":
+            self.events["shape_bounds"] += 1
+            return [self._box(*points_bbox([v for r in rings for v in r]))]
+        if self.task == "obb":
+            if any(len(r) != 8 for r in rings):
+                self.events["obb_polygon"] += 1
+                return None
+        return [self._coords(r) for r in rings]
+
+    def _pose(self, points: Points, box: Bbox | None, used: set[int]) -> str | None:
+        if len(points.points) != 2 * self.kpt_count:
+            self.events["kpt_count"] += 1
+            return None
+        if box is not None:
+            used.add(id(box))
+            values = self._box(box.x, box.y, box.w, box.h)
+        else:
+            shown = [points.points[k:k + 2] for k in range(0, len(points.points), 2)
+                     if k // 2 < len(points.visibility) and points.visibility[k // 2] > 0]
+            self.events["kpt_box"] += 1
+            values = self._box(*points_bbox([v for p in shown for v in p]))
+        for k in range(self.kpt_count):
+            v = points.visibility[k] if k < len(points.visibility) else 2
+            x, y = points.points[2 * k], points.points[2 * k + 1]
+            if v == 0 and x == 0 and y == 0:
+                values += ["0", "0", "0"]
+            else:
+                values += [*self._coords([x, y]), str(v if v in (0, 1, 2) else 2)]
+        return self._line(self.classes[points.label], values, points)  # type: ignore
+
+
+def _area_rings(ann: Annotation, events: Counter) -> list[list[float]] | None:
+    if isinstance(ann, Polygon):
+        return [ann.points] if len(ann.points) >= 6 else None
+    if isinstance(ann, Mask):
+        rings = trace_mask(ann.rle, events)
+        if rings is None:
+            events["untraced"] += 1
+        return rings
+    return None
+
+
+def trace_mask(rle: dict[str, Any], events: Counter) -> list[list[float]] | None:
+    """Exact polygons of a mask; one with holes is traced with its holes filled."""
+    from cococonv import masks
+    from cococonv.contours import mask_to_polygons
+
+    rings = mask_to_polygons(rle)
+    if rings is not None:
+        events["traced"] += 1
+        return rings
+    filled = _fill_holes(masks.decode(rle))
+    if filled is None:
+        return None
+    rings = mask_to_polygons(masks.encode(filled))
+    if rings is not None:
+        events["holes"] += 1
+    return rings
+
+
+def _fill_holes(array: Any) -> Any:
+    """The mask with every background region not reaching its border filled."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    if not array.any():
+        return None
+    padded = np.zeros((array.shape[0] + 2, array.shape[1] + 2), np.uint8)
+    padded[1:-1, 1:-1] = (array > 0) * 255
+    picture = Image.fromarray(padded, "L")
+    ImageDraw.floodfill(picture, (0, 0), 128)
+    outside = np.asarray(picture) == 128
+    return np.asfortranarray((~outside[1:-1, 1:-1]).astype(np.uint8))
