@@ -1,6 +1,7 @@
 """The ``yolo`` importer: Ultralytics (data.yaml), Roboflow and darknet layouts."""
 from __future__ import annotations
 
+import math
 import posixpath
 
 from cococonv.context import Context
@@ -11,7 +12,6 @@ from cococonv.sources import Tree
 
 from . import paths as P
 from .layout import NOT_LABELS
-from .lines import parse_line
 from .reader import YoloReader, parse_image_size
 from .sidecar import META_NAME
 
@@ -67,25 +67,35 @@ def _label_files(files: list[str]) -> list[str]:
     for rel in files:
         if not rel.endswith(".txt") or posixpath.basename(rel) in NOT_LABELS:
             continue
-        if "labels" in rel.split("/")[:-1] or posixpath.splitext(rel)[0] in stems or \
-                P.label_of(rel) != rel:
+        if "labels" in rel.split("/")[:-1] or posixpath.splitext(rel)[0] in stems:
             found.append(rel)
     return found
 
 
 def _looks_like_labels(tree: Tree, labels: list[str]) -> bool:
-    """Whether the first lines of a few label files read as YOLO lines (empty files count
-    for nothing either way)."""
+    """Whether the first lines of a few label files read as YOLO lines: an integral class
+    and at least four numbers (empty files count for nothing either way)."""
     seen = False
     for rel in labels:
         try:
-            head = tree.read_bytes(rel)[:4096].decode("utf-8", "replace").splitlines()
+            data = tree.read_bytes(rel)
         except DataError:
             return False
-        for number, text in enumerate(head[:2], 1):
-            try:
-                if parse_line(text, number, rel, None, None) is not None:
-                    seen = True
-            except DataError:
+        head = data[:4096].decode("utf-8", "replace").splitlines()
+        if len(data) > 4096:
+            head = head[:-1]  # the last line may be cut
+        for text in head[:2]:
+            tokens = text.split()
+            if not tokens:
+                continue
+            if len(tokens) < 5 or not _numbers(tokens) or float(tokens[0]) % 1:
                 return False
-    return seen or len(labels) > 0 and all(tree.read_bytes(r).strip() == b"" for r in labels)
+            seen = True
+    return seen or all(tree.read_bytes(r).strip() == b"" for r in labels)
+
+
+def _numbers(tokens: list[str]) -> bool:
+    try:
+        return all(math.isfinite(float(t)) for t in tokens)
+    except ValueError:
+        return False

@@ -3,7 +3,7 @@
 A line's kind follows from its count of values (after the class):
 - 4: box ``cx cy w h``; 5: box and a trailing confidence (predictions);
 - with a ``kpt_shape`` of K points of D values: ``4 + K*D`` (and one more for a
-  confidence) is a pose line, a box and its keypoints;
+  confidence) is a pose line, a box and its keypoints, and no other count is valid;
 - 6 or more, even: a polygon ``x1 y1 ... xn yn`` (OBB lines are 4-point polygons);
   odd: a polygon and a confidence.
 Blank lines, CRLF, tabs and a missing final newline are fine. Anything else is a
@@ -69,6 +69,7 @@ def _kind(count: int, kpt_shape: tuple[int, int] | None) -> tuple[str, bool] | N
         need = 4 + kpt_shape[0] * kpt_shape[1]
         if count in (need, need + 1):
             return "pose", count == need + 1
+        return None  # a pose dataset holds boxes and pose lines only
     if count >= 6:
         return "polygon", count % 2 == 1
     return None
