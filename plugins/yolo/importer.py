@@ -49,11 +49,9 @@ class YoloImporter(Importer):
         labels = _label_files(files)
         if not labels:
             return 0
-        if not _looks_like_labels(tree, labels[:3]):
-            return 0
         if names & {"data.yaml", "data.yml", "obj.data", "obj.names"}:
-            return 30
-        return 15
+            return 30  # even when a label file is broken: load then says where
+        return 15 if _looks_like_labels(tree, labels[:3]) else 0
 
     def load(self, tree: Tree, ctx: Context, *, image_size: str | None = None) -> Dataset:
         return YoloReader(tree, ctx, parse_image_size(image_size)).read()

@@ -94,8 +94,14 @@ class LineMaker:
         return " ".join([str(cls), *values])
 
     def _box(self, x: float, y: float, w: float, h: float) -> list[str]:
-        x0, y0, x1, y1 = self._fractions([x, y, x + w, y + h])
-        return [fmt((x0 + x1) / 2), fmt((y0 + y1) / 2), fmt(x1 - x0), fmt(y1 - y0)]
+        """``cx cy w h``; clipped to the image only when a value leaves 0..1 (a box over
+        the edge is valid YOLO while its centre and size are fractions)."""
+        values = [(x + w / 2) / self.width, (y + h / 2) / self.height, w / self.width,
+                  h / self.height]
+        if not all(0 <= v <= 1 for v in values):
+            x0, y0, x1, y1 = self._fractions([x, y, x + w, y + h])
+            values = [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0]
+        return [fmt(v) for v in values]
 
     def lines(self, annotations: list[Annotation]) -> list[str]:
         out: list[str] = []
@@ -236,7 +242,7 @@ def _fill_holes(array: Any) -> Any:
         return None
     padded = np.zeros((array.shape[0] + 2, array.shape[1] + 2), np.uint8)
     padded[1:-1, 1:-1] = (array > 0) * 255
-    picture = Image.fromarray(padded, "L")
+    picture = Image.fromarray(padded).copy()  # a copy: the array view is read-only
     ImageDraw.floodfill(picture, (0, 0), 128)
     outside = np.asarray(picture) == 128
     return np.asfortranarray((~outside[1:-1, 1:-1]).astype(np.uint8))
