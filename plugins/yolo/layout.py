@@ -139,6 +139,11 @@ def _split_entries(tree: Tree, index: P.Index, values: list[str], bases: list[st
     for value in values:
         rel = index.resolve(value, bases)
         if rel is None:
+            labels = P.labels_folder(value.strip().replace("\\", "/").strip("/"))
+            labels = index.resolve(labels, bases) if labels else None
+            if labels is not None and labels in index.folders:
+                found = True  # the images are not there: their label files still are
+                entries += _label_entries(index, labels, set(), used)
             continue
         found = True
         if rel in index.folders:
@@ -155,12 +160,18 @@ def _folder_entries(index: P.Index, folder: str, used: set[str]) -> list[Entry]:
     entries = _image_entries(index, images, used, root=folder)
     labels = P.labels_folder(folder)
     if labels is not None:
-        seen = {e.label for e in entries}
-        for rel in index.under(labels):
-            if rel.endswith(".txt") and rel not in seen and rel not in used and \
-                    posixpath.basename(rel) not in NOT_LABELS:
-                used.add(rel)
-                entries.append(Entry(P.item_id(rel, labels), None, rel))
+        entries += _label_entries(index, labels, {e.label for e in entries}, used)
+    return entries
+
+
+def _label_entries(index: P.Index, labels: str, seen: set, used: set[str]) -> list[Entry]:
+    """Items of the label files under ``labels`` whose image is not in the input."""
+    entries = []
+    for rel in index.under(labels):
+        if rel.endswith(".txt") and rel not in seen and rel not in used and \
+                posixpath.basename(rel) not in NOT_LABELS:
+            used.add(rel)
+            entries.append(Entry(P.item_id(rel, labels), None, rel))
     return entries
 
 

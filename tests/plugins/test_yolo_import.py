@@ -152,3 +152,27 @@ def test_detect_leaves_other_formats_alone(tmp_path):
     root = write_tree(tmp_path / "voc", {"ImageSets/Main/train.txt": "a\nb\n",
                                          "JPEGImages/a.jpg": jpeg()})
     assert "yolo" not in [name for name, _ in cococonv.detect(str(root))]
+
+
+LABELFORMAT = Path(__file__).resolve().parents[1] / "data" / "yolo_labelformat"
+
+
+def test_labelformat_detection_names_with_spaces_and_dots():
+    dataset = load(LABELFORMAT / "detection")
+    ids = [item.id for item in dataset]
+    assert ids == ["a-weird Filename.asdf", "aNother-weird__ filename.with.many.characters"]
+    item = dataset.get("train", ids[0])
+    assert item.image.size == (416, 640) and len(item.annotations) == 8
+    assert dataset.categories.labels[1].name == "bicycle with space"
+    box = item.annotations[0]
+    assert (box.x + box.w / 2) / 640 == pytest.approx(0.861211)
+
+
+def test_labelformat_segmentation_without_its_images(tmp_path):
+    with pytest.raises(DataError, match="--image-size"):
+        load(LABELFORMAT / "segmentation")
+    dataset = load(LABELFORMAT / "segmentation", image_size="640x480")
+    assert [(item.subset, item.id) for item in dataset] == [("train", "000000036086"),
+                                                            ("train", "000000109005")]
+    assert {a.kind for item in dataset for a in item.annotations} == {"polygon"}
+    assert dataset.categories.labels[3].name == "sports ball"
