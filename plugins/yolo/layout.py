@@ -48,6 +48,7 @@ class Layout:
     splits: dict[str, list[Entry]] = field(default_factory=dict)
     meta: Meta | None = None
     described_by: str = ""  # the YAML, obj.data or names file found, for detect's score
+    warnings: list[str] = field(default_factory=list)  # paths named but not in the input
 
 
 def find_layout(tree: Tree) -> Layout:
@@ -124,14 +125,17 @@ def _read_yaml(tree: Tree, index: P.Index, rel: str, layout: Layout, used: set[s
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str) for v in values):
             raise DataError(f"{key}: must be a path or a list of paths", file=display)
-        entries = _split_entries(tree, index, values, bases, used)
-        if entries is not None:
+        entries = _split_entries(tree, index, values, bases, used, layout.warnings)
+        if entries is None:
+            layout.warnings.append(f"{display}: {key}: {values[0][:200]!r} is not in the "
+                                   f"input")
+        else:
             name = layout.meta.subsets.get(key, key) if layout.meta else key
             layout.splits.setdefault(name, []).extend(entries)
 
 
 def _split_entries(tree: Tree, index: P.Index, values: list[str], bases: list[str],
-                   used: set[str]) -> list[Entry] | None:
+                   used: set[str], warnings: list[str]) -> list[Entry] | None:
     """The items one split names (folders, image lists, images); None when none of its
     paths is in the tree."""
     entries: list[Entry] = []
@@ -151,7 +155,7 @@ def _split_entries(tree: Tree, index: P.Index, values: list[str], bases: list[st
         elif P.is_image(rel):
             entries += _image_entries(index, [rel], used)
         else:
-            entries += _list_entries(tree, index, rel, bases, used)
+            entries += _list_entries(tree, index, rel, bases, used, warnings)
     return entries if found else None
 
 
@@ -198,7 +202,7 @@ MAX_LIST_LINES = 10_000_000
 
 
 def _list_entries(tree: Tree, index: P.Index, rel: str, bases: list[str],
-                  used: set[str]) -> list[Entry]:
+                  used: set[str], warnings: list[str]) -> list[Entry]:
     display = tree.display(rel)
     try:
         text = tree.read_bytes(rel).decode("utf-8-sig")
@@ -211,11 +215,15 @@ def _list_entries(tree: Tree, index: P.Index, rel: str, bases: list[str],
         raise DataError(f"{len(lines)} lines, more than {MAX_LIST_LINES}", file=display)
     images = []
     list_bases = [P.parent(rel), *bases, ""]
-    for number, line in enumerate(lines, 1):
+    missing = 0
+    for line in lines:
         found = index.resolve(line, list_bases)
         if found is None or found not in index.file_set:
-            continue  # counted by the importer as a listed image not found
+            missing += 1
+            continue
         images.append(found)
+    if missing:
+        warnings.append(f"{display}: {missing} listed images are not in the input")
     return _image_entries(index, images, used)
 
 
@@ -245,7 +253,7 @@ def _read_darknet(tree: Tree, index: P.Index, layout: Layout, used: set[str]) ->
         rel = index.resolve(value, bases + [""])
         if rel is not None and rel in index.file_set:
             layout.splits.setdefault(name, []).extend(
-                _list_entries(tree, index, rel, bases, used))
+                _list_entries(tree, index, rel, bases, used, layout.warnings))
 
 
 def _darknet_config(tree: Tree, rel: str) -> dict[str, str]:

@@ -97,7 +97,13 @@ def parse_line(text: str, number: int, file: str, names: int | None,
                         where=f"line {number}")
     kind, scored = found
     cls = _class_index(tokens[0], names, file, number)
-    values = [_number(token, file, number) for token in tokens[1:]]
+    try:
+        values = [float(token) for token in tokens[1:]]
+    except ValueError:
+        values = [_number(token, file, number) for token in tokens[1:]]  # names the token
+    if not math.isfinite(sum(values)):
+        for token in tokens[1:]:
+            _number(token, file, number)  # names a non-finite value
     score = values.pop() if scored else None
     if score is not None and not 0 <= score <= 1:
         raise DataError(f"confidence {score!r} is not between 0 and 1", file=file,

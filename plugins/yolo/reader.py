@@ -2,6 +2,7 @@
 (from the meta file, the image header, or ``--image-size``) on the run's workers."""
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from .layout import Entry, Layout, find_layout
 from .lines import LabelLine, parse_file
 
 NAMESPACE = "yolo"
+#: The largest label file read (a million objects of 20 points still fit).
+MAX_LABEL_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -46,6 +49,10 @@ def read_entry(plan: ReadPlan, job: tuple[str, Entry]) -> tuple[Any, ...]:
     if entry.label is not None:
         display = tree.display(entry.label)
         try:
+            local = tree.local_path(entry.label)
+            if local is not None and os.path.getsize(local) > MAX_LABEL_BYTES:
+                raise DataError(f"more than {MAX_LABEL_BYTES} bytes, too large for a label "
+                                f"file", file=display)
             lines, errors = parse_file(tree.read_bytes(entry.label), display, plan.names,
                                        plan.kpt_shape)
         except DataError as err:
@@ -74,6 +81,8 @@ class YoloReader:
 
     def read(self) -> Dataset:
         layout = find_layout(self.tree)
+        for message in layout.warnings:
+            self.ctx.report.warn(message)
         sizes = _meta_sizes(layout)
         plan = ReadPlan(self.tree, len(layout.names) if layout.names is not None else None,
                         layout.kpt_shape, sizes, self.image_size)

@@ -56,6 +56,16 @@ def fmt(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def fmt_all(values: list[float]) -> str:
+    """The values as ``fmt`` writes each, space-separated. Fast path: the shortest repr
+    of each value rounded to 10 decimals (what ``fmt`` gives too), when none needs an
+    exponent (below 1e-4); a dataset has millions of values."""
+    text = " ".join([repr(round(v, 10) + 0.0) for v in values])
+    if "e" in text:
+        return " ".join([fmt(v) for v in values])
+    return (text + " ").replace(".0 ", " ").rstrip(" ")
+
+
 class LineMaker:
     """Lines of one item; ``events`` counts the EVENTS keys it met."""
 
@@ -69,31 +79,28 @@ class LineMaker:
 
     def _fractions(self, points: list[float]) -> list[float]:
         """Pixel coordinates as fractions of the image, clipped to 0..1 (counted)."""
-        out = []
-        clipped = False
-        for k, v in enumerate(points):
-            value = v / (self.width if k % 2 == 0 else self.height)
-            if value < 0 or value > 1:
-                clipped = True
-                value = min(max(value, 0.0), 1.0)
-            out.append(value)
-        if clipped:
+        width, height = self.width, self.height
+        out = list(points)
+        out[0::2] = [x / width for x in points[0::2]]
+        out[1::2] = [y / height for y in points[1::2]]
+        if out and (min(out) < 0 or max(out) > 1):
             self.events["clipped"] += 1
+            out = [min(max(v, 0.0), 1.0) + 0.0 for v in out]
         return out
 
-    def _coords(self, points: list[float]) -> list[str]:
-        return [fmt(v) for v in self._fractions(points)]
+    def _coords(self, points: list[float]) -> str:
+        return fmt_all(self._fractions(points))
 
-    def _line(self, cls: int, values: list[str], ann: Annotation) -> str:
+    def _line(self, cls: int, values: str, ann: Annotation) -> str:
         score = ann.attributes.get("score")
         extra = [k for k in ann.attributes if k != "score" or not self.save_scores]
         if extra:
             self.events["attributes"] += 1
         if self.save_scores and type(score) in (int, float) and 0 <= score <= 1:
-            values = [*values, fmt(float(score))]
-        return " ".join([str(cls), *values])
+            values = f"{values} {fmt(float(score))}"
+        return f"{cls} {values}"
 
-    def _box(self, x: float, y: float, w: float, h: float) -> list[str]:
+    def _box(self, x: float, y: float, w: float, h: float) -> str:
         """``cx cy w h``; clipped to the image only when a value leaves 0..1 (a box over
         the edge is valid YOLO while its centre and size are fractions)."""
         values = [(x + w / 2) / self.width, (y + h / 2) / self.height, w / self.width,
@@ -101,7 +108,7 @@ class LineMaker:
         if not all(0 <= v <= 1 for v in values):
             x0, y0, x1, y1 = self._fractions([x, y, x + w, y + h])
             values = [(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0]
-        return [fmt(v) for v in values]
+        return fmt_all(values)
 
     def lines(self, annotations: list[Annotation]) -> list[str]:
         out: list[str] = []
@@ -151,7 +158,7 @@ class LineMaker:
             return []
         return [self._line(cls, values, ann) for values in rings]
 
-    def _box_values(self, box: Bbox) -> list[str]:
+    def _box_values(self, box: Bbox) -> str:
         if self.task == "segment":
             self.events["box_polygon"] += 1
             return self._coords(box_corners(box))
@@ -162,10 +169,10 @@ class LineMaker:
         if is_rotated(box):
             self.events["rotated_bounds"] += 1
         if self.task == "pose":
-            values += ["0"] * (self.kpt_count * 3)
+            values += " 0" * (self.kpt_count * 3)
         return values
 
-    def _rings(self, ann: Annotation) -> list[list[str]] | None:
+    def _rings(self, ann: Annotation) -> list[str] | None:
         """Polygon lines of an area shape under this task, None when it has none."""
         if self.task == "pose" or (self.task == "obb" and isinstance(ann, Mask)):
             self.events["no_area_task"] += 1
@@ -188,19 +195,20 @@ class LineMaker:
             return None
         if box is not None:
             used.add(id(box))
-            values = self._box(box.x, box.y, box.w, box.h)
+            parts = [self._box(box.x, box.y, box.w, box.h)]
         else:
             shown = [points.points[k:k + 2] for k in range(0, len(points.points), 2)
                      if k // 2 < len(points.visibility) and points.visibility[k // 2] > 0]
             self.events["kpt_box"] += 1
-            values = self._box(*points_bbox([v for p in shown for v in p]))
+            parts = [self._box(*points_bbox([v for p in shown for v in p]))]
         for k in range(self.kpt_count):
             v = points.visibility[k] if k < len(points.visibility) else 2
             x, y = points.points[2 * k], points.points[2 * k + 1]
             if v == 0 and x == 0 and y == 0:
-                values += ["0", "0", "0"]
+                parts.append("0 0 0")
             else:
-                values += [*self._coords([x, y]), str(v if v in (0, 1, 2) else 2)]
+                parts.append(f"{self._coords([x, y])} {v if v in (0, 1, 2) else 2}")
+        values = " ".join(parts)
         return self._line(self.classes[points.label], values, points)  # type: ignore
 
 

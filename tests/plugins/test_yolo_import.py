@@ -176,3 +176,15 @@ def test_labelformat_segmentation_without_its_images(tmp_path):
                                                             ("train", "000000109005")]
     assert {a.kind for item in dataset for a in item.annotations} == {"polygon"}
     assert dataset.categories.labels[3].name == "sports ball"
+
+
+def test_listed_images_not_in_the_input_are_a_warning(tmp_path):
+    root = write_tree(tmp_path / "ds", {
+        "data.yaml": "train: train.txt\nval: images/missing\nnames: [a]\n",
+        "train.txt": "./images/x.jpg\n./images/gone.jpg\n# a comment\n",
+        "images/x.jpg": jpeg(), "labels/x.txt": "0 0.5 0.5 1 1\n"})
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(root), "yolo", report=report)
+    assert [(item.subset, item.id) for item in dataset] == [("train", "x")]
+    assert report.warnings == ["train.txt: 1 listed images are not in the input",
+                               "data.yaml: val: 'images/missing' is not in the input"]
