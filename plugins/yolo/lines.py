@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from cococonv.errors import DataError
 
+from .names import MAX_CLASSES
+
 #: How far past the image a normalised coordinate may lie before it is corrupt rather
 #: than a shape drawn a little over the edge (tools clamp or go a few pixels past).
 LOW, HIGH = -0.5, 1.5
@@ -56,6 +58,9 @@ def _class_index(token: str, names: int | None, file: str, number: int) -> int:
     if names is not None and index >= names:
         raise DataError(f"class index {index} is past the {names} class names", file=file,
                         where=f"line {number}")
+    if index >= MAX_CLASSES:  # without names, the largest index makes the class list
+        raise DataError(f"class index {index}: more than the {MAX_CLASSES} classes a "
+                        f"dataset may have", file=file, where=f"line {number}")
     return index
 
 

@@ -134,6 +134,11 @@ def test_obb_task_writes_rotated_corners(tmp_path):
     assert values[0] == pytest.approx(0.5) and values[1] == pytest.approx(0.3 - 0.08284, abs=1e-4)
     meta = json.loads((out / "yolo_meta.json").read_bytes())
     assert meta["task"] == "obb"
+    again = tmp_path / "again"  # yolo -> yolo keeps the task: the 4-point polygons stay OBB
+    cococonv.convert(str(out), str(again), input_format="yolo", output_format="yolo",
+                     report=Report(quiet=True))
+    assert json.loads((again / "yolo_meta.json").read_bytes())["task"] == "obb"
+    assert label_lines(again) == label_lines(out)
 
 
 def test_what_yolo_cannot_hold_is_reported(tmp_path):

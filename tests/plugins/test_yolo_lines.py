@@ -65,6 +65,7 @@ def test_file_with_crlf_blank_lines_and_no_final_newline():
     ("0 0.5 0.5 0.2 0.2 0.1 0.3", 9, (17, 3), "a pose line needs 56"),
     ("7 0.5 0.5 0.2 0.2", 3, None, "class index 7 is past the 3 class names"),
     ("-1 0.5 0.5 0.2 0.2", None, None, "not a class index"),
+    ("1000000000 0.5 0.5 0.2 0.2", None, None, "more than the 100000 classes"),
     ("0 0.5 abc 0.2 0.2", None, None, "'abc' is not a number"),
     ("0 0.5 nan 0.2 0.2", None, None, "not a finite number"),
     ("0 0.5 40.0 0.2 0.2", None, None, "coordinate 40.0 is far outside the image"),
