@@ -47,6 +47,8 @@ class YoloPlan:
     kpt_count: int
     save_images: bool
     save_scores: bool
+    meta: Meta = field(default_factory=Meta)  # classes, keypoints, task: all but images
+    flip: list[int] | None = None
     items: list[Item] = field(default_factory=list)
 
 
@@ -139,7 +141,10 @@ class YoloExporter(Exporter):
             kpt_count = max(counts + found, default=0)
             if kpt_count == 0:
                 raise OptionError("--task pose needs keypoints (a keypoint schema or points)")
-        plan = YoloPlan(out_dir, chosen, classes, kpt_count, save_images, save_scores)
+        plan = YoloPlan(out_dir, chosen, classes, kpt_count, save_images, save_scores,
+                        _meta(source, classes, chosen))
+        if chosen == "pose":
+            plan.flip = flip_index(_keypoint_names(source, plan))
 
         def prepare(item: Item) -> tuple[Item, list[str]]:
             safe_segment(item.subset, what="subset")
@@ -149,54 +154,58 @@ class YoloExporter(Exporter):
             return item, owned
 
         plan.items = list(writable(source, ctx.report, prepare))
-        self._source = source
         return plan
 
     def finish(self, plan: YoloPlan, results: Iterable[Any], ctx: Context) -> None:
-        source = self._source
-        images: dict[str, dict[str, Any]] = {}
+        meta = plan.meta
         events: Counter[str] = Counter()
         for subset, item_id, record, counts in results:
-            images.setdefault(subset, {})[item_id] = record
+            meta.images.setdefault(subset, {})[item_id] = record
             events.update(counts)
-        subsets = list(dict.fromkeys(item.subset for item in plan.items))
-        keys = _yaml_keys(subsets)
-        labels = source.categories.labels
-        names = [labels[k].name for k in plan.classes]
-        meta = Meta(names=names, task=plan.task,
-                    classes=[{"name": labels[k].name, "id": _json_id(labels[k].id),
-                              "supercategory": labels[k].parent} for k in plan.classes],
-                    subsets={key: subset for key, subset in keys},
-                    images=images)
-        for index, schema in source.categories.keypoints.items():
-            if index in plan.classes:
-                meta.keypoints[plan.classes[index]] = {"names": list(schema.names),
-                                                       "skeleton": schema.skeleton}
-        kpt_shape = flip = None
-        if plan.task == "pose":
-            kpt_shape = (plan.kpt_count, 3)
-            flip = flip_index(_keypoint_names(source, plan))
+        keys = _yaml_keys(list(dict.fromkeys(item.subset for item in plan.items)))
+        meta.subsets = {key: subset for key, subset in keys}
+        kpt_shape = (plan.kpt_count, 3) if plan.task == "pose" else None
         yaml_splits = [(key, f"images/{subset}") for key, subset in keys]
-        text = dump_data_yaml(yaml_splits, names, kpt_shape, flip)
+        text = dump_data_yaml(yaml_splits, meta.names, kpt_shape, plan.flip)
         write_bytes(join_inside(plan.out_dir, "data.yaml", what="file"), text.encode())
         write_bytes(join_inside(plan.out_dir, META_NAME, what="file"), dump_meta(meta))
         _report(events, ctx)
+
+
+def _meta(source: Dataset, classes: dict[int, int], task: str) -> Meta:
+    """What yolo_meta.json says of the classes: source ids, supercategories, keypoints."""
+    labels = source.categories.labels
+    meta = Meta(names=[labels[k].name for k in classes], task=task,
+                classes=[{"name": labels[k].name, "id": _json_id(labels[k].id),
+                          "supercategory": labels[k].parent} for k in classes])
+    for index, schema in source.categories.keypoints.items():
+        if index in classes:
+            meta.keypoints[classes[index]] = {"names": list(schema.names),
+                                              "skeleton": schema.skeleton}
+    return meta
 
 
 def _json_id(value: Any) -> Any:
     return value if type(value) in (int, str) else None
 
 
+#: data.yaml keys that are not splits: a subset of such a name is written as subset_<name>.
+RESERVED_KEYS = frozenset({"path", "names", "nc", "kpt_shape", "flip_idx", "download",
+                           "channels", "yaml_file", "kpt_names", "roboflow"})
+
+
 def _yaml_keys(subsets: list[str]) -> list[tuple[str, str]]:
     """(YAML key, subset): each subset under its own name, and ``train``/``val`` (which
     Ultralytics requires) pointing at the first subsets when no subset has that name."""
-    keys = [(subset, subset) for subset in subsets]
-    if subsets and "train" not in subsets:
-        keys.append(("train", subsets[0]))
-    if subsets and "val" not in subsets:
-        others = [s for s in subsets if s != "train"]
-        keys.append(("val", others[0] if others and "train" in subsets else
-                     ("train" if "train" in subsets else subsets[0])))
+    keys = [(f"subset_{s}" if s in RESERVED_KEYS else s, s) for s in subsets]
+    if not subsets:
+        return keys
+    train = "train" if "train" in subsets else subsets[0]
+    if "train" not in subsets:
+        keys.append(("train", train))
+    if "val" not in subsets:
+        others = [s for s in subsets if s != train]
+        keys.append(("val", others[0] if others else train))
     return keys
 
 

@@ -225,32 +225,15 @@ def _area_rings(ann: Annotation, events: Counter) -> list[list[float]] | None:
 
 def trace_mask(rle: dict[str, Any], events: Counter) -> list[list[float]] | None:
     """Exact polygons of a mask; one with holes is traced with its holes filled."""
-    from cococonv import masks
     from cococonv.contours import mask_to_polygons
 
-    rings = mask_to_polygons(rle)
+    from .holes import fill_holes
+
+    filled = fill_holes(rle)
+    rings = mask_to_polygons(rle if filled is None else filled)
+    if rings is None and filled is not None:
+        filled = fill_holes(rle, corners=False)
+        rings = mask_to_polygons(filled) if filled is not None else None
     if rings is not None:
-        events["traced"] += 1
-        return rings
-    filled = _fill_holes(masks.decode(rle))
-    if filled is None:
-        return None
-    rings = mask_to_polygons(masks.encode(filled))
-    if rings is not None:
-        events["holes"] += 1
+        events["traced" if filled is None else "holes"] += 1
     return rings
-
-
-def _fill_holes(array: Any) -> Any:
-    """The mask with every background region not reaching its border filled."""
-    import numpy as np
-    from PIL import Image, ImageDraw
-
-    if not array.any():
-        return None
-    padded = np.zeros((array.shape[0] + 2, array.shape[1] + 2), np.uint8)
-    padded[1:-1, 1:-1] = (array > 0) * 255
-    picture = Image.fromarray(padded).copy()  # a copy: the array view is read-only
-    ImageDraw.floodfill(picture, (0, 0), 128)
-    outside = np.asarray(picture) == 128
-    return np.asfortranarray((~outside[1:-1, 1:-1]).astype(np.uint8))

@@ -228,3 +228,19 @@ def test_coco_to_yolo_to_coco_keeps_boxes_polygons_ids_and_names(tmp_path, fixtu
                 for ring_a, ring_b in zip(a["segmentation"], b["segmentation"]):
                     assert ring_b == pytest.approx(ring_a, abs=1e-6 * size)
         assert len(after["annotations"]) == len(before["annotations"])
+
+
+def test_subset_names_round_trip_and_reserved_keys(tmp_path):
+    categories = Categories()
+    categories.add("cat")
+    items = [Item(id=f"i{k}", subset=subset, image=Image(name=f"i{k}.jpg", size=(10, 10)),
+                  annotations=[Bbox(label=0, x=1, y=1, w=2, h=2)])
+             for k, subset in enumerate(["default", "names", "default"])]
+    out = tmp_path / "y"
+    save(Dataset(categories, items), out)
+    doc = load_yaml((out / "data.yaml").read_bytes(), "data.yaml")
+    assert doc["subset_names"] == "images/names" and doc["names"] == {0: "cat"}
+    assert doc["train"] == "images/default" and doc["val"] == "images/names"
+    back = cococonv.load(str(out), "yolo", report=Report(quiet=True))
+    assert [(item.subset, item.id) for item in back] == \
+        [("default", "i0"), ("default", "i2"), ("names", "i1")]
