@@ -188,3 +188,32 @@ def test_listed_images_not_in_the_input_are_a_warning(tmp_path):
     assert [(item.subset, item.id) for item in dataset] == [("train", "x")]
     assert report.warnings == ["train.txt: 1 listed images are not in the input",
                                "data.yaml: val: 'images/missing' is not in the input"]
+
+
+def test_roboflow_export_layout(tmp_path):
+    root = write_tree(tmp_path / "rf", {
+        "data.yaml": "train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\n"
+                     "nc: 2\nnames: ['hard hat', 'vest']\n\nroboflow:\n  workspace: w\n"
+                     "  project: p\n  version: 3\n  license: CC BY 4.0\n",
+        "README.roboflow.txt": "exported via roboflow.com\n",
+        "train/images/a_jpg.rf.1.jpg": jpeg(), "train/labels/a_jpg.rf.1.txt": "1 0.5 0.5 1 1",
+        "valid/images/b_jpg.rf.2.jpg": jpeg(), "valid/labels/b_jpg.rf.2.txt": "0 0.5 0.5 1 1",
+        "test/images/c_jpg.rf.3.jpg": jpeg(), "test/labels/c_jpg.rf.3.txt": ""})
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(root), "yolo", report=report)
+    assert [(item.subset, item.id) for item in dataset] == [
+        ("train", "a_jpg.rf.1"), ("val", "b_jpg.rf.2"), ("test", "c_jpg.rf.3")]
+    assert report.warnings == []
+    assert cococonv.detect(str(root))[0][0] == "yolo"
+
+
+def test_jobs_give_the_same_dataset(tmp_path):
+    files = {"data.yaml": "train: images/train\nnames: [a, b]\n"}
+    for k in range(150):
+        files[f"images/train/{k:03d}.jpg"] = jpeg(20 + k % 3, 10)
+        files[f"labels/train/{k:03d}.txt"] = f"{k % 2} 0.5 0.5 0.25 0.5\n"
+    root = write_tree(tmp_path / "ds", files)
+    one = cococonv.load(str(root), "yolo", jobs=1, report=Report(quiet=True))
+    two = cococonv.load(str(root), "yolo", jobs=2, report=Report(quiet=True))
+    assert [(i.id, i.image.size, shapes(one, "train", i.id)) for i in one] == \
+        [(i.id, i.image.size, shapes(two, "train", i.id)) for i in two]
