@@ -55,9 +55,11 @@ class Context:
             self._namespaces = frozenset(find())
         return self._namespaces
 
-    def map(self, func: engine.ItemFunction, plan: Any, items: Iterable[Any]) -> Iterator[Any]:
-        """``func(plan, item)`` for each item in order, on this run's workers."""
-        return engine.map_items(func, plan, items, self.jobs)
+    def map(self, func: engine.ItemFunction, plan: Any, items: Iterable[Any], *,
+            jobs: int | None = None) -> Iterator[Any]:
+        """``func(plan, item)`` for each item in order, on this run's workers (or on
+        ``jobs`` of them, fewer when the caller knows forking would not pay)."""
+        return engine.map_items(func, plan, items, self.jobs if jobs is None else jobs)
 
     def progress(self, iterable: Iterable[T], *, total: int | None = None,
                  desc: str = "") -> Iterator[T]:

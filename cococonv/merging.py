@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
-from .model import Categories, Dataset, Item
+from .model import Categories, Dataset
 from .report import Report
 
 
@@ -28,8 +29,12 @@ def merge_datasets(datasets: list[Dataset], report: Report) -> Dataset:
     renumbered = 0
     for dataset in datasets:
         remap = _merge_labels(dataset, categories)
+        # meta names labels by object (model.Categories): a copy names the merged ones
+        same_label = {id(label): categories.labels[remap[index]]
+                      for index, label in enumerate(dataset.categories.labels)}
         for key, value in dataset.meta.items():
-            merged.meta.setdefault(key, copy.deepcopy(value))
+            if key not in merged.meta:
+                merged.meta[key] = copy.deepcopy(value, dict(same_label))
         largest_group = 0
         new_ids: dict[tuple[str, Any], Any] = {}
         added_ids: dict[str, set[Any]] = {}
@@ -56,17 +61,16 @@ def merge_datasets(datasets: list[Dataset], report: Report) -> Dataset:
                     added_ids.setdefault(item.subset, set()).add(ann.id)
             existing = merged.get(item.subset, item.id)
             if existing is None:
-                merged.add(Item(item.id, item.subset, item.image, annotations,
-                                dict(item.attributes), dict(item.extra)))
+                merged.add(replace(item, annotations=annotations,
+                                   attributes=dict(item.attributes), extra=dict(item.extra)))
             else:
-                if "id" in item.attributes and \
-                        existing.attributes.get("id") != item.attributes["id"]:
+                if item.image_id is not None and existing.image_id != item.image_id:
                     image_id_conflicts += 1
                     if image_id_conflicts <= 5:
                         name = item.image.name if item.image is not None else item.id
                         report.warn(f"{item.subset}/{name}: image id "
-                                    f"{item.attributes['id']!r} in a later source, "
-                                    f"{existing.attributes.get('id')!r} in an earlier one; "
+                                    f"{item.image_id!r} in a later source, "
+                                    f"{existing.image_id!r} in an earlier one; "
                                     f"the earlier is kept")
                 existing.annotations.extend(annotations)
                 if existing.image is None or not existing.image.has_data:

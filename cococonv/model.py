@@ -7,20 +7,28 @@ Conventions:
 - A Mask holds RLE exactly as the source had it (``{"size": [h, w], "counts": list | str}``);
   ``cococonv.masks`` decodes on demand.
 - ``attributes`` holds user-facing values (``is_crowd``, ``occluded``, ``score``, custom ones)
-  with their types; ``extra`` holds source-format fields the model does not own (COCO's
-  declared ``bbox``/``area``, unknown keys) so a same-format round trip loses nothing.
-  A transform that changes geometry must drop ``bbox``/``area`` from ``extra``
-  (``Annotation.geometry_changed()``).
-- Plugins other than COCO keep their private extras in a dict under their declared
-  ``Plugin.namespace`` (``extra["cvat"]``, ``extra["voc"]``); core learns the namespaces
-  from the registry (``Context.namespaces``), so no list here names the formats. COCO's
-  own unknown keys sit at the top level of ``extra`` because the importer reuses the
-  parsed record as the ``extra`` dict, so a name alone cannot tell them apart. The rule:
-  a top-level ``extra`` key is another format's when its value is a dict and its name is
-  a namespace some plugin of the run declares (not the exporter's own); an exporter
-  neither writes nor reads it, and reports it lost. Any other key is the source format's
-  own and may be kept (COCO writes it back into the record). A plugin used without being
-  registered therefore has its extras written as COCO's: register it.
+  with their types; ``extra`` holds source-format fields the model does not own (unknown
+  keys) so a same-format round trip loses nothing.
+- What several formats share is a typed field, never an extra, so no exporter reads another
+  format's keys: the source's own ids (``Item.image_id``, ``Annotation.id``,
+  ``LabelCategory.id``), the box and area the source declared (``Annotation.declared_bbox``,
+  ``declared_area``; a transform that changes geometry forgets them with
+  ``Annotation.geometry_changed()``), the regions the source marks as ignored
+  (``Item.ignore``, VOC's void 255 pixels), a label that only fills a gap in category ids
+  (``LabelCategory.placeholder``). Dataset ``meta`` names labels by their
+  ``LabelCategory`` object, never by index (``Categories.resolve``), so a transform that
+  renames labels keeps the objects and needs to know no format.
+- Plugins keep their private extras in a dict under their declared ``Plugin.namespace``
+  (``extra["cvat"]``, ``extra["voc"]``); core learns the namespaces from the registry
+  (``Context.namespaces``), so no list here names the formats. COCO's own unknown keys sit
+  at the top level of ``extra`` because the importer reuses the parsed record as the
+  ``extra`` dict, so a name alone cannot tell them apart. The rule: a top-level ``extra``
+  key is another format's when its value is a dict and its name is a namespace some plugin
+  of the run declares (not the exporter's own); an exporter neither writes nor reads it,
+  and reports it lost. Any other key is the source format's own and may be kept (COCO
+  writes it back into the record); an exporter of another format does not read it either
+  (it may only count it as lost). A plugin used without being registered therefore has its
+  extras written as COCO's: register it.
 """
 from __future__ import annotations
 
@@ -44,11 +52,16 @@ class Annotation:
     z_order: int = 0
     attributes: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The object's box ``[x, y, w, h]`` and area as the source declared them (COCO's
+    #: ``bbox``/``area``), values as given; None when it declared none. Exporters may write
+    #: them instead of recomputing while the geometry is the source's.
+    declared_bbox: list[float] | None = None
+    declared_area: float | None = None
 
     def geometry_changed(self) -> None:
         """Forget the source's declared box and area once the shape was edited."""
-        if "bbox" in self.extra or "area" in self.extra:
-            self.extra = {k: v for k, v in self.extra.items() if k not in ("bbox", "area")}
+        self.declared_bbox = None
+        self.declared_area = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -159,7 +172,13 @@ class KeypointSchema:
 
 @dataclass(slots=True)
 class Categories:
-    """Label categories plus per-label keypoint schemas and mask colours."""
+    """Label categories plus per-label keypoint schemas and mask colours.
+
+    A ``LabelCategory`` object is the label's identity: ``Dataset.meta`` points at the
+    objects, not at indices, so a transform that renames a label edits its object (or keeps
+    it under another index) and what a format said about the label follows it; a label a
+    transform drops or merges away is simply gone (``resolve`` gives None).
+    """
 
     labels: list[LabelCategory] = field(default_factory=list)
     keypoints: dict[int, KeypointSchema] = field(default_factory=dict)
@@ -183,6 +202,13 @@ class Categories:
 
     def name_of(self, label: int | None) -> str | None:
         return None if label is None else self.labels[label].name
+
+    def resolve(self, labels: Iterable[LabelCategory]) -> list[int | None]:
+        """The index of each label object, found by identity (two labels may share a name),
+        None for one that is no longer among these labels (a transform dropped it, or
+        merged it into another). How ``Dataset.meta`` names labels."""
+        position = {id(label): index for index, label in enumerate(self.labels)}
+        return [position.get(id(label)) for label in labels]
 
 
 @dataclass(slots=True)
@@ -212,8 +238,27 @@ class Image:
 
 
 @dataclass(slots=True)
+class IgnoreRegions:
+    """Pixels the source marks as not annotated, to be ignored in evaluation (VOC's void
+    index 255): ``semantic`` over the per-class layer, ``instance`` over the per-object
+    layer, each an RLE like ``Mask.rle`` or None; the two may differ. A format without
+    such a notion reports them lost. They are not objects: a crowd region (``is_crowd``,
+    COCO's own way of saying "ignore these pixels") stays an annotation of its label."""
+
+    semantic: dict[str, Any] | None = None
+    instance: dict[str, Any] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.semantic) or bool(self.instance)
+
+
+@dataclass(slots=True)
 class Item:
-    """One image (or frame) of a subset, with its annotations."""
+    """One image (or frame) of a subset, with its annotations.
+
+    ``image_id`` is the id the source gave the image (COCO ``images[].id``), None when it
+    gave none; ``ignore`` the regions it marks as ignored (None: none).
+    """
 
     id: str
     subset: str = "default"
@@ -221,6 +266,8 @@ class Item:
     annotations: list[Annotation] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    image_id: int | str | None = None
+    ignore: IgnoreRegions | None = None
 
 
 @runtime_checkable
@@ -240,7 +287,9 @@ class Dataset:
     """Categories + ordered items, addressable by ``(subset, item id)``.
 
     ``meta`` holds dataset-level source extras keyed by format (e.g. COCO ``info`` and
-    ``licenses`` per task file) so a same-format round trip keeps them.
+    ``licenses`` per task file) so a same-format round trip keeps them. Where it names a
+    label it holds the ``LabelCategory`` object, never its index or name alone
+    (``Categories.resolve``), so label transforms need to know no format.
     """
 
     __slots__ = ("categories", "_items", "_index", "meta")

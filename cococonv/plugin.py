@@ -174,16 +174,23 @@ class Exporter(Plugin):
     #: Why the format cannot hold a label's parent (COCO's supercategory), for the report;
     #: empty for a format that keeps it.
     supercategory_loss: ClassVar[str] = ""
+    #: True when one item's work is often cheaper than shipping its result back from a
+    #: worker (COCO's records only need copying): the plan then counts in its
+    #: ``heavy_items`` the items that need masks, pixels or files, and ``save`` forks
+    #: workers only when enough do (``engine.worth_a_pool``). False: always on ``--jobs``.
+    light_items: ClassVar[bool] = False
 
     def save(self, source: "Source", out_dir: str, ctx: "Context", **options: Any) -> None:
         """Write ``source`` in three phases: ``plan`` here, ``item_function`` per item on
-        the run's engine (in item order, in workers with ``--jobs``), ``finish`` here;
-        then count the supercategories the format dropped (its last report line)."""
+        the run's engine (in item order, in workers with ``--jobs``: ``workers``), ``finish``
+        here; then count the supercategories the format dropped (its last report line)."""
         plan = self.plan(source, out_dir, ctx, **options)
         function = type(self).item_function
         if function is None:
             raise NotImplementedError(f"exporter {self.name} has no item_function")
-        self.finish(plan, ctx.map(function, plan, self.plan_items(plan, source)), ctx)
+        results = ctx.map(function, plan, self.plan_items(plan, source),
+                          jobs=self.workers(plan, ctx))
+        self.finish(plan, results, ctx)
         if self.supercategory_loss:
             ctx.report.lost("label supercategories", self.supercategory_loss,
                             source.categories.supercategories())
@@ -192,6 +199,15 @@ class Exporter(Plugin):
         """What the per-item phase needs, decided in the parent: categories, id maps,
         the file layout. Returned as one object the workers inherit."""
         raise NotImplementedError
+
+    def workers(self, plan: Any, ctx: "Context") -> int:
+        """The processes the per-item phase runs on: the run's ``--jobs``, or one for
+        ``light_items`` when too few items are heavy to pay for forking."""
+        from .engine import worth_a_pool
+
+        if self.light_items and not worth_a_pool(ctx.jobs, getattr(plan, "heavy_items", None)):
+            return 1
+        return ctx.jobs
 
     def plan_items(self, plan: Any, source: "Source") -> Any:
         """What the per-item phase walks: the source's items unless the plan says else."""

@@ -165,9 +165,11 @@ def check_jobs_identical(fmt: str, *, tmp: str | os.PathLike[str] | None = None,
                          require_fork: bool = True) -> int:
     """The same bytes in every output file with ``jobs=1`` and ``jobs=2`` (saving, and
     converting the result through ``fmt`` again), and ``jobs=2`` really forked workers
-    (where the platform forks; ``require_fork=False`` skips that); returns the number of
-    forks ``jobs=2`` made (``jobs_forks``)."""
+    (where the platform forks, and unless the exporter declares ``light_items``, which may
+    rightly keep cheap items in-process; ``require_fork=False`` skips that); returns the
+    number of forks ``jobs=2`` made."""
     from .api import convert, save
+    from .registry import default_registry
 
     dataset = dataset if dataset is not None else big_dataset()
     root = _workdir(tmp)
@@ -187,7 +189,8 @@ def check_jobs_identical(fmt: str, *, tmp: str | os.PathLike[str] | None = None,
         f"{sorted(trees[1].keys() ^ trees[2].keys())[:10]}"
     differ = sorted(name for name in trees[1] if trees[1][name] != trees[2][name])
     assert not differ, f"{fmt}: jobs=1 and jobs=2 wrote different bytes in {differ[:10]}"
-    if require_fork and engine.resolve_jobs(2) == 2:
+    exporter = (registry if registry is not None else default_registry()).exporter(fmt)
+    if require_fork and not exporter.light_items and engine.resolve_jobs(2) == 2:
         assert forked[2] > 0, f"{fmt}: jobs=2 forked no worker on {len(list(dataset))} items"
     return forked[2]
 
@@ -200,11 +203,16 @@ def _files(root: Path, prefix: str) -> dict[str, bytes]:
 #: Suffixes of the files a broken-input check damages first (annotation files before
 #: images and lists, which may still read when truncated).
 DAMAGE_ORDER = (".json", ".xml", ".png", ".txt")
+#: Files that only declare labels: cut short they are a shorter valid list (a reader adds
+#: the labels the data still uses, with a warning), so the check damages another file.
+LABEL_FILES = frozenset({"labelmap.txt", "class_names.txt", "dataset_meta.json"})
 
 
 def main_file(root: Path) -> Path:
-    """The file of an output a reader cannot do without: its largest annotation file."""
-    files = [p for p in root.rglob("*") if p.is_file()]
+    """The file of an output a reader cannot do without: its largest annotation file
+    (a label file of ``LABEL_FILES`` only when there is nothing else)."""
+    every = [p for p in root.rglob("*") if p.is_file()]
+    files = [p for p in every if p.name.lower() not in LABEL_FILES] or every
     for suffix in DAMAGE_ORDER:
         found = [p for p in files if p.suffix.lower() == suffix]
         if found:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cococonv import Bbox, DataError, Dataset, Image, Item, Report, engine, testing
+from cococonv import Bbox, DataError, Dataset, Image, Item, Report, testing
 from cococonv.paths import join_inside
 from cococonv.plugin import Exporter, Importer, Option
 from cococonv.registry import Registry, default_registry
@@ -20,35 +20,11 @@ from cococonv.registry import Registry, default_registry
 _REGISTRY = default_registry()
 FORMATS = sorted(name for name in _REGISTRY.exporters if name in _REGISTRY.importers)
 
-_ELLIPSES = ("an ellipse becomes a box or nothing when no mask is written, counted under "
-             "'masks and polygons', which never names ellipses")
-KNOWN_UNREPORTED: dict[str, tuple[frozenset[str], str]] = {
-    "voc_detection": (frozenset({"ellipse"}), _ELLIPSES),
-    "voc_layout": (frozenset({"ellipse"}), _ELLIPSES),
-    "voc_classification": (frozenset({"categories", "image_size", "ellipse"}),
-                           _ELLIPSES + "; boxes and image sizes are not written and not "
-                           "reported; a label used only as a person's part (head) vanishes"),
-    "voc_action": (frozenset({"items"}),
-                   "with no action-bearing item (default --label-map source) no ImageSets "
-                   "lists are written, so every item reads back in subset 'default', "
-                   "unreported"),
-}
+KNOWN_UNREPORTED: dict[str, tuple[frozenset[str], str]] = {}
 
 #: Formats whose broken-input or detect check fails today (plugin bugs, reported).
-KNOWN_BROKEN_INPUT = {
-    "voc_classification": "the kit truncates labelmap.txt, which leaves a shorter valid label "
-                          "map: the missing classes are added with a warning (exit 0); the "
-                          "kit should break another file of this format",
-}
-KNOWN_UNDETECTED = {
-    "voc_action": "the cause of its round trip's: no ImageSets/Action lists are written, so "
-                  "detect says voc",
-}
-#: Exporters that may keep light per-item work in the parent (forking costs more than
-#: records that only need copying): their bytes are compared, a fork is not required.
-MAY_STAY_IN_PROCESS = {
-    "coco": "workers only when items need masks, panoptic PNGs, image copies or areas",
-}
+KNOWN_BROKEN_INPUT: dict[str, str] = {}
+KNOWN_UNDETECTED: dict[str, str] = {}
 
 
 def test_every_built_in_format_is_covered():
@@ -74,11 +50,9 @@ def test_detect_names_its_own_output(fmt, tmp_path):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_jobs_1_and_2_write_identical_bytes(fmt, tmp_path):
-    forks = testing.check_jobs_identical(fmt, tmp=tmp_path, require_fork=False)
-    if engine.resolve_jobs(2) < 2:
-        return  # no fork on this platform: the bytes were still compared
-    if fmt.split("_")[0] not in MAY_STAY_IN_PROCESS:
-        assert forks, f"{fmt}: jobs=2 forked no worker"
+    # forks required unless the exporter declares light_items (COCO keeps plain records
+    # in the parent, where forking costs more than they do): its bytes are still compared
+    testing.check_jobs_identical(fmt, tmp=tmp_path)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -20,7 +20,8 @@ PLUGINS = [p for kind in ("importer", "exporter", "transform")
 def _page_for(plugin) -> Path:
     if plugin.kind == "transform":
         return DOCS / "transforms.md"
-    return DOCS / "formats" / f"{plugin.name.split('_')[0]}.md"
+    whole = DOCS / "formats" / f"{plugin.name}.md"  # label_studio.md; coco_<task> -> coco.md
+    return whole if whole.is_file() else DOCS / "formats" / f"{plugin.name.split('_')[0]}.md"
 
 
 def test_every_command_has_a_page_and_help():

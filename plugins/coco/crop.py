@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from cococonv.errors import DataError
 from cococonv.limits import check_plane
@@ -109,5 +110,4 @@ def crop_covered(item: Item) -> tuple[Item, int]:
         swap = replaced.get(id(ann), ann)
         if swap is not None:
             annotations.append(swap)
-    return Item(item.id, item.subset, item.image, annotations, item.attributes,
-                item.extra), changed
+    return replace(item, annotations=annotations), changed

@@ -1,31 +1,27 @@
 """The COCO exporters' options, declared once."""
 from __future__ import annotations
 
-from cococonv.images import check_image_ext
+from cococonv import export_options as shared
 from cococonv.plugin import Option
 
 from . import tasks as T
 
 OPTIONS = (
-    Option("save_images", bool, False, "Copy the images into images/<subset>/ (bytes are "
-           "copied as they are unless --image-ext changes the encoding)."),
-    Option("image_ext", str, None, "Write images and file names with this extension "
-           "(e.g. .png); images are re-encoded.", check=check_image_ext),
-    Option("save_dataset_meta", bool, False, "Also write dataset_meta.json with labels, "
-           "keypoint schemas and colours."),
+    shared.save_images("images/<subset>/"),
+    shared.image_ext(),
+    shared.save_dataset_meta("labels, keypoint schemas and colours"),
     Option("segmentation_mode", str, "guess", "guess: keep each shape as the source had it; "
            "polygons: masks become polygons; mask: polygons become RLE.",
            ("guess", "polygons", "mask")),
     Option("crop_covered", bool, False, "Cut from each object the parts covered by objects "
            "drawn above it (higher z_order, or later at equal z_order)."),
-    Option("allow_attributes", bool, True, "Write custom attributes in each annotation's "
-           "'attributes' object (CVAT's COCO extension); off drops them, with a count."),
+    shared.allow_attributes("in each annotation's 'attributes' object (CVAT's COCO "
+                            "extension)"),
     Option("reindex", bool, False, "Renumber image, annotation and category ids 1..N in "
            "input order; otherwise the source ids are kept."),
     Option("merge_images", bool, False, "Save all images into images/ instead of "
            "images/<subset>/."),
-    Option("tasks", list, [], "Write only these tasks (comma-separated); none given: every "
-           "task the source had or the data needs.", T.TASKS),
+    shared.tasks(T.TASKS, "every task the source had or the data needs"),
     Option("indent", bool, False, "Pretty-print the JSON (slower, larger)."),
     Option("box_segmentation", str, "empty", "What a box-only object carries as its "
            "segmentation: empty ([], as CVAT and Datumaro write; pycocotools' segm "

@@ -14,6 +14,7 @@ from cococonv.model import Categories, Dataset, Ellipse, Item, Mask, Polygon
 from . import tasks as T
 from .panoptic_names import PanopticNames
 from .foreign import ForeignKeys
+from .grouping import declares
 from .record_maker import RecordMaker
 from .units import Unit, count_unwritable, item_units
 
@@ -81,7 +82,8 @@ def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
                count_heavy: bool = True) -> CocoPlan:
     """Everything the per-item function and the finish need, in one pass over the items."""
     reindex = options["reindex"]
-    meta_files: dict[str, dict] = dataset.meta.get("coco", {}).get("files", {})
+    meta_files = {key: _by_index(file_meta, dataset.categories) for key, file_meta
+                  in dataset.meta.get("coco", {}).get("files", {}).items()}
     names = dataset.subsets or ["default"]
     by_subset: dict[str, list[Item]] = {s: [] for s in names}
     used: dict[str, dict[str, set[int]]] = {s: {} for s in names}
@@ -153,7 +155,7 @@ def _is_heavy(item: Item, options: dict[str, Any]) -> bool:
         kind = type(ann)
         if kind is Ellipse:
             return True
-        declared = "area" in ann.extra and "bbox" in ann.extra
+        declared = declares(ann, "area") and declares(ann, "bbox")
         if kind is Mask and (mode == "polygons" or ann.group or not declared):
             return True  # traced, joined with other outlines, or measured
         if kind is Polygon and (mode == "mask" or not declared):
@@ -210,10 +212,10 @@ def _image_ids(items: list[Item], reindex: bool) -> list[Any]:
         return list(range(1, len(items) + 1))
     ids = []
     seen: set = set()
-    taken = {item.attributes.get("id") for item in items}
+    taken = {item.image_id for item in items}
     next_id = max((v for v in taken if type(v) is int), default=0) + 1
     for item in items:
-        iid = item.attributes.get("id")
+        iid = item.image_id
         if type(iid) not in (int, str) or iid in seen:
             while next_id in taken:
                 next_id += 1
@@ -222,6 +224,19 @@ def _image_ids(items: list[Item], reindex: bool) -> list[Any]:
         seen.add(iid)
         ids.append(iid)
     return ids
+
+
+def _by_index(file_meta: dict[str, Any], categories: Categories) -> dict[str, Any]:
+    """One file's meta with its labels (objects, see ``Categories.resolve``) as today's
+    indices; a label a transform dropped or merged away is left out."""
+    found = dict(file_meta)
+    found["categories"] = [i for i in categories.resolve(file_meta["categories"])
+                           if i is not None]
+    pairs = file_meta["category_extra"]
+    found["category_extra"] = {
+        index: extra for index, (_, extra) in zip(categories.resolve(l for l, _ in pairs), pairs)
+        if index is not None}
+    return found
 
 
 def _file_plan(dataset: Dataset, task: str, subset: str, meta_files: dict[str, dict],

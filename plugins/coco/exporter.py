@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cococonv.context import Context
-from cococonv.engine import map_items, worth_a_pool
-from cococonv.errors import OptionError
+from cococonv.export_options import chosen_tasks
 from cococonv.fileio import dumps_json  # noqa: F401  (tests replace it to simulate MemoryError)
 from cococonv.images import normalise_ext, with_safe_image_name
 from cococonv.model import Item, Source
@@ -45,31 +44,21 @@ class CocoExporter(Exporter):
     single_file_suffixes: ClassVar[tuple[str, ...]] = (".json",)
     options = OPTIONS
     item_function = staticmethod(export_item)
+    # workers only when enough items need masks, pixels or files (the plan counts them):
+    # records alone cost less to make than to ship back
+    light_items = True
 
     def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> CocoPlan:
         report = ctx.report
-        requested = options["tasks"] or []
-        bad = [t for t in requested if t not in self.tasks]
-        if bad:
-            raise OptionError(f"exporter {self.name} cannot write task {bad[0]!r} "
-                              f"(it writes: {', '.join(self.tasks)})")
+        chosen, explicit = chosen_tasks(self.name, self.tasks, options["tasks"])
         names = _OutputNames(options)
         dataset = writable(source, report, names)
         names.tails.report(report)
         if not options["save_images"]:
             warn_kept_as_data(dataset, report)
-        return build_plan(dataset, out_dir, options,
-                          tuple(requested) if requested else self.tasks,
-                          explicit=bool(requested) or len(self.tasks) == 1,
+        return build_plan(dataset, out_dir, options, chosen, explicit=explicit,
                           foreign=ForeignKeys(lambda: ctx.namespaces),
                           count_heavy=ctx.jobs > 1)
-
-    def save(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> None:
-        """The three phases, on workers only when enough items need masks, pixels or
-        files: records alone cost less to make than to ship back."""
-        plan = self.plan(source, out_dir, ctx, **options)
-        jobs = ctx.jobs if worth_a_pool(ctx.jobs, plan.heavy_items) else 1
-        self.finish(plan, map_items(export_item, plan, plan.items, jobs), ctx)
 
     def finish(self, plan: CocoPlan, results: Any, ctx: Context) -> None:
         finish_export(plan, results, ctx.report, ctx.scratch(), write_json)

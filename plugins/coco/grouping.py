@@ -96,7 +96,14 @@ def split_bucket(anns: list[Annotation]) -> list[list[Annotation]]:
 
 def _has_bbox(ann: Annotation) -> bool:
     """An outline or keypoint set read from a COCO record that declared its bbox."""
-    return type(ann) is not Bbox and bool(ann.extra) and "bbox" in ann.extra
+    return type(ann) is not Bbox and declares(ann, "bbox")
+
+
+def declares(ann: Annotation, key: str) -> bool:
+    """Whether the source declared the object's ``bbox``/``area``: the model's declared
+    field, or a null one COCO kept as its own key (written back as it was)."""
+    value = ann.declared_bbox if key == "bbox" else ann.declared_area
+    return value is not None or key in ann.extra
 
 
 def area_shapes(obj: list[Annotation]) -> list[Annotation]:

@@ -87,13 +87,13 @@ class ImageTable:
             size = (height, width) if height is not None and width is not None else None
             image = Image(fname or item_id, size)
             self._attach_image(image, subset)
-            item = Item(item_id, subset, image, [], {"id": iid}, {"coco_image": img})
+            item = Item(item_id, subset, image, [], {}, {"coco_image": img}, image_id=iid)
             self.dataset.add(item)
             if fname:
                 self.items_by_file[(subset, fname)] = item
-        elif item.attributes.get("id") != iid:
+        elif item.image_id != iid:
             scope.report.warn(f"{scope.display}: images[{ii}]: {fname!r} has id {iid!r} "
-                              f"here and {item.attributes.get('id')!r} in an earlier "
+                              f"here and {item.image_id!r} in an earlier "
                               f"file; the first id is kept")
         self._image_index[iid] = ii
         self.images_by_id.setdefault(iid, []).append(item)
@@ -176,8 +176,8 @@ class ImageTable:
         item = self.dataset.get(subset, item_id)
         if item is None:
             image = source.image if source is not None else None
-            item = self.dataset.add(Item(item_id, subset, image, [], {"id": iid},
-                                         dict(source.extra) if source else {}))
+            item = self.dataset.add(Item(item_id, subset, image, [], {},
+                                         dict(source.extra) if source else {}, image_id=iid))
         size = item.image.size if item.image is not None else None
         found = (item, size[0], size[1]) if size else (item, None, None)
         self.image_map[iid] = found

@@ -40,8 +40,4 @@ def pad_labels_to_ids(dataset: Dataset, display: str,
         for ann in item.annotations:
             if ann.label is not None:
                 ann.label = remap[ann.label]
-    for file_meta in dataset.meta.get("coco", {}).get("files", {}).values():
-        file_meta["categories"] = [remap[i] for i in file_meta["categories"]]
-        # a new dict, not an edit: files may share one (the original indices) with others
-        file_meta["category_extra"] = {remap[i]: extra for i, extra
-                                       in file_meta.get("category_extra", {}).items()}
+    # the files' meta names labels by object (Categories.resolve): nothing to renumber

@@ -9,6 +9,7 @@ from cococonv.geometry import rotation_of
 from cococonv.model import Annotation, Bbox, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
 
 from . import tasks as T
+from .grouping import declares
 from .record_maker import RecordMaker
 
 
@@ -20,9 +21,8 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
     leader = obj[0]
     if len(obj) == 1 and type(leader) is Polygon and maker.mode != "mask" \
             and leader.label is not None:
-        extra = leader.extra
-        area = extra.get("area")
-        bbox = extra.get("bbox")
+        area = leader.declared_area
+        bbox = leader.declared_bbox
         if area is not None and bbox is not None:
             # The common case: a lone polygon whose declared box and area still hold.
             record = {"id": leader.id, "image_id": iid,
@@ -73,7 +73,7 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
         maker.report.approximated("ellipses", "written as 64-point polygons", len(ellipses))
     # A box COCO itself declared (CVAT's COCO export adds a "rotation" attribute) stays a
     # box; a rotated box from CVAT becomes its outline.
-    rotated = [b for b in boxes if rotation_of(b) and "bbox" not in b.extra]
+    rotated = [b for b in boxes if rotation_of(b) and b.declared_bbox is None]
     if rotated:
         from cococonv.geometry import box_corners
         rings += [box_corners(b) for b in rotated]
@@ -82,11 +82,11 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
                                   len(rotated))
     segmentation, seg_rle = _segmentation(maker, rings, masks_, crowd, height, width)
     record["segmentation"] = [] if segmentation is None else segmentation
-    area = extra.get("area")
-    bbox = extra.get("bbox")
+    area = leader.declared_area
+    bbox = leader.declared_bbox
     # Rings of one COCO record share its extra; another record's declared box and
     # area (two records linked by group_id, one category) are not this object's.
-    others = {id(a.extra) for a in obj if a.extra is not extra and "bbox" in a.extra}
+    others = {id(a.extra) for a in obj if a.extra is not extra and declares(a, "bbox")}
     if others:
         area = bbox = None
         maker.report.approximated("COCO records of one category and group_id",

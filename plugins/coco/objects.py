@@ -6,6 +6,8 @@ multi-GB files, so its common case (known image and category, no attributes) is 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from cococonv.errors import DataError
 from cococonv.limits import box_problem, coordinate_bounds, coordinates_problem
 from cococonv.model import Bbox, Label, Mask, Points, Polygon
@@ -74,6 +76,10 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                                      or not all_numbers(bbox)):
                 raise scope.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
                                  f"annotations[{i}].bbox")
+            if bbox is not None and (bbox[2] < 0 or bbox[3] < 0):
+                # written on as an inverted box (VOC xmax < xmin), which readers refuse
+                raise scope.error(f"width and height must not be negative, got "
+                                  f"{bbox!r}"[:200], f"annotations[{i}].bbox")
             if height and width:
                 low, high = coordinate_bounds(height, width)  # the inline fast checks
                 if bbox is not None and not box_within(bbox, low, high) and (
@@ -132,12 +138,14 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                                         extra=ann, points=points, visibility=visibility))
             if not shapes:
                 if bbox is not None:
-                    # "bbox" stays in extra: it marks the box as COCO's own (not rotated).
+                    # its declared_bbox marks the box as COCO's own (not rotated)
                     shapes.append(Bbox(id=aid, label=label, group=group, attributes=attrs,
                                        extra=ann, x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
                 else:
                     shapes.append(Label(id=aid, label=label, group=group, attributes=attrs,
                                         extra=ann))
+            if bbox is not None or area is not None:
+                _declare(shapes, ann, bbox, area)
             if task != T.INSTANCES:
                 derived = T.PERSON_KEYPOINTS if keypoints is not None else T.INSTANCES
                 if task != derived or task == T.STUFF:
@@ -157,3 +165,15 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
     if duplicate_ids:
         scope.report.warn(f"{scope.display}: {duplicate_ids} annotations reuse an id already "
                          f"used in this file; ids are kept as they are")
+
+
+def _declare(shapes: list, record: dict, bbox: Any, area: Any) -> None:
+    """Move the record's ``bbox``/``area`` onto the model's declared fields of each of its
+    shapes (a null one stays in the record, COCO's own key, as the source had it)."""
+    if bbox is not None:
+        del record["bbox"]
+    if area is not None:
+        del record["area"]
+    for shape in shapes:
+        shape.declared_bbox = bbox
+        shape.declared_area = area

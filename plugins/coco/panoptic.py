@@ -1,8 +1,9 @@
 """COCO panoptic: segment PNGs (id = R + 256 G + 256^2 B) plus ``segments_info`` records.
 
 Each segment becomes a Mask (compressed RLE) whose ``id`` is the segment id; the record's
-``bbox``/``area`` and unknown keys stay in ``extra``. The PNG's file name and the record's
-other keys stay on the item (``extra["coco_panoptic"]``) so a round trip rewrites them.
+``bbox``/``area`` become the mask's declared box and area, unknown keys stay in ``extra``.
+The PNG's file name and the record's other keys stay on the item
+(``extra["coco_panoptic"]``) so a round trip rewrites them.
 The PNGs, the heavy part, are decoded and encoded by the run's engine (``--jobs``).
 """
 from __future__ import annotations
@@ -164,6 +165,9 @@ def _read_one(scope: CocoScope, plan: PngPlan, ann: Any, i: int,
         seg["coco_task"] = "panoptic"
         rle = rles[sid] if sid not in used else copy.deepcopy(rles[sid])  # one RLE a mask
         used.add(sid)
-        found.append(Mask(id=sid, label=label, attributes=attrs, extra=seg, rle=rle))
+        bbox = seg.pop("bbox") if seg.get("bbox") is not None else None  # a null one stays
+        area = seg.pop("area") if seg.get("area") is not None else None
+        found.append(Mask(id=sid, label=label, attributes=attrs, extra=seg, rle=rle,
+                          declared_bbox=bbox, declared_area=area))
     item.extra["coco_panoptic"] = ann
     item.annotations.extend(found)

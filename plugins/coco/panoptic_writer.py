@@ -75,12 +75,18 @@ def panoptic_record(maker: RecordMaker, item: Item, iid: Any, objects: list,
             maker.report.lost("panoptic segments", "fully covered by later segments", 1)
             continue
         extra = leader.extra
-        bbox = extra.get("bbox")
-        if bbox is None or "area" not in extra:
+        bbox = leader.declared_bbox
+        if leader.declared_area is not None:
+            area = leader.declared_area
+        elif "area" in extra:  # a null area the source declared, written as it was
+            area = extra["area"]
+        else:
+            bbox = None
+        if bbox is None:
             bbox = masks.bbox(masks.encode(pixels))
         info: dict[str, Any] = {"id": sid,
                                 "category_id": maker.category(leader.label),
-                                "area": extra.get("area", area), "bbox": bbox,
+                                "area": area, "bbox": bbox,
                                 "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
         maker.finish(info, leader, "panoptic")
         infos.append(info)

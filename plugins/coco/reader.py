@@ -5,8 +5,10 @@ which keeps unknown keys and the declared ``bbox``/``area`` at no copying cost.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from cococonv.fileio import loads_json
-from cococonv.model import Dataset
+from cococonv.model import Dataset, LabelCategory
 
 from . import tasks as T
 from .discovery import AnnotationFile
@@ -58,8 +60,9 @@ class CocoReader(CocoScope):
         self.images.read_images(images or [], subset)
         self.results = results
         file_meta = {"task": task, "subset": subset, "source": source.rel,
-                     "categories": list(dict.fromkeys(cat_map.values())),
-                     "category_extra": self.labels.category_extra,
+                     "categories": self._label_objects(cat_map.values()),
+                     "category_extra": [(self.categories.labels[index], extra) for index, extra
+                                        in self.labels.category_extra.items()],
                      "results": results, "has_annotations": has_annotations_key,
                      "top": doc}
         key = f"{task}_{subset}"
@@ -71,7 +74,12 @@ class CocoReader(CocoScope):
         else:
             _READERS[task](self, annotations, task)
         if results or not file_meta["categories"]:
-            file_meta["categories"] = list(dict.fromkeys(self.labels.cat_map.values()))
+            file_meta["categories"] = self._label_objects(self.labels.cat_map.values())
+
+    def _label_objects(self, indices: Iterable[int]) -> list[LabelCategory]:
+        """The file's labels as the objects ``Dataset.meta`` names them by, first-seen order."""
+        labels = self.categories.labels
+        return [labels[index] for index in dict.fromkeys(indices)]
 
     def finish(self, keep_original_category_ids: bool) -> Dataset:
         if keep_original_category_ids:

@@ -49,16 +49,15 @@ def object_task(obj: list[Annotation], item: Item) -> str:
 
 
 def count_unwritable(item: Item, stats: Counter, foreign: ForeignKeys) -> None:
-    """Count what COCO cannot hold: drawing order, other formats' fields and VOC void
-    (groups split into several records keep their link, see grouping.py)."""
+    """Count what COCO cannot hold: drawing order, other formats' fields and ignored
+    regions (groups split into several records keep their link, see grouping.py)."""
     for ann in item.annotations:
         if ann.z_order:
             stats["z_order"] += 1
         if ann.extra:
             for key in foreign.of(ann.extra):
                 stats["ns:" + key] += 1
-    voc = item.extra.get("voc")
-    if voc and (voc.get("void_class") or voc.get("void_object")):
+    if item.ignore:
         stats["void"] += 1
 
 

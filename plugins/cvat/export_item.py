@@ -56,8 +56,7 @@ class _ImageWriter:
         for key, value in (cvat.get("xml") or {}).items():
             head += f' {key}="{q(value)}"'
         raw = cvat.get("raw") or []
-        voc = item.extra.get("voc") or {}
-        if voc.get("void_class") or voc.get("void_object"):
+        if item.ignore:
             self._lose("VOC void (255) regions")
         if not item.annotations and not raw:
             out.append(head + ">\n  </image>\n")

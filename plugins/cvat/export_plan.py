@@ -9,6 +9,7 @@ the per-item phase and ``finish`` walk that list (forked workers index it), not 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from cococonv.tailnames import TailNames, warn_kept_as_data
 from cococonv.xmlsafe import fragment_problem
 
 from . import meta as M
+from .label_names import one_per_name, report_merged
 from .xmlsafe import text as t
 
 # Attributes written as XML attributes (or implied), never as <attribute> children.
@@ -65,10 +67,11 @@ def implied(ann: Annotation, key: str, value: Any) -> bool:
     return key == "is_crowd" and value is False
 
 
-def make_plan(source: Source, out_dir: str, report: Report,
-              options: dict[str, Any]) -> CvatPlan:
+def make_plan(source: Source, out_dir: str, report: Report, options: dict[str, Any],
+              namespaces: Callable[[], frozenset[str]] = frozenset) -> CvatPlan:
     """Plan the export of ``source`` into ``out_dir``: checks the saved images' names
-    (``paths.writable``), then one pass for the meta, declarations and frames."""
+    (``paths.writable``), then one pass for the meta, declarations and frames.
+    ``namespaces`` gives the run's extra namespaces (``Context.namespaces``)."""
     ext = options["image_ext"]
     ext = ("." + ext.lstrip(".")) if ext else None
     if options["save_images"]:
@@ -77,7 +80,10 @@ def make_plan(source: Source, out_dir: str, report: Report,
         names.tails.report(report)
     else:
         warn_kept_as_data(source, report)
-    return _Planner(source, options, ext).plan(out_dir)
+    planner = _Planner(source, options, ext, namespaces)
+    plan = planner.plan(out_dir)
+    report_merged(report, planner.merged)
+    return plan
 
 
 class _OutputNames:
@@ -102,12 +108,22 @@ class _OutputNames:
 class _Planner:
     """The decisions made over the whole source: meta, attribute declarations, frames."""
 
-    def __init__(self, source: Source, options: dict[str, Any], ext: str | None):
+    def __init__(self, source: Source, options: dict[str, Any], ext: str | None,
+                 namespaces: Callable[[], frozenset[str]]):
         self.source = source
+        self.namespaces = namespaces
         self.opts = options
         self.ext = ext
         self.labels = source.categories.labels
         self.lost: dict[str, int] = {}
+        self.merged = 0  # labels declared once for their name (label_names.py)
+
+    def _source_fields(self, item: Item) -> bool:
+        """Whether the item keeps its source format's own fields at the top level of
+        ``extra`` (COCO's image record keys): CVAT has no place for them. Another format's
+        namespace (``extra["voc"]``) is that format's to write, not a field of the image."""
+        return any(value and key != "cvat" and key not in self.namespaces()
+                   for key, value in item.extra.items())
 
     def plan(self, out_dir: str) -> CvatPlan:
         items = list(self.source)  # the one pass; kept for the per-item phase
@@ -131,8 +147,9 @@ class _Planner:
                 self.lost["task meta"] = 1
         declared, added = self._declarations(items)
         frames = self._frames(items)
-        self.lost["image ids and fields"] = sum(
-            1 for item in items if set(item.attributes) - {"frame"} or item.extra.get("coco_image"))
+        self.lost["image ids and fields"] = sum(1 for item in items if item.image_id is not None
+                                                or set(item.attributes) - {"frame"}
+                                                or self._source_fields(item))
         head = ['<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n',
                 f"  <version>{t(cvat.get('version') or '1.1')}</version>\n", "  <meta>\n"]
         M.write_nodes(M.with_labels_marker(kept_meta), 2, head, self._labels_xml(added))
@@ -185,6 +202,7 @@ class _Planner:
         cats = self.source.categories
         kept = [(i, label) for i, label in enumerate(cats.labels)
                 if not label.placeholder]
+        kept, self.merged = one_per_name(kept, added)
         body = [M.label_xml(label, cats.colormap.get(i), cats.keypoints.get(i), added[i])
                 for i, label in kept]
         if fragment_problem("".join(body)) is not None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cococonv import export_options as shared
 from cococonv.context import Context
-from cococonv.images import check_image_ext
 from cococonv.model import Source
 from cococonv.plugin import Exporter, Option
 
@@ -24,10 +24,8 @@ from .export_item import ItemPiece, write_image
 from .export_plan import CvatPlan, make_plan
 
 OPTIONS = (
-    Option("save_images", bool, False, "Copy the images into images/ (images/<subset>/ when "
-           "there are several subsets), byte for byte unless --image-ext changes the encoding."),
-    Option("image_ext", str, None, "Write image names (and saved images) with this extension, "
-           "e.g. .png; saved images are re-encoded.", check=check_image_ext),
+    shared.save_images("images/ (images/<subset>/ when there are several subsets)"),
+    shared.image_ext(),
     Option("reindex", bool, False, "Number the <image> ids 0..N-1 in output order; otherwise "
            "the source's frame ids are kept (new ones where missing or clashing)."),
     Option("allow_undeclared_attributes", bool, True, "Declare in <meta> the attributes the "
@@ -52,7 +50,7 @@ class CvatExporter(Exporter):
     supercategory_loss = "CVAT labels have no supercategory"
 
     def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> CvatPlan:
-        return make_plan(source, out_dir, ctx.report, options)
+        return make_plan(source, out_dir, ctx.report, options, lambda: ctx.namespaces)
 
     def finish(self, plan: CvatPlan, results: Iterable[ItemPiece], ctx: Context) -> None:
         finish_export(plan, results, ctx.report)

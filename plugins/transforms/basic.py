@@ -5,7 +5,7 @@ from typing import Any
 
 from cococonv.errors import OptionError
 from cococonv.limits import LimitError
-from cococonv.model import Categories, Dataset, Item, LabelCategory, Mask, Polygon
+from cococonv.model import Categories, Dataset, Item, Mask, Polygon
 from cococonv.plugin import Option, Transform
 from cococonv.context import Context
 
@@ -13,7 +13,7 @@ from cococonv.context import Context
 class ReindexTransform(Transform):
     """Renumber item and annotation ids 1..N in input order.
 
-    Item ids (`attributes["id"]`, what COCO writes as image ids) restart per subset;
+    Image ids (`Item.image_id`, what COCO writes as image ids) restart per subset;
     annotation ids run over the whole subset. Label ids are renumbered 1..K too.
     """
 
@@ -25,7 +25,7 @@ class ReindexTransform(Transform):
         counters: dict[str, list[int]] = {}
         for item in dataset:
             image_next, ann_next = counters.setdefault(item.subset, [start, start])
-            item.attributes["id"] = image_next
+            item.image_id = image_next
             for ann in item.annotations:
                 ann.id = ann_next
                 ann_next += 1
@@ -39,7 +39,8 @@ class RemapLabelsTransform(Transform):
     """Rename, merge or drop labels: `--mapping old:new,old2:new,junk:` (empty new drops).
 
     Labels not named keep their name unless `--default delete`. Annotations of dropped
-    labels are removed and counted in the report.
+    labels are removed and counted in the report. A kept label stays the same object, so
+    what a format's meta says of it follows the new name (model.Categories).
     """
 
     name = "remap_labels"
@@ -67,10 +68,10 @@ class RemapLabelsTransform(Transform):
                 continue
             found = made.get(target)
             if found is None:
+                # the label's own object, renamed: Dataset.meta names labels by object
                 found = made[target] = len(categories.labels)
-                categories.labels.append(LabelCategory(
-                    target, label.parent, label.id, list(label.attributes), dict(label.extra),
-                    placeholder=label.placeholder))
+                label.name = target
+                categories.labels.append(label)
                 if index in dataset.categories.keypoints:
                     categories.keypoints[found] = dataset.categories.keypoints[index]
                 if index in dataset.categories.colormap:
@@ -89,8 +90,6 @@ class RemapLabelsTransform(Transform):
                 kept.append(ann)
             item.annotations = kept
         dataset.categories = categories
-        dataset.meta.pop("coco", None) if dropped or len(categories.labels) != len(old_labels) \
-            else None
         report.lost("annotations of dropped labels", "remap_labels", dropped)
         return dataset
 

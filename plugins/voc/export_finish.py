@@ -11,14 +11,15 @@ from typing import Any
 from cococonv.errors import DataError
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.images import NOT_AN_IMAGE, copy_image
-from cococonv.model import Caption, Item, Label, Points, Polyline
+from cococonv.model import Bbox, Caption, Ellipse, Item, Label, Points, Polyline
 from cococonv.paths import join_inside, safe_segment
 from cococonv.report import Report
 
 from . import layout as L
-from .export_plan import Tally, VocPlan, label_positions
+from .export_plan import XML_TASKS, Tally, VocPlan, label_positions
 from .lists import ListFiles
 from .naming import list_subset
+from .parts import ObjectUnit
 
 ItemResult = tuple[bool, list[tuple[str, Any, int]]]
 
@@ -47,6 +48,9 @@ class _Finisher:
             for folder in L.LIST_FOLDERS:
                 lists[folder][subset] = []
         results = iter(results)
+        # Without Main lists (an action-only export) the Action list is the only record of
+        # an item's subset: it names every item, not only those with actions.
+        list_all_actions = keep_empty or not active & {L.DETECTION, L.CLASSIFICATION}
         for entry in self.report.progress(plan.items, desc="voc"):
             item, units, xml_units = entry.item, entry.units, entry.xml_units
             self._count_unwritable(item)
@@ -56,9 +60,9 @@ class _Finisher:
                 if painted:
                     lists["Segmentation"][item.subset].append(item.id)
             else:
-                count = sum(len(u.shapes) for u in units)
-                if count:
-                    lost[("masks and polygons", "segmentation is not written")] += count
+                self._count_unpainted(units)
+            if not active & XML_TASKS:
+                self._count_without_xml(item, units, painted)
             if active & {L.DETECTION, L.CLASSIFICATION}:
                 lists["Main"][item.subset].append(item.id)
             if L.CLASSIFICATION in active:
@@ -78,7 +82,7 @@ class _Finisher:
             if L.ACTION in active:
                 rows = [(item.id, u.xml_index, plan.actions(u)) for u in xml_units
                         if plan.actions(u)]
-                if rows or keep_empty:
+                if rows or list_all_actions:
                     lists["Action"][item.subset].append(item.id)
                 action_rows.setdefault(item.subset, []).extend(rows)  # type: ignore[arg-type]
             if self.opts["save_images"]:
@@ -108,8 +112,29 @@ class _Finisher:
                 lost[("captions", "VOC has no captions")] += 1
             elif kind is Polyline:
                 lost[("polylines", "VOC has no open lines")] += 1
-        if item.attributes:
+        if item.attributes or item.image_id is not None:
             lost[("image attributes", "VOC has no image attributes")] += 1
+
+    def _count_unpainted(self, units: list[ObjectUnit]) -> None:
+        """Area shapes with segmentation off: an ellipse is named as such (it becomes a
+        box, or nothing without an XML), polygons and masks together."""
+        lost = self.tally.lost
+        ellipses = sum(type(s) is Ellipse for u in units for s in u.shapes)
+        others = sum(len(u.shapes) for u in units) - ellipses
+        if others:
+            lost[("masks and polygons", "segmentation is not written")] += others
+        if ellipses:
+            lost[("ellipses", "segmentation is not written")] += ellipses
+
+    def _count_without_xml(self, item: Item, units: list[ObjectUnit], painted: bool) -> None:
+        """No Annotations XML (classification or segmentation alone): its boxes are lost,
+        and its image size unless a segmentation PNG of the item holds it."""
+        lost = self.tally.lost
+        boxes = sum(type(u.box) is Bbox for u in units)
+        if boxes:
+            lost[("boxes", "detection is not written")] += boxes
+        if not painted and item.image is not None and item.image.size:
+            lost[("image sizes", "only the Annotations XML or a mask PNG holds them")] += 1
 
     # -- lists ---------------------------------------------------------------------------
     def _write_lists(self, lists: dict[str, dict[str, list[str]]]) -> None:

@@ -149,12 +149,11 @@ class _Planner:
         had = set(self.meta.get("tasks", ()))
         has = {task: task in had for task in L.TASKS}
         for item, units in pairs:
-            voc = item.extra.get("voc", {})
             if any(type(a) is Label and not a.extra.get("voc") for a in item.annotations):
                 has[L.CLASSIFICATION] = True
             if any(u.box is not None or u.shapes for u in units):
                 has[L.DETECTION] = True
-            if any(u.shapes for u in units) or voc.get("void_class") or voc.get("void_object"):
+            if any(u.shapes for u in units) or item.ignore:
                 has[L.SEGMENTATION] = True
             if any(u.parts for u in units):
                 has[L.LAYOUT] = True

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from cococonv import export_options as shared
 from cococonv.context import Context
-from cococonv.errors import DataError, OptionError
-from cococonv.images import check_image_ext
+from cococonv.errors import DataError
 from cococonv.model import Dataset
 from cococonv.plugin import Exporter, Option
 
@@ -30,22 +30,18 @@ from .naming import writable_ids
 from .xml_writer import wants_xml, write_xml
 
 OPTIONS = (
-    Option("save_images", bool, False, "Copy the images into JPEGImages/ (bytes are copied "
-           "as they are unless --image-ext changes the encoding)."),
-    Option("image_ext", str, None, "Save images with this extension (e.g. .png); images are "
-           "re-encoded.", check=check_image_ext),
-    Option("save_dataset_meta", bool, False, "Also write dataset_meta.json with the label "
-           "map and its colours."),
+    shared.save_images("JPEGImages/"),
+    shared.image_ext(),
+    shared.save_dataset_meta("the label map and its colours"),
     Option("apply_colormap", bool, True, "Write segmentation PNGs with the label colours as "
            "their palette; off writes grayscale index PNGs (same indices)."),
     Option("label_map", str, "source", "Label map of the masks and class lists: 'source' "
            "(the dataset's labels), 'voc' (the 21 VOC classes; other labels are reported "
            "lost) or the path of a labelmap.txt."),
-    Option("allow_attributes", bool, True, "Write custom attributes as <attributes> in each "
-           "object; off drops them, with a count."),
+    shared.allow_attributes("as <attributes> in each object"),
     Option("keep_empty", bool, False, "List every item in every written task list and write "
            "segmentation PNGs for items without masks (all background)."),
-    Option("tasks", list, [], "Write only these tasks (comma-separated).", L.TASKS),
+    shared.tasks(L.TASKS),
     COORDINATE_MODE,
 )
 
@@ -81,16 +77,10 @@ class VocExporter(Exporter):
     supercategory_loss = "VOC labels have no supercategory"
 
     def plan(self, source: Dataset, out_dir: str, ctx: Context, **options: Any) -> VocPlan:
-        requested = options["tasks"] or []
-        bad = [t for t in requested if t not in self.tasks]
-        if bad:
-            raise OptionError(f"exporter {self.name} cannot write task {bad[0]!r} "
-                              f"(it writes: {', '.join(self.tasks)})")
-        chosen = tuple(requested) if requested else self.tasks
+        chosen, explicit = shared.chosen_tasks(self.name, self.tasks, options["tasks"])
         dataset = writable_ids(source, ctx.report, save_images=options["save_images"],
                                image_ext=options["image_ext"])
-        return make_plan(dataset, out_dir, ctx.report, options, chosen,
-                         explicit=bool(requested) or len(self.tasks) == 1)
+        return make_plan(dataset, out_dir, ctx.report, options, chosen, explicit=explicit)
 
     def finish(self, plan: VocPlan, results: Iterable[ItemResult], ctx: Context) -> None:
         finish_export(plan, results, ctx.report)

@@ -7,9 +7,10 @@ Model mapping (docs/formats/voc.md has the full table):
 - ``<class>_<subset>.txt`` flag 1 -> Label, flag 0 -> Label with ``difficult=True``;
 - SegmentationClass + SegmentationObject -> one Mask per (instance, class), grouped with the
   N-th object when instance N has that object's label (the VOC convention);
-- unknown XML tags and the void (255) regions are kept in ``extra["voc"]`` so a voc -> voc
-  round trip loses nothing; ``--void-regions crowd`` makes the void region a crowd Mask of
-  the background label instead, which COCO and CVAT can carry.
+- unknown XML tags are kept in ``extra["voc"]`` and the void (255) regions in the model's
+  ``Item.ignore`` so a voc -> voc round trip loses nothing; ``--void-regions crowd`` makes
+  the void region a crowd Mask of the background label instead, which COCO and CVAT can
+  carry.
 
 The reading itself is reader.py; this module holds the plugins, their options and detection.
 """

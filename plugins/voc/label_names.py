@@ -64,16 +64,20 @@ class FoundLabels:
                 entry.actions.extend(a for a in actions if a not in entry.actions)
         return label_map
 
-    def categories(self, label_map: LabelMap) -> Categories:
+    def categories(self, label_map: LabelMap, *, declared_parts: bool = False) -> Categories:
         """The model's labels (the map's, then the parts it lacks); every waiting
-        annotation gets its index."""
+        annotation gets its index. ``declared_parts``: a read without XMLs (no ``<part>``
+        to find) also takes the part labels a labelmap.txt declares, which would vanish."""
         categories = Categories()
         for index, entry in enumerate(label_map.entries):
             categories.labels.append(LabelCategory(entry.name))
             if entry.color is not None:
                 categories.colormap[index] = entry.color
         index_of = {label.name: i for i, label in enumerate(categories.labels)}
-        for part in self.part_names:
+        # the built-in VOC map's head/hand/foot are no statement about this dataset
+        declared = (p for entry in label_map.entries for p in entry.parts) \
+            if declared_parts and label_map.source == "labelmap" else ()
+        for part in [*self.part_names, *declared]:
             if part not in index_of:
                 index_of[part] = len(categories.labels)
                 categories.labels.append(LabelCategory(part))

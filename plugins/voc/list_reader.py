@@ -14,7 +14,7 @@ from cococonv.report import Report
 from cococonv.sources import Tree
 
 from . import layout as L
-from .labelmap import LabelMap
+from .labelmap import LabelMap, utf8_text
 from .lists import FLAG_FOLDERS, plain_id, split_action, split_flag
 from .scan import VocSource
 
@@ -75,8 +75,10 @@ class ListReader:
         return memberships, class_flags, action_flags
 
     def _lines(self, rel: str) -> list[tuple[int, str]]:
-        """The stripped, non-comment lines of a list (ids may hold spaces: lists.py)."""
-        text = self.tree.read_bytes(rel).decode("utf-8", errors="replace")
+        """The stripped, non-comment lines of a list (ids may hold spaces: lists.py); bytes
+        that are not UTF-8 are a DataError, as in a label map: a replacement character
+        would make an item id no file of the dataset has."""
+        text = utf8_text(self.tree.read_bytes(rel), self.tree.display(rel))
         found = []
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()

@@ -25,7 +25,8 @@ def write_masks(plan: VocPlan, item: Item, units: list[ObjectUnit], tally: Tally
 
     voc = item.extra.get("voc", {})
     painted_units = [u for u in units if u.shapes]
-    void_class, void_object = voc.get("void_class"), voc.get("void_object")
+    ignore = item.ignore
+    void_class, void_object = (ignore.semantic, ignore.instance) if ignore else (None, None)
     if not painted_units and not void_class and not void_object and \
             not plan.options["keep_empty"]:
         return False

@@ -96,7 +96,7 @@ class VocReader:
             objects_of[(subset, item_id)] = objects
             items.append(item)
         label_map = self.found.resolve(declared, self.source.has_masks, self.report)
-        categories = self.found.categories(label_map)
+        categories = self.found.categories(label_map, declared_parts=not read_xml)
         if L.SEGMENTATION in self.tasks and self.source.has_masks:
             masks.read(items, objects_of, label_map, categories, prefetch)
             self.tasks_found.add(L.SEGMENTATION)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from cococonv.errors import DataError
 from cococonv.limits import (MAX_MASK_PIXELS, LimitError, check_plane, check_png_header,
                              use_our_pixel_limit)
-from cococonv.model import Categories, Item, Mask
+from cococonv.model import Categories, IgnoreRegions, Item, Mask
 from cococonv.raster.png import decode_plain_png
 from cococonv.raster.runs import Runs, sorted_unique
 from cococonv.sources import Tree
@@ -253,16 +253,15 @@ class MaskReader:
                               rle=rle))
         for cls, rle in raw.leftovers:
             found.append(Mask(label=self.label_of[self.names[cls]], rle=rle))
-        if raw.void_object is not None:
-            voc["void_object"] = raw.void_object
-        if raw.void_class is not None:
-            voc["void_class"] = raw.void_class
+        semantic, instance = raw.void_class, raw.void_object
         if raw.crowd is not None:
             found.append(Mask(label=self.label_of[self.names[self.background]],  # type: ignore
                               attributes={"is_crowd": True}, rle=raw.crowd))
-            voc.pop("void_class", None)
+            semantic = None
             if raw.crowd_covers_object_void:
-                voc.pop("void_object", None)
+                instance = None
+        if semantic is not None or instance is not None:
+            item.ignore = IgnoreRegions(semantic, instance)
         voc["masks"] = {"class": class_rel is not None, "object": object_rel is not None}
         if item.image is not None and item.image.size is None:
             item.image.size = shape

@@ -159,7 +159,7 @@ def _box_of(unit: ObjectUnit, tally: Tally) -> tuple | None:
     if box is not None:
         return None  # an object without <bndbox> in the source
     shape = unit.shapes[0]
-    declared = shape.extra.get("bbox") if shape.extra else None
+    declared = shape.declared_bbox
     if isinstance(declared, list) and len(declared) == 4 and len(unit.shapes) == 1 and \
             all(type(v) in (int, float) for v in declared):
         return tuple(declared)

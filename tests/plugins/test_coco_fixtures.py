@@ -67,7 +67,7 @@ def test_coco_import_reads_all_seven_tasks_onto_the_same_images(fixtures_root):
                                     "panoptic", "stuff", "image_info")
         for subset in ("train", "val"))
     train = item(dataset, "train", "a")
-    assert train.attributes["id"] == 5 and train.image.size == (5, 10)
+    assert train.image_id == 5 and train.image.size == (5, 10)
     assert [c.caption for c in of_kind(train, Caption)] == ["hello"]
     panoptic, stuff = sorted(of_kind(train, Mask), key=lambda m: m.extra.get("coco_task"))
     assert panoptic.extra["coco_task"] == "panoptic" and panoptic.id == 7
@@ -85,9 +85,9 @@ def test_coco_import_keeps_sparse_category_ids_and_instance_values(fixtures_root
     assert label_ids(dataset) == [(1, "a"), (2, "b"), (4, "c")]
     (box,) = item(dataset, "train", "a").annotations
     assert type(box) is Bbox and (box.x, box.y, box.w, box.h) == (2.0, 2.0, 3.0, 1.0)
-    assert category_of(dataset, box).id == 2 and box.extra["area"] == 3.0
+    assert category_of(dataset, box).id == 2 and box.declared_area == 3.0
     val = item(dataset, "val", "b")
-    assert val.attributes["id"] == 40 and val.image.size == (10, 5)
+    assert val.image_id == 40 and val.image.size == (10, 5)
     assert val.image.path.endswith("coco_instances/images/val/b.jpg")
     (polygon,) = of_kind(val, Polygon)
     assert polygon.points == [0.0, 0.0, 1.0, 0.0, 1.0, 2.0, 0.0, 2.0]
@@ -95,7 +95,7 @@ def test_coco_import_keeps_sparse_category_ids_and_instance_values(fixtures_root
     (crowd,) = of_kind(val, Mask)
     assert crowd.rle == {"counts": [0, 20, 30], "size": [10, 5]}  # uncompressed, as given
     assert crowd.attributes["is_crowd"] is True
-    assert pycoco_area(crowd.rle) == 20 == crowd.extra["area"]
+    assert pycoco_area(crowd.rle) == 20 == crowd.declared_area
 
 
 def test_coco_import_reads_captions_without_categories(fixtures_root):
@@ -110,7 +110,7 @@ def test_coco_import_reads_captions_without_categories(fixtures_root):
 def test_coco_import_reads_image_info_as_items_without_annotations(fixtures_root):
     dataset = load(fixtures_root, "datumaro/coco_dataset/coco_image_info")
     assert counts(dataset) == {"train": {"items": 1}, "val": {"items": 1}}
-    assert [(i.subset, i.id, i.attributes["id"], i.image.size) for i in dataset] == [
+    assert [(i.subset, i.id, i.image_id, i.image.size) for i in dataset] == [
         ("train", "a", 5, (5, 10)), ("val", "b", 40, (10, 5))]
 
 
@@ -136,7 +136,7 @@ def test_coco_import_reads_panoptic_segments_from_the_pngs(fixtures_root):
     seven, twenty = item(dataset, "val", "b").annotations
     assert (seven.id, category_of(dataset, seven).name, seven.attributes["is_crowd"]) == (7, "a", False)
     assert (twenty.id, category_of(dataset, twenty).name, twenty.attributes["is_crowd"]) == (20, "b", True)
-    assert seven.extra["bbox"] == [0.0, 0.0, 1.0, 9.0] and seven.extra["area"] == 20.0
+    assert seven.declared_bbox == [0.0, 0.0, 1.0, 9.0] and seven.declared_area == 20.0
 
 
 def test_coco_import_keeps_keypoints_with_empty_name_lists(fixtures_root):
@@ -149,7 +149,7 @@ def test_coco_import_keeps_keypoints_with_empty_name_lists(fixtures_root):
     (points,) = item(dataset, "train", "a").annotations
     # keypoints [0,0,0, 0,2,1, 4,1,2]: x/y and v exactly as given, v=0 included.
     assert points.points == [0, 0, 0, 2, 4, 1] and points.visibility == [0, 1, 2]
-    assert points.extra["num_keypoints"] == 2 and points.extra["bbox"] == [2.0, 2.0, 3.0, 1.0]
+    assert points.extra["num_keypoints"] == 2 and points.declared_bbox == [2.0, 2.0, 3.0, 1.0]
     val = item(dataset, "val", "b")
     crowd_points = next(p for p in of_kind(val, Points) if p.id == 2)
     (mask,) = of_kind(val, Mask)
@@ -185,7 +185,7 @@ def test_coco_import_keeps_annotation_id_zero_and_per_subset_image_ids(fixtures_
     dataset = load(fixtures_root, "datumaro/roboflow_dataset/coco")
     assert counts(dataset) == {"train": {"items": 2, "bbox": 2}, "val": {"items": 1, "bbox": 2}}
     assert label_ids(dataset) == [(1, "label_0"), (2, "label_1")]
-    assert [(i.subset, i.id, i.attributes["id"]) for i in dataset] == [
+    assert [(i.subset, i.id, i.image_id) for i in dataset] == [
         ("train", "train_001", 1), ("train", "train_002", 2), ("val", "val_001", 1)]
     (first,) = item(dataset, "train", "train_001").annotations
     assert first.id == 0 and (first.x, first.y, first.w, first.h) == (2.0, 1.0, 3.0, 1.0)
@@ -266,8 +266,8 @@ def test_coco_import_reads_real_panoptic_data(fixtures_root):
     segment = first.annotations[0]
     assert segment.id == 3937500 and category_of(dataset, segment).name == "person"
     assert segment.rle["size"] == [427, 640]
-    assert pycoco_area(segment.rle) == 3528 == segment.extra["area"]
-    assert segment.extra["bbox"] == [282, 207, 48, 149]
+    assert pycoco_area(segment.rle) == 3528 == segment.declared_area
+    assert segment.declared_bbox == [282, 207, 48, 149]
     crowds = [a for i in dataset for a in i.annotations if a.attributes["is_crowd"]]
     assert len(crowds) == 3
 
@@ -279,7 +279,7 @@ def test_coco_import_reads_panoptic_detection_format_as_instances(fixtures_root)
     assert meta["task"] == "instances"
     first = item(dataset, "coco_detection_format", "000000142238").annotations[0]
     assert first.id == 0 and isinstance(first.rle["counts"], str)
-    assert pycoco_area(first.rle) == 3528 == first.extra["area"]
+    assert pycoco_area(first.rle) == 3528 == first.declared_area
     crowds = [a for i in dataset for a in i.annotations if a.attributes["is_crowd"]]
     assert len(crowds) == 3
 
@@ -288,7 +288,7 @@ def test_coco_import_reads_a_file_without_annotations_key_as_image_info(fixtures
     # Like COCO's own image_info_test2017.json: images and categories, no "annotations".
     dataset = load(fixtures_root, "panopticapi/sample_data/images_info_examples.json")
     assert counts(dataset) == {"default": {"items": 2}}
-    assert [(i.id, i.attributes["id"], i.image.size) for i in dataset] == [
+    assert [(i.id, i.image_id, i.image.size) for i in dataset] == [
         ("000000142238", 142238, (427, 640)), ("000000439180", 439180, (360, 640))]
     assert len(dataset.categories.labels) == 133
     (meta,) = dataset.meta["coco"]["files"].values()
@@ -315,7 +315,7 @@ def test_coco_import_keeps_real_person_keypoints(fixtures_root):
     assert first.image.path.endswith("mmpose/coco/000000000785.jpg")
     points = of_kind(first, Points)[0]
     assert points.id == 442619 and points.points[:4] == [367, 81, 374, 73]
-    assert points.extra["bbox"] == [280.79, 44.73, 218.7, 346.68]
+    assert points.declared_bbox == [280.79, 44.73, 218.7, 346.68]
     # Two annotations have num_keypoints 0 and all-zero keypoints: kept, not dropped.
     empty = [p for i in dataset for p in of_kind(i, Points) if p.extra["num_keypoints"] == 0]
     assert len(empty) == 2
@@ -326,12 +326,12 @@ def test_coco_import_keeps_category_id_zero(fixtures_root):
     dataset = load(fixtures_root, "sahi/coco_evaluate/dataset.json")
     assert counts(dataset) == {"default": {"items": 2, "bbox": 249}}
     assert label_ids(dataset)[:3] == [(0, "person"), (1, "bicycle"), (2, "car")]
-    assert [i.attributes["id"] for i in dataset] == [1, 5]
+    assert [i.image_id for i in dataset] == [1, 5]
     persons = [a for i in dataset for a in i.annotations if category_of(dataset, a).id == 0]
     assert len(persons) == 99
     first = next(iter(dataset)).annotations[0]
     assert (first.x, first.y, first.w, first.h) == (149.0, 741.0, 57.0, 23.0)
-    assert first.extra["area"] == 1040400  # the image area, wrong but kept as given
+    assert first.declared_area == 1040400  # the image area, wrong but kept as given
 
 
 def test_coco_import_names_result_categories_from_category_name(fixtures_root):
@@ -351,7 +351,7 @@ def test_coco_import_reads_box_polygons_and_tolerates_missing_images(fixtures_ro
     assert counts(one) == {"default": {"items": 1, "polygon": 7}}
     (terrain,) = list(one)
     assert terrain.image.path.endswith("sahi/coco_utils/terrain1.jpg")
-    assert {a.extra["area"] for a in terrain.annotations} == {2795520}
+    assert {a.declared_area for a in terrain.annotations} == {2795520}
     everything = load(fixtures_root, "sahi/coco_utils/terrain_all_coco.json")
     assert counts(everything) == {"default": {"items": 3, "polygon": 22}}
     assert [i.image.path is not None for i in everything] == [False, False, True]
@@ -365,14 +365,14 @@ def test_coco_import_repairs_iscrowd_given_as_text(fixtures_root):
     assert label_ids(dataset) == [(1, "Class_1"), (2, "Class_2")]
     assert dataset.categories.labels[0].extra["color"] == "#594b6f"
     first, second = list(dataset)
-    assert first.attributes["id"] == 0 and first.image.size == (6033, 4022)
+    assert first.image_id == 0 and first.image.size == (6033, 4022)
     assert first.extra["coco_image"]["path"] == "image1.jpg"
     (only,) = first.annotations
     assert only.id == 0 and only.attributes["is_crowd"] is False
     assert only.extra["isbbox"] == "false"  # unknown keys stay as given
     rings = second.annotations
     assert [r.id for r in rings] == [1000, 1000] and rings[0].group == rings[1].group != 0
-    assert rings[0].extra["bbox"] == [5040, 1686, 89, 89]  # covers one ring only; kept
+    assert rings[0].declared_bbox == [5040, 1686, 89, 89]  # covers one ring only; kept
     assert ("iscrowd values given as text or bool", "read as 0/1") in report.approximations
 
 
@@ -380,7 +380,7 @@ def test_coco_import_reads_boxes_without_segmentation_or_iscrowd(fixtures_root):
     dataset = load(fixtures_root, "mmdetection/tests/data/coco_sample.json")
     assert counts(dataset) == {"default": {"items": 3, "bbox": 3}}
     assert label_ids(dataset) == [(1, "bus"), (2, "car")]
-    assert [(i.id, i.attributes["id"], len(i.annotations)) for i in dataset] == [
+    assert [(i.id, i.image_id, len(i.annotations)) for i in dataset] == [
         ("fake1", 0, 2), ("fake2", 1, 1), ("fake3", 2, 0)]
     box = next(iter(dataset)).annotations[0]
     assert box.attributes == {"score": 1.0, "is_crowd": False}
@@ -402,7 +402,7 @@ def test_coco_import_keeps_duplicate_annotation_ids_and_warns(fixtures_root):
 def test_coco_import_keeps_images_without_annotations(fixtures_root):
     dataset = load(fixtures_root, "training_extensions/car_tree_bug")
     assert counts(dataset) == {"val_1_imgs": {"items": 3, "polygon": 3}}
-    assert [(i.id, i.attributes["id"], len(i.annotations)) for i in dataset] == [
+    assert [(i.id, i.image_id, len(i.annotations)) for i in dataset] == [
         ("Slide3", 7, 3), ("Slide4", 8, 0), ("Slide5", 9, 0)]
     first = next(iter(dataset)).annotations[0]
     assert first.points == [184.09, 131.61, 338.06, 129.89, 339.78, 457.63, 183.23, 461.08]
@@ -428,7 +428,7 @@ def test_coco_import_keeps_background_category_zero_and_folders_in_file_names(fi
     assert len(labels) == 21 and labels[0] == (0, "_background_") and labels[-1] == (20, "tv/monitor")
     assert dataset.categories.labels[0].extra == {"supercategory": None}  # null kept
     first = next(iter(dataset))
-    assert (first.id, first.attributes["id"]) == ("JPEGImages/2011_000003", 0)
+    assert (first.id, first.image_id) == ("JPEGImages/2011_000003", 0)
     assert first.image.name == "JPEGImages/2011_000003.jpg"
     assert first.image.path.endswith("data_dataset_coco/JPEGImages/2011_000003.jpg")
     assert first.extra["coco_image"]["url"] is None
@@ -450,12 +450,12 @@ def test_coco_import_reads_a_cvat_export_with_crowd_ellipses(fixtures_root):
     shapes = item(dataset, "default", "shapes")
     box = of_kind(shapes, Bbox)[0]
     assert box.attributes == {"occluded": False, "rotation": 0.0, "is_crowd": False}
-    assert box.extra["area"] == 25969.501199999995
+    assert box.declared_area == 25969.501199999995
     ellipses = [m for i in dataset for m in of_kind(i, Mask)]
     assert len(ellipses) == 2
     for mask in ellipses:
         assert mask.attributes["is_crowd"] is True and isinstance(mask.rle["counts"], list)
-        assert pycoco_area(mask.rle) == mask.extra["area"]
+        assert pycoco_area(mask.rle) == mask.declared_area
 
 
 def test_coco_import_keeps_compressed_rle_of_a_non_crowd_object(fixtures_root):
@@ -465,8 +465,8 @@ def test_coco_import_keeps_compressed_rle_of_a_non_crowd_object(fixtures_root):
     assert mask.id == 0 and mask.attributes["is_crowd"] is False
     assert isinstance(mask.rle["counts"], str) and mask.rle["size"] == [2211, 2097]
     compressed = {"size": mask.rle["size"], "counts": mask.rle["counts"].encode("ascii")}
-    assert pycoco_area(mask.rle) == 6718 == mask.extra["area"]
-    assert list(pycoco_mask.toBbox(compressed)) == [504, 842, 117, 75] == mask.extra["bbox"]
+    assert pycoco_area(mask.rle) == 6718 == mask.declared_area
+    assert list(pycoco_mask.toBbox(compressed)) == [504, 842, 117, 75] == mask.declared_bbox
 
 
 def test_coco_import_reads_string_image_ids_flat_segmentations_and_label_names(fixtures_root):
@@ -476,7 +476,7 @@ def test_coco_import_reads_string_image_ids_flat_segmentations_and_label_names(f
     assert counts(dataset) == {"default": {"items": 1, "polygon": 6, "label": 4}}
     (scan,) = list(dataset)
     uri = "dicomweb://localhost:8000/radiology/TCGA-CA-G4H2/DICOM/000045.dcm"
-    assert scan.attributes["id"] == uri and scan.id == "000045"
+    assert scan.image_id == uri and scan.id == "000045"
     assert [label.name for label in dataset.categories.labels] == ["polygon", "Car", "freehan"]
     polygons = of_kind(scan, Polygon)
     assert polygons[0].points == [175.16666666666669, 174.1684027777778, 151.27777777777783,
@@ -494,7 +494,7 @@ def test_coco_import_keeps_encord_extra_keys_and_invisible_keypoints(fixtures_ro
     dataset = load(fixtures_root, "seed-examples/encord_keypoints")
     assert counts(dataset) == {"default": {"items": 2, "points": 2, "polygon": 3}}
     first, second = list(dataset)
-    assert (first.id, first.attributes["id"]) == ("frames/clip_01/0001", 0)
+    assert (first.id, first.image_id) == ("frames/clip_01/0001", 0)
     assert first.extra["coco_image"] == {"image_title": "clip_01 frame 1", "coco_url": ""}
     points = of_kind(first, Points)[0]
     assert points.points == [120, 130, 115, 125, 0, 0] and points.visibility == [2, 2, 0]

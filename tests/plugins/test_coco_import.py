@@ -17,11 +17,11 @@ def test_coco_import_keeps_sparse_category_ids_and_values(tmp_path):
     dataset = cococonv.load(str(write_coco(tmp_path, {"instances_val2017": doc})), "coco")
     assert [(label.id, label.name) for label in dataset.categories.labels] == [(4, "c"), (1, "a")]
     (item,) = list(dataset)
-    assert item.subset == "val2017" and item.id == "a" and item.attributes["id"] == 1
+    assert item.subset == "val2017" and item.id == "a" and item.image_id == 1
     (polygon,) = item.annotations
     assert isinstance(polygon, Polygon)
     assert dataset.categories.labels[polygon.label].id == 4
-    assert polygon.extra["bbox"] == [1.5, 2.25, 79.12, 3.0]
+    assert polygon.declared_bbox == [1.5, 2.25, 79.12, 3.0]
 
 
 def test_coco_import_reads_every_shape_kind(tmp_path):

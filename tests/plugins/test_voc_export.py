@@ -179,7 +179,7 @@ def test_coco_to_voc_cli_round_trip(tmp_path, runner, cli, fixtures_root):
     back = cococonv.load(str(tmp_path / "voc"), "voc", coordinate_mode="zero-based")
     coco_data = cococonv.load(str(coco), "coco")
     assert len(back) == len(coco_data)
-    coco_boxes = sorted(tuple(a.bounds() if isinstance(a, Bbox) else a.extra["bbox"])
+    coco_boxes = sorted(tuple(a.bounds() if isinstance(a, Bbox) else a.declared_bbox)
                         for i in coco_data for a in i.annotations
                         if not a.attributes.get("is_crowd"))
     voc_boxes = sorted((a.x, a.y, a.w, a.h) for i in back for a in i.annotations

@@ -113,7 +113,7 @@ def test_labelme_instance_segmentation_masks_only(fixtures_root):
     assert item.image.size == (338, 500) and item.image.path.endswith(".jpg")
     assert names(dataset, item.annotations) == ["person", "person", "bottle"]
     assert [masks.area(a.rle) for a in item.annotations] == [15662, 17218, 873]
-    void = masks.decode(item.extra["voc"]["void_class"])
+    void = masks.decode(item.ignore.semantic)
     png = np.asarray(PILImage.open(fixtures_root / "labelme/instance_segmentation/"
                                    "data_dataset_voc/SegmentationClass/2011_000003.png"))
     assert np.array_equal(void, (png == 255).astype(np.uint8))

@@ -97,7 +97,7 @@ def test_voc_import_masks_group_with_matching_object_and_keep_void(tmp_path):
     assert person_mask.group == 0
     assert dataset.categories.labels[person_mask.label].name == "person"
     assert np.array_equal(masks.decode(cat_mask.rle), (classes == 8).astype(np.uint8))
-    assert np.array_equal(masks.decode(item.extra["voc"]["void_class"]),
+    assert np.array_equal(masks.decode(item.ignore.semantic),
                           (classes == 255).astype(np.uint8))
 
 

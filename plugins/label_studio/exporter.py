@@ -1,0 +1,95 @@
+"""Label Studio exporter: tasks Label Studio imports (one ``<subset>.json`` per subset)
+and the ``labeling_config.xml`` that shows every region, label and attribute they hold."""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cococonv.context import Context
+from cococonv.fileio import write_bytes
+from cococonv.model import Source
+from cococonv.paths import join_inside, safe_segment
+from cococonv.plugin import Exporter, Option
+
+from .config import write_config
+from .reader import NAMESPACE
+from .writer import TaskPiece, write_task
+
+CONFIG_NAME = "labeling_config.xml"
+
+OPTIONS = (
+    Option("image_prefix", str, "", "Put this before every image name in data.image, e.g. "
+           "/data/local-files/?d=images/ for Label Studio's local file storage."),
+)
+
+
+@dataclass
+class TaskPlan:
+    out: str
+    labels: list[str]
+    image_prefix: str
+    config_labels: list[str] = field(default_factory=list)  # placeholders left out
+
+
+class LabelStudioExporter(Exporter):
+    """Label Studio JSON tasks (one file per subset) plus a generated labeling config.
+
+    Boxes (rotated too), polygons, keypoints (one region per point), ellipses, masks as
+    brush RLE, image labels as choices, captions as a textarea; attributes as per-region
+    controls, groups as parentID, annotators and predictions as their own records.
+    """
+
+    name = "label_studio"
+    namespace = NAMESPACE
+    options = OPTIONS
+    single_file_suffixes = ()
+    item_function = write_task
+    supercategory_loss = "Label Studio labels have no supercategory"
+
+    def plan(self, source: Source, out_dir: str, ctx: Context, *,
+             image_prefix: str) -> TaskPlan:
+        labels = [label.name for label in source.categories.labels]
+        schemas = sum(1 for schema in source.categories.keypoints.values()
+                      if schema.names or schema.skeleton)
+        ctx.report.lost("keypoint skeletons", "Label Studio keypoints have no schema",
+                        schemas)
+        plan = TaskPlan(out_dir, labels, image_prefix)
+        plan.config_labels = [label.name for label in source.categories.labels
+                              if not label.placeholder]
+        return plan
+
+    def finish(self, plan: TaskPlan, results: Iterable[TaskPiece], ctx: Context) -> None:
+        by_subset: dict[str, list[bytes]] = {}
+        lost: Counter = Counter()
+        approximated: Counter = Counter()
+        kinds: set[str] = set()
+        attributes: dict[str, str] = {}
+        tags: set[str] = set()
+        captions: set[str] = set()
+        for number, piece in enumerate(results, 1):
+            data = piece.data
+            if not piece.has_id:  # tasks from other formats: numbered in output order
+                data = b'{"id":%d,' % number + data[1:] if data != b"{}" else data
+            by_subset.setdefault(piece.subset, []).append(data)
+            lost.update(piece.lost)
+            approximated.update(piece.approximated)
+            kinds |= piece.kinds
+            for name, kind in piece.attributes.items():
+                attributes.setdefault(name, kind)
+            tags |= piece.tags
+            captions |= piece.captions
+        os.makedirs(plan.out, exist_ok=True)
+        for subset in by_subset or {"default": []}:
+            name = safe_segment(subset, what="subset") + ".json"
+            body = b",\n".join(by_subset.get(subset, []))
+            write_bytes(join_inside(plan.out, name, what="subset"),
+                        b"[\n" + body + b"\n]\n" if body else b"[]\n")
+        config = write_config(plan.config_labels, kinds, attributes, tags=tags, captions=captions)
+        write_bytes(os.path.join(plan.out, CONFIG_NAME), config.encode("utf-8"))
+        for (what, why), count in lost.items():
+            ctx.report.lost(what, why, count)
+        for (what, how), count in approximated.items():
+            ctx.report.approximated(what, how, count)
