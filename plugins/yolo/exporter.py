@@ -74,8 +74,8 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
         record["file"] = image.name
     if size is not None:
         record["size"] = [size[0], size[1]]
-    if type(item.attributes.get("id")) in (int, str):
-        record["image_id"] = item.attributes["id"]
+    if type(item.image_id) in (int, str):
+        record["image_id"] = item.image_id
     shapes = [a for a in item.annotations]
     unlabelled = bool(item.extra.get(NAMESPACE, {}).get("unlabelled")) and not shapes
     rel = _label_rel(item)
@@ -88,6 +88,8 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
         events = maker.events
         if maker.box_lines:
             record["boxes"] = maker.box_lines
+    if item.ignore:
+        events["void"] += 1
     if not unlabelled:
         text = "".join(line + "\n" for line in lines)
         write_bytes(join_inside(plan.out_dir, rel, what="label file"), text.encode())

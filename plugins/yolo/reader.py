@@ -113,7 +113,7 @@ class YoloReader:
             self.tree.bind_image(image, entry.image)
         item = Item(id=entry.id, subset=subset, image=image)
         if type(record.get("image_id")) in (int, str):
-            item.attributes["id"] = record["image_id"]
+            item.image_id = record["image_id"]
         if entry.label is None:
             item.extra[NAMESPACE] = {"unlabelled": True}
         if lines and size is None:

@@ -47,6 +47,9 @@ EVENTS = {
                                           "0..1)"),
     "no_size": ("lost", "annotations", "the image size is unknown, and YOLO coordinates "
                                        "are fractions of it"),
+    "void": ("lost", "void regions", "YOLO marks no pixels as ignored (VOC's 255)"),
+    "fields": ("lost", "annotation fields", "other formats' fields: a YOLO line holds the "
+                                            "class and the shape only"),
 }
 
 
@@ -145,6 +148,8 @@ class LineMaker:
             return []
         if ann.group:
             self.events["groups"] += 1
+        if any(key != "yolo" for key in ann.extra):
+            self.events["fields"] += 1
         cls = self.classes[ann.label]
         if isinstance(ann, Points):
             self.events["no_kpt_task"] += 1
