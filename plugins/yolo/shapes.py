@@ -122,10 +122,15 @@ class LineMaker:
         used: set[int] = set()
         self.written = 0
         if self.task == "pose":
+            groups: dict[int, list[Annotation]] = {}
+            for ann in annotations:
+                if ann.group:
+                    groups.setdefault(ann.group, []).append(ann)
             for ann in annotations:
                 if type(ann) is Points and ann.label in self.classes:
                     line = self._pose(ann, boxes_of_groups.get((ann.group, ann.label))
-                                      if ann.group else None, used)
+                                      if ann.group else None, used,
+                                      groups.get(ann.group, []) if ann.group else [])
                     if line:
                         out.append(line)
         for ann in annotations:
@@ -146,10 +151,6 @@ class LineMaker:
         if ann.label not in self.classes:
             self.events["unlabelled"] += 1
             return []
-        if ann.group:
-            self.events["groups"] += 1
-        if any(key != "yolo" for key in ann.extra):
-            self.events["fields"] += 1
         cls = self.classes[ann.label]
         if isinstance(ann, Points):
             self.events["no_kpt_task"] += 1
@@ -157,11 +158,21 @@ class LineMaker:
         if isinstance(ann, Bbox):
             if self.task == "segment":
                 self.box_lines.append(self.written)
-            return [self._line(cls, self._box_values(ann), ann)]
-        rings = self._rings(ann)
-        if rings is None:
-            return []
-        return [self._line(cls, values, ann) for values in rings]
+            lines = [self._line(cls, self._box_values(ann), ann)]
+        else:
+            rings = self._rings(ann)
+            if rings is None:
+                return []
+            lines = [self._line(cls, values, ann) for values in rings]
+        self._count_kept(ann)
+        return lines
+
+    def _count_kept(self, ann: Annotation) -> None:
+        """What a written line leaves out of its annotation: its group, foreign fields."""
+        if ann.group:
+            self.events["groups"] += 1
+        if any(key != "yolo" for key in ann.extra):
+            self.events["fields"] += 1
 
     def _box_values(self, box: Bbox) -> str:
         if self.task == "segment":
@@ -194,13 +205,17 @@ class LineMaker:
                 return None
         return [self._coords(r) for r in rings]
 
-    def _pose(self, points: Points, box: Bbox | None, used: set[int]) -> str | None:
+    def _pose(self, points: Points, box: Bbox | None, used: set[int],
+              group_shapes: list[Annotation]) -> str | None:
         if len(points.points) != 2 * self.kpt_count:
             self.events["kpt_count"] += 1
             return None
+        declared = _declared_box(points, group_shapes)
         if box is not None:
             used.add(id(box))
             parts = [self._box(box.x, box.y, box.w, box.h)]
+        elif declared is not None:  # the box the source gave the object (COCO's bbox)
+            parts = [self._box(*declared)]
         else:
             shown = [points.points[k:k + 2] for k in range(0, len(points.points), 2)
                      if k // 2 < len(points.visibility) and points.visibility[k // 2] > 0]
@@ -213,8 +228,21 @@ class LineMaker:
                 parts.append("0 0 0")
             else:
                 parts.append(f"{self._coords([x, y])} {v if v in (0, 1, 2) else 2}")
+        if any(key != "yolo" for key in points.extra):
+            self.events["fields"] += 1
         values = " ".join(parts)
         return self._line(self.classes[points.label], values, points)  # type: ignore
+
+
+def _declared_box(points: Points, group: list[Annotation]) -> list[float] | None:
+    """The box the source declared for the keypoints' object, on the points or on a shape
+    of their group with their label."""
+    for ann in [points, *group]:
+        box = ann.declared_bbox
+        if ann.label == points.label and isinstance(box, list) and len(box) == 4 and \
+                all(type(v) in (int, float) for v in box) and box[2] > 0 and box[3] > 0:
+            return [float(v) for v in box]
+    return None
 
 
 def _area_rings(ann: Annotation, events: Counter) -> list[list[float]] | None:

@@ -244,3 +244,15 @@ def test_subset_names_round_trip_and_reserved_keys(tmp_path):
     back = cococonv.load(str(out), "yolo", report=Report(quiet=True))
     assert [(item.subset, item.id) for item in back] == \
         [("default", "i0"), ("default", "i2"), ("names", "i1")]
+
+
+def test_pose_box_from_the_declared_bbox(tmp_path):
+    categories = Categories()
+    categories.add("person")
+    categories.keypoints[0] = KeypointSchema(["a", "b"], [])
+    points = Points(label=0, points=[20, 10, 30, 20], visibility=[2, 2],
+                    declared_bbox=[10.0, 5.0, 40.0, 30.0])
+    out = tmp_path / "y"
+    report = save(one_item(points, categories=categories), out)
+    assert label_lines(out) == ["0 0.3 0.4 0.4 0.6 0.2 0.2 2 0.3 0.4 2"]
+    assert not report.approximations
