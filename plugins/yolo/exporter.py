@@ -17,7 +17,7 @@ from cococonv.context import Context
 from cococonv.errors import OptionError
 from cococonv.fileio import write_bytes
 from cococonv.images import copy_image, probe_size
-from cococonv.model import Bbox, Dataset, Item, Mask, Points, Polygon
+from cococonv.model import Dataset, Item, Label, Mask, Points, Polygon
 from cococonv.paths import join_inside, safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
 
@@ -31,7 +31,8 @@ NAMESPACE = "yolo"
 
 OPTIONS = (
     Option("task", str, None, "detect, segment, pose or obb; default: what the data holds "
-           "(keypoints: pose; polygons or masks: segment; else detect).", TASKS),
+           "(keypoints: pose, unless polygons or masks of classes without a keypoint schema "
+           "would be lost; polygons or masks: segment; else detect).", TASKS),
     Option("save_images", bool, False, "Copy the images into images/<subset>/ (Ultralytics "
            "trains on them; bytes copied as they are)."),
     Option("save_scores", bool, False, "Write each object's score as a trailing confidence "
@@ -53,12 +54,22 @@ class YoloPlan:
 
 
 def default_task(source: Any) -> str:
-    """The task the data holds: keypoints make pose, polygons or masks segment, and a
-    YOLO source's own task (obb) is kept."""
-    kinds = {type(a) for item in source for a in item.annotations}
-    if Points in kinds:
+    """The task the data holds: keypoints make pose when no polygon or mask would be lost
+    for it, or when every class with objects has a keypoint schema (a person_keypoints
+    file, whose persons have outlines too); polygons or masks make segment (obb when the
+    source was an OBB dataset); else detect."""
+    kinds: set[type] = set()
+    classes: set[int] = set()
+    for item in source:
+        for ann in item.annotations:
+            kinds.add(type(ann))
+            if ann.label is not None and type(ann) is not Label:
+                classes.add(ann.label)
+    area = Polygon in kinds or Mask in kinds
+    schemas = {k for k, schema in source.categories.keypoints.items() if schema.names}
+    if Points in kinds and (not area or classes <= schemas):
         return "pose"
-    if Polygon in kinds or Mask in kinds:
+    if area:
         own = source.meta.get(NAMESPACE, {}).get("task") if hasattr(source, "meta") else ""
         return "obb" if own == "obb" else "segment"
     return "detect"
