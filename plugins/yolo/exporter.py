@@ -99,6 +99,8 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
         events = maker.events
         if maker.box_lines:
             record["boxes"] = maker.box_lines
+        if any(maker.line_groups):
+            record["groups"] = maker.line_groups
     if item.ignore:
         events["void"] += 1
     if not unlabelled:

@@ -84,6 +84,7 @@ class YoloReader:
         for message in layout.warnings:
             self.ctx.report.warn(message)
         sizes = _meta_sizes(layout)
+        _meta_order(layout)
         plan = ReadPlan(self.tree, len(layout.names) if layout.names is not None else None,
                         layout.kpt_shape, sizes, self.image_size)
         jobs = [(subset, entry) for subset, entries in layout.splits.items()
@@ -125,13 +126,29 @@ class YoloReader:
         if size is not None:
             boxes = record.get("boxes")
             boxes = set(boxes) if isinstance(boxes, list) else set()
-            item.annotations = _annotations(lines, size, layout.kpt_shape, self.ctx, boxes)
+            groups = record.get("groups")
+            if not (isinstance(groups, list) and len(groups) == len(lines) and
+                    all(type(g) is int and g >= 0 for g in groups)):
+                groups = [0] * len(lines)
+            item.annotations = _annotations(lines, size, layout.kpt_shape, self.ctx, boxes,
+                                            groups)
         try:
             dataset.add(item)
         except KeyError:
             raise DataError(f"two images of subset {subset!r} give item id {entry.id!r}",
                             file=self.tree.display(entry.image or entry.label or "")) \
                 from None
+
+
+def _meta_order(layout: Layout) -> None:
+    """Items in the order the meta file lists them (the source's order: the folders give
+    them sorted by name); items it does not list come after, as found."""
+    if layout.meta is None:
+        return
+    for subset, entries in layout.splits.items():
+        order = {item_id: k for k, item_id in enumerate(layout.meta.images.get(subset, {}))}
+        if order:
+            entries.sort(key=lambda e: order.get(e.id, len(order)))
 
 
 def _meta_sizes(layout: Layout) -> dict[tuple[str, str], tuple[int, int]]:
@@ -176,12 +193,13 @@ def _categories(layout: Layout) -> Categories:
 
 def _annotations(lines: list[LabelLine], size: tuple[int, int],
                  kpt_shape: tuple[int, int] | None, ctx: Context,
-                 boxes: set[int]) -> list:
+                 boxes: set[int], groups: list[int]) -> list:
     """The model annotations of a file's lines; ``boxes`` numbers the lines (from 0) the
-    meta file says were boxes written as 4-corner polygons (segment task)."""
+    meta file says were boxes written as 4-corner polygons (segment task), ``groups``
+    gives each line's object group (the meta file's, else 0)."""
     height, width = size
     out: list = []
-    group = 0
+    group = max(groups, default=0)  # pose lines without one get groups above these
     for index, line in enumerate(lines):
         attributes = {"score": line.score} if line.score is not None else {}
         if line.kind == "polygon":
@@ -190,18 +208,20 @@ def _annotations(lines: list[LabelLine], size: tuple[int, int],
             if index in boxes and len(points) == 8:
                 x0, y0 = min(points[0::2]), min(points[1::2])
                 out.append(Bbox(label=line.cls, x=x0, y=y0, w=max(points[0::2]) - x0,
-                                h=max(points[1::2]) - y0, attributes=attributes))
+                                h=max(points[1::2]) - y0, attributes=attributes,
+                                group=groups[index]))
                 continue
-            out.append(Polygon(label=line.cls, points=points, attributes=attributes))
+            out.append(Polygon(label=line.cls, points=points, attributes=attributes,
+                               group=groups[index]))
             continue
         cx, cy, w, h = line.values
         box = Bbox(label=line.cls, x=(cx - w / 2) * width, y=(cy - h / 2) * height,
-                   w=w * width, h=h * height, attributes=attributes)
+                   w=w * width, h=h * height, attributes=attributes, group=groups[index])
         points = _keypoints(line.keypoints, kpt_shape, size, ctx) if line.keypoints else None
         if points is not None:
-            group += 1
-            box.group = group
-            points.group = group
+            if not groups[index]:
+                group += 1
+            box.group = points.group = groups[index] or group
             points.label = line.cls
             out += [box, points]
         else:

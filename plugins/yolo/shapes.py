@@ -42,7 +42,8 @@ EVENTS = {
     "attributes": ("lost", "attributes", "a YOLO line holds no attributes (a score only "
                                          "with --save-scores)"),
     "groups": ("lost", "groups", "each YOLO line stands alone (rings and parts of one "
-                                 "object become separate objects)"),
+                                 "object become separate objects; only cococonv reads "
+                                 "them back, from yolo_meta.json)"),
     "clipped": ("approximated", "shapes", "clipped to the image (YOLO coordinates lie in "
                                           "0..1)"),
     "no_size": ("lost", "annotations", "the image size is unknown, and YOLO coordinates "
@@ -79,6 +80,7 @@ class LineMaker:
         self.save_scores = save_scores
         self.events: Counter[str] = Counter()
         self.box_lines: list[int] = []  # lines that are boxes written as polygons
+        self.line_groups: list[int] = []  # each line's object group (0: none)
 
     def _fractions(self, points: list[float]) -> list[float]:
         """Pixel coordinates as fractions of the image, clipped to 0..1 (counted)."""
@@ -133,12 +135,19 @@ class LineMaker:
                                       groups.get(ann.group, []) if ann.group else [])
                     if line:
                         out.append(line)
+                        self.line_groups.append(ann.group)
+        free = max((a.group for a in annotations), default=0) + 1
         for ann in annotations:
             if id(ann) in used or (type(ann) is Points and self.task == "pose" and
                                    ann.label in self.classes):
                 continue
             self.written = len(out)
-            out += self._one(ann)
+            new = self._one(ann)
+            group = ann.group
+            if len(new) > 1 and not group:  # the rings of one mask: one object
+                group, free = free, free + 1
+            out += new
+            self.line_groups += [group] * len(new)
         return out
 
     def _one(self, ann: Annotation) -> list[str]:

@@ -37,10 +37,28 @@ def test_coco_to_yolo_and_back_with_detected_format(tmp_path):
     assert run("detect", yolo).stdout.split()[0] == "yolo"
     result = run("convert", "-i", yolo, "-f", "coco", "-o", coco)
     assert result.exit_code == 0, result.output
-    before = json.loads((COCO_SMALL / "annotations/instances_train.json").read_bytes())
-    after = json.loads((coco / "annotations/instances_train.json").read_bytes())
-    assert [(c["id"], c["name"]) for c in after["categories"]] == \
-        [(c["id"], c["name"]) for c in before["categories"]]
+    for subset in ("train", "val"):
+        name = f"annotations/instances_{subset}.json"
+        before = json.loads((COCO_SMALL / name).read_bytes())
+        after = json.loads((coco / name).read_bytes())
+        assert [(c["id"], c["name"]) for c in after["categories"]] == \
+            [(c["id"], c["name"]) for c in before["categories"]]
+        assert [i["id"] for i in after["images"]] == [i["id"] for i in before["images"]]
+        # each object once again (a two-ring object included), same boxes and rings; the
+        # person of person_keypoints_train.json comes back as an instance (its keypoints
+        # are reported lost)
+        extra = {"train": 1, "val": 0}[subset]
+        assert len(after["annotations"]) == len(before["annotations"]) + extra
+        for a in before["annotations"]:
+            matches = [b for b in after["annotations"]
+                       if (b["image_id"], b["category_id"]) == (a["image_id"], a["category_id"])
+                       and b["bbox"] == pytest.approx(a["bbox"], abs=64e-6)]
+            assert matches, a
+            if isinstance(a["segmentation"], list):
+                assert any(len(b["segmentation"]) == len(a["segmentation"]) and all(
+                    ring_b == pytest.approx(ring_a, abs=64e-6)
+                    for ring_a, ring_b in zip(a["segmentation"], b["segmentation"]))
+                    for b in matches), a
 
 
 def test_example_reads_and_converts(tmp_path):
