@@ -217,3 +217,16 @@ def test_jobs_give_the_same_dataset(tmp_path):
     two = cococonv.load(str(root), "yolo", jobs=2, report=Report(quiet=True))
     assert [(i.id, i.image.size, shapes(one, "train", i.id)) for i in one] == \
         [(i.id, i.image.size, shapes(two, "train", i.id)) for i in two]
+
+
+def test_absolute_and_escaping_list_lines_stay_inside(tmp_path):
+    secret = write_tree(tmp_path / "home", {"key.jpg": jpeg(), "key.txt": "0 0.5 0.5 1 1\n"})
+    root = write_tree(tmp_path / "ds", {
+        "data.yaml": f"train: train.txt\nval: {secret}\nnames: [a]\n",
+        "train.txt": f"{secret}/key.jpg\n../../home/key.jpg\nimages/x.jpg\n",
+        "images/x.jpg": jpeg(), "labels/x.txt": "0 0.5 0.5 1 1\n"})
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(root), "yolo", report=report)
+    assert [(item.subset, item.id) for item in dataset] == [("train", "x")]
+    assert all(str(secret) not in (item.image.path or "") for item in dataset)
+    assert "train.txt: 2 listed images are not in the input" in report.warnings
