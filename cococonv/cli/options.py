@@ -235,7 +235,7 @@ def route_values(kwargs: dict[str, Any], plugins: Sequence[type[Plugin]],
     transform_options: dict[str, dict[str, Any]] = {}
     for plugin, given in zip(plugins, values):
         if plugin.kind == "transform":
-            transform_options[plugin.name] = given
+            transform_options[plugin.name.casefold()] = given  # -t names: any case
         else:
             by_kind[plugin.kind].update(given)
     if sum(plugin.kind == "importer" for plugin in plugins) > 1:
@@ -243,7 +243,7 @@ def route_values(kwargs: dict[str, Any], plugins: Sequence[type[Plugin]],
         # also declares (--save-images) is the exporter's, not a guess at the importer's.
         for name in by_kind["exporter"]:
             by_kind["importer"].pop(name, None)
-    chain = [(name, dict(transform_options.get(name, {}))) for name in transforms]
+    chain = [(name, dict(transform_options.get(name.casefold(), {}))) for name in transforms]
     return by_kind["importer"], by_kind["exporter"], chain
 
 

@@ -96,7 +96,7 @@ class CategoryIdsTransform(Transform):
                     label.id, following = following, following + 1
         elif category_ids == "compact":
             numbered = [k for k, label in enumerate(labels) if type(label.id) is int]
-            rest = [k for k in range(len(labels)) if k not in set(numbered)]
+            rest = [k for k, label in enumerate(labels) if type(label.id) is not int]
             first = min((labels[k].id for k in numbered), default=1)
             order = sorted(numbered, key=lambda k: labels[k].id) + rest
             for offset, k in enumerate(order):

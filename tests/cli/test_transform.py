@@ -129,3 +129,17 @@ def test_transform_of_a_project_with_sources_of_two_formats_needs_f(fixtures_roo
     assert result.exit_code == 2
     (line,) = result.stderr.splitlines()
     assert "different formats" in line and "-f" in line
+
+
+def test_a_transform_named_in_another_case_keeps_its_options(tmp_path, runner, cli):
+    out = tmp_path / "out"
+    ok(runner, cli, "transform", "-i", str(overlapping(tmp_path / "in")), "-o", str(out),
+       "-t", "REINDEX", "--start", "5")
+    doc = json.loads((out / "annotations/instances_val.json").read_bytes())
+    assert [a["id"] for a in doc["annotations"]] == [5, 6]
+
+
+def test_formats_lists_the_options_a_transform_does_for_an_exporter(runner, cli):
+    shown = ok(runner, cli, "formats", "voc").stdout
+    assert "done by a transform before the export" in shown and "--segmentation-mode" in shown
+    assert "done by a transform" not in ok(runner, cli, "formats", "coco").stdout
