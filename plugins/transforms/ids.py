@@ -6,6 +6,7 @@ import posixpath
 from typing import Any
 
 from cococonv.context import Context
+from cococonv.errors import DataError
 from cococonv.model import Dataset, Item
 from cococonv.plugin import Option, Transform
 
@@ -174,7 +175,6 @@ class IdFromImageNameTransform(Transform):
         return dataset
 
 
-def _clash(item: Item) -> Exception:
-    from cococonv.errors import DataError
+def _clash(item: Item) -> DataError:
     return DataError(f"id_from_image_name: two items of subset {item.subset!r} would both "
                      f"be {item.id!r}", file=item.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from cococonv.context import Context
-from cococonv.errors import DataError
+from cococonv.errors import DataError, OptionError
 from cococonv.model import Dataset
 from cococonv.plugin import Option, Transform
 
@@ -27,7 +27,6 @@ class MapSubsetsTransform(Transform):
         check_known(pairs, dataset.subsets, "subset", self.name)
         empty = [old for old, new in pairs.items() if not new]
         if empty:
-            from cococonv.errors import OptionError
             raise OptionError(f"{self.name}: subset {empty[0]!r} needs a new name "
                               f"(old:new)")
         moved: Counter[tuple[str, str]] = Counter()

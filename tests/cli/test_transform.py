@@ -52,6 +52,16 @@ def test_done_when_chain_converts_coco_to_voc(fixtures_root, tmp_path, runner, c
     assert "SegmentationObject/b.png" in files_under(out)
 
 
+@pytest.mark.parametrize("fixture", ["datumaro/coco_dataset/coco", "training_extensions/car_tree_bug",
+                                     "seed-examples/hasty_rle", "datumaro/roboflow_dataset/coco"])
+def test_done_when_chain_on_more_fixtures(fixtures_root, tmp_path, runner, cli, fixture):
+    out = tmp_path / "voc"
+    result = ok(runner, cli, "convert", "-if", "coco", "-i", str(fixtures_root / fixture),
+                "-f", "voc", "-o", str(out), *CHAIN, "--json")
+    assert any(key.endswith("ids: renumbered from 1 (reindex)") for key in rows(result))
+    assert any(name.startswith("Annotations/") for name in files_under(out))
+
+
 def test_done_when_chain_on_a_project(fixtures_root, tmp_path, runner, cli):
     project = tmp_path / "proj"
     ok(runner, cli, "create", "-o", str(project))
