@@ -87,8 +87,7 @@ def dataset_stats(source: Source) -> dict[str, Any]:
         "areas": quantiles(areas),
         "image_sizes": _sizes(sizes, unknown_size),
         "crowd": crowd,
-        "keypoint_visibility": {str(v): visibility.get(v, 0) for v in (0, 1, 2)}
-        | {str(v): n for v, n in sorted(visibility.items(), key=str) if v not in (0, 1, 2)},
+        "keypoint_visibility": _visibility(visibility),
         "attributes": dict(sorted(attributes.items())),
     }
 
@@ -106,6 +105,13 @@ def _measures(shapes: list, size: tuple[int, int] | None
     if area is None:
         area = object_area(shapes, size)
     return box, area
+
+
+def _visibility(counts: Counter[int]) -> dict[str, int]:
+    """v=0/1/2 always, then any other value a source wrote, under its own key."""
+    found = {str(v): counts.get(v, 0) for v in (0, 1, 2)}
+    found.update((str(v), n) for v, n in counts.items() if v not in (0, 1, 2))
+    return found
 
 
 def _union(boxes: list[list[float]]) -> list[float]:
