@@ -2,7 +2,8 @@
 ``cococonv diff`` (cococonv.diffing).
 
 Pairs are found by id first (same kind and id, the n-th shape of that id with the n-th:
-the rings of one COCO record share its id), then, among what is left, by box overlap:
+the rings of one COCO record share its id; then an id one annotation holds on each side,
+whatever their kinds), then, among what is left, by box overlap:
 the best-overlapping pairs of one kind and one label whose boxes' IoU reaches the
 threshold; labels and captions without a box pair by label and text. What stays unpaired
 was added or removed.
@@ -62,8 +63,30 @@ def match(left: list[Annotation], right: list[Annotation], threshold: float
             rest_left.append(ann)
     taken = {id(b) for _, b, _ in pairs}
     rest_right = [b for b in right if id(b) not in taken]
+    rest_left, rest_right = _by_lone_id(rest_left, rest_right, pairs)
     more, removed, added = _by_overlap(rest_left, rest_right, threshold)
     return pairs + more, removed, added
+
+
+def _by_lone_id(left: list[Annotation], right: list[Annotation],
+                pairs: list[tuple[Annotation, Annotation, str]]
+                ) -> tuple[list[Annotation], list[Annotation]]:
+    """Pair an id held by one annotation on each side whatever their kinds (a box that
+    became a polygon); returns what is still unpaired."""
+    def lone(anns: list[Annotation]) -> dict[Any, Annotation]:
+        count: dict[Any, int] = {}
+        for ann in anns:
+            if ann.id is not None:
+                count[ann.id] = count.get(ann.id, 0) + 1
+        return {a.id: a for a in anns if a.id is not None and count[a.id] == 1}
+    theirs = lone(right)
+    paired = set()
+    for aid, ann in lone(left).items():
+        other = theirs.get(aid)
+        if other is not None:
+            pairs.append((ann, other, "id"))
+            paired.update((id(ann), id(other)))
+    return ([a for a in left if id(a) not in paired], [b for b in right if id(b) not in paired])
 
 
 def _by_overlap(left: list[Annotation], right: list[Annotation], threshold: float

@@ -12,7 +12,8 @@ Two sources of findings, so a defect is seen rather than crashed on:
 - the model rules (cococonv.validation_rules): what the importer keeps but the data
   should not hold, checked on the loaded dataset for every format.
 
-A file that cannot be read at all (bad JSON, no annotation file) is one error finding.
+A file that cannot be read at all (bad JSON, no annotation file) is one error finding; an
+input path that is not there is an error of the command, as for every other command.
 """
 from __future__ import annotations
 
@@ -72,11 +73,14 @@ def validate(path: str, format: str | None = None, *, registry: Registry | None 
              area_tolerance: float | None = None, **options: Any) -> Validation:
     """Read ``path`` (format detected unless given; importer ``options`` as for
     ``api.load``) and check it: what the importer refused or repaired, then the model
-    rules. Never raises for defects of the data; an unusable command line still raises."""
+    rules. Never raises for defects of the data; an input that is not there, or an
+    unusable command line, still raises."""
     from . import api
+    from .inputs import open_tree
     report = CollectingReport()
+    tree = open_tree(path)  # a path that is not there is the command line's fault: raised
     try:
-        dataset = api.load(path, format, report=report, registry=registry, jobs=1, **options)
+        dataset = api.load(tree, format, report=report, registry=registry, jobs=1, **options)
     except DataError as err:
         findings = import_findings(report)
         findings.append(Finding("unreadable", ERROR, err.message, file=err.file or path,

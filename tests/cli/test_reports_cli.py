@@ -80,6 +80,11 @@ def test_validate_an_unreadable_input_is_a_finding(runner, cli, tmp_path):
     assert [f["rule"] for f in data["findings"]] == ["unreadable"]
 
 
+def test_validate_an_input_that_is_not_there_is_one_error_line(runner, cli, tmp_path):
+    result = run(runner, cli, "validate", "-i", str(tmp_path / "nothing"), code=1)
+    assert result.stdout == "" and result.stderr.startswith("error: ")
+
+
 def test_diff_of_a_fixture_with_itself_is_equal(runner, cli, fixtures_root):
     path = str(fixtures_root / FIXTURE)
     result = run(runner, cli, "diff", path, path)
