@@ -258,14 +258,65 @@ def info(dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def merge(datasets: Iterable[Dataset], *, report: Report | None = None) -> Dataset:
-    """Combine datasets: labels unified by name, items with one (subset, id) share annotations.
+def merge(datasets: Iterable[Source], *, report: Report | None = None,
+          names: Iterable[str] | None = None, mode: str = "union",
+          on_conflict: str = "union", tolerance: float | None = None) -> Dataset:
+    """Combine datasets into a new one (docs/commands/merge.md; inputs are not modified).
 
-    Annotation ids that clash with an earlier dataset's get the next free id, and image ids
-    that disagree for one file keep the first; both are counted in the report.
+    Labels are unified by name; items matched by (subset, image file name); image,
+    annotation and category ids kept where they do not clash and reassigned where they
+    do, each reassignment counted in ``report`` (``cococonv.merging.Merger`` gives the
+    list). ``mode``: ``union`` (every item), ``intersect`` (items of every input),
+    ``exact`` (DataError unless every input holds the same items). ``on_conflict``:
+    ``fail``, ``first``, ``last`` or ``union`` for an item inputs give different sizes
+    or annotations. Repeated annotations (geometry within ``tolerance`` pixels) are kept
+    once. ``datasets`` is consumed one at a time: a generator that loads them merges many
+    inputs in the memory of the result plus one input.
     """
-    from .merging import merge_datasets
-    return merge_datasets(list(datasets), report if report is not None else Report())
+    from .merging import DEFAULT_TOLERANCE, merge_datasets
+    return merge_datasets(datasets, report, names=names, mode=mode, on_conflict=on_conflict,
+                          tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance)[0]
+
+
+def merge_files(inputs: Iterable[tuple[str, str | None]], target: str, *,
+                output_format: str, output_options: Mapping[str, Any] | None = None,
+                mode: str = "union", on_conflict: str = "union",
+                tolerance: float | None = None, overwrite: bool = False,
+                report: Report | None = None, registry: Registry | None = None,
+                stdout: BinaryIO | None = None, jobs: int | None = None) -> Any:
+    """``cococonv merge``: load each ``(path, format or None)`` in turn, fold it in, save.
+
+    Returns the ``cococonv.merging.MergeLog`` (every reassignment and conflict, per-input
+    counts); its ``report`` is the run's.
+    """
+    from .merging import DEFAULT_TOLERANCE, Merger
+    reg = _registry(registry)
+    ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
+    inputs = list(inputs)
+    if len(inputs) < 2:
+        raise OptionError("merge needs at least two inputs")
+    exporter_cls = reg.exporter(output_format)
+    exporter_cls.check_target(target)
+    exporter_cls.resolve_options(dict(output_options or {}))
+    merger = Merger(ctx.report, mode=mode, on_conflict=on_conflict,
+                    tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance)
+    for path, _fmt in inputs:
+        check_separate(path, target)
+    remove_stale_for(target)
+    for path, fmt in inputs:
+        try:
+            tree = open_tree(path)
+            dataset = load(tree, fmt, report=ctx, registry=reg)
+        except CococonvError as err:
+            raise err.located(file=path)
+        check_separate(path, target, reads=tree.read_folders())
+        check_named_files(path, target, dataset, overwrite=overwrite)
+        merger.add(dataset, path)
+        del dataset  # the next input loads in the memory this one held
+    ctx.report.dataset = merger.finish()
+    save(ctx.report.dataset, output_format, target, overwrite=overwrite, report=ctx,
+         registry=reg, stdout=stdout, **dict(output_options or {}))
+    return merger.log
 
 
 def import_source(root: str, path: str, format: str | None = None, *,
@@ -292,8 +343,9 @@ def import_source(root: str, path: str, format: str | None = None, *,
 def export_project(root: str, format: str, target: str, *, overwrite: bool = False,
                    report: Report | None = None, registry: Registry | None = None,
                    stdout: BinaryIO | None = None, jobs: int | None = None,
-                   **options: Any) -> Report:
-    """Load every source of a project folder, merge them, and save the result."""
+                   on_conflict: str = "union", **options: Any) -> Report:
+    """Load every source of a project folder, merge them as ``merge`` does (``on_conflict``
+    the same), and save the result."""
     from .project import open_project
 
     reg = _registry(registry)
@@ -316,10 +368,12 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
             raise err.located(file=source.path)
         check_separate(source.path, target, reads=tree.read_folders())
         check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
-    report.dataset = merge(datasets, report=report)
+    report.dataset = datasets[0] if len(datasets) == 1 else \
+        merge(datasets, report=report, on_conflict=on_conflict,
+              names=[source.path for source in project.sources])
     return save(report.dataset, format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, **options)
 
 
-__all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",
+__all__ = ["detect", "load", "transform", "save", "convert", "info", "merge", "merge_files",
            "import_source", "export_project", "check_separate", "check_path"]

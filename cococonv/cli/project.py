@@ -6,6 +6,7 @@ from typing import Any
 import click
 
 from .. import api
+from ..merging import ON_CONFLICT
 from ..plugin import Plugin
 from ..project import create_project
 from ..registry import default_registry
@@ -68,14 +69,19 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
               help="Output format.")
 @click.option("-o", "--output", "target", required=True, metavar="PATH",
               help="Output folder, .zip, single file, or - for stdout.")
+@click.option("--on-conflict", type=click.Choice(ON_CONFLICT), default="union",
+              show_default=True,
+              help="For an image sources give different sizes or annotations: fail, keep the "
+                   "first source's, the last one's, or combine (as `cococonv merge`).")
 @overwrite_option
 @on_error_option
 @jobs_option
 @verbosity_options
 @json_option
 @click.pass_context
-def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,
-           on_error: str, jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
+def export(ctx: click.Context, root: str, output_format: str, target: str, on_conflict: str,
+           overwrite: bool, on_error: str, jobs: int | None, as_json: bool,
+           **plugin_values: Any) -> None:
     """Export the project's sources, merged, in format FMT."""
     if as_json and target == "-":
         raise click.UsageError("--json prints the report on stdout, which -o - already uses "
@@ -84,5 +90,5 @@ def export(ctx: click.Context, root: str, output_format: str, target: str, overw
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     report = make_report(ctx, on_error)
     api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                       jobs=jobs, **options)
+                       jobs=jobs, on_conflict=on_conflict, **options)
     render_report(report, as_json)
