@@ -25,6 +25,9 @@ def merge_datasets(datasets: Iterable[Source], report: Report | None = None, *,
     """Merge ``datasets`` (consumed one at a time) and say what changed."""
     merger = Merger(report, mode=mode, on_conflict=on_conflict, tolerance=tolerance)
     given = list(names) if names is not None else []
-    for index, dataset in enumerate(datasets):
+    index = 0
+    for dataset in datasets:  # no enumerate: its cached tuple would hold the last input
         merger.add(dataset, given[index] if index < len(given) else None)
+        del dataset  # not held while the next input loads
+        index += 1
     return merger.finish(), merger.log
