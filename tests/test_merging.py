@@ -28,8 +28,8 @@ def item(name, image_id, *annotations, subset="train", size=(8, 10), item_id=Non
                 list(annotations), image_id=image_id)
 
 
-def box(ann_id, label=0, x=1.0, **fields):
-    return Bbox(id=ann_id, label=label, x=x, y=1.0, w=2.0, h=2.0, **fields)
+def box(ann_id, label=0, x=1.0, y=1.0, **fields):
+    return Bbox(id=ann_id, label=label, x=x, y=y, w=2.0, h=2.0, **fields)
 
 
 def quiet():
@@ -188,3 +188,19 @@ def test_keypoint_schema_of_one_input_only_is_taken():
     b = dataset([("person", 1)], item("x.jpg", 1), keypoints={0: schema})
     merged, log = merge_datasets([a, b], quiet())
     assert merged.categories.keypoints == {0: schema} and not log.conflicts
+
+
+def test_finding_repeats_is_not_quadratic(monkeypatch):
+    """Each annotation is compared with about one other, not with every object of the item."""
+    from cococonv.merging import matching
+    calls = []
+    real = matching.same_annotation
+    monkeypatch.setattr(matching, "same_annotation",
+                        lambda a, b, tolerance: calls.append(1) or real(a, b, tolerance))
+    boxes = [box(n, x=float(n % 100) * 3, y=float(n // 100) * 3) for n in range(3000)]
+    a = dataset([("cat", 1)], item("x.jpg", 1, *boxes))
+    # reversed: the grid, not the order, finds each twin
+    b = dataset([("cat", 1)], item("x.jpg", 1, *reversed(copy.deepcopy(boxes))))
+    merged = cococonv.merge([a, b], report=quiet())
+    assert len(merged.get("train", "x").annotations) == 3000
+    assert len(calls) < 2 * 3000

@@ -17,12 +17,18 @@ class IdPool:
         self._top: dict[str, int] = {}
 
     def is_taken(self, subset: str, value: Any) -> bool:
-        return value in self.taken.get(subset, ())
+        try:
+            return value in self.taken.get(subset, ())
+        except TypeError:  # an unhashable id no importer should make: it clashes with none
+            return False
 
     def take(self, subset: str, values: Iterable[Any]) -> None:
         taken = self.taken.setdefault(subset, set())
         for value in values:
-            taken.add(value)
+            try:
+                taken.add(value)
+            except TypeError:
+                continue
             if type(value) is int and value > self._top.get(subset, 0):
                 self._top[subset] = value
 

@@ -27,16 +27,19 @@ class LabelUnifier:
             found = ours.find(label.name)
             if found is None:
                 new = copy.deepcopy(label)
-                if new.id is not None and self.ids.is_taken("", new.id):
+                if new.id is not None and not new.placeholder and \
+                        self.ids.is_taken("", new.id):
                     new.id = self.ids.fresh("", own_top)
                     self.log.reassigned("category id", source, "", label.name, label.id,
                                         new.id)
                 ours.labels.append(new)
-                added.append(new.id)
+                if not new.placeholder:  # a gap filler is never written: its id is free
+                    added.append(new.id)
                 found = len(ours.labels) - 1
             else:
                 kept = ours.labels[found].id
-                if label.id is not None and kept is not None and label.id != kept:
+                if label.id is not None and kept is not None and label.id != kept and \
+                        not label.placeholder:
                     self.log.reassigned("category id", source, "", label.name, label.id, kept)
             remap[index] = found
             self._keypoints(theirs, index, found, source)

@@ -50,21 +50,51 @@ def same_annotation(a: Annotation, b: Annotation, tolerance: float = DEFAULT_TOL
 
 
 class AnnotationIndex:
-    """An item's annotations bucketed by (kind, label), to find a repeat without comparing
-    every pair of an item's objects."""
+    """An item's annotations bucketed by kind, label and a grid cell of their first two
+    coordinates (cells as wide as the tolerance, so a repeat is in the same cell or a
+    neighbour): finding repeats costs about one comparison per annotation, not one per
+    pair, even on an item with thousands of objects. Each annotation is found once."""
 
     def __init__(self, annotations: Sequence[Annotation], tolerance: float):
         self.tolerance = tolerance
-        self.buckets: dict[tuple[str, Any], list[Annotation]] = {}
+        self.cell = max(tolerance, 1e-9)
+        self.buckets: dict[tuple[Any, ...], list[Annotation]] = {}
         for ann in annotations:
-            self.add(ann)
+            key = self._key(ann)
+            self.buckets.setdefault(key[0] + key[1], []).append(ann)
 
-    def add(self, ann: Annotation) -> None:
-        self.buckets.setdefault((ann.kind, ann.label), []).append(ann)
+    def _key(self, ann: Annotation) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """(kind, label, exact part) and the grid cell (empty without two coordinates)."""
+        numbers, exact = _geometry(ann)
+        head = (ann.kind, ann.label, _hashable(exact))
+        try:
+            return head, (int(numbers[0] // self.cell), int(numbers[1] // self.cell))
+        except (IndexError, TypeError, ValueError, OverflowError):  # few, odd or no numbers
+            return head, ()
 
-    def find(self, ann: Annotation, exclude: set[int]) -> Annotation | None:
-        """A repeat of ``ann`` whose ``id()`` is not in ``exclude`` (already matched)."""
-        for other in self.buckets.get((ann.kind, ann.label), ()):
-            if id(other) not in exclude and same_annotation(other, ann, self.tolerance):
-                return other
+    def pop(self, ann: Annotation) -> Annotation | None:
+        """Remove and return a repeat of ``ann``, or None."""
+        head, cell = self._key(ann)
+        cells = [()] if not cell else [(cell[0] + dx, cell[1] + dy)
+                                       for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+        for near in cells:
+            bucket = self.buckets.get(head + near)
+            for i, other in enumerate(bucket or ()):
+                if same_annotation(other, ann, self.tolerance):
+                    bucket[i] = bucket[-1]  # order inside a bucket does not matter
+                    bucket.pop()
+                    return other
         return None
+
+
+def _hashable(value: Any) -> Any:
+    """A hashable stand-in for an exact-compared value (mask RLE, visibility)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value

@@ -102,11 +102,9 @@ class Merger:
         same_label = {id(label): labels[remap[index]]
                       for index, label in enumerate(source.categories.labels)}
         for key, value in source.meta.items():
-            if key not in self.dataset.meta:
-                self.dataset.meta[key] = copy.deepcopy(value, dict(same_label))
-            elif self.dataset.meta[key] != value:
+            if _fold_meta(self.dataset.meta, key, value, same_label):
                 self.report.lost(f"dataset-level fields ({key}) of a later input",
-                                 "the first input's are kept (one set per output)")
+                                 "an earlier input's value of the same field is kept")
 
     def _add_item(self, item: Item, remap: dict[int, int], state: "_InputState",
                   summary: InputSummary) -> None:
@@ -173,7 +171,7 @@ class Merger:
         fresh = []
         matched: set[int] = set()
         for ann in annotations:
-            twin = index.find(ann, matched)
+            twin = index.pop(ann)
             if twin is None:
                 fresh.append(ann)
             else:
@@ -286,6 +284,22 @@ class _InputState:
                                        for ann in item.annotations)
             self.renamed[(subset, old)] = pool.fresh(subset, self._ann_tops.get(subset, 0))
         return self.renamed[(subset, old)]
+
+
+def _fold_meta(mine: dict[str, Any], key: str, value: Any, same_label: dict[int, Any]
+               ) -> bool:
+    """Add ``value`` under ``key``: what ``mine`` lacks is copied (a later input's COCO
+    file records of another subset are kept), nested dicts are folded key by key, and a
+    field both hold with different values keeps the earlier one. True when one did."""
+    if key not in mine:
+        mine[key] = copy.deepcopy(value, dict(same_label))
+        return False
+    if isinstance(mine[key], dict) and isinstance(value, dict):
+        differed = False
+        for inner, inner_value in value.items():
+            differed = _fold_meta(mine[key], inner, inner_value, same_label) or differed
+        return differed
+    return bool(mine[key] != value)
 
 
 def _tops(pairs: Any) -> dict[str, int]:

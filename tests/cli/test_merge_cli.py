@@ -127,3 +127,18 @@ def test_exporter_options_are_accepted(tmp_path, runner, cli):
     doc = json.loads((out / "annotations/instances_train.json").read_text())
     assert [(i["id"], i["file_name"]) for i in doc["images"]] == [(1, "x.jpg"), (2, "y.jpg")]
     assert [a["id"] for a in doc["annotations"]] == [1, 2]
+
+
+def test_a_later_inputs_file_records_of_another_subset_are_kept(tmp_path, runner, cli):
+    a = write_coco(tmp_path / "a", {"instances_train": coco_doc(info={"description": "A"})})
+    b = write_coco(tmp_path / "b", {"instances_val": coco_doc(
+        info={"description": "B"}, licenses=[{"id": 1, "name": "L"}])})
+    out = tmp_path / "out"
+    result = invoke(runner, cli, "merge", str(a), str(b), "-f", "coco", "-o", str(out),
+                    "--json")
+    data = json.loads(result.stdout)
+    assert data["lost"] == [] and data["reassignments"] == []  # image id 1 per subset
+    val = json.loads((out / "annotations/instances_val.json").read_text())
+    assert val["info"] == {"description": "B"} and val["licenses"] == [{"id": 1, "name": "L"}]
+    train = json.loads((out / "annotations/instances_train.json").read_text())
+    assert train["info"] == {"description": "A"}
