@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .. import api
+from ..mergefiles import merge_files
 from ..merging import MODES, ON_CONFLICT, MergeLog
 from ..registry import default_registry
 from ..text import printable
@@ -69,10 +69,10 @@ def merge(ctx: click.Context, inputs: tuple[str, ...], target: str, output_forma
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     report = make_report(ctx, on_error)
-    log = api.merge_files([split_input(arg) for arg in inputs], target,
-                          output_format=output_format, output_options=options, mode=mode,
-                          on_conflict=on_conflict, tolerance=tolerance, overwrite=overwrite,
-                          report=report, jobs=jobs)
+    log = merge_files([split_input(arg) for arg in inputs], target,
+                      output_format=output_format, output_options=options, mode=mode,
+                      on_conflict=on_conflict, tolerance=tolerance, overwrite=overwrite,
+                      report=report, jobs=jobs)
     totals = _totals(report.dataset)
     if as_json:
         from ..fileio import dumps_json
