@@ -30,7 +30,7 @@ def split_input(arg: str) -> tuple[str, str | None]:
 @cli.command(cls=PluginOptionsCommand, plugin_lookup=_exporter_of)
 @click.argument("inputs", nargs=-1, required=True, metavar="A[:FMT] B[:FMT] ...")
 @click.option("-o", "--output", "target", required=True, metavar="PATH",
-              help="Output folder, .zip, single file, or - for stdout.")
+              help="Output folder, .zip or tar archive, single file, or - for stdout.")
 @click.option("-f", "--format", "output_format", required=True, metavar="FMT",
               help="Output format.")
 @click.option("--mode", type=click.Choice(MODES), default="union", show_default=True,

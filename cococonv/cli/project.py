@@ -68,7 +68,7 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
 @click.option("-f", "--format", "output_format", required=True, metavar="FMT",
               help="Output format.")
 @click.option("-o", "--output", "target", required=True, metavar="PATH",
-              help="Output folder, .zip, single file, or - for stdout.")
+              help="Output folder, .zip or tar archive, single file, or - for stdout.")
 @click.option("--on-conflict", type=click.Choice(ON_CONFLICT), default="union",
               show_default=True,
               help="For an image sources give different sizes or annotations: fail, keep the "
