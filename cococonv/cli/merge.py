@@ -57,7 +57,7 @@ def merge(ctx: click.Context, inputs: tuple[str, ...], target: str, output_forma
 
     \b
     Example:
-      cococonv merge a/annotations b.json:coco cvat.zip:cvat -f coco -o merged
+      cococonv merge coco_a b.json:coco_instances task.zip:cvat -f coco -o merged
     Clashing image, annotation and category ids are reassigned and each is counted (-v or
     --json lists them); identical annotations are kept once.
     """
