@@ -274,14 +274,24 @@ def info(dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def merge(datasets: Iterable[Dataset], *, report: Report | None = None) -> Dataset:
-    """Combine datasets: labels unified by name, items with one (subset, id) share annotations.
+def merge(datasets: Iterable[Source], *, report: Report | None = None,
+          names: Iterable[str] | None = None, mode: str = "union",
+          on_conflict: str = "union", tolerance: float | None = None) -> Dataset:
+    """Combine datasets into a new one (docs/commands/merge.md; inputs are not modified).
 
-    Annotation ids that clash with an earlier dataset's get the next free id, and image ids
-    that disagree for one file keep the first; both are counted in the report.
+    Labels are unified by name; items matched by (subset, image file name); image,
+    annotation and category ids kept where they do not clash and reassigned where they
+    do, each reassignment counted in ``report`` (``cococonv.merging.Merger`` gives the
+    list). ``mode``: ``union`` (every item), ``intersect`` (items of every input),
+    ``exact`` (DataError unless every input holds the same items). ``on_conflict``:
+    ``fail``, ``first``, ``last`` or ``union`` for an item inputs give different sizes
+    or annotations. Repeated annotations (geometry within ``tolerance`` pixels) are kept
+    once. ``datasets`` is consumed one at a time: a generator that loads them merges many
+    inputs in the memory of the result plus one input.
     """
-    from .merging import merge_datasets
-    return merge_datasets(list(datasets), report if report is not None else Report())
+    from .merging import DEFAULT_TOLERANCE, merge_datasets
+    return merge_datasets(datasets, report, names=names, mode=mode, on_conflict=on_conflict,
+                          tolerance=DEFAULT_TOLERANCE if tolerance is None else tolerance)[0]
 
 
 def import_source(root: str, path: str, format: str | None = None, *,
@@ -309,9 +319,9 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
                    report: Report | None = None, registry: Registry | None = None,
                    stdout: BinaryIO | None = None, jobs: int | None = None,
                    transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
-                   **options: Any) -> Report:
-    """Load every source of a project folder, merge them, apply ``transforms`` (name,
-    options) in order, and save the result."""
+                   on_conflict: str = "union", **options: Any) -> Report:
+    """Load every source of a project folder, merge them as ``merge`` does (``on_conflict``
+    the same), apply ``transforms`` (name, options) in order, and save the result."""
     from .project import open_project
 
     reg = _registry(registry)
@@ -335,7 +345,10 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
             raise err.located(file=source.path)
         check_separate(source.path, target, reads=tree.read_folders())
         check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
-    report.dataset = apply_chain(merge(datasets, report=report), transforms, ctx, reg)
+    merged = datasets[0] if len(datasets) == 1 else \
+        merge(datasets, report=report, on_conflict=on_conflict,
+              names=[source.path for source in project.sources])
+    report.dataset = apply_chain(merged, transforms, ctx, reg)
     return save(report.dataset, format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, **options)
 

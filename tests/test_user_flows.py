@@ -532,13 +532,14 @@ def test_project_create_import_export(runner, cli, cvat_coco, cvat_project, tmp_
     assert doc["images"][0]["id"] == BIG
 
 
-def export_merged_project(runner, cli, tmp_path, *sources):
+def export_merged_project(runner, cli, tmp_path, *sources, verbose=False):
     """Create a project, import each source, export it as COCO instances to stdout."""
     project = tmp_path / "proj"
     run(runner, cli, "create", "-o", str(project))
     for source in sources:
         run(runner, cli, "import", "-p", str(project), str(source))
-    return run(runner, cli, "export", "-p", str(project), "-f", "coco_instances", "-o", "-")
+    return run(runner, cli, "export", "-p", str(project), "-f", "coco_instances", "-o", "-",
+               *(["-v"] if verbose else []))
 
 
 def test_project_merge_never_writes_duplicate_annotation_ids(runner, cli, tmp_path):
@@ -552,8 +553,8 @@ def test_project_merge_never_writes_duplicate_annotation_ids(runner, cli, tmp_pa
 def test_project_merge_reports_conflicting_image_ids(runner, cli, tmp_path):
     a = coco_one(tmp_path, "a", 1, "cat", [1, 1, 2, 2])
     b = coco_one(tmp_path, "b", 2, "cat", [3, 3, 2, 2])
-    result = export_merged_project(runner, cli, tmp_path, a, b)
-    assert "2" in result.stderr and "x.jpg" in result.stderr
+    result = export_merged_project(runner, cli, tmp_path, a, b, verbose=True)
+    assert f"{b}: default/x.jpg: image id 2 -> 1" in result.stderr.splitlines()
 
 
 # -- bugs found by hand -------------------------------------------------------------------

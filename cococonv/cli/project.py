@@ -6,6 +6,7 @@ from typing import Any
 import click
 
 from .. import api
+from ..merging import ON_CONFLICT
 from ..plugin import Plugin
 from ..project import create_project
 from ..registry import default_registry
@@ -69,9 +70,13 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
               help="Output format.")
 @click.option("-o", "--output", "target", required=True, metavar="PATH",
               help="Output folder, .zip or tar archive, single file, or - for stdout.")
+@click.option("--on-conflict", type=click.Choice(ON_CONFLICT), default="union",
+              show_default=True,
+              help="For an image sources give different sizes or annotations: fail, keep the "
+                   "first source's, the last one's, or combine (as `cococonv merge`).")
 @run_options
 @click.pass_context
-def export(ctx: click.Context, root: str, output_format: str, target: str,
+def export(ctx: click.Context, root: str, output_format: str, target: str, on_conflict: str,
            transforms: tuple[str, ...], overwrite: bool, on_error: str, jobs: int | None,
            as_json: bool, **plugin_values: Any) -> None:
     """Export the project's sources, merged, in format FMT (after the -t transforms)."""
@@ -80,5 +85,5 @@ def export(ctx: click.Context, root: str, output_format: str, target: str,
     _, options, chain = route_values(plugin_values, plugins, transforms)
     report = make_report(ctx, on_error)
     api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                       jobs=jobs, transforms=chain, **options)
+                       jobs=jobs, transforms=chain, on_conflict=on_conflict, **options)
     render_report(report, as_json)

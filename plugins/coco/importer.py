@@ -16,7 +16,8 @@ from cococonv.plugin import Importer, Option
 from cococonv.sources import Tree
 
 from . import tasks as T
-from .discovery import find_annotation_files
+from .discovery import AnnotationFile, find_annotation_files
+from .label_ids import pad_labels_to_ids
 from .reader import CocoReader
 
 __all__ = ["CocoImporter", "CocoReader", "TASK_IMPORTERS"]
@@ -68,16 +69,47 @@ class CocoImporter(Importer):
             raise DataError(f"no COCO annotation files found (expected {wanted}, a Roboflow "
                             f"_annotations.coco.json, or a .json file; use -r to name one)",
                             file=tree.name)
-        reader = CocoReader(tree, report, ctx.map)
+        for source in files:
+            if len(self.tasks) == 1 and source.task != self.tasks[0]:
+                if source.task is not None:
+                    report.info(f"{tree.display(source.rel)}: read as {self.tasks[0]} "
+                                f"(the file name says {source.task})")
+                source.task = self.tasks[0]
+        layers = _layers(files)
+        if len(layers) == 1:
+            return self._read(tree, ctx, files).finish(keep_original_category_ids)
+        # Several files of one task and subset (-r a.json,b.json) are parts of one
+        # dataset, each numbering its own ids: merged as `cococonv merge` does, so labels
+        # meet by name and every id that clashes is reassigned and counted.
+        from cococonv.merging import merge_datasets
+        names = [", ".join(tree.display(f.rel) for f in layer) for layer in layers]
+        dataset = merge_datasets((self._read(tree, ctx, layer).finish(False)
+                                  for layer in layers), report, names=names)[0]
+        if keep_original_category_ids:
+            pad_labels_to_ids(dataset, tree.name, None)
+        return dataset
+
+    def _read(self, tree: Tree, ctx: Context, files: list[AnnotationFile]) -> CocoReader:
+        reader = CocoReader(tree, ctx.report, ctx.map)
         with paused_gc():  # the model is millions of small acyclic objects
             for source in files:
-                if len(self.tasks) == 1 and source.task != self.tasks[0]:
-                    if source.task is not None:
-                        report.info(f"{tree.display(source.rel)}: read as {self.tasks[0]} "
-                                    f"(the file name says {source.task})")
-                    source.task = self.tasks[0]
                 reader.read(source)
-            return reader.finish(keep_original_category_ids)
+        return reader
+
+
+def _layers(files: list[AnnotationFile]) -> list[list[AnnotationFile]]:
+    """The files in layers where no two share a task and subset: the first file of each
+    (task, subset) in layer 0, a second one in layer 1, ... (files of one layer meet on one
+    item by file name and share its image ids, as the task files of a subset do)."""
+    layers: list[list[AnnotationFile]] = []
+    seen: dict[tuple[str | None, str], int] = {}
+    for source in files:
+        depth = seen.get((source.task, source.subset), 0)
+        seen[(source.task, source.subset)] = depth + 1
+        if depth == len(layers):
+            layers.append([])
+        layers[depth].append(source)
+    return layers
 
 
 class CocoInstancesImporter(CocoImporter):
