@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from .context import Context
@@ -21,6 +21,9 @@ from .inputs import open_tree
 from .sources import Tree
 from .staging import remove_stale_for
 from .winnames import warn_windows_members
+
+#: A transform given as a function: ``(dataset, context) -> dataset``.
+TransformStep = Callable[[Dataset, Context], Dataset]
 
 #: What an out-of-memory line adds (docs/limits.md has the measurements).
 MEMORY_HINT = ("the dataset needs more memory than this machine has (a COCO file takes "
@@ -129,11 +132,15 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
 def convert(source: str, target: str, *, output_format: str, input_format: str | None = None,
             input_options: Mapping[str, Any] | None = None,
             output_options: Mapping[str, Any] | None = None,
-            transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
+            transforms: Iterable[tuple[str, Mapping[str, Any]] | TransformStep] = (),
             overwrite: bool = False, report: Report | None = None,
             registry: Registry | None = None, stdin: BinaryIO | None = None,
             stdout: BinaryIO | None = None, jobs: int | None = None) -> Report:
     """Import, transform and export in one call; returns the run's report.
+
+    ``transforms`` are ``(name, options)`` pairs of transform plugins, in order, or
+    functions ``(dataset, context) -> dataset`` (``cococonv filter`` passes one to keep
+    its counts).
 
     ``jobs`` is the number of worker processes for per-item work, reading and writing
     (None: one per usable CPU); the output is the same for every value.
@@ -151,8 +158,9 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
                    **dict(input_options or {}))
     check_separate(source, target, reads=tree.read_folders())
     check_named_files(source, target, dataset, overwrite=overwrite)
-    for name, options in transforms:
-        dataset = transform(dataset, name, report=ctx, registry=reg, **dict(options))
+    for step in transforms:
+        dataset = step(dataset, ctx) if callable(step) else \
+            transform(dataset, step[0], report=ctx, registry=reg, **dict(step[1]))
     report.dataset = dataset
     return save(dataset, output_format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, **dict(output_options or {}))

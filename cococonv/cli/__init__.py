@@ -16,6 +16,7 @@ def main() -> None:
     one costs seconds (2 s of 11 s at 50,000 images) and the OS reclaims it at once.
     """
     from . import convert, detect, formats, info, project  # noqa: F401  (registers commands)
+    from . import filter, split  # noqa: F401
     catch_termination()
     try:
         cli(prog_name="cococonv")
@@ -35,6 +36,7 @@ def main() -> None:
 
 def _register() -> None:
     from . import convert, detect, formats, info, project  # noqa: F401
+    from . import filter, split  # noqa: F401
 
 
 _register()
