@@ -8,7 +8,7 @@ import click
 from ..expressions import ExpressionError
 from ..filtering import FilterResult, compile_filters, filter_dataset
 from .group import cli
-from .rewrite import COMMAND, fail_on_expression, in_out_options, render, run
+from .rewrite import COMMAND, fail_on_expression, in_out_options, run, split_io
 
 
 @cli.command("filter", **COMMAND)
@@ -21,10 +21,8 @@ from .rewrite import COMMAND, fail_on_expression, in_out_options, render, run
 @click.option("--invert", is_flag=True, help="Drop what the expressions match instead.")
 @click.option("--remove-empty", is_flag=True, help="Drop the items left without annotations.")
 @click.pass_context
-def filter_command(ctx: click.Context, source: str, input_format: str | None, target: str,
-           output_format: str | None, items: str | None, annotations: str | None,
-           invert: bool, remove_empty: bool, overwrite: bool, on_error: str,
-           jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
+def filter_command(ctx: click.Context, items: str | None, annotations: str | None,
+                   invert: bool, remove_empty: bool, **values: Any) -> None:
     """Keep or drop items and annotations by expressions, and count what went.
 
     \b
@@ -32,21 +30,15 @@ def filter_command(ctx: click.Context, source: str, input_format: str | None, ta
       cococonv filter -i coco_dir -o out --annotations 'label in ("car","bus") and area > 32*32'
     The language (fields, operators) is in docs/commands/filter.md.
     """
+    io, plugin_values = split_io(values)
     if items is None and annotations is None and not remove_empty:
         raise click.UsageError("give --items, --annotations or --remove-empty")
     try:
         compile_filters(items, annotations)  # refused before anything is read
     except ExpressionError as error:
         fail_on_expression(ctx, error)
-    results: list[FilterResult] = []
+    def step(dataset: Any, report: Any) -> FilterResult:
+        return filter_dataset(dataset, items=items, annotations=annotations, invert=invert,
+                              remove_empty=remove_empty, report=report)
 
-    def step(dataset: Any, run_ctx: Any) -> Any:
-        results.append(filter_dataset(dataset, items=items, annotations=annotations,
-                                      invert=invert, remove_empty=remove_empty,
-                                      report=run_ctx.report))
-        return dataset
-
-    report = run(ctx, source=source, input_format=input_format, target=target,
-                 output_format=output_format, overwrite=overwrite, on_error=on_error,
-                 jobs=jobs, as_json=as_json, plugin_values=plugin_values, step=step)
-    render(report, results[0].as_dict(), results[0].table(), as_json)
+    run(ctx, io, plugin_values, step)

@@ -43,6 +43,15 @@ COMMAND = {"cls": PluginOptionsCommand, "plugin_lookup": plugins_of,
            "context_settings": {"help_option_names": ["-h", "--help"]}}
 
 
+IO_NAMES = ("source", "input_format", "target", "output_format", "overwrite", "on_error",
+            "jobs", "as_json")
+
+
+def split_io(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values of ``in_out_options``, and the rest (the plugins' options)."""
+    return ({name: values.pop(name) for name in IO_NAMES}, values)
+
+
 def fail_on_expression(ctx: click.Context, error: ExpressionError) -> None:
     """The error line, then the expression with a caret under the column; exit 2."""
     click.echo(f"error: {error}", err=True)
@@ -50,11 +59,13 @@ def fail_on_expression(ctx: click.Context, error: ExpressionError) -> None:
     ctx.exit(error.exit_code)
 
 
-def run(ctx: click.Context, *, source: str, input_format: str | None, target: str,
-        output_format: str | None, overwrite: bool, on_error: str, jobs: int | None,
-        as_json: bool, plugin_values: dict[str, Any],
-        step: Callable[[Any, Any], Any]) -> Report:
-    """Import, apply ``step``, export; the format defaults to the input's."""
+def run(ctx: click.Context, io: dict[str, Any], plugin_values: dict[str, Any],
+        step: Callable[[Any, Report], Any]) -> None:
+    """Import, apply ``step(dataset, report)`` (it returns a result with ``dataset``,
+    ``as_dict()`` and ``table()``), export, then print the result. ``io`` holds the
+    command's source, input_format, target, output_format, overwrite, on_error, jobs and
+    as_json; the format defaults to the input's."""
+    source, target, as_json = io["source"], io["target"], io["as_json"]
     if as_json and target == "-":
         raise click.UsageError("--json prints on stdout, which -o - already uses for the "
                                "data; write the data to a file")
@@ -65,12 +76,19 @@ def run(ctx: click.Context, *, source: str, input_format: str | None, target: st
     if sum(plugin.kind == "importer" for plugin in plugins) > 1:
         for name in by_kind["exporter"]:  # as in convert: a shared option is the exporter's
             by_kind["importer"].pop(name, None)
-    if output_format is None:
-        output_format = input_format or _detected(source)
-    report = make_report(ctx, on_error)
-    return api.convert(source, target, input_format=input_format, output_format=output_format,
-                       input_options=by_kind["importer"], output_options=by_kind["exporter"],
-                       transforms=[step], overwrite=overwrite, report=report, jobs=jobs)
+    input_format = io["input_format"]
+    output_format = io["output_format"] or input_format or _detected(source)
+    results: list[Any] = []
+
+    def apply(dataset: Any, run_ctx: Any) -> Any:
+        results.append(step(dataset, run_ctx.report))
+        return results[-1].dataset
+
+    report = make_report(ctx, io["on_error"])
+    api.convert(source, target, input_format=input_format, output_format=output_format,
+                input_options=by_kind["importer"], output_options=by_kind["exporter"],
+                transforms=[apply], overwrite=io["overwrite"], report=report, jobs=io["jobs"])
+    _render(report, results[0], as_json)
 
 
 def _detected(source: str) -> str:
@@ -81,7 +99,7 @@ def _detected(source: str) -> str:
     return matches[0][0]
 
 
-def render(report: Report, summary: dict[str, Any], table: str, as_json: bool) -> None:
+def _render(report: Report, result: Any, as_json: bool) -> None:
     """The command's table on stderr then the loss report; with --json, one document on
     stdout holding both."""
     from ..fileio import dumps_json
@@ -89,8 +107,9 @@ def render(report: Report, summary: dict[str, Any], table: str, as_json: bool) -
 
     _KEPT.append(report)
     if as_json:
-        click.echo(dumps_json({**summary, "report": report.as_dict()}, indent=True).decode())
+        click.echo(dumps_json({**result.as_dict(), "report": report.as_dict()},
+                              indent=True).decode())
     if not report.quiet:
-        click.echo(table, err=True)
+        click.echo(result.table(), err=True)
         if report.table():
             click.echo(report.table(), err=True)

@@ -7,7 +7,7 @@ import click
 
 from ..splitting import SplitResult, check_grouping, parse_ratios, split_dataset
 from .group import cli
-from .rewrite import COMMAND, in_out_options, render, run
+from .rewrite import COMMAND, in_out_options, run, split_io
 
 
 @cli.command("split", **COMMAND)
@@ -25,10 +25,8 @@ from .rewrite import COMMAND, in_out_options, render, run
               help="Split only the items of these subsets; the others keep theirs "
                    "(default: all, merged first).")
 @click.pass_context
-def split_command(ctx: click.Context, source: str, input_format: str | None, target: str,
-          output_format: str | None, ratios: str, seed: int, stratify: str, group_by: str,
-          subsets: str, overwrite: bool, on_error: str, jobs: int | None, as_json: bool,
-          **plugin_values: Any) -> None:
+def split_command(ctx: click.Context, ratios: str, seed: int, stratify: str, group_by: str,
+                  subsets: str, **values: Any) -> None:
     """Split a dataset into subsets by ratios and print each subset's labels.
 
     \b
@@ -36,20 +34,16 @@ def split_command(ctx: click.Context, source: str, input_format: str | None, tar
       cococonv split -i coco_dir -o out -f coco --ratios train=0.8,val=0.2 --seed 1 \\
           --stratify label --group-by folder
     """
+    io, plugin_values = split_io(values)
     shares = parse_ratios(_entries(ratios))  # refused before anything is read
     check_grouping(group_by)
-    results: list[SplitResult] = []
+    parts = _entries(subsets)
 
-    def step(dataset: Any, run_ctx: Any) -> Any:
-        results.append(split_dataset(dataset, ratios=shares, seed=seed, stratify=stratify,
-                                     group_by=group_by, subsets=_entries(subsets),
-                                     report=run_ctx.report))
-        return dataset
+    def step(dataset: Any, report: Any) -> SplitResult:
+        return split_dataset(dataset, ratios=shares, seed=seed, stratify=stratify,
+                             group_by=group_by, subsets=parts, report=report)
 
-    report = run(ctx, source=source, input_format=input_format, target=target,
-                 output_format=output_format, overwrite=overwrite, on_error=on_error,
-                 jobs=jobs, as_json=as_json, plugin_values=plugin_values, step=step)
-    render(report, results[0].as_dict(), results[0].table(), as_json)
+    run(ctx, io, plugin_values, step)
 
 
 def _entries(text: str) -> list[str]:
