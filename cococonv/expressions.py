@@ -78,7 +78,26 @@ class Scope:
     vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def compile_expression(text: str, scope: Scope) -> Callable[[Any], bool]:
+class Expression:
+    """A compiled expression: call it (or its ``test``) on a subject for True/False.
+
+    ``mentions`` maps a field to the string literals it was compared with
+    (``label == "car"`` gives ``{"label": {"car"}}``), so a caller can say when one names
+    nothing in the data.
+    """
+
+    __slots__ = ("test", "mentions", "text")
+
+    def __init__(self, test: Callable[[Any], bool], mentions: dict[str, set[str]], text: str):
+        self.test = test
+        self.mentions = mentions
+        self.text = text
+
+    def __call__(self, subject: Any) -> bool:
+        return self.test(subject)
+
+
+def compile_expression(text: str, scope: Scope) -> Expression:
     """The predicate of ``text`` in ``scope``: ``subject -> bool``; ExpressionError (an
     OptionError, exit 2) at the column of the first mistake."""
     if len(text) > MAX_LENGTH:
@@ -96,7 +115,7 @@ def compile_expression(text: str, scope: Scope) -> Callable[[Any], bool]:
         parser.fail(f"the expression is a {node.type}, not a condition (e.g. area > 100)",
                     node.column)
     run = node.run
-    return lambda subject: run(subject) is True
+    return Expression(lambda subject: run(subject) is True, parser.mentions, text)
 
 
 def tokenize(text: str, what: str = "expression") -> list[_Token]:
@@ -175,6 +194,7 @@ class _Parser:
         self.scope = scope
         self.tokens = tokenize(text, scope.what)
         self.index = 0
+        self.mentions: dict[str, set[str]] = {}
 
     def peek(self) -> _Token:
         return self.tokens[self.index]

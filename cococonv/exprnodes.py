@@ -164,7 +164,10 @@ def _types_meet(parser: "_Parser", left: Node, right: Node, token: Token) -> Non
 
 
 def _in_vocabulary(parser: "_Parser", named: Node, value: Node) -> None:
-    """A string compared with a field of fixed values (``kind``) must be one of them."""
+    """A string compared with a field of fixed values (``kind``) must be one of them;
+    any string compared with a field is remembered (``Expression.mentions``)."""
+    if named.field and value.is_literal and isinstance(value.literal, str):
+        parser.mentions.setdefault(named.field, set()).add(value.literal)
     allowed = parser.scope.vocabulary.get(named.field)
     if allowed and value.is_literal and value.literal not in allowed:
         parser.fail(f"{named.field} is never {printable(repr(value.literal))[:60]} "

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expressions import ANY, BOOL, NUMBER, STRING, Field, Scope, compile_expression
+from .expressions import (ANY, BOOL, NUMBER, STRING, Expression, Field, Scope,
+                          compile_expression)
 from .exprnodes import plain
 from .model import (ANNOTATION_KINDS, Annotation, Bbox, Categories, Dataset, Ellipse, Item,
                     Mask, Points, Polygon, Polyline)
@@ -165,7 +166,7 @@ ANNOTATION_SCOPE = Scope("--annotations", _annotation_fields(), _attribute_of_an
 
 
 def compile_filters(items: str | None = None, annotations: str | None = None
-                    ) -> tuple[Callable[[Any], bool] | None, Callable[[Any], bool] | None]:
+                    ) -> tuple[Expression | None, Expression | None]:
     """Both predicates, or ExpressionError (exit 2) naming the option and the column."""
     return (compile_expression(items, ITEM_SCOPE) if items else None,
             compile_expression(annotations, ANNOTATION_SCOPE) if annotations else None)
@@ -224,9 +225,13 @@ def filter_dataset(dataset: Dataset, *, items: str | None = None,
     Changes ``dataset`` in place and returns it in the result with the counts; each drop
     is counted in ``report`` (``lost``), by label. ExpressionError for a bad expression.
     """
-    keep_item, keep_ann = compile_filters(items, annotations)
+    item_expr, ann_expr = compile_filters(items, annotations)
     result = FilterResult(dataset)
     categories = dataset.categories
+    if report is not None:
+        _warn_unknown_labels(ann_expr, categories, report)
+    keep_item = item_expr.test if item_expr is not None else None
+    keep_ann = ann_expr.test if ann_expr is not None else None
     kept_items: list[Item] = []
     for item in dataset:
         if keep_item is not None and keep_item(ItemSubject(item)) is invert:
@@ -259,3 +264,17 @@ def filter_dataset(dataset: Dataset, *, items: str | None = None,
             report.lost(f"annotations of label {label!r}" if label != NO_LABEL
                         else "annotations without a label", why, count)
     return result
+
+
+def _warn_unknown_labels(expression: Expression | None, categories: Categories,
+                         report: Report) -> None:
+    """A label the expression names that the dataset lacks matches nothing: a typo, or
+    the wrong dataset, which the user should hear of."""
+    if expression is None:
+        return
+    names = {label.name for label in categories.labels}
+    missing = sorted(expression.mentions.get("label", set()) - names)
+    if missing:
+        report.warn(f"--annotations names label(s) {', '.join(repr(n) for n in missing)}, "
+                    f"which the dataset does not have (labels: "
+                    f"{', '.join(repr(n) for n in sorted(names)[:20]) or 'none'})")

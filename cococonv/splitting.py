@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import posixpath
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,6 @@ RATIO_TOLERANCE = 0.01
 #: The most subsets one split may make.
 MAX_SUBSETS = 100
 GROUPINGS = ("item", "folder", "sequence", "attr.NAME")
-_FRAME_NUMBER = re.compile(r"[\W_]*\d+$")
 
 
 def parse_ratios(entries: Iterable[str]) -> dict[str, float]:
@@ -94,12 +92,24 @@ def group_key(item: Item, group_by: str) -> str | None:
     if group_by == "sequence":
         name = item.image.name if item.image is not None else item.id
         stem = posixpath.splitext(posixpath.basename(name.replace("\\", "/")))[0]
-        prefix = _FRAME_NUMBER.sub("", stem)
-        if prefix == stem:
-            return None
-        return f"{_folder(item)}/{prefix}"
+        prefix = sequence_prefix(stem)
+        return None if prefix is None else f"{_folder(item)}/{prefix}"
     value = item.attributes.get(group_by[len("attr."):])
     return None if value is None or isinstance(value, (dict, list)) else repr(value)
+
+
+def sequence_prefix(stem: str) -> str | None:
+    """``clip7_000123`` -> ``clip7``: the name without its trailing frame number and the
+    separators before it; None when it ends in no number. A scan, not a regex: a long
+    name of separators must not cost quadratic time."""
+    end = len(stem)
+    while end and stem[end - 1] in "0123456789":
+        end -= 1
+    if end == len(stem):
+        return None
+    while end and not stem[end - 1].isalnum():
+        end -= 1
+    return stem[:end]
 
 
 @dataclass

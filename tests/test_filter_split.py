@@ -140,3 +140,23 @@ def test_split_transform_options_are_checked():
         cococonv.transform(generated(3), "split", ratios="a=0.2")
     out = cococonv.transform(generated(20), "split", ratios="a=0.5,b=0.5", seed=1)
     assert sorted({item.subset for item in out}) == ["a", "b"]
+
+
+def test_a_label_the_dataset_lacks_is_warned_about():
+    report = Report(quiet=True)
+    cococonv.filter_dataset(generated(5), annotations='label in ("car", "cra")', report=report)
+    assert len(report.warnings) == 1 and "'cra'" in report.warnings[0]
+    assert "'car'" not in report.warnings[0].split("(labels")[0]
+
+
+def test_sequence_prefix_is_linear_and_strips_frame_numbers():
+    import time
+
+    from cococonv.splitting import sequence_prefix
+    assert sequence_prefix("clip7_000123") == "clip7"
+    assert sequence_prefix("clip7-12") == "clip7" and sequence_prefix("000123") == ""
+    assert sequence_prefix("still") is None
+    start = time.perf_counter()
+    assert sequence_prefix("_" * 200_000 + "x") is None
+    assert sequence_prefix("a" + "_" * 200_000 + "1") == "a"
+    assert time.perf_counter() - start < 1
