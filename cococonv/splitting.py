@@ -17,6 +17,7 @@ Tsoumakas and Vlahavas (2011), with labels in a fixed order.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import posixpath
 import random
@@ -237,8 +238,9 @@ def split_dataset(dataset: Dataset, *, ratios: dict[str, float] | Iterable[str],
 
     ``ratios`` is ``{"train": 0.8, ...}`` or ``["train=0.8", ...]``; ``stratify`` is
     ``"none"`` or ``"label"``; ``subsets`` limits the split to the items of those subsets
-    (default: all, the old subsets merged). Items keep their order. DataError when two
-    items would end with one (subset, id); OptionError for bad options.
+    (default: all, the old subsets merged). Items keep their order; an id found in
+    several of the subsets merged gets its old subset in front (``Train/img0``), counted
+    in ``report``. OptionError for bad options.
     """
     if not isinstance(ratios, dict):
         ratios = parse_ratios(ratios)
@@ -252,7 +254,7 @@ def split_dataset(dataset: Dataset, *, ratios: dict[str, float] | Iterable[str],
                             f"{', '.join(printable(s) for s in present) or 'none'})")
     chosen = set(subsets or present)
     selected = [item for item in dataset if item.subset in chosen]
-    _check_ids(dataset, selected, chosen, ratios)
+    _unique_ids(dataset, selected, chosen, ratios, report)
     units = _units(selected, group_by, dataset.categories.name_of)
     placed = assign(units, ratios, seed=seed, stratify=stratify == "label")
     for unit in units:
@@ -267,19 +269,34 @@ def split_dataset(dataset: Dataset, *, ratios: dict[str, float] | Iterable[str],
     return result
 
 
-def _check_ids(dataset: Dataset, selected: list[Item], chosen: set[str],
-               ratios: dict[str, float]) -> None:
-    """Refuse, before anything moves, a split that could put two items of one id in one
-    subset: item ids must be unique among the items split and the subsets they go to."""
-    seen: dict[str, str] = {}
+def _unique_ids(dataset: Dataset, selected: list[Item], chosen: set[str],
+                ratios: dict[str, float], report: Report | None) -> None:
+    """Make the ids of the items split unique among themselves and the kept subsets they
+    may join: an id found more than once (``img0`` in Train and in Test) becomes
+    ``<old subset>/<id>`` on the items split, and their image names likewise (two files of
+    one name in one subset would overwrite each other), counted in the report. DataError when even
+    that clashes."""
     kept = [item for item in dataset if item.subset not in chosen and item.subset in ratios]
+    count = Counter(item.id for item in kept + selected)
+    renamed = 0
+    for item in selected:
+        if count[item.id] > 1:
+            item.id = f"{item.subset}/{item.id}"
+            if item.image is not None:  # two files of one name in one subset would clash
+                item.image = dataclasses.replace(item.image,
+                                                 name=f"{item.subset}/{item.image.name}")
+            renamed += 1
+    seen: dict[str, str] = {}
     for item in kept + selected:
         if item.id in seen:
             raise DataError(f"item {shown(item.id)} is in subsets {printable(seen[item.id])} "
-                            f"and {printable(item.subset)}; a split gives every item one "
-                            f"subset, so ids must be unique (split one subset with "
-                            f"--subsets)")
+                            f"and {printable(item.subset)} even with its old subset in "
+                            f"front; a split gives every item one subset, so ids must be "
+                            f"unique (split one subset with --subsets)")
         seen[item.id] = item.subset
+    if report is not None:
+        report.approximated("item ids and image names", "found in several subsets: the old subset put in "
+                            "front (split)", renamed)
 
 
 def summarise(dataset: Dataset, first: Sequence[str] = ()) -> dict[str, dict[str, Any]]:

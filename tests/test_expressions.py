@@ -137,3 +137,25 @@ def test_caret_escapes_controls_and_windows_long_text():
     error = pytest.raises(ExpressionError, compile_expression, long, ANNOTATION_SCOPE).value
     shown, caret = error.caret().split("\n")
     assert shown.startswith("  ...") and len(shown) < 90 and caret.endswith("^")
+
+
+TOKENS = ['label', 'area', 'kind', 'attr', '.', '[', ']', '"car"', "'x", '3', '1.5', '(', ')',
+          ',', 'and', 'or', 'not', 'in', '==', '!=', '<', '>=', '+', '-', '*', '/', 'true',
+          'null', '=', '&', '\\', 'w', 'is_crowd', ' ']
+
+
+def test_any_token_soup_parses_or_fails_with_a_column():
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(TOKENS), max_size=25))
+    def check(parts):
+        text = " ".join(parts)
+        try:
+            expression = compile_expression(text, ANNOTATION_SCOPE)
+        except ExpressionError as error:
+            assert 1 <= error.column <= len(text) + 1
+            assert "^" in error.caret()
+            return
+        assert expression(_subject()) in (True, False)
+    check()

@@ -126,9 +126,21 @@ def test_subsets_option_splits_only_those_and_ids_must_be_unique():
     split_dataset(dataset, ratios=["train=0.5", "holdout=0.5"], subsets=["train"], seed=0)
     assert {item.id for item in dataset if item.subset == "val"} == val_ids
     assert {item.subset for item in dataset} == {"train", "holdout", "val"}
-    clash = Dataset(items=[Item(id="a", subset="train"), Item(id="a", subset="val")])
-    with pytest.raises(DataError, match="item 'a' is in subsets train and val"):
-        split_dataset(clash, ratios=["train=0.5", "val=0.5"])
+    clash = Dataset(items=[Item(id="a", subset="train", image=Image("a.jpg")),
+                           Item(id="a", subset="val"),
+                           Item(id="b", subset="val")])
+    report = Report()
+    split_dataset(clash, ratios=["train=0.5", "val=0.5"], report=report)
+    assert sorted(item.id for item in clash) == ["b", "train/a", "val/a"]
+    assert clash.get(next(i.subset for i in clash if i.id == "train/a"),
+                     "train/a").image.name == "train/a.jpg"
+    assert report.as_dict()["approximated"] == [
+        {"what": "item ids and image names", "how": "found in several subsets: the old subset put in front "
+                                    "(split)", "count": 2}]
+    again = Dataset(items=[Item(id="a", subset="train"), Item(id="train/a", subset="val"),
+                           Item(id="a", subset="val")])
+    with pytest.raises(DataError, match="even with its old subset in front"):
+        split_dataset(again, ratios=["train=0.5", "val=0.5"])
     with pytest.raises(DataError, match="no subset 'nope'"):
         split_dataset(generated(5), ratios=["a=1"], subsets=["nope"])
 

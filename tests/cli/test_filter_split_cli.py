@@ -89,3 +89,19 @@ def test_split_refuses_bad_ratios_before_reading(runner, cli, tmp_path):
     result = invoke(runner, cli, "split", "-i", tmp_path / "missing", "-o", tmp_path / "o",
                     "-f", "coco", "--group-by", "video", code=2)
     assert "--group-by" in result.stderr
+
+
+def test_split_by_folder_and_filter_remove_empty_on_cvat(runner, cli, fixtures_root, tmp_path):
+    source = fixtures_root / "datumaro" / "cvat_dataset" / "for_images" / "export_project"
+    result = invoke(runner, cli, "split", "-i", source, "-o", tmp_path / "s", "--json",
+                    "--ratios", "a=0.5,b=0.5", "--group-by", "folder")
+    data = json.loads(result.stdout)
+    assert data["group_by"] == "folder" and set(data["subsets"]) == {"a", "b"}
+    result = invoke(runner, cli, "filter", "-i", tmp_path / "s", "-o", tmp_path / "f",
+                    "--json", "--annotations", 'kind == "bbox"', "--remove-empty")
+    data = json.loads(result.stdout)
+    reasons = data["items"]["dropped_by_reason"]
+    assert set(reasons) <= {"left without annotations (filter --remove-empty)"}
+    assert data["annotations"]["dropped"] == sum(
+        n for entry in data["annotations"]["by_label"].values()
+        for n in entry["dropped"].values())
