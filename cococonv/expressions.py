@@ -295,7 +295,7 @@ class _Parser:
             else:
                 node = nodes.compare(self, token, left, self.operand_after(token, bind, depth))
             following = self.peek()
-            if _INFIX.get(following.text, 0) == _COMPARISON and following.kind != "string" \
+            if following.kind in ("op", "name") and _INFIX.get(following.text) == _COMPARISON \
                     and (following.text != "not" or self._is_not_in()):
                 self.fail("comparisons do not chain; join them with 'and'", following)
             return node

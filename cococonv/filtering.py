@@ -183,16 +183,16 @@ class FilterResult:
     dropped: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        labels = sorted(set(self.kept) | {label for label, _ in self.dropped})
+        by_label: dict[str, dict[str, Any]] = {
+            label: {"kept": self.kept[label], "dropped": {}}
+            for label in sorted(set(self.kept) | {label for label, _ in self.dropped})}
+        for (label, why), count in sorted(self.dropped.items()):
+            by_label[label]["dropped"][why] = count
         return {
             "items": {"kept": self.items_kept, "dropped": sum(self.items_dropped.values()),
                       "dropped_by_reason": dict(self.items_dropped)},
-            "annotations": {
-                "kept": sum(self.kept.values()), "dropped": sum(self.dropped.values()),
-                "by_label": {label: {"kept": self.kept[label],
-                                     "dropped": {why: n for (name, why), n in
-                                                 sorted(self.dropped.items()) if name == label}}
-                             for label in labels}},
+            "annotations": {"kept": sum(self.kept.values()),
+                            "dropped": sum(self.dropped.values()), "by_label": by_label},
         }
 
     def table(self) -> str:
