@@ -1,7 +1,7 @@
 """cococonv: convert computer-vision annotation datasets without losing data.
 
 The public API (``load``, ``save``, ``convert``, ``detect``, ``transform``, ``info``,
-``merge``) and the model types are re-exported here.
+``merge``, ``filter_dataset``, ``split_dataset``) and the model types are re-exported here.
 """
 from .api import convert, detect, info, load, merge, save, transform
 from .errors import (CococonvError, DataError, OptionError, OutputExistsError,
@@ -9,6 +9,8 @@ from .errors import (CococonvError, DataError, OptionError, OutputExistsError,
 from .model import (Annotation, Bbox, Caption, Categories, Dataset, Ellipse, Image, Item,
                     KeypointSchema, Label, LabelCategory, Mask, Points, Polygon, Polyline)
 from .report import Report
+from .filtering import filter_dataset
+from .splitting import split_dataset
 
 __all__ = [
     "convert", "detect", "info", "load", "merge", "save", "transform",
@@ -17,4 +19,6 @@ __all__ = [
     "Annotation", "Bbox", "Caption", "Categories", "Dataset", "Ellipse", "Image", "Item",
     "KeypointSchema", "Label", "LabelCategory", "Mask", "Points", "Polygon", "Polyline",
     "Report",
+    "filter_dataset",
+    "split_dataset",
 ]

@@ -6,7 +6,7 @@ each plugin's declared options.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
 from .chain import apply_chain, check_chain, split_export_options
@@ -21,6 +21,9 @@ from .inputs import is_archive, open_tree
 from .sources import Tree
 from .staging import remove_stale_for
 from .winnames import warn_windows_members
+
+#: A transform given as a function: ``(dataset, context) -> dataset``.
+TransformStep = Callable[[Dataset, Context], Dataset]
 
 #: What an out-of-memory line adds (docs/limits.md has the measurements).
 MEMORY_HINT = ("the dataset needs more memory than this machine has (a COCO file takes "
@@ -136,11 +139,15 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
 def convert(source: str, target: str, *, output_format: str, input_format: str | None = None,
             input_options: Mapping[str, Any] | None = None,
             output_options: Mapping[str, Any] | None = None,
-            transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
+            transforms: Iterable[tuple[str, Mapping[str, Any]] | TransformStep] = (),
             overwrite: bool = False, report: Report | None = None,
             registry: Registry | None = None, stdin: BinaryIO | None = None,
             stdout: BinaryIO | None = None, jobs: int | None = None) -> Report:
     """Import, transform and export in one call; returns the run's report.
+
+    ``transforms`` are ``(name, options)`` pairs of transform plugins, in order, or
+    functions ``(dataset, context) -> dataset`` (``cococonv filter`` passes one to keep
+    its counts).
 
     ``jobs`` is the number of worker processes for per-item work, reading and writing
     (None: one per usable CPU); the output is the same for every value.

@@ -54,8 +54,13 @@ def split_export_options(exporter: type[Plugin], options: Mapping[str, Any]
 
 def apply_chain(dataset: "Dataset", chain: Iterable[tuple[str, Mapping[str, Any]]],
                 ctx: "Context", registry: "Registry") -> "Dataset":
-    """Each named transform in order, with its options checked and defaults filled."""
-    for name, options in chain:
+    """Each named transform in order, with its options checked and defaults filled; a step
+    may also be a function ``(dataset, ctx) -> dataset`` (the filter and split commands)."""
+    for step in chain:
+        if callable(step):
+            dataset = step(dataset, ctx)
+            continue
+        name, options = step
         transform_cls = registry.transform(name)
         resolved = transform_cls.resolve_options(dict(options))
         dataset = transform_cls().apply(dataset, ctx, **resolved)
@@ -64,5 +69,8 @@ def apply_chain(dataset: "Dataset", chain: Iterable[tuple[str, Mapping[str, Any]
 
 def check_chain(chain: Iterable[tuple[str, Mapping[str, Any]]], registry: "Registry") -> None:
     """Refuse an unknown transform or option before anything is read."""
-    for name, options in chain:
+    for step in chain:
+        if callable(step):
+            continue
+        name, options = step
         registry.transform(name).resolve_options(dict(options))

@@ -12,7 +12,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 COMMAND_PAGES = {"convert": "convert", "create": "project", "import": "project",
                  "export": "project", "formats": "formats", "detect": "detect", "info": "info",
                  "transform": "transform", "merge": "merge", "stats": "stats",
-                 "validate": "validate", "diff": "diff"}
+                 "validate": "validate", "diff": "diff", "filter": "filter",
+                 "split": "split"}
 
 REGISTRY = load_registry(warn=False)
 PLUGINS = [p for kind in ("importer", "exporter", "transform")

@@ -1,14 +1,16 @@
 """Built-in transforms: functions from dataset to dataset, applied between import and export.
 
 One module per concern: ids, labels, subsets, shapes (outline forms), boxes (shape kinds),
-removal. ``crop_covered`` lives with the COCO plugin, whose object grouping it uses.
+removal, filter, split. ``crop_covered`` lives with the COCO plugin, whose object grouping it uses.
 """
 from .boxes import BoxesToPolygonsTransform, MergeInstanceSegmentsTransform, ShapesToBoxesTransform
+from .filter import FilterTransform
 from .ids import CategoryIdsTransform, IdFromImageNameTransform, ReindexTransform
 from .labels import RemapLabelsTransform
 from .removal import (RemoveAnnotationsTransform, RemoveAttributesTransform,
                       RemoveImagesWithoutAnnotationsTransform)
 from .shapes import MasksToPolygonsTransform, PolygonsToMasksTransform, SegmentationModeTransform
+from .split import SplitTransform
 from .subsets import MapSubsetsTransform
 
 PLUGINS = (
@@ -26,4 +28,6 @@ PLUGINS = (
     RemoveAnnotationsTransform,
     RemoveAttributesTransform,
     RemoveImagesWithoutAnnotationsTransform,
+    FilterTransform,
+    SplitTransform,
 )

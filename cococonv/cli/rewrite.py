@@ -1,0 +1,119 @@
+"""What `filter` and `split` share: read a dataset, change it with one step, write it.
+
+The run goes through ``api.convert`` (its checks of input and output paths, the atomic
+write), with the step as a function so the command keeps the step's result for its table.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .. import api
+from ..expressions import ExpressionError
+from ..plugin import Plugin
+from ..report import Report
+from .convert import plugins_of as convert_plugins_of
+from .options import (PluginOptionsCommand, jobs_option, json_option, make_report,
+                      on_error_option, overwrite_option, split_plugin_values,
+                      verbosity_options)
+
+
+
+def plugins_of(args: list[str]) -> list[type[Plugin]]:
+    """The plugins named by the raw arguments; without -f the output is the input's format."""
+    return convert_plugins_of(args, output_default=True)
+
+
+def in_out_options(func: Callable) -> Callable:
+    """-i/-if/-o/-f and the options of every command that reads and writes a dataset."""
+    for decorate in (json_option, verbosity_options, jobs_option, on_error_option,
+                     overwrite_option):
+        func = decorate(func)
+    func = click.option("-f", "--format", "--output-format", "output_format", metavar="FMT",
+                        help="Output format (default: the input's).")(func)
+    func = click.option("-o", "--output", "target", required=True, metavar="PATH",
+                        help="Output folder, .zip, single .json/.xml file, or - for stdout."
+                        )(func)
+    func = click.option("-if", "--input-format", "input_format", metavar="FMT",
+                        help="Input format (default: detected).")(func)
+    return click.option("-i", "--input", "source", required=True, metavar="PATH",
+                        help="Dataset folder, .zip, single annotation file, or - for stdin."
+                        )(func)
+
+
+COMMAND = {"cls": PluginOptionsCommand, "plugin_lookup": plugins_of,
+           "context_settings": {"help_option_names": ["-h", "--help"]}}
+
+
+IO_NAMES = ("source", "input_format", "target", "output_format", "overwrite", "on_error",
+            "jobs", "as_json")
+
+
+def split_io(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values of ``in_out_options``, and the rest (the plugins' options)."""
+    return ({name: values.pop(name) for name in IO_NAMES}, values)
+
+
+def fail_on_expression(ctx: click.Context, error: ExpressionError) -> None:
+    """The error line, then the expression with a caret under the column; exit 2."""
+    click.echo(f"error: {error}", err=True)
+    click.echo(error.caret(), err=True)
+    ctx.exit(error.exit_code)
+
+
+def run(ctx: click.Context, io: dict[str, Any], plugin_values: dict[str, Any],
+        step: Callable[[Any, Report], Any]) -> None:
+    """Import, apply ``step(dataset, report)`` (it returns a result with ``dataset``,
+    ``as_dict()`` and ``table()``), export, then print the result. ``io`` holds the
+    command's source, input_format, target, output_format, overwrite, on_error, jobs and
+    as_json; the format defaults to the input's."""
+    source, target, as_json = io["source"], io["target"], io["as_json"]
+    if as_json and target == "-":
+        raise click.UsageError("--json prints on stdout, which -o - already uses for the "
+                               "data; write the data to a file")
+    plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
+    by_kind: dict[str, dict[str, Any]] = {"importer": {}, "exporter": {}, "transform": {}}
+    for plugin, given in zip(plugins, split_plugin_values(plugin_values, plugins)):
+        by_kind[plugin.kind].update(given)
+    if sum(plugin.kind == "importer" for plugin in plugins) > 1:
+        for name in by_kind["exporter"]:  # as in convert: a shared option is the exporter's
+            by_kind["importer"].pop(name, None)
+    input_format = io["input_format"]
+    output_format = io["output_format"] or input_format or _detected(source)
+    results: list[Any] = []
+
+    def apply(dataset: Any, run_ctx: Any) -> Any:
+        results.append(step(dataset, run_ctx.report))
+        return results[-1].dataset
+
+    report = make_report(ctx, io["on_error"])
+    api.convert(source, target, input_format=input_format, output_format=output_format,
+                input_options=by_kind["importer"], output_options=by_kind["exporter"],
+                transforms=[apply], overwrite=io["overwrite"], report=report, jobs=io["jobs"])
+    _render(report, results[0], as_json)
+
+
+def _detected(source: str) -> str:
+    matches = api.detect(source) if source != "-" else []
+    if not matches:
+        raise click.UsageError("give the output format with -f (the input's format is not "
+                               "known)")
+    return matches[0][0]
+
+
+def _render(report: Report, result: Any, as_json: bool) -> None:
+    """The command's table on stderr then the loss report; with --json, one document on
+    stdout holding both."""
+    from ..fileio import dumps_json
+    from .options import _KEPT
+
+    _KEPT.append(report)
+    if as_json:
+        click.echo(dumps_json({**result.as_dict(), "report": report.as_dict()},
+                              indent=True).decode())
+    if not report.quiet:
+        click.echo(result.table(), err=True)
+        if report.table():
+            click.echo(report.table(), err=True)
