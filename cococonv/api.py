@@ -16,7 +16,7 @@ from .fileio import atomic_output, output_kind
 from .model import Dataset, Source
 from .paths import is_within, lookup_relpath, overlaps
 from .registry import Registry, default_registry
-from .report import Report
+from .report import Report, Written, check_strict
 from .inputs import open_tree
 from .sources import Tree
 from .staging import remove_stale_for
@@ -98,13 +98,15 @@ def transform(dataset: Dataset, name: str, *, report: Report | Context | None = 
 
 def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
          report: Report | Context | None = None, registry: Registry | None = None,
-         stdout: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Report:
+         stdout: BinaryIO | None = None, jobs: int | None = None, strict: bool = False,
+         **options: Any) -> Report:
     """Write ``dataset`` with exporter ``format`` to a folder, a ``.zip``, a single file or ``-``.
 
     Output goes to a temporary sibling first and is moved into place only when complete; a
     non-empty target is refused unless ``overwrite``. ``jobs`` is the number of worker
     processes (None: one per usable CPU); the bytes written are the same for every value.
-    Returns the report of what was lost.
+    ``strict``: raise LossError, writing nothing, when the run lost a value or skipped a
+    record. Returns the report of what was lost; its ``written`` says what was written.
     """
     reg = _registry(registry)
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
@@ -118,6 +120,10 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
             exporter_cls().save(dataset, work, ctx, **resolved)
             if output_kind(path) == "zip":
                 warn_windows_members(work, report)
+            if strict:
+                check_strict(report)
+            written = Written.of(dataset, work, path)
+        report.written = written
         return report
     except MemoryError:
         pass
@@ -132,8 +138,10 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
             transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
             overwrite: bool = False, report: Report | None = None,
             registry: Registry | None = None, stdin: BinaryIO | None = None,
-            stdout: BinaryIO | None = None, jobs: int | None = None) -> Report:
-    """Import, transform and export in one call; returns the run's report.
+            stdout: BinaryIO | None = None, jobs: int | None = None,
+            strict: bool = False) -> Report:
+    """Import, transform and export in one call; returns the run's report (``strict``: as
+    for :func:`save`).
 
     ``jobs`` is the number of worker processes for per-item work, reading and writing
     (None: one per usable CPU); the output is the same for every value.
@@ -155,7 +163,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
         dataset = transform(dataset, name, report=ctx, registry=reg, **dict(options))
     report.dataset = dataset
     return save(dataset, output_format, target, overwrite=overwrite, report=ctx,
-                registry=reg, stdout=stdout, **dict(output_options or {}))
+                registry=reg, stdout=stdout, strict=strict, **dict(output_options or {}))
 
 
 def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> None:
@@ -292,8 +300,9 @@ def import_source(root: str, path: str, format: str | None = None, *,
 def export_project(root: str, format: str, target: str, *, overwrite: bool = False,
                    report: Report | None = None, registry: Registry | None = None,
                    stdout: BinaryIO | None = None, jobs: int | None = None,
-                   **options: Any) -> Report:
-    """Load every source of a project folder, merge them, and save the result."""
+                   strict: bool = False, **options: Any) -> Report:
+    """Load every source of a project folder, merge them, and save the result (``strict``:
+    as for :func:`save`)."""
     from .project import open_project
 
     reg = _registry(registry)
@@ -318,7 +327,7 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
         check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
     report.dataset = merge(datasets, report=report)
     return save(report.dataset, format, target, overwrite=overwrite, report=ctx,
-                registry=reg, stdout=stdout, **options)
+                registry=reg, stdout=stdout, strict=strict, **options)
 
 
 __all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",

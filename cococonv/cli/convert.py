@@ -12,8 +12,9 @@ from ..registry import default_registry
 from ..streams import is_stream
 from .group import cli
 from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
-                      overwrite_option, peek, render_report, split_plugin_values,
-                      transform_option, verbosity_options)
+                      overwrite_option, peek, report_options, run_reported,
+                      check_report_file, split_plugin_values, transform_option,
+                      verbosity_options)
 
 
 def _plugins_of(args: list[str]) -> list[type[Plugin]]:
@@ -61,10 +62,12 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
 @jobs_option
 @verbosity_options
 @json_option
+@report_options
 @click.pass_context
 def convert(ctx: click.Context, source: str, input_format: str | None, target: str,
             output_format: str, transforms: tuple[str, ...], overwrite: bool, on_error: str,
-            jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
+            jobs: int | None, as_json: bool, report_file: str | None, strict: bool,
+            **plugin_values: Any) -> None:
     """Convert a dataset from one format to another.
 
     \b
@@ -75,6 +78,7 @@ def convert(ctx: click.Context, source: str, input_format: str | None, target: s
     if as_json and target == "-":
         raise click.UsageError("--json prints the report on stdout, which -o - already uses "
                                "for the data; write the data to a file")
+    check_report_file(report_file, target, source)
     plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
     values = split_plugin_values(plugin_values, plugins)
     by_kind: dict[str, dict[str, Any]] = {"importer": {}, "exporter": {}}
@@ -90,8 +94,8 @@ def convert(ctx: click.Context, source: str, input_format: str | None, target: s
         for name in by_kind["exporter"]:
             by_kind["importer"].pop(name, None)
     report = make_report(ctx, on_error)
-    api.convert(source, target, input_format=input_format, output_format=output_format,
-                input_options=by_kind["importer"], output_options=by_kind["exporter"],
-                transforms=[(name, transform_options.get(name, {})) for name in transforms],
-                overwrite=overwrite, report=report, jobs=jobs)
-    render_report(report, as_json)
+    run_reported(report, as_json, report_file, lambda: api.convert(
+        source, target, input_format=input_format, output_format=output_format,
+        input_options=by_kind["importer"], output_options=by_kind["exporter"],
+        transforms=[(name, transform_options.get(name, {})) for name in transforms],
+        overwrite=overwrite, report=report, jobs=jobs, strict=strict))

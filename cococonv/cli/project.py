@@ -12,8 +12,8 @@ from ..registry import default_registry
 from ..text import printable
 from .group import cli
 from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
-                      overwrite_option, peek, render_report, split_plugin_values,
-                      verbosity_options)
+                      overwrite_option, peek, report_options, run_reported,
+                      check_report_file, split_plugin_values, verbosity_options)
 
 
 @cli.command()
@@ -73,16 +73,19 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
 @jobs_option
 @verbosity_options
 @json_option
+@report_options
 @click.pass_context
 def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,
-           on_error: str, jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
+           on_error: str, jobs: int | None, as_json: bool, report_file: str | None,
+           strict: bool, **plugin_values: Any) -> None:
     """Export the project's sources, merged, in format FMT."""
     if as_json and target == "-":
         raise click.UsageError("--json prints the report on stdout, which -o - already uses "
                                "for the data; write the data to a file")
+    check_report_file(report_file, target)
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     report = make_report(ctx, on_error)
-    api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                       jobs=jobs, **options)
-    render_report(report, as_json)
+    run_reported(report, as_json, report_file, lambda: api.export_project(
+        root, output_format, target, overwrite=overwrite, report=report, jobs=jobs,
+        strict=strict, **options))
