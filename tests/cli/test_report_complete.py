@@ -71,9 +71,11 @@ def test_redbrick_classifications_are_no_empty_cvat_tags(fixtures_root, tmp_path
     assert "<tag" not in (out / "annotations.xml").read_text(encoding="utf-8")
 
 
-def test_redbrick_classifications_to_voc_are_counted(fixtures_root, tmp_path, runner, cli):
+@pytest.mark.parametrize("fmt", ["voc", "label_studio"])
+def test_redbrick_classifications_to_voc_and_label_studio_are_counted(fixtures_root, tmp_path,
+                                                                      runner, cli, fmt):
     source = fixtures_root / "seed-examples/redbrick_dicom"
-    report = report_of(runner, cli, source, tmp_path / "out", "voc")
+    report = report_of(runner, cli, source, tmp_path / "out", fmt)
     assert lost(report)["image labels without a class"] == 4
 
 
