@@ -168,3 +168,11 @@ def test_project_export_ends_with_the_written_line_and_takes_strict(fixtures_roo
     assert result.stderr.splitlines()[-1] == \
         f"wrote 2 items, 5 annotations, 1 file to {tmp_path / 'coco'}"
     assert json.loads(saved.read_bytes())["written"]["items"] == 2
+
+
+def test_strict_to_stdout_prints_no_data(fixtures_root, runner, cli):
+    source = fixtures_root / "seed-examples/encord_keypoints"
+    result = convert(runner, cli, "-if", "coco", "-i", str(source), "-f", "cvat", "-o", "-",
+                     "--strict", code=1)
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1].startswith("error: --strict: the run lost ")
