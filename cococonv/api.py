@@ -16,7 +16,7 @@ from .fileio import atomic_output, output_kind
 from .model import Dataset, Source
 from .paths import is_within, lookup_relpath, overlaps
 from .registry import Registry, default_registry
-from .report import Report
+from .report import Report, Written, check_strict
 from .inputs import is_archive, open_tree
 from .sources import Tree
 from .staging import remove_stale_for
@@ -99,7 +99,8 @@ def transform(dataset: Dataset, name: str, *, report: Report | Context | None = 
 
 def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
          report: Report | Context | None = None, registry: Registry | None = None,
-         stdout: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Report:
+         stdout: BinaryIO | None = None, jobs: int | None = None, strict: bool = False,
+         **options: Any) -> Report:
     """Write ``dataset`` with exporter ``format`` to a folder, a ``.zip`` or tar archive, a
     single file or ``-``.
 
@@ -108,7 +109,8 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     processes (None: one per usable CPU); the bytes written are the same for every value.
     ``segmentation_mode`` and ``crop_covered`` work for every format: where the exporter
     has no such option, their transform runs first (``cococonv.chain``), on a Dataset.
-    Returns the report of what was lost.
+    ``strict``: raise LossError, writing nothing, when the run lost a value or skipped a
+    record. Returns the report of what was lost; its ``written`` says what was written.
     """
     reg = _registry(registry)
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
@@ -128,6 +130,10 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
             exporter_cls().save(dataset, work, ctx, **resolved)
             if output_kind(path) in ("zip", "tar"):
                 warn_windows_members(work, report)
+            if strict:
+                check_strict(report)
+            written = Written.of(dataset, work, path)
+        report.written = written
         return report
     except MemoryError:
         pass
@@ -142,8 +148,10 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
             transforms: Iterable[tuple[str, Mapping[str, Any]] | TransformStep] = (),
             overwrite: bool = False, report: Report | None = None,
             registry: Registry | None = None, stdin: BinaryIO | None = None,
-            stdout: BinaryIO | None = None, jobs: int | None = None) -> Report:
-    """Import, transform and export in one call; returns the run's report.
+            stdout: BinaryIO | None = None, jobs: int | None = None,
+            strict: bool = False) -> Report:
+    """Import, transform and export in one call; returns the run's report (``strict``: as
+    for :func:`save`).
 
     ``transforms`` are ``(name, options)`` pairs of transform plugins, in order, or
     functions ``(dataset, context) -> dataset`` (``cococonv filter`` passes one to keep
@@ -169,7 +177,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     dataset = apply_chain(dataset, transforms, ctx, reg)
     report.dataset = dataset
     return save(dataset, output_format, target, overwrite=overwrite, report=ctx,
-                registry=reg, stdout=stdout, **dict(output_options or {}))
+                registry=reg, stdout=stdout, strict=strict, **dict(output_options or {}))
 
 
 def check_export_options(exporter_cls: Any, options: Mapping[str, Any],
@@ -326,9 +334,11 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
                    report: Report | None = None, registry: Registry | None = None,
                    stdout: BinaryIO | None = None, jobs: int | None = None,
                    transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
-                   on_conflict: str = "union", **options: Any) -> Report:
+                   on_conflict: str = "union", strict: bool = False,
+                   **options: Any) -> Report:
     """Load every source of a project folder, merge them as ``merge`` does (``on_conflict``
-    the same), apply ``transforms`` (name, options) in order, and save the result."""
+    the same), apply ``transforms`` (name, options) in order, and save the result
+    (``strict``: as for :func:`save`)."""
     from .project import open_project
 
     reg = _registry(registry)
@@ -357,7 +367,7 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
               names=[source.path for source in project.sources])
     report.dataset = apply_chain(merged, transforms, ctx, reg)
     return save(report.dataset, format, target, overwrite=overwrite, report=ctx,
-                registry=reg, stdout=stdout, **options)
+                registry=reg, stdout=stdout, strict=strict, **options)
 
 
 __all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",

@@ -52,6 +52,11 @@ class OutputExistsError(CococonvError):
     """Raised when the output target is not empty and --overwrite was not given."""
 
 
+class LossError(CococonvError):
+    """Raised under ``--strict`` when a run lost values or skipped records: its output is
+    not written."""
+
+
 class FileSystemError(CococonvError):
     """Raised when the system refuses a read or a write (disk full, read-only folder, a
     file deleted during the run, a file where a folder should be): the environment is

@@ -1,12 +1,13 @@
 """The run report: the --on-error policy, warnings, and the ledger of losses and repairs."""
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-from .errors import CococonvError, DataError, shorten
+from .errors import CococonvError, DataError, LossError, shorten
 from .text import printable
 
 T = TypeVar("T")
@@ -36,6 +37,8 @@ class Report:
         self.warnings: list[str] = []
         #: The dataset as written, set by api.convert and api.export_project.
         self.dataset: Any = None
+        #: What the run wrote (``Written``), set by api.save once the output is complete.
+        self.written: Written | None = None
 
     def bad_record(self, error: CococonvError) -> None:
         """Raise under ``fail``; otherwise count the record as skipped (and say so under warn)."""
@@ -82,14 +85,23 @@ class Report:
     def has_losses(self) -> bool:
         return bool(self.losses or self.approximations or self.skipped)
 
+    @property
+    def lost_anything(self) -> bool:
+        """Whether a value or a record did not reach the output (what ``--strict`` refuses);
+        an approximation changed a value's form but kept it."""
+        return bool(self.losses or self.skipped)
+
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "lost": [{"what": w, "why": y, "count": c} for (w, y), c in self.losses.items()],
             "approximated": [{"what": w, "how": h, "count": c}
                              for (w, h), c in self.approximations.items()],
             "skipped": list(self.skipped),
             "warnings": list(self.warnings),
         }
+        if self.written is not None:
+            data["written"] = self.written.as_dict()
+        return data
 
     def table(self) -> str:
         """The end-of-run table of what was dropped or changed, for stderr."""
@@ -104,6 +116,58 @@ class Report:
         for status, what, count, why in rows:
             lines.append(printable(f"  {status:<12} {what:<{width}}  {count:>7}  {why}"))
         return "\n".join(lines)
+
+
+class Written:
+    """What a run wrote: the items and annotations it handed the exporter (those the
+    exporter could not hold are the report's ``lost`` rows) and the files it made."""
+
+    __slots__ = ("items", "annotations", "files", "target")
+
+    def __init__(self, items: int | None, annotations: int | None, files: int, target: str):
+        self.items = items
+        self.annotations = annotations
+        self.files = files
+        self.target = target
+
+    @classmethod
+    def of(cls, dataset: Any, folder: str, target: str) -> "Written":
+        """Counted from the dataset the exporter was given (an in-memory Dataset; a stream
+        is not read twice, its counts stay None) and the files in its finished folder."""
+        items = annotations = None
+        if hasattr(dataset, "__len__"):
+            items = annotations = 0
+            for item in dataset:
+                items += 1
+                annotations += len(item.annotations)
+        files = sum(len(names) for _dir, _dirs, names in os.walk(folder))
+        return cls(items, annotations, files, target)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "annotations": self.annotations, "files": self.files,
+                "target": self.target}
+
+    def line(self) -> str:
+        """``wrote 2 items, 14 annotations, 5 files to OUT`` (the end of a run, on stderr)."""
+        counts = [_plural(n, noun) for n, noun in ((self.items, "item"),
+                                                   (self.annotations, "annotation"))
+                  if n is not None]
+        counts.append(_plural(self.files, "file"))
+        where = "the standard output" if self.target == "-" else self.target
+        return printable(f"wrote {', '.join(counts)} to {where}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def check_strict(report: Report) -> None:
+    """``--strict``: raise LossError when the run lost anything, before its output is moved
+    into place, so a refused run leaves no output."""
+    if report.lost_anything:
+        count = sum(report.losses.values()) + len(report.skipped)
+        raise LossError(f"--strict: the run lost {count} value{'' if count == 1 else 's'} or "
+                        f"records (see the report); nothing was written")
 
 
 def ensure_data(condition: bool, message: str, *, file: str | None = None,

@@ -11,8 +11,9 @@ from ..plugin import Plugin
 from ..registry import default_registry
 from ..streams import is_stream
 from .group import cli
-from .options import (PluginOptionsCommand, exporter_side, make_report, peek, refuse_json_to_stdout,
-                      render_report, route_values, run_options, transforms_in)
+from .options import (PluginOptionsCommand, check_report_file, exporter_side, make_report, peek,
+                      refuse_json_to_stdout, report_options, route_values, run_options,
+                      run_reported, transforms_in)
 
 
 def plugins_of(args: list[str], *, output_default: bool = False) -> list[type[Plugin]]:
@@ -56,10 +57,12 @@ def plugins_of(args: list[str], *, output_default: bool = False) -> list[type[Pl
 @click.option("-f", "--format", "--output-format", "output_format", required=True,
               metavar="FMT", help="Output format.")
 @run_options
+@report_options
 @click.pass_context
 def convert(ctx: click.Context, source: str, input_format: str | None, target: str,
             output_format: str, transforms: tuple[str, ...], overwrite: bool, on_error: str,
-            jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
+            jobs: int | None, as_json: bool, report_file: str | None, strict: bool,
+            **plugin_values: Any) -> None:
     """Convert a dataset from one format to another.
 
     \b
@@ -69,10 +72,11 @@ def convert(ctx: click.Context, source: str, input_format: str | None, target: s
     `--`; -t NAME (repeatable) runs transforms in order before the export.
     """
     refuse_json_to_stdout(as_json, target)
+    check_report_file(report_file, target, source)
     plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
     input_options, output_options, chain = route_values(plugin_values, plugins, transforms)
     report = make_report(ctx, on_error)
-    api.convert(source, target, input_format=input_format, output_format=output_format,
-                input_options=input_options, output_options=output_options, transforms=chain,
-                overwrite=overwrite, report=report, jobs=jobs)
-    render_report(report, as_json)
+    run_reported(report, as_json, report_file, lambda: api.convert(
+        source, target, input_format=input_format, output_format=output_format,
+        input_options=input_options, output_options=output_options, transforms=chain,
+        overwrite=overwrite, report=report, jobs=jobs, strict=strict))

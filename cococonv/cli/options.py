@@ -9,6 +9,8 @@ Index of shared options:
   --json                             detect, info, formats, convert (the loss report)
   -t/--transform NAME                convert, transform, export (repeatable, in order;
                                      each transform's options read by route_values)
+  --report FILE, --strict            convert, export, transform (the run's JSON report in a
+                                     file; fail, writing nothing, when the run lost anything)
   -j/--jobs N                        convert, export, import, info (every command that reads
                                      or writes a dataset)
   -q/--quiet, -v/--verbose           every command that reads data (also before the command)
@@ -92,6 +94,43 @@ def refuse_json_to_stdout(as_json: bool, target: str) -> None:
     if as_json and target == "-":
         raise click.UsageError("--json prints the report on stdout, which -o - already uses "
                                "for the data; write the data to a file")
+
+
+def report_options(func: Callable) -> Callable:
+    """--report FILE and --strict, for every command that writes a dataset."""
+    func = click.option("--report", "report_file", metavar="FILE", default=None,
+                        help="Also write the run's report as JSON to FILE (the --json "
+                             "data), also when --strict refuses the run.")(func)
+    return click.option("--strict", is_flag=True,
+                        help="Fail (exit 1, no output written) when the run lost a value "
+                             "or skipped a record; approximations are allowed.")(func)
+
+
+def check_report_file(path: str | None, target: str, source: str | None = None) -> None:
+    """Refuse a --report FILE that is the standard output, or lies in the input (never
+    modified) or in the output (which holds the dataset alone)."""
+    if path is None:
+        return
+    if path == "-" or not path:
+        raise click.UsageError("--report needs a file name; use --json for the standard "
+                               "output")
+    from ..paths import overlaps
+    for what, where in (("input", source), ("output", target)):
+        if where and where != "-" and overlaps(where, path):
+            raise click.UsageError(f"--report {path} overlaps the {what} {where}; write it "
+                                   f"somewhere else")
+
+
+def run_reported(report: Report, as_json: bool, report_file: str | None,
+                 run: Callable[[], Any]) -> None:
+    """``run()``, then the report (also when --strict refused the run: it says why)."""
+    from ..errors import LossError
+    try:
+        run()
+    except LossError:
+        render_report(report, as_json, report_file)
+        raise
+    render_report(report, as_json, report_file)
 
 
 def make_report(ctx: click.Context, on_error: str = "fail") -> Report:
@@ -250,16 +289,41 @@ def route_values(kwargs: dict[str, Any], plugins: Sequence[type[Plugin]],
 _KEPT: list[object] = []
 
 
-def render_report(report: Report, as_json: bool) -> None:
-    """The end-of-run table on stderr (and the report as JSON on stdout with --json).
+def render_report(report: Report, as_json: bool, report_file: str | None = None) -> None:
+    """The end-of-run table on stderr and the line saying what was written (the report as
+    JSON on stdout with --json, in ``report_file`` with --report).
 
     The report (and the dataset it holds) is kept alive until the process exits: the
     console script ends with ``os._exit``, so it is never freed object by object.
     """
     _KEPT.append(report)
-    if as_json:
+    if as_json or report_file:
         from ..fileio import dumps_json
-        click.echo(dumps_json(report.as_dict()).decode())
+        data = dumps_json(report.as_dict())
+        if report_file:
+            _write_report(report_file, data)
+        if as_json:
+            click.echo(data.decode())
     table = report.table()
     if table and not report.quiet:
         click.echo(table, err=True)
+    if report.written is not None and not report.quiet and not as_json:
+        click.echo(report.written.line(), err=True)
+
+
+def _write_report(path: str, data: bytes) -> None:
+    """The whole file or nothing: a sibling moved into place."""
+    import os
+
+    from ..staging import os_error
+    part = f"{path}.part-{os.getpid()}"
+    try:
+        with open(part, "wb") as fh:
+            fh.write(data + b"\n")
+        os.replace(part, path)
+    except OSError as exc:
+        try:
+            os.unlink(part)
+        except OSError:
+            pass
+        raise os_error(exc, path, "cannot write the report") from None

@@ -12,9 +12,10 @@ from ..project import create_project
 from ..registry import default_registry
 from ..text import printable
 from .group import cli
-from .options import (PluginOptionsCommand, exporter_side, jobs_option, make_report,
-                      overwrite_option, peek, refuse_json_to_stdout, render_report, route_values,
-                      run_options, split_plugin_values, transforms_in, verbosity_options)
+from .options import (PluginOptionsCommand, check_report_file, exporter_side, jobs_option,
+                      make_report, overwrite_option, peek, refuse_json_to_stdout, render_report,
+                      report_options, route_values, run_options, run_reported,
+                      split_plugin_values, transforms_in, verbosity_options)
 
 
 @cli.command()
@@ -75,15 +76,18 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
               help="For an image sources give different sizes or annotations: fail, keep the "
                    "first source's, the last one's, or combine (as `cococonv merge`).")
 @run_options
+@report_options
 @click.pass_context
 def export(ctx: click.Context, root: str, output_format: str, target: str, on_conflict: str,
            transforms: tuple[str, ...], overwrite: bool, on_error: str, jobs: int | None,
-           as_json: bool, **plugin_values: Any) -> None:
+           as_json: bool, report_file: str | None, strict: bool,
+           **plugin_values: Any) -> None:
     """Export the project's sources, merged, in format FMT (after the -t transforms)."""
     refuse_json_to_stdout(as_json, target)
+    check_report_file(report_file, target)
     plugins = ctx.meta.get("cococonv.plugins", [])
     _, options, chain = route_values(plugin_values, plugins, transforms)
     report = make_report(ctx, on_error)
-    api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                       jobs=jobs, transforms=chain, on_conflict=on_conflict, **options)
-    render_report(report, as_json)
+    run_reported(report, as_json, report_file, lambda: api.export_project(
+        root, output_format, target, overwrite=overwrite, report=report, jobs=jobs,
+        transforms=chain, on_conflict=on_conflict, strict=strict, **options))

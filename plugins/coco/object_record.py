@@ -56,6 +56,10 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
     if leader.label is not None:
         record["category_id"] = maker.category(leader.label)
     if type(leader) is Label and not polygons and not masks_ and not boxes and not points:
+        if leader.label is None:  # a classification answer in `annotations` (RedBrick)
+            maker.report.approximated("image labels without a class",
+                                      "written back without a category_id, as the source "
+                                      "had them (pycocotools needs one)", 1)
         maker.finish(record, leader, task)
         if link:
             maker.link(record, link)

@@ -22,6 +22,7 @@ _CHECK_PARTS = 4096
 
 _REASONS = {
     "captions": "CVAT has no captions",
+    "image labels without a class": "a CVAT tag needs a label",
     "image ids and fields": "CVAT numbers images by frame and keeps no other image fields "
                             "(e.g. COCO image id, license)",
     "annotation ids": "CVAT for images has no annotation ids",

@@ -90,7 +90,10 @@ class _ImageWriter:
         elif kind is Mask:
             self.mask(ann)
         elif kind is Label:
-            self.element("tag", ann, "", occluded=False)
+            if ann.label is None:  # a classification answer without a class (RedBrick)
+                self._lose("image labels without a class")
+            else:
+                self.element("tag", ann, "", occluded=False)
         elif kind is Caption:
             self._lose("captions")
         else:
@@ -189,6 +192,10 @@ class _ImageWriter:
         if written is None:
             self._lose("empty masks")
             return
+        if type(ann.rle.get("counts")) is list:
+            key = ("masks in uncompressed (list-count) RLE",
+                   "written as CVAT masks, which keep no RLE form: read back, compressed RLE")
+            self.approx[key] = self.approx.get(key, 0) + 1
         counts, left, top, width, height = written
         geometry = (f' rle="{counts}" left="{left}" top="{top}" width="{width}" '
                     f'height="{height}"')

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cococonv import foreign_fields as FF
 from cococonv.errors import DataError
 from cococonv.images import with_safe_image_name
-from cococonv.model import Annotation, Bbox, Ellipse, Item, KeypointSchema, Source
+from cococonv.model import (Annotation, Bbox, Caption, Ellipse, Item, KeypointSchema, Label,
+                            Source)
 from cococonv.paths import safe_segment, writable
 from cococonv.report import Report
 from cococonv.tailnames import TailNames, warn_kept_as_data
@@ -150,6 +152,13 @@ class _Planner:
         self.lost["image ids and fields"] = sum(1 for item in items if item.image_id is not None
                                                 or set(item.attributes) - {"frame"}
                                                 or self._source_fields(item))
+        fields: dict[str, int] = {}
+        for item in items:
+            # fields of what CVAT drops whole (captions, classless tags) are no extra loss
+            FF.count_dropped([a for a in item.annotations if type(a) is not Caption and not (
+                type(a) is Label and a.label is None)], "cvat", self.namespaces, fields)
+        for name, count in fields.items():
+            self.lost[FF.what(name)] = count
         head = ['<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n',
                 f"  <version>{t(cvat.get('version') or '1.1')}</version>\n", "  <meta>\n"]
         M.write_nodes(M.with_labels_marker(kept_meta), 2, head, self._labels_xml(added))

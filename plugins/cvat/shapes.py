@@ -121,7 +121,8 @@ class ShapeReader(FieldReader):
         elif tag == "mask":
             ann, box = self._mask(a, elem, size)
             self.common(elem, a, ann, own)
-            ann.extra.setdefault("cvat", {})["box"] = box
+            if box != _tight_box(ann.rle):  # the exporter computes the tight box itself
+                ann.extra.setdefault("cvat", {})["box"] = box
             return ann
         else:
             return self._skeleton(elem, a, tracked)
@@ -192,6 +193,7 @@ class ShapeReader(FieldReader):
             nodes[k] = self._node_extra(child, name, node_name, node_own)
         ann = Points(points=points, visibility=visibility)
         self.common(elem, a, ann, _OWN["skeleton"] | (TRACKED if tracked else set()))
+        nodes = [_beyond_skeleton(node, ann.z_order) for node in nodes]
         if any(nodes):
             ann.extra.setdefault("cvat", {})["nodes"] = nodes
         return ann
@@ -215,3 +217,18 @@ class ShapeReader(FieldReader):
         if "keyframe" in a:
             extra["keyframe"] = a["keyframe"] == "1"
         return extra or None
+
+
+def _tight_box(rle: dict[str, Any]) -> list[int]:
+    """The ``[left, top, width, height]`` CVAT's exporter gives a mask without a kept box."""
+    from cococonv import masks
+    return [int(v) for v in masks.bbox(rle)]
+
+
+def _beyond_skeleton(node: dict[str, Any] | None, z_order: int) -> dict[str, Any] | None:
+    """A node's extras without a z_order equal to its skeleton's, which the exporter
+    writes anyway: kept, it would be counted lost by every other format as a CVAT field."""
+    if node is None or node.get("z_order") != str(z_order):
+        return node
+    rest = {key: value for key, value in node.items() if key != "z_order"}
+    return rest or None

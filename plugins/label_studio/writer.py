@@ -155,6 +155,9 @@ def _results(plan: Any, anns: list[Annotation], size: tuple[int, int] | None,
         if isinstance(ann, Label):
             if ann.label is not None:
                 tags.setdefault(_control(ann, TAGS_CONTROL), []).append(plan.labels[ann.label])
+            else:  # a classification answer without a class (RedBrick)
+                piece.lost[("image labels without a class", "a Label Studio choice needs a "
+                                                            "label")] += 1
         elif isinstance(ann, Caption):
             captions.setdefault(_control(ann, CAPTION_CONTROL), []).append(ann.caption)
         else:

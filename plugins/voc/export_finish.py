@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from cococonv import foreign_fields as FF
 from cococonv.errors import DataError
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.images import NOT_AN_IMAGE, copy_image
@@ -24,16 +25,21 @@ from .parts import ObjectUnit
 ItemResult = tuple[bool, list[tuple[str, Any, int]]]
 
 
-def finish_export(plan: VocPlan, results: Iterable[ItemResult], report: Report) -> None:
+def finish_export(plan: VocPlan, results: Iterable[ItemResult], report: Report,
+                  namespaces: Callable[[], frozenset[str]] = frozenset) -> None:
     """Consume each item's ``(painted, events)`` in item order and write the aggregate
-    files; the counts reach ``report`` at the end, planning's first, in first-seen order."""
-    _Finisher(plan, report).run(results)
+    files; the counts reach ``report`` at the end, planning's first, in first-seen order.
+    ``namespaces`` gives the run's extra namespaces (``Context.namespaces``)."""
+    _Finisher(plan, report, namespaces).run(results)
 
 
 class _Finisher:
-    def __init__(self, plan: VocPlan, report: Report):
+    def __init__(self, plan: VocPlan, report: Report,
+                 namespaces: Callable[[], frozenset[str]]):
         self.plan = plan
         self.report = report
+        self.namespaces = namespaces
+        self.fields: dict[str, int] = {}  # source fields of annotations VOC cannot hold
         self.opts = plan.options
         self.tally = Tally(plan.tally.lost.copy(), plan.tally.approx.copy())
         self.list_files = ListFiles()  # ImageSets file -> what it was written for
@@ -68,6 +74,10 @@ class _Finisher:
             if L.CLASSIFICATION in active:
                 labels = [a for a in item.annotations if type(a) is Label
                           and not a.extra.get("voc", {}).get("no_bndbox")]
+                unnamed = sum(a.label is None for a in labels)
+                if unnamed:  # a classification answer without a class (RedBrick)
+                    lost[("image labels without a class", "a VOC class list needs a class")] \
+                        += unnamed
                 class_flags.setdefault(item.subset, []).append((item.id, labels))
             elif any(type(a) is Label and not a.extra.get("voc") for a in item.annotations):
                 lost[("image labels", "classification is not written")] += sum(
@@ -97,6 +107,8 @@ class _Finisher:
                         plan.label_map.to_text(masks=L.SEGMENTATION in active).encode())
         if self.opts["save_dataset_meta"]:
             self._write_dataset_meta()
+        for name, count in self.fields.items():
+            lost[(FF.what(name), "VOC objects have no place for them")] += count
         for (what, why), count in self.tally.lost.items():
             self.report.lost(what, why, count)
         for (what, how), count in self.tally.approx.items():
@@ -112,6 +124,10 @@ class _Finisher:
                 lost[("captions", "VOC has no captions")] += 1
             elif kind is Polyline:
                 lost[("polylines", "VOC has no open lines")] += 1
+        # fields of what VOC drops whole (counted above) are no extra loss
+        FF.count_dropped([a for a in item.annotations if type(a) not in (Points, Caption, Polyline)
+                          and not (type(a) is Label and a.label is None)],
+                         "voc", self.namespaces, self.fields)
         if item.attributes or item.image_id is not None:
             lost[("image attributes", "VOC has no image attributes")] += 1
 

@@ -83,7 +83,7 @@ class VocExporter(Exporter):
         return make_plan(dataset, out_dir, ctx.report, options, chosen, explicit=explicit)
 
     def finish(self, plan: VocPlan, results: Iterable[ItemResult], ctx: Context) -> None:
-        finish_export(plan, results, ctx.report)
+        finish_export(plan, results, ctx.report, lambda: ctx.namespaces)
 
 
 class VocClassificationExporter(VocExporter):

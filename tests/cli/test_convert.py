@@ -51,7 +51,9 @@ def test_convert_writes_every_task_of_a_seven_task_dataset(fixtures_root, tmp_pa
     out = tmp_path / "out"
     result = run(runner, cli, "-if", "coco", "-i", str(fixtures_root / "datumaro/coco_dataset/coco"),
                  "-f", "coco", "-o", str(out))
-    assert result.stdout == "" and result.stderr == ""
+    assert result.stdout == ""
+    assert result.stderr == f"wrote 2 items, 19 annotations, {len(ALL_TASK_FILES) + 2} files " \
+                            f"to {out}\n"
     assert files_under(out) == sorted(ALL_TASK_FILES + ["annotations/panoptic_train/a.png",
                                                         "annotations/panoptic_val/b.png"])
 
@@ -99,8 +101,10 @@ def test_convert_to_stdout_prints_exactly_the_json(fixtures_root, runner, cli):
     source = fixtures_root / "seed-examples/hasty_rle"
     result = run(runner, cli, "-if", "coco", "-i", str(source), "-f", "coco", "-o", "-")
     # the one line on stderr: Hasty's annotation id 0 breaks COCOeval unless reindexed
-    assert result.stderr.startswith("warning: annotations/instances_default.json: annotation "
-                                    "id 0 is kept;") and result.stderr.count("\n") == 1
+    warning, written = result.stderr.splitlines()
+    assert warning.startswith("warning: annotations/instances_default.json: annotation "
+                              "id 0 is kept;")
+    assert written == "wrote 1 item, 1 annotation, 1 file to the standard output"
     assert_same_json(read_json(source / "annotations/instances_default.json"),
                      json.loads(result.stdout))
 

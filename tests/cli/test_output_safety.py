@@ -257,7 +257,8 @@ def test_two_concurrent_runs_to_one_target_one_wins(tmp_path, name):
     runs = [subprocess.Popen(command, stderr=subprocess.PIPE) for _ in range(2)]
     outcomes = sorted((run.wait(), run.stderr.read().decode()) for run in runs)
     assert [code for code, _ in outcomes] == [0, 1], outcomes
-    assert outcomes[0][1] == "" and outcomes[1][1].startswith(f"error: {target}: output ")
+    assert outcomes[0][1].startswith("wrote ") and outcomes[0][1].count("\n") == 1
+    assert outcomes[1][1].startswith(f"error: {target}: output ")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["ds", name])
 
 
