@@ -2,12 +2,14 @@
 shared options (cococonv.export_options) doing in each format what they do in VOC/COCO."""
 from __future__ import annotations
 
+import base64
 import json
 
 import cococonv
 from cococonv.report import Report
 
 from ..builders import files_under
+from .labelme_files import doc, jpeg_bytes, write
 from .yolo_helpers import jpeg, write_tree
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -43,3 +45,39 @@ def test_yolo_image_ext_without_save_images_renames_only(tmp_path):
     assert not any(f.startswith("images/") for f in files_under(out))
     meta = json.loads((out / "yolo_meta.json").read_bytes())
     assert meta["images"]["train"]["x"]["file"] == "x.png"
+
+
+def _labelme(src, out, **options):
+    report = Report(quiet=True)
+    cococonv.convert(str(src), str(out), input_format="labelme", output_format="labelme",
+                     report=report, output_options=options, jobs=1)
+    return report
+
+
+def test_labelme_image_ext_renames_image_path_saves_and_embeds_the_new_format(tmp_path):
+    data = jpeg_bytes(30, 20)
+    write(tmp_path / "in", {"train/a.json": doc(imagePath="a.jpg"),
+                            "val/b.json": doc(imagePath="b.jpg")})
+    (tmp_path / "in" / "train" / "a.jpg").write_bytes(data)
+    (tmp_path / "in" / "val" / "b.jpg").write_bytes(data)
+    out = tmp_path / "out"
+    report = _labelme(tmp_path / "in", out, save_images=True, embed_images=True,
+                      image_ext="png")
+    assert not report.losses
+    a = json.loads((out / "train" / "a.json").read_text())
+    assert a["imagePath"] == "a.png"
+    assert base64.b64decode(a["imageData"]).startswith(PNG)
+    assert (out / "train" / "a.png").read_bytes().startswith(PNG)
+    assert not (out / "train" / "a.jpg").exists()
+    back = cococonv.load(str(out), "labelme", report=Report(quiet=True))
+    assert sorted(item.image.name for item in back) == ["a.png", "b.png"]
+    assert {item.image.size for item in back} == {(20, 30)}
+
+
+def test_labelme_image_ext_of_the_images_own_format_copies_bytes(tmp_path):
+    data = jpeg_bytes(30, 20)
+    write(tmp_path / "in", {"a.json": doc(imagePath="a.jpg")})
+    (tmp_path / "in" / "a.jpg").write_bytes(data)
+    _labelme(tmp_path / "in", tmp_path / "out", save_images=True, image_ext=".JPG")
+    assert json.loads((tmp_path / "out" / "a.json").read_text())["imagePath"] == "a.jpg"
+    assert (tmp_path / "out" / "a.jpg").read_bytes() == data
