@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
+
+from click.testing import CliRunner
 
 import cococonv
+from cococonv.cli import cli
+from cococonv.model import Categories, Dataset, Image, Item
 from cococonv.report import Report
 
 from ..builders import files_under
@@ -81,3 +86,72 @@ def test_labelme_image_ext_of_the_images_own_format_copies_bytes(tmp_path):
     _labelme(tmp_path / "in", tmp_path / "out", save_images=True, image_ext=".JPG")
     assert json.loads((tmp_path / "out" / "a.json").read_text())["imagePath"] == "a.jpg"
     assert (tmp_path / "out" / "a.jpg").read_bytes() == data
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _tasks(out, subset):
+    return json.loads((out / f"{subset}.json").read_text())
+
+
+def test_label_studio_save_images_copies_them_where_data_image_points(tmp_path):
+    out = tmp_path / "ls"
+    result = CliRunner().invoke(cli, ["convert", "-if", "coco", "-i",
+                                      str(EXAMPLES / "coco_small"), "-f", "label_studio",
+                                      "-o", str(out), "--save-images"])
+    assert result.exit_code == 0, result.output
+    names = []
+    for subset in ("train", "val"):
+        for task in _tasks(out, subset):
+            rel = task["data"]["image"]
+            assert rel.startswith("images/")
+            source = EXAMPLES / "coco_small" / "images" / subset / rel[len("images/"):]
+            assert (out / rel).read_bytes() == source.read_bytes()
+            names.append(rel)
+    assert sorted(names) == ["images/beach.jpg", "images/park.jpg", "images/street.jpg"]
+    assert sorted(f for f in files_under(out) if f.startswith("images/")) == sorted(names)
+    back = cococonv.load(str(out), "label_studio", report=Report(quiet=True))
+    assert all(item.image.has_data for item in back)
+
+
+def test_label_studio_save_images_with_prefix_and_image_ext(tmp_path):
+    out = tmp_path / "ls"
+    report = Report(quiet=True)
+    cococonv.convert(str(EXAMPLES / "label_studio_small"), str(out),
+                     input_format="label_studio", output_format="label_studio",
+                     report=report, output_options={
+                         "save_images": True, "image_ext": "jpg",
+                         "image_prefix": "/data/local-files/?d="})
+    urls = sorted(task["data"]["image"] for task in _tasks(out, "default"))
+    # the tasks read from local files and an upload now point at the saved copies; their
+    # names are already in images/ (the input's folder): no images/images/
+    assert urls == ["/data/local-files/?d=images/park.jpg",
+                    "/data/local-files/?d=images/street.jpg"]
+    for url in urls:
+        assert (out / url.split("?d=")[1]).read_bytes().startswith(b"\xff\xd8\xff")
+    assert not report.losses.get(("images", "not present in the input"))
+
+
+def test_label_studio_without_save_images_writes_no_image_and_keeps_urls(tmp_path):
+    out = tmp_path / "ls"
+    cococonv.convert(str(EXAMPLES / "label_studio_small"), str(out),
+                     input_format="label_studio", output_format="label_studio",
+                     report=Report(quiet=True))
+    assert sorted(task["data"]["image"] for task in _tasks(out, "default")) == [
+        "/data/local-files/?d=images/street.png", "/data/upload/1/5f3e9a1c-park.png"]
+    assert not (out / "images").exists()
+
+
+def test_label_studio_saves_an_escaping_image_name_by_its_tail(tmp_path):
+    data = jpeg_bytes(30, 20)
+    (tmp_path / "x.jpg").write_bytes(data)
+    item = Item("x", image=Image("../../x.jpg", (20, 30), path=str(tmp_path / "x.jpg")))
+    report = Report(quiet=True)
+    cococonv.save(Dataset(Categories(), [item]), "label_studio", str(tmp_path / "ls"),
+                  report=report, save_images=True)
+    (task,) = _tasks(tmp_path / "ls", "default")
+    assert task["data"]["image"] == "images/x.jpg"
+    assert (tmp_path / "ls" / "images" / "x.jpg").read_bytes() == data
+    assert sorted(files_under(tmp_path / "ls")) == ["default.json", "images/x.jpg",
+                                                   "labeling_config.xml"]
