@@ -155,3 +155,13 @@ def test_label_studio_saves_an_escaping_image_name_by_its_tail(tmp_path):
     assert (tmp_path / "ls" / "images" / "x.jpg").read_bytes() == data
     assert sorted(files_under(tmp_path / "ls")) == ["default.json", "images/x.jpg",
                                                    "labeling_config.xml"]
+
+
+def test_png_masks_image_ext_without_a_dot_or_in_capitals_names_the_copies(tmp_path):
+    out = tmp_path / "pm"
+    cococonv.convert(str(EXAMPLES / "png_masks_small"), str(out), input_format="png_masks",
+                     output_format="png_masks", report=Report(quiet=True),
+                     output_options={"save_images": True, "image_ext": "PNG"})
+    saved = [f for f in files_under(out) if f.startswith("images/")]
+    assert saved == ["images/train/0001.png", "images/train/0002.png", "images/val/0003.png"]
+    assert all((out / f).read_bytes().startswith(PNG) for f in saved)
