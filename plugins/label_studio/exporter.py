@@ -26,7 +26,8 @@ CONFIG_NAME = "labeling_config.xml"
 
 OPTIONS = (
     Option("image_prefix", str, "", "Put this before every image name in data.image, e.g. "
-           "/data/local-files/?d=images/ for Label Studio's local file storage."),
+           "/data/local-files/?d=images/ for Label Studio's local file storage (with "
+           "--save-images: /data/local-files/?d=, the copies' images/ path follows)."),
     shared.save_images("images/ beside the task files, where data.image then points"),
     shared.image_ext(),
 )
