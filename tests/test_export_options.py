@@ -30,6 +30,46 @@ def test_a_shared_option_is_declared_alike_in_every_exporter(name):
     assert len(kinds) == 1, f"{name} is declared differently: {found}"
 
 
+_MARK = "\x00"
+#: Each shared option rebuilt from the words a format filled in (found at the mark).
+_REBUILD = {
+    "save_images": lambda opt, words: shared.save_images(words),
+    "image_ext": lambda opt, words: shared.image_ext(),
+    "save_dataset_meta": lambda opt, words: shared.save_dataset_meta(words),
+    "allow_attributes": lambda opt, words: shared.allow_attributes(words),
+    "tasks": lambda opt, words: shared.tasks(opt.choices, words),
+}
+
+
+def _words(name: str, opt) -> str:
+    """The format's own words in ``opt.help``: what stands at the mark in the template."""
+    template = _REBUILD[name](opt, _MARK).help
+    head, _, tail = template.partition(_MARK)
+    assert opt.help.startswith(head) and opt.help.endswith(tail), opt.help
+    return opt.help[len(head):len(opt.help) - len(tail)] if _MARK in template else ""
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+def test_every_exporter_declares_its_shared_options_with_the_factories(fmt):
+    """Name, type, default, choices, check and help wording: all the factory's, in every
+    registered exporter (the new formats' too), only the format's words differ."""
+    for opt in EXPORTERS[fmt].options:
+        if opt.name in _REBUILD:
+            assert opt == _REBUILD[opt.name](opt, _words(opt.name, opt)), (fmt, opt.name)
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+def test_an_exporter_that_saves_images_can_rename_them(fmt):
+    names = {opt.name for opt in EXPORTERS[fmt].options}
+    assert "save_images" not in names or "image_ext" in names, fmt
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "labelme", "label_studio", "png_masks"])
+def test_the_image_formats_save_images(fmt):
+    names = {opt.name for opt in EXPORTERS[fmt].options}
+    assert {"save_images", "image_ext"} <= names, fmt
+
+
 def test_image_ext_is_checked_the_same_everywhere():
     assert {opt.check for opt in _declared("image_ext").values()} == {check_image_ext}
     assert {opt.help for opt in _declared("image_ext").values()} == {shared.image_ext().help}

@@ -162,7 +162,7 @@ def _show(value: Any, opt: Option | None = None) -> str:
     if isinstance(value, list):
         # An empty choice list means "all of them"; an empty free list means "none given".
         return ",".join(value) or ("all" if opt is not None and opt.choices else "none")
-    return "none" if value is None else str(value)
+    return "none" if value is None or value == "" else str(value)
 
 
 def normalise_args(args: Sequence[str], options: Sequence[Option]) -> list[str]:

@@ -8,13 +8,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.fileio import write_bytes
-from cococonv.model import Source
-from cococonv.paths import join_inside, safe_segment
+from cococonv.images import normalise_ext, save_images, with_safe_image_name
+from cococonv.model import Dataset, Item, Source
+from cococonv.paths import join_inside, safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
+from cococonv.tailnames import TailNames
 
 from .config import write_config
+from .images import is_saved, saved_rel
 from .reader import NAMESPACE
 from .writer import TaskPiece, write_task
 
@@ -22,7 +26,10 @@ CONFIG_NAME = "labeling_config.xml"
 
 OPTIONS = (
     Option("image_prefix", str, "", "Put this before every image name in data.image, e.g. "
-           "/data/local-files/?d=images/ for Label Studio's local file storage."),
+           "/data/local-files/?d=images/ for Label Studio's local file storage (with "
+           "--save-images: /data/local-files/?d=, the copies' images/ path follows)."),
+    shared.save_images("images/ beside the task files, where data.image then points"),
+    shared.image_ext(),
 )
 
 
@@ -32,6 +39,9 @@ class TaskPlan:
     labels: list[str]
     image_prefix: str
     config_labels: list[str] = field(default_factory=list)  # placeholders left out
+    save_images: bool = False
+    image_ext: str | None = None  # --image-ext, normalised (.png)
+    items: list[Item] | None = None  # with --save-images: the items, image names checked
 
 
 class LabelStudioExporter(Exporter):
@@ -49,16 +59,19 @@ class LabelStudioExporter(Exporter):
     item_function = write_task
     supercategory_loss = "Label Studio labels have no supercategory"
 
-    def plan(self, source: Source, out_dir: str, ctx: Context, *,
-             image_prefix: str) -> TaskPlan:
+    def plan(self, source: Source, out_dir: str, ctx: Context, *, image_prefix: str,
+             save_images: bool = False, image_ext: str | None = None) -> TaskPlan:
         labels = [label.name for label in source.categories.labels]
         schemas = sum(1 for schema in source.categories.keypoints.values()
                       if schema.names or schema.skeleton)
         ctx.report.lost("keypoint skeletons", "Label Studio keypoints have no schema",
                         schemas)
-        plan = TaskPlan(out_dir, labels, image_prefix)
+        plan = TaskPlan(out_dir, labels, image_prefix, save_images=save_images,
+                        image_ext=normalise_ext(image_ext))
         plan.config_labels = [label.name for label in source.categories.labels
                               if not label.placeholder]
+        if save_images:
+            plan.items = _with_image_paths(source, plan, ctx)
         return plan
 
     def finish(self, plan: TaskPlan, results: Iterable[TaskPiece], ctx: Context) -> None:
@@ -93,3 +106,24 @@ class LabelStudioExporter(Exporter):
             ctx.report.lost(what, why, count)
         for (what, how), count in approximated.items():
             ctx.report.approximated(what, how, count)
+        if plan.items is not None:
+            save_images(plan.items, plan.out, lambda item: saved_rel(plan, item), ctx.report,
+                        ext=plan.image_ext)
+
+
+def _with_image_paths(source: Source, plan: TaskPlan, ctx: Context) -> list[Item]:
+    """The items whose saved images have writable, distinct paths (``paths.writable``: an
+    item whose name cannot be written, or that another's image takes, is a bad record);
+    an escaping name (``../x.jpg``) is saved by its tail, with one warning."""
+    tails = TailNames("image name")
+
+    def prepare(item: Item) -> tuple[Item, list[str]]:
+        item = with_safe_image_name(item, tails)
+        owned = [safe_relpath(saved_rel(plan, item), what="image file name")] \
+            if is_saved(plan, item) else []
+        return item, owned
+
+    items = list(writable(Dataset(source.categories, list(source), source.meta), ctx.report,
+                          prepare))
+    tails.report(ctx.report)
+    return items

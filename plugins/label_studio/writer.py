@@ -15,6 +15,7 @@ from cococonv.model import (Annotation, Bbox, Caption, Ellipse, Item, Label, Mas
 
 from . import brush
 from .config import CAPTION_CONTROL, CONTROLS, IMAGE_NAME, RESERVED, TAGS_CONTROL
+from .images import task_image
 from .reader import NAMESPACE
 from .results import relations_of
 
@@ -51,13 +52,7 @@ def write_task(plan: Any, item: Item) -> TaskPiece:
     own = _own(item)
     task: dict[str, Any] = dict(own.get("task") or {})
     key = own.get("key") or IMAGE_NAME
-    name = item.image.name if item.image is not None else item.id
-    url = own.get("url")
-    if type(url) is str and name == own.get("name") and not plan.image_prefix:
-        written = url  # the image read from this URL: the URL Label Studio knows it by
-    else:
-        written = plan.image_prefix + name
-    data = {key: written, **(own.get("data") or {})}
+    data = {key: task_image(plan, item, own), **(own.get("data") or {})}
     if key != IMAGE_NAME:  # the written config reads $image
         data[IMAGE_NAME] = data.pop(key)
     task["data"] = data

@@ -12,7 +12,7 @@ from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.fileio import dumps_json, write_bytes
-from cococonv.images import is_image_head, probe_size
+from cococonv.images import is_image_head, probe_size, reencode
 from cococonv.model import Caption, Item, Label
 from cococonv.paths import join_inside
 
@@ -69,7 +69,7 @@ def write_item(plan: LabelmePlan, item: Item) -> ItemResult:
         "flags": flags,
         "shapes": shapes,
         "imagePath": posixpath.relpath(image_rel, json_dir or "."),
-        "imageData": _embedded(item, tally) if plan.embed_images else None,
+        "imageData": _embedded(item, tally, plan.image_ext) if plan.embed_images else None,
         "imageHeight": size[0] if size else None,
         "imageWidth": size[1] if size else None,
     }
@@ -108,8 +108,9 @@ def _count_extras(ann: Any, tally: Tally) -> None:
         tally.lose("annotation fields of other formats")
 
 
-def _embedded(item: Item, tally: Tally) -> str | None:
-    """The image's bytes as base64 for ``imageData`` (null when there are none)."""
+def _embedded(item: Item, tally: Tally, image_ext: str | None) -> str | None:
+    """The image's bytes as base64 for ``imageData`` (null when there are none), in the
+    format of ``image_ext`` when it changes the encoding (imagePath names that file)."""
     image = item.image
     if image is None or not image.has_data:
         tally.lose("embedded images")
@@ -121,4 +122,6 @@ def _embedded(item: Item, tally: Tally) -> str | None:
     if not is_image_head(data[:16], io.BytesIO(data)):
         tally.lose("embedded images of files that are no image")
         return None
+    if image_ext and posixpath.splitext(image.name)[1].lower() != image_ext:
+        data = reencode(image, image_ext, data)
     return base64.b64encode(data).decode("ascii")

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cococonv.images import save_images, with_safe_image_name
+from cococonv.images import normalise_ext, save_images, with_ext, with_safe_image_name
 from cococonv.model import Dataset, Item, Source
 from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.report import Report
@@ -53,16 +53,18 @@ class LabelmePlan:
     save_images: bool
     embed_images: bool
     items: list[Item]  # the items to write, names checked
+    image_ext: str | None = None  # --image-ext, normalised (.png)
 
     def paths(self, item: Item) -> tuple[str, str]:
         """The item's JSON file and its image, relative to the output."""
         folder = f"{item.subset}/" if self.per_subset else ""
         name = item.image.name if item.image is not None else item.id + ".jpg"
+        name = with_ext(name, self.image_ext)
         return f"{folder}{item.id}.json", f"{folder}{name}"
 
 
 def make_plan(source: Source, out_dir: str, report: Report, *, save_images: bool,
-              embed_images: bool) -> LabelmePlan:
+              embed_images: bool, image_ext: str | None = None) -> LabelmePlan:
     """Check every item's output names (``paths.writable``: a bad one is a bad record) and
     fix the layout; report what no item can carry (skeletons, label lists)."""
     items = list(source)
@@ -77,7 +79,7 @@ def make_plan(source: Source, out_dir: str, report: Report, *, save_images: bool
                        [label.placeholder for label in labels],
                        {index: list(schema.names) for index, schema in
                         source.categories.keypoints.items()},
-                       per_subset, save_images, embed_images, [])
+                       per_subset, save_images, embed_images, [], normalise_ext(image_ext))
 
     def prepare(item: Item) -> tuple[Item, list[str]]:
         item = with_safe_image_name(item, tails)
@@ -113,7 +115,8 @@ def finish_export(plan: LabelmePlan, results: Iterable[Any], report: Report) -> 
             report.approximated(what, APPROXIMATIONS[what], count)
         used |= labels
     if plan.save_images:
-        save_images(plan.items, plan.out, lambda item: plan.paths(item)[1], report)
+        save_images(plan.items, plan.out, lambda item: plan.paths(item)[1], report,
+                    ext=plan.image_ext)
     for what, count in lost.items():
         report.lost(what, _REASONS.get(what, "LabelMe cannot hold them"), count)
     unused = sum(1 for index in range(len(plan.names)) if index not in used and

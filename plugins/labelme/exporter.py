@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.model import Source
 from cococonv.plugin import Exporter, Option
@@ -15,10 +16,12 @@ from .export_plan import LabelmePlan, finish_export, make_plan
 from .shapes import NAMESPACE
 
 OPTIONS = (
-    Option("save_images", bool, False, "Copy the images beside the JSON files (to "
-           "<subset>/<image name>, where each file's imagePath points), byte for byte."),
+    shared.save_images("the JSON files' folders, at <subset>/<image name> where each "
+                       "file's imagePath points"),
+    shared.image_ext(),
     Option("embed_images", bool, False, "Write each image's bytes into its JSON as base64 "
-           "imageData (LabelMe's 'save image data'); otherwise imageData is null."),
+           "imageData (LabelMe's 'save image data'), re-encoded to --image-ext's format "
+           "when given; otherwise imageData is null."),
 )
 
 

@@ -19,7 +19,7 @@ from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import DataError, OptionError
 from cococonv.fileio import write_bytes
-from cococonv.images import probe_size, save_images, with_ext
+from cococonv.images import normalise_ext, probe_size, save_images, with_ext
 from cococonv.model import Bbox, Caption, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
 from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
@@ -209,7 +209,7 @@ class PngMasksExporter(Exporter):
     namespace = NAMESPACE
     supercategory_loss = "png_masks classes have no supercategory"
     options = (
-        shared.save_images("images/ (images/<subset>/ unless the only subset is 'default')"),
+        shared.save_images("images/<subset>/, or images/ when the only subset is 'default'"),
         shared.image_ext(),
         Option("apply_colormap", bool, True, "Write the masks with the class colours as "
                "their palette; off writes grayscale index PNGs (same values)."),
@@ -238,7 +238,8 @@ class PngMasksExporter(Exporter):
         subsets = {item.subset for item in source}
         plan = MaskPlan(out_dir, value_of, palette, subsets <= {DEFAULT_SUBSET},
                         frozenset(ctx.namespaces) - {NAMESPACE}, names, colors,
-                        save_images, image_ext, mask_kind == "instance", instance_divisor)
+                        save_images, normalise_ext(image_ext), mask_kind == "instance",
+                        instance_divisor)
 
         def prepare(item: Item) -> tuple[Item, list[str]]:
             if not plan.flat:

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import OptionError
 from cococonv.fileio import write_bytes
-from cococonv.images import copy_image, probe_size
+from cococonv.images import copy_image, normalise_ext, probe_size, with_ext
 from cococonv.model import Dataset, Item, Label, Mask, Points, Polygon
 from cococonv.paths import join_inside, safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
@@ -33,8 +34,8 @@ OPTIONS = (
     Option("task", str, None, "detect, segment, pose or obb; default: what the data holds "
            "(keypoints: pose, unless polygons or masks of classes without a keypoint schema "
            "would be lost; polygons or masks: segment; else detect).", TASKS),
-    Option("save_images", bool, False, "Copy the images into images/<subset>/ (Ultralytics "
-           "trains on them; bytes copied as they are)."),
+    shared.save_images("images/<subset>/"),
+    shared.image_ext(),
     Option("save_scores", bool, False, "Write each object's score as a trailing confidence "
            "(the prediction format; Ultralytics training reads no such column)."),
 )
@@ -48,6 +49,7 @@ class YoloPlan:
     kpt_count: int
     save_images: bool
     save_scores: bool
+    image_ext: str | None  # --image-ext, normalised (.png)
     meta: Meta = field(default_factory=Meta)  # classes, keypoints, task: all but images
     flip: list[int] | None = None
     items: list[Item] = field(default_factory=list)
@@ -82,7 +84,7 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
     size = probe_size(image) if image is not None else None
     record: dict[str, Any] = {}
     if image is not None:
-        record["file"] = image.name
+        record["file"] = with_ext(image.name, plan.image_ext)
     if size is not None:
         record["size"] = [size[0], size[1]]
     if type(item.image_id) in (int, str):
@@ -109,8 +111,9 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
     if plan.save_images and image is not None:
         if not image.has_data:
             events["image_missing"] += 1
-        elif not copy_image(image, join_inside(plan.out_dir, _image_rel(item),
-                                               what="image file")):
+        elif not copy_image(image, join_inside(plan.out_dir, _image_rel(item, plan.image_ext),
+                                               what="image file"),
+                            plan.image_ext):
             events["image_not_image"] += 1
     return item.subset, item.id, record, events
 
@@ -119,9 +122,11 @@ def _label_rel(item: Item) -> str:
     return f"labels/{item.subset}/{item.id}.txt"
 
 
-def _image_rel(item: Item) -> str:
+def _image_rel(item: Item, image_ext: str | None) -> str:
+    """``images/<subset>/<id>`` with the image's extension (--image-ext's when given)."""
     ext = posixpath.splitext(item.image.name)[1].lower() if item.image else ""
-    return f"images/{item.subset}/{item.id}{ext if P.is_image('x' + ext) else '.jpg'}"
+    ext = image_ext or (ext if P.is_image("x" + ext) else ".jpg")
+    return f"images/{item.subset}/{item.id}{ext}"
 
 
 class YoloExporter(Exporter):
@@ -140,7 +145,7 @@ class YoloExporter(Exporter):
     item_function = write_item
 
     def plan(self, source: Dataset, out_dir: str, ctx: Context, *, task: str | None,
-             save_images: bool, save_scores: bool) -> YoloPlan:
+             save_images: bool, save_scores: bool, image_ext: str | None = None) -> YoloPlan:
         labels = source.categories.labels
         classes = {}
         for index, label in enumerate(labels):
@@ -156,8 +161,9 @@ class YoloExporter(Exporter):
             kpt_count = max(counts + found, default=0)
             if kpt_count == 0:
                 raise OptionError("--task pose needs keypoints (a keypoint schema or points)")
+        image_ext = normalise_ext(image_ext)
         plan = YoloPlan(out_dir, chosen, classes, kpt_count, save_images, save_scores,
-                        _meta(source, classes, chosen))
+                        image_ext, _meta(source, classes, chosen))
         if chosen == "pose":
             plan.flip = flip_index(_keypoint_names(source, plan))
 
@@ -165,7 +171,7 @@ class YoloExporter(Exporter):
             safe_segment(item.subset, what="subset")
             owned = [safe_relpath(_label_rel(item), what="item id")]
             if save_images and item.image is not None:
-                owned.append(safe_relpath(_image_rel(item), what="item id"))
+                owned.append(safe_relpath(_image_rel(item, image_ext), what="item id"))
             return item, owned
 
         plan.items = list(writable(source, ctx.report, prepare))
