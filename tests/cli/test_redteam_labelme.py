@@ -1,0 +1,62 @@
+"""Red-team findings on LabelMe input (issue 13), each through the CLI or the module that
+had the bug."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cococonv import masks
+from cococonv.registry import default_registry
+
+from ..plugins.labelme_files import doc, png_b64, shape, write
+
+
+@pytest.fixture(autouse=True)
+def _plugins_loaded():
+    default_registry()
+
+
+# -- a tiny mask in a file declaring a huge image ---------------------------------------
+def test_mask_patches_place_and_crop_as_a_full_canvas_would() -> None:
+    from plugins.labelme.rle_window import place, window
+
+    rng = np.random.default_rng(7)
+    for _ in range(400):
+        height, width = (int(v) for v in rng.integers(1, 12, 2))
+        patch = (rng.random(tuple(rng.integers(1, 14, 2))) < rng.random()).astype(np.uint8)
+        top, left = (int(v) for v in rng.integers(-6, 14, 2))
+        canvas = np.zeros((height, width), np.uint8)
+        r0, r1 = max(top, 0), min(top + patch.shape[0], height)
+        c0, c1 = max(left, 0), min(left + patch.shape[1], width)
+        if r0 < r1 and c0 < c1:
+            canvas[r0:r1, c0:c1] = patch[r0 - top:r1 - top, c0 - left:c1 - left]
+        placed = place(patch, top, left, height, width)
+        assert placed["counts"] == masks.encode(canvas)["counts"]
+        t, b = sorted(int(v) for v in rng.integers(0, height, 2))
+        l, r = sorted(int(v) for v in rng.integers(0, width, 2))
+        assert (window(placed, t, l, b, r) == canvas[t:b + 1, l:r + 1]).all()
+
+
+def test_many_small_masks_in_a_huge_declared_image_cost_no_full_canvas(runner, cli,
+                                                                      tmp_path: Path):
+    # Was ~1.9 s and 300 MB per 2x2 mask shape (a 16384x16384 canvas painted and encoded
+    # each time): 40 shapes of a 5 kB file took over a minute.
+    patch = png_b64(np.ones((2, 2), np.uint8))
+    shapes = [shape("m", [[k, k], [k + 1, k + 1]], "mask", mask=patch) for k in range(40)]
+    write(tmp_path / "in", {"a.json": doc(shapes, imageHeight=16384, imageWidth=16384)})
+    started = time.monotonic()
+    for src, fmt in (("in", "labelme"), ("lm", "coco")):
+        out = {"labelme": "lm", "coco": "coco"}[fmt]
+        done = runner.invoke(cli, ["convert", "-i", str(tmp_path / src), "-if", "labelme",
+                                   "-f", fmt, "-o", str(tmp_path / out), "-j", "1"])
+        assert done.exit_code == 0, done.output
+    assert time.monotonic() - started < 20
+    again = json.loads((tmp_path / "lm" / "a.json").read_text())
+    assert [s["points"] for s in again["shapes"]] == [s["points"] for s in shapes]
+    coco = json.loads((tmp_path / "coco" / "annotations" / "instances_default.json")
+                      .read_text())
+    assert [a["bbox"] for a in coco["annotations"]] == [[k, k, 2, 2] for k in range(40)]
