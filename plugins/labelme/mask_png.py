@@ -80,6 +80,8 @@ def _patch(data: bytes) -> Any:
             array = np.asarray(opened)
     except DataError:
         raise
+    except PILImage.UnidentifiedImageError:  # its message names a Python object
+        raise DataError("the mask is not an image (no PNG or other known header)") from None
     except Exception as exc:  # Pillow raises many types for a corrupt file
         raise DataError(f"the mask is not a readable image ({exc})") from None
     if array.ndim == 3:

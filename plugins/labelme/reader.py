@@ -43,7 +43,11 @@ class LabelmeReader:
     def read(self, files: list[LabelmeFile]) -> Dataset:
         for source in self.report.progress(files, desc="labelme files"):
             display = self.tree.display(source.rel)
-            doc = loads_json(self.tree.read_bytes(source.rel), file=display)
+            try:  # one image's file: a broken one (cut short by a crash) is one bad record
+                doc = loads_json(self.tree.read_bytes(source.rel), file=display)
+            except DataError as err:
+                self.report.bad_record(err)
+                continue
             if not is_labelme(doc):
                 self.not_labelme.append(display)
                 continue

@@ -60,3 +60,39 @@ def test_many_small_masks_in_a_huge_declared_image_cost_no_full_canvas(runner, c
     coco = json.loads((tmp_path / "coco" / "annotations" / "instances_default.json")
                       .read_text())
     assert [a["bbox"] for a in coco["annotations"]] == [[k, k, 2, 2] for k in range(40)]
+
+
+# -- one broken file among many ----------------------------------------------------------
+def test_a_labelme_file_cut_short_is_one_bad_record_under_on_error_skip(runner, cli,
+                                                                        tmp_path: Path):
+    # Was: the whole run failed even with --on-error skip (one image's file, written
+    # halfway when LabelMe crashed, stopped a folder of thousands).
+    write(tmp_path / "in", {"good.json": doc()})
+    (tmp_path / "in" / "bad.json").write_text('{"shapes": [{"label": "a", "points": [[1,')
+    skipped = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-if", "labelme",
+                                  "-f", "coco", "-o", str(tmp_path / "out"),
+                                  "--on-error", "skip"])
+    assert skipped.exit_code == 0, skipped.output
+    assert "bad records        1" in skipped.stderr
+    coco = json.loads((tmp_path / "out" / "annotations" / "instances_default.json")
+                      .read_text())
+    assert len(coco["images"]) == 1 and len(coco["annotations"]) == 1
+    failed = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-if", "labelme",
+                                 "-f", "coco", "-o", str(tmp_path / "out2")])
+    assert failed.exit_code == 1
+    assert failed.stderr.strip() == ("error: bad.json: line 1 column 42: not valid JSON "
+                                     "(unexpected end of data)")
+    assert not (tmp_path / "out2").exists()
+
+
+def test_a_mask_that_is_no_image_says_so_without_a_python_object(runner, cli,
+                                                                 tmp_path: Path):
+    import base64
+
+    bad = shape("m", [[0, 0], [1, 1]], "mask", mask=base64.b64encode(b"hello").decode())
+    write(tmp_path / "in", {"a.json": doc([bad])})
+    done = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-if", "labelme",
+                               "-f", "coco", "-o", str(tmp_path / "out")])
+    assert done.exit_code == 1
+    assert done.stderr.strip() == ("error: a.json: shapes[0].mask: the mask is not an "
+                                   "image (no PNG or other known header)")
