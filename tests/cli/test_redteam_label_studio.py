@@ -1,0 +1,72 @@
+"""Red-team findings on Label Studio input (issue 13), each through the CLI or the module
+that had the bug."""
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cococonv.registry import default_registry
+from cococonv_plugins.label_studio import brush
+
+from ..plugins.label_studio_tasks import result, task, write
+
+
+@pytest.fixture(autouse=True)
+def _plugins_loaded():
+    default_registry()
+
+
+def blank_brush(height: int, width: int, opaque_pixels: int) -> list[int]:
+    """A brush RLE of a mask whose first ``opaque_pixels`` pixels are set, in long runs
+    (a few kilobytes however large the image: the stream Label Studio writes)."""
+    out = brush._Writer()
+    out.write(4 * height * width, 32)
+    out.write(8 - 1, 5)
+    for bits in brush.WRITE_WIDTHS:
+        out.write(bits - 1, 4)
+    for value, left in ((255, 4 * opaque_pixels), (0, 4 * (height * width - opaque_pixels))):
+        while left:
+            run = min(left, 1 << 16)
+            out.write(1, 1)
+            out.write(3, 2)
+            out.write(run - 1, 16)
+            out.write(value, 8)
+            left -= run
+    return list(out.getvalue())
+
+
+# -- a brush region costs one plane of its image, not four -------------------------------
+def test_a_brush_region_of_a_large_image_is_read_into_one_plane(runner, cli,
+                                                                tmp_path: Path):
+    # Was: 820 MB and 9 s for a 250 kB brush region of a 16384x16384 image (an alpha
+    # plane, a bool plane, and two copies made to encode it in column-major order).
+    side = 4096
+    rle = blank_brush(side, side, opaque_pixels=side * 3 + 5)
+    region = result("brushlabels", {"format": "rle", "rle": rle, "brushlabels": ["cat"]},
+                    original_width=side, original_height=side)
+    path = write(tmp_path / "in", [task(region)])
+    tracemalloc.start()
+    try:
+        done = runner.invoke(cli, ["convert", "-i", str(path), "-f", "coco", "-o",
+                                   str(tmp_path / "out"), "-j", "1"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert done.exit_code == 0, done.output
+    assert peak < 2 * side * side, peak
+    coco = json.loads((tmp_path / "out" / "annotations" / "instances_default.json")
+                      .read_text())
+    (ann,) = coco["annotations"]
+    assert ann["area"] == side * 3 + 5 and ann["bbox"] == [0, 0, side, 4]
+
+
+def test_brush_decoding_matches_the_pixels_it_was_written_from() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        height, width = (int(v) for v in rng.integers(1, 9, 2))
+        mask = rng.random((height, width)) < rng.random()
+        assert (brush.decode(brush.encode(mask), height, width) == mask).all()
