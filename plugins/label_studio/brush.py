@@ -132,27 +132,39 @@ class _Writer:
 
 def encode(mask: np.ndarray) -> list[int]:
     """The brush RLE (a list of byte values) of a 2-D mask, its pixels RGBA 0 or 255."""
-    height, width = mask.shape[:2]
     flat = np.asarray(mask, dtype=bool).ravel()
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    first = [0, 0] if flat.size and flat[0] else [0]
+    return encode_runs(np.concatenate((first, change, [flat.size])).astype(np.int64))
+
+
+def encode_rle(rle: dict[str, Any]) -> list[int]:
+    """The brush RLE of a model mask, from the pixels of its box alone (a small mask of
+    a huge image costs no image-sized plane)."""
+    from cococonv.mask_window import row_runs
+
+    return encode_runs(row_runs(rle))
+
+
+def encode_runs(bounds: np.ndarray) -> list[int]:
+    """The brush RLE of a mask given as row-major run bounds ``[0, end of the zeros, end
+    of the ones, ..., pixels]`` (runs alternate, zeros first), RGBA 0 or 255."""
     out = _Writer()
-    out.write(4 * flat.size, 32)
+    out.write(4 * int(bounds[-1]), 32)
     out.write(8 - 1, 5)
     for bits in WRITE_WIDTHS:
         out.write(bits - 1, 4)
-    if flat.size:
-        change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-        starts = np.concatenate(([0], change)).tolist()
-        ends = np.concatenate((change, [flat.size])).tolist()
-        longest = 1 << WRITE_WIDTHS[-1]
-        for start, end in zip(starts, ends):
-            value = 255 if flat[start] else 0
-            left = 4 * (end - start)
-            while left:
-                run = min(left, longest)
-                cls = next(c for c, bits in enumerate(WRITE_WIDTHS) if run <= 1 << bits)
-                out.write(1, 1)
-                out.write(cls, 2)
-                out.write(run - 1, WRITE_WIDTHS[cls])
-                out.write(value, 8)
-                left -= run
+    longest = 1 << WRITE_WIDTHS[-1]
+    edges = bounds.tolist()
+    for k in range(len(edges) - 1):
+        value = 255 if k % 2 else 0
+        left = 4 * (edges[k + 1] - edges[k])
+        while left:
+            run = min(left, longest)
+            cls = next(c for c, bits in enumerate(WRITE_WIDTHS) if run <= 1 << bits)
+            out.write(1, 1)
+            out.write(cls, 2)
+            out.write(run - 1, WRITE_WIDTHS[cls])
+            out.write(value, 8)
+            left -= run
     return list(out.getvalue())

@@ -51,7 +51,7 @@ def mask_to_rle(text: Any, corners: list[float], height: int,
     patch's pixel box ``[left, top, right, bottom]`` (inclusive). Whole-number corners
     give the patch's extent (LabelMe checks it against the PNG); fractional ones only its
     top-left pixel, rounded, as LabelMe places them."""
-    from .rle_window import place
+    from cococonv.mask_window import place
 
     patch = _patch(decode_base64(text, "mask"))
     check_plane(height, width, "the image of a mask shape")
@@ -102,7 +102,7 @@ def rle_to_mask(rle: dict[str, Any], kept: Any = None) -> tuple[list[float], str
 
     from cococonv import masks
 
-    from .rle_window import window
+    from cococonv.mask_window import window
 
     x, y, w, h = (int(v) for v in masks.bbox(rle))
     if w == 0 or h == 0:

@@ -22,7 +22,7 @@ def _plugins_loaded():
 
 # -- a tiny mask in a file declaring a huge image ---------------------------------------
 def test_mask_patches_place_and_crop_as_a_full_canvas_would() -> None:
-    from cococonv_plugins.labelme.rle_window import place, window
+    from cococonv.mask_window import place, window
 
     rng = np.random.default_rng(7)
     for _ in range(400):

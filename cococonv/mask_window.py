@@ -1,10 +1,11 @@
-"""A mask shape's patch in and out of a full-image RLE without painting the full image.
+"""A window of a full-image RLE in and out without painting the full image.
 
-LabelMe stores only a mask's box, while the model holds an RLE of the whole image. Going
-through an image-sized canvas makes a 2x2 mask in a file declaring 16384x16384 cost a
-quarter of a gigabyte and two seconds, and a file of many such shapes minutes; here the
-work is in the runs of the patch (or of the crop), so the declared size costs nothing.
-RLE runs go down the columns (column-major), starting with a run of zeros.
+Formats that store a mask as the pixels of its box (LabelMe's mask shapes) or as runs
+in row order (Label Studio's brush) meet the model's RLE of the whole image. Going
+through an image-sized plane makes a 2x2 mask of a 16384x16384 image cost a quarter of a
+gigabyte and seconds, and a file of many such masks minutes; here the work is in the runs
+of the patch or of the mask's box, so the declared image size costs nothing. RLE runs go
+down the columns (column-major), starting with a run of zeros.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from cococonv import masks
+from . import masks
 
 
 def _column_pieces(starts: np.ndarray, ends: np.ndarray,
@@ -67,7 +68,9 @@ def window(rle: dict[str, Any], top: int, left: int, bottom: int,
     (inclusive) of an RLE, decoded from its runs alone."""
     height = int(rle["size"][0])
     rows, cols = bottom - top + 1, right - left + 1
-    steps = np.zeros(rows * cols + 1, dtype=np.int32)
+    # +1 where a piece of ones starts, -1 past its end, summed up in place: one byte a
+    # pixel (the pieces are disjoint, so every partial sum is 0 or 1).
+    steps = np.zeros(rows * cols + 1, dtype=np.int8)
     starts, ends = _ones(rle)
     if starts.size:
         column, row, row_end = _column_pieces(starts, ends, height)
@@ -76,5 +79,32 @@ def window(rle: dict[str, Any], top: int, left: int, bottom: int,
         base = (column[keep] - left) * rows - top
         np.add.at(steps, base + row[keep], 1)
         np.add.at(steps, base + row_end[keep], -1)
-    flat = np.cumsum(steps[:-1], dtype=np.int32).astype(np.uint8)
-    return flat.reshape((rows, cols), order="F")
+    np.cumsum(steps, out=steps)
+    return steps[:-1].view(np.uint8).reshape((rows, cols), order="F")
+
+
+def row_runs(rle: dict[str, Any]) -> np.ndarray:
+    """The run bounds of a mask read row after row (row-major, as images are stored):
+    ``[0, end of the first run of zeros, end of the next run of ones, ..., pixels]``,
+    from the pixels of the mask's box alone."""
+    height, width = (int(v) for v in rle["size"])
+    x, y, w, h = (int(v) for v in masks.bbox(rle))
+    bounds = [0]
+    if w and h:
+        crop = window(rle, y, x, y + h - 1, x + w - 1)
+        step = max(1, (1 << 22) // (w + 2))  # rows at a time: a few MB of edges
+        found = []
+        for first in range(0, h, step):
+            block = crop[first:first + step].view(np.int8)
+            edges = np.diff(np.pad(block, ((0, 0), (1, 1))), axis=1)
+            rows, cols = np.nonzero(edges)  # row by row, left to right: start, end, ...
+            found.append((y + first + rows) * width + x + cols)
+        at = np.concatenate(found)
+        new = np.ones(at.size, dtype=bool)
+        new[1:] = at[1:] != at[:-1]  # a run of ones ending a row and starting the next
+        keep = np.flatnonzero(new)
+        keep = keep[np.diff(np.append(keep, at.size)) % 2 == 1]
+        bounds += at[keep].tolist()
+    if bounds[-1] != height * width or len(bounds) == 1:
+        bounds.append(height * width)
+    return np.asarray(bounds, dtype=np.int64)
