@@ -65,12 +65,21 @@ def _far_out(shape: Annotation, height: int, width: int) -> str | None:
     return None
 
 
+def _extent(value: dict[str, Any], key: str, where: str) -> float:
+    """A width, height or radius: a negative one is a corrupt region (COCO boxes too are
+    refused for it), not a drawing that goes leftwards."""
+    got = number(value, key, where)
+    if got < 0:
+        raise DataError(f"must not be negative, got {got:g}", where=f"{where}.{key}")
+    return got
+
+
 def _shape(base: str, value: dict[str, Any], where: str, height: int,
            width: int) -> Annotation:
     sx, sy = width / 100.0, height / 100.0
     if base == "rectangle":
         x, y = number(value, "x", where) * sx, number(value, "y", where) * sy
-        w, h = number(value, "width", where) * sx, number(value, "height", where) * sy
+        w, h = _extent(value, "width", where) * sx, _extent(value, "height", where) * sy
         rotation = number(value, "rotation", where) if value.get("rotation") else 0.0
         box = Bbox(x=x, y=y, w=w, h=h)
         if rotation:
@@ -91,8 +100,8 @@ def _shape(base: str, value: dict[str, Any], where: str, height: int,
                       visibility=[2])
     if base == "ellipse":
         ellipse = Ellipse(cx=number(value, "x", where) * sx, cy=number(value, "y", where) * sy,
-                          rx=number(value, "radiusX", where) * sx,
-                          ry=number(value, "radiusY", where) * sy)
+                          rx=_extent(value, "radiusX", where) * sx,
+                          ry=_extent(value, "radiusY", where) * sy)
         if value.get("rotation"):
             ellipse.attributes["rotation"] = number(value, "rotation", where)
         return ellipse

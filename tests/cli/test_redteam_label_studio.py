@@ -3,6 +3,7 @@ that had the bug."""
 from __future__ import annotations
 
 import json
+import re
 import tracemalloc
 from pathlib import Path
 
@@ -101,3 +102,43 @@ def test_a_small_mask_of_a_huge_image_is_written_as_brush_without_its_plane(
     assert len(regions) == 5
     mask = brush.decode(regions[0]["value"]["rle"], side, side)
     assert mask.sum() == 16 and mask[10:14, 12:16].all()
+
+
+# -- values a region cannot have -------------------------------------------------------
+@pytest.mark.parametrize("rtype, value, place", [
+    ("rectanglelabels", {"x": 10, "y": 10, "width": -20, "height": 5,
+                         "rectanglelabels": ["cat"]}, "value.width: must not be negative"),
+    ("ellipselabels", {"x": 10, "y": 10, "radiusX": 3, "radiusY": -1,
+                       "ellipselabels": ["cat"]}, "value.radiusY: must not be negative"),
+])
+def test_a_negative_extent_is_one_error_line(runner, cli, tmp_path: Path, rtype, value,
+                                             place):
+    # Was: written to COCO as bbox [10, 5, -20, 10] with area -200.
+    path = write(tmp_path / "in", [task(result(rtype, value))])
+    done = runner.invoke(cli, ["convert", "-i", str(path), "-f", "coco", "-o",
+                               str(tmp_path / "out")])
+    assert done.exit_code == 1 and not (tmp_path / "out").exists()
+    assert done.stderr.strip() == f"error: export.json: [0].annotations[0].result[0].{place}" \
+        + (", got -20" if "width" in place else ", got -1")
+
+
+# -- two tasks of one image -----------------------------------------------------------
+def test_two_tasks_of_one_image_are_not_written_as_two_coco_images_of_one_file(
+        runner, cli, tmp_path: Path):
+    # Was: two COCO images with file_name cat.jpg, which our own COCO reader then refused.
+    box = result("rectanglelabels", {"x": 10, "y": 10, "width": 20, "height": 5,
+                                     "rectanglelabels": ["cat"]})
+    path = write(tmp_path / "in", [task(box, id=1), task(box, id=2)])
+    done = runner.invoke(cli, ["convert", "-i", str(path), "-f", "coco", "-o",
+                               str(tmp_path / "out")])
+    assert done.exit_code == 1 and not (tmp_path / "out").exists()
+    assert done.stderr.strip() == (
+        "error: item 'cat#2' of subset 'default': its image 'cat.jpg' is also the image of "
+        "item 'cat'; a COCO file names each image once (merge the two, or --on-error skip "
+        "to drop the later)")
+    skipped = runner.invoke(cli, ["convert", "-i", str(path), "-f", "coco", "-o",
+                                  str(tmp_path / "out"), "--on-error", "skip"])
+    assert skipped.exit_code == 0
+    assert re.search(r"skipped +bad records +1 ", skipped.stderr), skipped.stderr
+    again = runner.invoke(cli, ["info", "-i", str(tmp_path / "out")])
+    assert again.exit_code == 0 and "items: 1" in again.output, again.output
