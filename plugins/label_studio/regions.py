@@ -92,8 +92,8 @@ def _shape(base: str, value: dict[str, Any], where: str, height: int,
             box.attributes["rotation"] = rotation
         return box
     if base == "polygon":
-        flat = _points(value, where, sx, sy)
         closed = value.get("closed", True) is not False
+        flat = _points(value, where, sx, sy, 3 if closed else 2)
         return Polygon(points=flat) if closed else Polyline(points=flat)
     if base == "keypoint":
         return Points(points=[number(value, "x", where) * sx, number(value, "y", where) * sy],
@@ -108,7 +108,10 @@ def _shape(base: str, value: dict[str, Any], where: str, height: int,
     return _brush(value, where, height, width)
 
 
-def _points(value: dict[str, Any], where: str, sx: float, sy: float) -> list[float]:
+def _points(value: dict[str, Any], where: str, sx: float, sy: float,
+            least: int) -> list[float]:
+    """The pixel coordinates of a polygon's points: ``least`` of them at least (an open
+    one, ``closed: false``, is a polyline: two points make a line)."""
     points = value.get("points")
     place = f"{where}.points"
     if type(points) is not list:
@@ -122,8 +125,9 @@ def _points(value: dict[str, Any], where: str, sx: float, sy: float) -> list[flo
                 raise PercentError(f"point {k} holds {_shown(axis)}, not a number",
                                    where=place)
             flat.append(axis * scale)
-    if len(points) < 3:
-        raise DataError(f"a polygon needs 3 points, got {len(points)}", where=place)
+    if len(points) < least:
+        noun = "a polygon" if least == 3 else "an open polygon (a line)"
+        raise DataError(f"{noun} needs {least} points, got {len(points)}", where=place)
     return flat
 
 

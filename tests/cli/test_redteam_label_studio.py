@@ -142,3 +142,27 @@ def test_two_tasks_of_one_image_are_not_written_as_two_coco_images_of_one_file(
     assert re.search(r"skipped +bad records +1 ", skipped.stderr), skipped.stderr
     again = runner.invoke(cli, ["info", "-i", str(tmp_path / "out")])
     assert again.exit_code == 0 and "items: 1" in again.output, again.output
+
+
+# -- our own output reads back ----------------------------------------------------------
+def test_a_two_point_line_written_as_an_open_polygon_reads_back(runner, cli,
+                                                                tmp_path: Path):
+    # Was: labelme (line shape) -> label_studio wrote {"points": [2 points], "closed":
+    # false}, which the label_studio reader refused ("a polygon needs 3 points, got 2").
+    from ..plugins.labelme_files import doc, shape, write as write_labelme
+
+    line = shape("rope", [[1, 1], [8, 6]], "line")
+    write_labelme(tmp_path / "lm", {"a.json": doc([line])})
+    for src, fmt in (("lm", "label_studio"), ("ls", "labelme")):
+        done = runner.invoke(cli, ["convert", "-i", str(tmp_path / src), "-f", fmt, "-o",
+                                   str(tmp_path / {"label_studio": "ls",
+                                                   "labelme": "back"}[fmt])])
+        assert done.exit_code == 0, done.output
+    back = json.loads((tmp_path / "back" / "a.json").read_text())
+    assert [(s["shape_type"], s["points"]) for s in back["shapes"]] == \
+        [("linestrip", [[1.0, 1.0], [8.0, 6.0]])]
+    closed = write(tmp_path / "bad", [task(result("polygonlabels", {
+        "points": [[1, 1], [5, 5]], "polygonlabels": ["cat"]}))])
+    done = runner.invoke(cli, ["convert", "-i", str(closed), "-f", "coco", "-o",
+                               str(tmp_path / "out")])
+    assert done.exit_code == 1 and "a polygon needs 3 points, got 2" in done.stderr
