@@ -96,3 +96,31 @@ def test_a_mask_that_is_no_image_says_so_without_a_python_object(runner, cli,
     assert done.exit_code == 1
     assert done.stderr.strip() == ("error: a.json: shapes[0].mask: the mask is not an "
                                    "image (no PNG or other known header)")
+
+
+# -- keypoint indices far past the points drawn ----------------------------------------------
+def test_keypoint_indices_cannot_make_a_small_file_hold_millions_of_keypoints(
+        runner, cli, tmp_path: Path):
+    # Was: 3000 point shapes (392 kB) each claiming index 9999 of its own set: 2 GB of
+    # memory, 45 s and a 300 MB COCO file.
+    def part(group: int, index: int) -> dict:
+        return shape("nose", [[1, 1]], "point", group_id=group,
+                     cococonv_keypoint={"of": "person", "index": index})
+
+    write(tmp_path / "bad", {"a.json": doc([part(g, 9999) for g in range(1, 3001)]),
+                             "b.json": doc([part(1, 132), part(2, 0)])})
+    done = runner.invoke(cli, ["convert", "-i", str(tmp_path / "bad"), "-if", "labelme",
+                               "-f", "coco", "-o", str(tmp_path / "out")])
+    assert done.exit_code == 1 and not (tmp_path / "out").exists()
+    assert done.stderr.strip() == (
+        "error: a.json: shapes: 3000 keypoint sets would hold 30000000 keypoints for the "
+        "3000 point shapes drawn (their indices run far past the points; docs/limits.md)")
+    skipped = runner.invoke(cli, ["convert", "-i", str(tmp_path / "bad"), "-if", "labelme",
+                                  "-f", "coco", "-o", str(tmp_path / "out"),
+                                  "--on-error", "skip"])
+    assert skipped.exit_code == 0, skipped.output
+    coco = json.loads((tmp_path / "out" / "annotations" / "person_keypoints_default.json")
+                      .read_text())
+    # b.json: one visible point of 133 (a whole-body schema) is an ordinary set
+    assert sorted(a["num_keypoints"] for a in coco["annotations"]) == [1, 1]
+    assert len(coco["categories"][0]["keypoints"]) == 133
