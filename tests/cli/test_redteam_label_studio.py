@@ -166,3 +166,24 @@ def test_a_two_point_line_written_as_an_open_polygon_reads_back(runner, cli,
     done = runner.invoke(cli, ["convert", "-i", str(closed), "-f", "coco", "-o",
                                str(tmp_path / "out")])
     assert done.exit_code == 1 and "a polygon needs 3 points, got 2" in done.stderr
+
+
+# -- a long parentID chain -------------------------------------------------------------
+def test_a_long_parent_chain_is_grouped_in_linear_time(tmp_path: Path):
+    # Was: each region walked the chain to its root and searched every parent link, so
+    # 20000 chained regions (5 MB) ran for minutes.
+    import time
+
+    import cococonv
+    from cococonv import Report
+
+    regions = [result("rectanglelabels", {"x": 1, "y": 1, "width": 2, "height": 2,
+                                          "rectanglelabels": ["cat"]}, f"r{k}",
+                      **({"parentID": f"r{k - 1}"} if k else {})) for k in range(20000)]
+    regions[0]["parentID"] = "r19999"  # and a cycle back to the start: still one group
+    path = write(tmp_path, [task(*regions)])
+    started = time.monotonic()
+    dataset = cococonv.load(str(path), "label_studio", report=Report(quiet=True))
+    assert time.monotonic() - started < 30
+    (item,) = list(dataset)
+    assert {a.group for a in item.annotations} == {1}
