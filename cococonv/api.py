@@ -6,7 +6,6 @@ each plugin's declared options.
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
@@ -17,7 +16,7 @@ from .model import Dataset, Source
 from .paths import is_within, lookup_relpath, overlaps
 from .registry import Registry, default_registry
 from .report import Report
-from .inputs import open_tree
+from .inputs import is_archive, open_tree
 from .sources import Tree
 from .staging import remove_stale_for
 from .winnames import warn_windows_members
@@ -54,7 +53,7 @@ def _detect(tree: Tree, reg: Registry) -> tuple[list[tuple[str, int]], list[Coco
 def load(path: str | Tree, format: str | None = None, *,
          report: Report | Context | None = None, registry: Registry | None = None,
          stdin: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Dataset:
-    """Read a dataset from a folder, a .zip, a single file or ``-`` (stdin).
+    """Read a dataset from a folder, a .zip or tar archive, a single file or ``-`` (stdin).
 
     ``format`` is an importer name (``coco``, ``coco_instances``, ``voc``, ``cvat`` ...); when
     omitted the best detected format is used. Options are the importer's (see
@@ -99,7 +98,8 @@ def transform(dataset: Dataset, name: str, *, report: Report | Context | None = 
 def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
          report: Report | Context | None = None, registry: Registry | None = None,
          stdout: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Report:
-    """Write ``dataset`` with exporter ``format`` to a folder, a ``.zip``, a single file or ``-``.
+    """Write ``dataset`` with exporter ``format`` to a folder, a ``.zip`` or tar archive, a
+    single file or ``-``.
 
     Output goes to a temporary sibling first and is moved into place only when complete; a
     non-empty target is refused unless ``overwrite``. ``jobs`` is the number of worker
@@ -116,7 +116,7 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     try:
         with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
             exporter_cls().save(dataset, work, ctx, **resolved)
-            if output_kind(path) == "zip":
+            if output_kind(path) in ("zip", "tar"):
                 warn_windows_members(work, report)
         return report
     except MemoryError:
@@ -175,7 +175,7 @@ def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> No
     if overlaps(source, target):
         raise OptionError("the output overlaps the input; write somewhere else (inputs are "
                           "never modified)", file=target)
-    if os.path.isfile(source) and not zipfile.is_zipfile(source):
+    if os.path.isfile(source) and not is_archive(source):
         folder = os.path.dirname(os.path.abspath(source))
         image_dirs = [os.path.join(folder, "images")]
         if os.path.basename(folder) == "annotations":
@@ -227,7 +227,7 @@ def input_roots(source: str) -> list[str]:
     when that one is ``annotations`` (the roots ``sources.FileTree`` reads in)."""
     if os.path.isdir(source):
         return [source]
-    if not os.path.isfile(source) or zipfile.is_zipfile(source):
+    if not os.path.isfile(source) or is_archive(source):
         return []
     folder = os.path.dirname(os.path.abspath(source))
     if os.path.basename(folder) == "annotations":

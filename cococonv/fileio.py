@@ -24,6 +24,7 @@ import orjson
 
 from .errors import CococonvError, DataError, OutputExistsError
 from .intofolder import stage_inside
+from .tarsource import tar_codec
 from .staging import (make_parent, make_staging, os_error, place_file, place_folder,
                       remove_stale, usable_target, user_path)
 
@@ -161,12 +162,15 @@ _ENCODER = _LazyEncoder()
 
 
 def output_kind(target: str) -> str:
-    """``stdout``, ``zip``, ``file`` (single .json/.xml) or ``dir``."""
+    """``stdout``, ``zip``, ``tar`` (any TAR_SUFFIXES), ``file`` (single .json/.xml) or
+    ``dir``."""
     if target == "-":
         return "stdout"
     lower = target.lower()
     if lower.endswith(".zip"):
         return "zip"
+    if tar_codec(lower) is not None:
+        return "tar"
     if lower.endswith(SINGLE_FILE_SUFFIXES) and not os.path.isdir(target):
         return "file"
     return "dir"
@@ -199,7 +203,7 @@ def atomic_output(target: str, *, overwrite: bool = False,
                   stdout: BinaryIO | None = None) -> Iterator[str]:
     """Yield an empty temporary folder; on success move its content to ``target``.
 
-    A ``.zip`` target receives the folder zipped; a ``.json``/``.xml`` target or ``-``
+    A ``.zip`` or tar target receives the folder archived; a ``.json``/``.xml`` target or ``-``
     receives the single file the folder holds. On any error nothing is left behind, and
     a system error (disk full, read-only folder) is one line naming the path. Without
     ``overwrite``, a target another process created meanwhile is never replaced.
@@ -225,9 +229,12 @@ def atomic_output(target: str, *, overwrite: bool = False,
                 _to_stream(_single_file(work, target), stdout or sys.stdout.buffer)
             elif kind == "file":
                 place_file(_single_file(work, target), target, overwrite)
-            elif kind == "zip":
-                archive = os.path.join(staging, "archive.zip")
-                _zip_into(work, archive)
+            elif kind in ("zip", "tar"):
+                archive = os.path.join(staging, "archive")
+                if kind == "zip":
+                    _zip_into(work, archive)
+                else:
+                    _tar_into(work, archive, tar_codec(target) or "")
                 place_file(archive, target, overwrite)
             else:
                 place_folder(work, target, staging, overwrite)
@@ -277,31 +284,65 @@ def _to_stream(path: str, stream: BinaryIO) -> None:
         raise os_error(exc, "-", "cannot write to the standard output") from None
 
 
-def _zip_into(work: str, target: str) -> None:
-    """Zip the work folder into ``target``. Member names go through ``paths.safe_relpath``
-    (as every archive writer's must), so no member can unpack outside the extraction
-    folder; a link in the work folder is refused rather than followed."""
+def _archive_members(work: str, target: str, skip: str) -> Iterator[tuple[str, str, bool]]:
+    """``(path, member name, is_folder)`` for every file of the work folder but ``skip``
+    (the archive being written), then every empty folder the export made on purpose
+    (COCO's images/, which Datumaro, and so CVAT's import of a zip, requires). Names go
+    through ``paths.safe_relpath`` (as every archive writer's must), so no member can unpack
+    outside the extraction folder; a link in the work folder is refused, not followed."""
     from .paths import safe_relpath
 
+    for path in _written_files(work):
+        if path == skip:
+            continue
+        rel = os.path.relpath(path, work).replace(os.sep, "/")
+        if os.path.islink(path):
+            raise DataError(f"the export made a link {rel!r}; refusing to archive it",
+                            file=target)
+        yield path, safe_relpath(rel, what="archive member name"), False
+    for dirpath, dirs, files in os.walk(work):
+        if not dirs and not files and dirpath != work:
+            rel = os.path.relpath(dirpath, work).replace(os.sep, "/")
+            yield dirpath, safe_relpath(rel, what="archive member name"), True
+
+
+def _zip_into(work: str, target: str) -> None:
+    """Zip the work folder into ``target`` (members: :func:`_archive_members`)."""
     tmp_zip = os.path.join(work, ".archive.zip.part")
     with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in _written_files(work):
-            if path == tmp_zip:
-                continue
-            rel = os.path.relpath(path, work).replace(os.sep, "/")
-            if os.path.islink(path):
-                raise DataError(f"the export made a link {rel!r}; refusing to archive it",
-                                file=target)
-            archive.write(path, safe_relpath(rel, what="archive member name"))
-        # An empty folder the export made on purpose (COCO's images/, which Datumaro, and
-        # so CVAT's import of a zip, requires) is kept as a directory entry.
-        for dirpath, dirs, files in os.walk(work):
-            if not dirs and not files and dirpath != work:
-                rel = os.path.relpath(dirpath, work).replace(os.sep, "/")
-                archive.writestr(safe_relpath(rel, what="archive member name") + "/", b"")
+        for path, name, folder in _archive_members(work, target, tmp_zip):
+            if folder:
+                archive.writestr(name + "/", b"")
+            else:
+                archive.write(path, name)
+    _move_archive(tmp_zip, target)
+
+
+def _tar_into(work: str, target: str, codec: str) -> None:
+    """Tar the work folder into ``target``, compressed with ``codec`` ("", "gz", "bz2",
+    "xz"; members: :func:`_archive_members`): files and folders owned by no one, mode
+    644/755."""
+    import tarfile
+
+    tmp_tar = os.path.join(work, ".archive.tar.part")
+    with tarfile.open(tmp_tar, f"w:{codec}", format=tarfile.PAX_FORMAT) as archive:
+        for path, name, folder in _archive_members(work, target, tmp_tar):
+            info = archive.gettarinfo(path, name)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mode = 0o755 if folder else 0o644
+            if folder:
+                archive.addfile(info)
+            else:
+                with open(path, "rb") as fh:
+                    archive.addfile(info, fh)
+    _move_archive(tmp_tar, target)
+
+
+def _move_archive(built: str, target: str) -> None:
     if os.path.isdir(target):
         raise OutputExistsError("output is a folder, not a file", file=target)
-    os.replace(tmp_zip, target)
+    os.replace(built, target)
 
 
 def copy_file(src: str, dst: str) -> None:

@@ -142,9 +142,10 @@ class Importer(Plugin):
 class Exporter(Plugin):
     """Writes a Dataset into an (empty, temporary) output folder.
 
-    Every exporter can target a folder or a ``.zip``. One that lists suffixes in
-    ``single_file_suffixes`` may also target one file with such a suffix, or stdout: the
-    folder it wrote must then hold exactly that one file, which is moved into place.
+    Every exporter can target a folder, a ``.zip`` or a tar archive (``.tar``, ``.tar.gz``
+    ...). One that lists suffixes in ``single_file_suffixes`` may also target one file with
+    such a suffix, or stdout: the folder it wrote must then hold exactly that one file,
+    which is moved into place.
     """
 
     kind: ClassVar[str] = "exporter"
@@ -158,12 +159,13 @@ class Exporter(Plugin):
 
         kind = output_kind(target)
         suffix = os.path.splitext(target)[1].lower()
-        if kind == "dir" or kind == "zip" or (kind == "file" and suffix in
-                                               cls.single_file_suffixes):
+        if kind in ("dir", "zip", "tar") or (kind == "file" and
+                                             suffix in cls.single_file_suffixes):
             return
         if kind == "stdout" and cls.single_file_suffixes:
             return
-        can = ["a folder", "a .zip"] + [f"a single {s} file" for s in cls.single_file_suffixes]
+        can = ["a folder", "an archive (.zip, .tar[.gz])"] + \
+            [f"a single {s} file" for s in cls.single_file_suffixes]
         wrote = ", ".join(can[:-1]) + " or " + can[-1]
         asked = "to stdout (-o - needs a single-file format)" if kind == "stdout" else suffix
         raise OptionError(f"{cls.name} writes {wrote}, not {asked}", file=target)

@@ -245,7 +245,35 @@ class FileTree(Tree):
         return "<stdin>" if self._path is None and self._data is not None else rel
 
 
-class ZipTree(Tree):
+class ArchiveTree(Tree):
+    """An archive read member by member: ``_members`` maps names, without the single
+    folder ``_prefix`` that wraps them all, to the archive's records of them."""
+
+    _members: dict
+    _files: list[str]
+    _prefix: str = ""
+
+    def files(self) -> list[str]:
+        return self._files
+
+    def exists(self, rel: str) -> bool:
+        return rel in self._members
+
+    def member(self, rel: str):  # type: ignore[no-untyped-def]
+        """The archive's record of member ``rel``; DataError when there is none."""
+        info = self._members.get(rel)
+        if info is None:
+            raise DataError("no such member in the archive", file=self.display(rel))
+        return info
+
+    def open(self, rel: str) -> BinaryIO:
+        return io.BytesIO(self.read_bytes(rel))
+
+    def display(self, rel: str) -> str:
+        return f"{self.name}!{self._prefix}{rel}"
+
+
+class ZipTree(ArchiveTree):
     """A zip archive read member by member; a single wrapping folder is looked through."""
 
     def __init__(self, path: str):
@@ -262,17 +290,18 @@ class ZipTree(Tree):
         for info in infos:
             self._check_member(info)
             if not info.is_dir():
-                members[_member_name(info)] = info
-        self._prefix = _wrapping_folder(list(members))
+                name = _member_name(info)
+                if name in members:
+                    raise UnsafeInputError("the archive holds this member twice; refusing "
+                                           "to pick one", file=f"{self.name}!{info.filename}")
+                members[name] = info
+        self._prefix = wrapping_folder(list(members))
         self._members = {name[len(self._prefix):]: info for name, info in members.items()}
         self._files = list(self._members)
 
     def _check_member(self, info: zipfile.ZipInfo) -> None:
         name = info.filename
-        parts = name.replace("\\", "/").split("/")
-        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
-            raise UnsafeInputError("member path leaves the archive root",
-                                   file=f"{self.name}!{name}")
+        check_member_name(name, f"{self.name}!{name}")
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
             raise UnsafeInputError("member is a symbolic link", file=f"{self.name}!{name}")
@@ -283,19 +312,8 @@ class ZipTree(Tree):
                 f"member inflates to {info.file_size} bytes (ratio {ratio:.0f}); refusing a "
                 f"likely zip bomb", file=f"{self.name}!{name}")
 
-    def files(self) -> list[str]:
-        return self._files
-
-    def exists(self, rel: str) -> bool:
-        return rel in self._members
-
-    def open(self, rel: str) -> BinaryIO:
-        return io.BytesIO(self.read_bytes(rel))
-
     def read_bytes(self, rel: str) -> bytes:
-        info = self._members.get(rel)
-        if info is None:
-            raise DataError("no such member in the archive", file=self.display(rel))
+        info = self.member(rel)
         try:
             if os.getpid() != self._pid:
                 self._reopen()
@@ -314,9 +332,6 @@ class ZipTree(Tree):
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
-    def display(self, rel: str) -> str:
-        return f"{self.name}!{self._prefix}{rel}"
-
 
 def _member_name(info: zipfile.ZipInfo) -> str:
     """The member's name; Info-ZIP on Linux stores UTF-8 names without the UTF-8 flag,
@@ -330,7 +345,15 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         return name
 
 
-def _wrapping_folder(names: list[str]) -> str:
+def check_member_name(name: str, shown: str) -> None:
+    """UnsafeInputError (naming the member as ``shown``) for an archive member name that
+    is absolute, starts with a drive or has a ``..`` segment: it would unpack elsewhere."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeInputError("member path leaves the archive root", file=shown)
+
+
+def wrapping_folder(names: list[str]) -> str:
     """The one top folder every member sits in ("" when there is none)."""
     if not names:
         return ""

@@ -55,7 +55,7 @@ def warn_windows_members(folder: str, report: "Report") -> None:
     """One warning counting the members of a zip-to-be Windows cannot extract."""
     found = windows_members(folder)
     if found:
-        report.warn(f"{len(found)} name(s) in the .zip cannot be extracted on Windows (e.g. "
+        report.warn(f"{len(found)} name(s) in the archive cannot be extracted on Windows (e.g. "
                     f"{shown(found[0])}: {windows_problem(found[0].rsplit('/', 1)[-1])}); "
                     f"they extract on Linux and macOS (docs/untrusted-input.md)")
 

@@ -48,11 +48,13 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
 @cli.command(cls=PluginOptionsCommand, plugin_lookup=_plugins_of,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-i", "--input", "source", required=True, metavar="PATH",
-              help="Dataset folder, .zip, single annotation file, or - for stdin.")
+              help="Dataset folder, .zip or tar archive, single annotation file, or - "
+                   "for stdin.")
 @click.option("-if", "--input-format", "input_format", metavar="FMT",
               help="Input format (default: detected).")
 @click.option("-o", "--output", "target", required=True, metavar="PATH",
-              help="Output folder, .zip, single .json/.xml file, or - for stdout.")
+              help="Output folder, .zip or tar archive (.tar, .tar.gz ...), single "
+                   ".json/.xml file, or - for stdout.")
 @click.option("-f", "--format", "--output-format", "output_format", required=True,
               metavar="FMT", help="Output format.")
 @transform_option

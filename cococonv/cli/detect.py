@@ -14,7 +14,7 @@ from .options import json_option
 @click.argument("path")
 @json_option
 def detect(path: str, as_json: bool) -> None:
-    """Name the formats that match PATH (folder, .zip or file), best first.
+    """Name the formats that match PATH (folder, .zip or tar archive, or file), best first.
 
     Exits 1 when nothing matches.
     """

@@ -31,7 +31,7 @@ def _importer_of(args: list[str]) -> list[type[Plugin]]:
 
 @cli.command(cls=PluginOptionsCommand, plugin_lookup=_importer_of)
 @click.option("-i", "--input", "source", required=True, metavar="PATH",
-              help="Dataset folder, .zip, single file, or - for stdin.")
+              help="Dataset folder, .zip or tar archive, single file, or - for stdin.")
 @click.option("-if", "--input-format", "input_format", metavar="FMT",
               help="Input format (default: detected).")
 @on_error_option

@@ -67,7 +67,7 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
 @click.option("-f", "--format", "output_format", required=True, metavar="FMT",
               help="Output format.")
 @click.option("-o", "--output", "target", required=True, metavar="PATH",
-              help="Output folder, .zip, single file, or - for stdout.")
+              help="Output folder, .zip or tar archive, single file, or - for stdout.")
 @overwrite_option
 @on_error_option
 @jobs_option

@@ -10,6 +10,7 @@ that writes or reads index-mask PNGs:
 - ``png``: 8-bit index PNGs (palette or grayscale) encoded from and decoded to scanlines;
 - ``paint``: RLE and polygon layers painted into class and instance scanlines;
 - ``runs``: class and instance planes read back as one RLE per (instance, class) code;
+- ``palette``: the VOC palette, the default colours of mask indices;
 - ``speedups``: the compiled helpers, or None (``COCOCONV_NO_SPEEDUPS=1`` turns them off).
 
 What an index means (labels, palettes, the void border) is the format's business.

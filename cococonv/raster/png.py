@@ -1,4 +1,5 @@
-"""8-bit index PNGs (class and instance masks, as VOC keeps them): a fast writer and reader.
+"""8-bit index PNGs (class and instance masks, as VOC keeps them): a fast writer and reader,
+and the checked reading of any other mask PNG through Pillow (decode_mask_png).
 
 Both stay out of PIL for the common case because PIL's PNG codec costs several times the
 work itself: masks are written with one deflate pass over the scanlines, and read with one
@@ -11,7 +12,10 @@ used when it is missing, with the same output bytes apart from compression choic
 """
 from __future__ import annotations
 
+import io
 import struct
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 from . import speedups
@@ -108,3 +112,42 @@ def decode_plain_png(data: bytes) -> Any:
     if rows[:, 0].any():
         return None
     return rows
+
+
+def decode_mask_png(data: bytes, display: str, convert: Callable[[Any], Any]) -> Any:
+    """A mask PNG's pixels: the ``(h, w)`` uint8 plane of a plain 8-bit palette or
+    grayscale PNG (:func:`decode_plain_png`), else ``convert(image)`` of the Pillow image,
+    loaded within cococonv's pixel limit (checked from the header before anything is
+    decoded). A PNG that cannot be read, or a DataError ``convert`` raises, is one
+    DataError naming ``display``."""
+    from PIL import Image as PILImage
+
+    from cococonv.errors import DataError
+    from cococonv.limits import check_plane, check_png_header, use_our_pixel_limit
+
+    try:
+        check_png_header(data)
+    except DataError as err:
+        raise err.located(file=display) from None
+    rows = decode_plain_png(data)
+    if rows is not None:
+        return rows[:, 1:]
+    use_our_pixel_limit(PILImage)
+    try:
+        with warnings.catch_warnings():
+            # our own pixel limit applies (checked above and below), not Pillow's warning
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                check_plane(height, width, "the mask image")
+                image.load()
+                return convert(image)
+    except DataError as err:
+        raise err.located(file=display) from None
+    except PILImage.UnidentifiedImageError:
+        raise DataError("cannot read the PNG (not an image Pillow knows)",
+                        file=display) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error,
+            PILImage.DecompressionBombError) as exc:
+        # what Pillow raises for a corrupt file: SyntaxError "broken PNG file", zlib errors
+        raise DataError(f"cannot read the PNG ({exc})", file=display) from None

@@ -11,6 +11,8 @@ Conventions of the original VOC devkit that the importer and exporter share:
 """
 from __future__ import annotations
 
+from cococonv.raster.palette import voc_color, voc_palette  # noqa: F401 (VOC's names)
+
 CLASSIFICATION = "classification"
 DETECTION = "detection"
 SEGMENTATION = "segmentation"
@@ -46,29 +48,6 @@ BACKGROUND_NAMES = ("background", "_background_")
 
 # Object children the model owns; everything else is kept as raw XML in ``extra``.
 FLAG_TAGS = ("difficult", "truncated", "occluded")
-
-
-def voc_color(index: int) -> tuple[int, int, int]:
-    """The VOC palette colour of a mask index: the index bits spread over r, g, b.
-
-    Bit k of the index goes to bit (7 - k // 3) of channel k % 3, so 1 is dark red,
-    2 dark green, 8 is (64, 0, 0) and 255 is the void colour (224, 224, 192).
-    """
-    r = g = b = 0
-    for shift in range(7, -1, -1):
-        r |= (index & 1) << shift
-        g |= ((index >> 1) & 1) << shift
-        b |= ((index >> 2) & 1) << shift
-        index >>= 3
-    return r, g, b
-
-
-def voc_palette() -> list[int]:
-    """The 256-entry VOC palette, flat ``[r0, g0, b0, r1, ...]`` as PIL wants it."""
-    flat: list[int] = []
-    for index in range(256):
-        flat.extend(voc_color(index))
-    return flat
 
 
 def split_list_name(stem: str, names: set[str], subsets: set[str]) -> tuple[str | None, str]:

@@ -10,15 +10,12 @@ helpers when they are built, else its numpy code; both give the same pixels and 
 from __future__ import annotations
 
 import io
-import struct
-import warnings
 from typing import Any, NamedTuple
 
 from cococonv.errors import DataError
-from cococonv.limits import (MAX_MASK_PIXELS, LimitError, check_plane, check_png_header,
-                             use_our_pixel_limit)
+from cococonv.limits import MAX_MASK_PIXELS, LimitError
 from cococonv.model import Categories, IgnoreRegions, Item, Mask
-from cococonv.raster.png import decode_plain_png
+from cococonv.raster.png import decode_mask_png
 from cococonv.raster.runs import Runs, sorted_unique
 from cococonv.sources import Tree
 
@@ -50,41 +47,10 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
         if array.max(initial=0) > 255:
             raise DataError(f"mask index {int(array.max())} is above 255", file=display)
         return array.astype(np.uint8)
-    try:
-        check_png_header(data)
-    except DataError as err:
-        raise err.located(file=display) from None
-    rows = decode_plain_png(data)
-    if rows is not None:
-        return rows[:, 1:]
-    from PIL import Image as PILImage
-    use_our_pixel_limit(PILImage)
-    try:
-        with warnings.catch_warnings():
-            # our own pixel limit applies (checked above and below), not Pillow's warning
-            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-            image = PILImage.open(io.BytesIO(data))
-        with image:
-            width, height = image.size
-            check_plane(height, width, "the mask image")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-                image.load()
-            mode = image.mode
-            if mode in ("P", "L"):
-                return np.asarray(image, dtype=np.uint8)
-            if mode not in ("RGB", "RGBA"):
-                raise DataError(f"unsupported PNG mode {mode} (expected palette, grayscale "
-                                f"or RGB)", file=display)
-            rgb = np.asarray(image.convert("RGB"), dtype=np.uint32)
-    except DataError as err:
-        raise err.located(file=display) from None
-    except PILImage.UnidentifiedImageError:
-        raise DataError("cannot read the PNG (not an image Pillow knows)", file=display) from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error,
-            PILImage.DecompressionBombError) as exc:
-        # what Pillow raises for a corrupt file: SyntaxError "broken PNG file", zlib errors
-        raise DataError(f"cannot read the PNG ({exc})", file=display) from None
+    pixels = decode_mask_png(data, display, _index_or_rgb)
+    if pixels.ndim == 2:
+        return pixels
+    rgb = pixels
     codes = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
     unique, inverse = np.unique(codes, return_inverse=True)
     lookup = np.zeros(len(unique), dtype=np.uint8)
@@ -95,6 +61,19 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
             raise DataError(f"colour {color} is not in the label map", file=display)
         lookup[position] = index
     return lookup[inverse].reshape(codes.shape)
+
+
+def _index_or_rgb(image: Any) -> Any:
+    """A palette or grayscale image's index plane, an RGB(A) image's ``(h, w, 3)`` uint32
+    colours (looked up in the label map by the caller)."""
+    import numpy as np
+
+    mode = image.mode
+    if mode in ("P", "L"):
+        return np.asarray(image, dtype=np.uint8)
+    if mode not in ("RGB", "RGBA"):
+        raise DataError(f"unsupported PNG mode {mode} (expected palette, grayscale or RGB)")
+    return np.asarray(image.convert("RGB"), dtype=np.uint32)
 
 
 def _check_npy_header(data: bytes) -> None:

@@ -23,7 +23,10 @@ What it does:
    ``-X importtime``, and times ``cococonv --help`` (``--no-imports`` skips this).
 
 Paths: ``coco-coco`` (default), ``coco-voc`` and ``voc-coco`` (timed only
-when ``cococonv formats`` lists a voc exporter/importer; skipped with a message otherwise).
+when ``cococonv formats`` lists a voc exporter/importer; skipped with a message otherwise),
+``coco-yolo`` and ``yolo-coco`` (with image files, written once beside the COCO file as
+solid-colour JPEGs of each image's size, so yolo -> coco reads the sizes from the image
+headers: its input is a coco -> yolo --save-images output without yolo_meta.json).
 Every path times the orjson load + dump of the instances file in the same interleaved rounds
 and prints each command's ratio to it. Compare a prototype (or an older checkout) with the installed code, on every path,
 interleaved, with ``--variant``:
@@ -215,6 +218,27 @@ def generate(path: str, n_images: int, n_anns: int, seed: int, crowd_frac: float
     os.replace(tmp, path)
 
 
+def write_images(src_json: str, folder: str) -> None:
+    """A JPEG of each image's size (one encoding per size), for paths that read headers."""
+    import io
+
+    import orjson
+    from PIL import Image
+
+    with open(src_json, "rb") as fh:
+        images = orjson.loads(fh.read())["images"]
+    os.makedirs(folder, exist_ok=True)
+    encoded: dict[tuple[int, int], bytes] = {}
+    for image in images:
+        size = (image["width"], image["height"])
+        if size not in encoded:
+            buffer = io.BytesIO()
+            Image.new("RGB", size, (120, 110, 90)).save(buffer, "JPEG", quality=60)
+            encoded[size] = buffer.getvalue()
+        with open(os.path.join(folder, image["file_name"]), "wb") as fh:
+            fh.write(encoded[size])
+
+
 # ------------------------------------------------------------------------------------------
 # checks (run in a subprocess so the parent stays small)
 # ------------------------------------------------------------------------------------------
@@ -324,6 +348,12 @@ def _worker(argv: list[str]) -> None:
         verify_voc(rest[0], *map(int, rest[1:]))
     elif cmd == "verify-voc-coco":
         verify_voc_coco(rest[0], *map(int, rest[1:]))
+    elif cmd == "images":
+        write_images(*rest)
+    elif cmd == "verify-yolo":
+        verify_yolo(rest[0], *map(int, rest[1:]))
+    elif cmd == "verify-yolo-coco":
+        verify_yolo_coco(rest[0], *map(int, rest[1:]))
     elif cmd == "stats":  # how many annotations and crowds the file holds
         import orjson
         with open(rest[0], "rb") as fh:
@@ -332,6 +362,36 @@ def _worker(argv: list[str]) -> None:
         print(len(doc["images"]), len(anns), sum(1 for a in anns if a.get("iscrowd")))
     else:
         raise SystemExit(f"unknown worker command {cmd}")
+
+
+def verify_yolo(yolo_dir: str, n_images: int, n_objects: int, n_crowd: int) -> None:
+    """One label file per image; at least one line per object (rings become lines)."""
+    labels = os.path.join(yolo_dir, "labels", "val2017")
+    files = os.listdir(labels) if os.path.isdir(labels) else []
+    lines = 0
+    for name in files:
+        with open(os.path.join(labels, name), "rb") as fh:
+            lines += fh.read().count(b"\n")
+    ok = len(files) == n_images and lines >= n_objects - n_crowd
+    print(f"{'ok' if ok else 'FAIL'}: {len(files)} label files (want {n_images}), {lines} "
+          f"lines (want at least {n_objects - n_crowd})")
+    sys.exit(0 if ok else 1)
+
+
+def verify_yolo_coco(out_path: str, n_images: int, n_objects: int, n_crowd: int) -> None:
+    import orjson
+
+    with open(out_path, "rb") as fh:
+        out = orjson.loads(fh.read())
+    names = {c[1] for c in COCO_CATEGORIES}
+    n_img, anns = len(out["images"]), out.get("annotations", [])
+    sized = all(i.get("width") and i.get("height") for i in out["images"])
+    ok = n_img == n_images and len(anns) >= n_objects - n_crowd and sized and \
+        {c["name"] for c in out["categories"]} == names
+    print(f"{'ok' if ok else 'FAIL'}: {n_img} images (want {n_images}, all sized from the "
+          f"headers: {sized}), {len(anns)} annotations (want at least "
+          f"{n_objects - n_crowd}), COCO's category names")
+    sys.exit(0 if ok else 1)
 
 
 # ------------------------------------------------------------------------------------------
@@ -499,6 +559,45 @@ def time_builds(baseline: Case, label: str, builds: list[tuple[str, list[str]]],
     return print_table(cases, baseline)
 
 
+def _yolo_path(path: str, baseline: Case, builds: list[tuple[str, list[str]]],
+               cococonv: list[str], src_dir: str, src_json: str, work: str,
+               counts: tuple[int, int, int], args: argparse.Namespace) -> list[dict]:
+    """coco-yolo (default options) or yolo-coco (sizes from the image headers)."""
+    images = os.path.join(src_dir, "images", "val2017")
+    if not os.path.isdir(images):
+        run_checked([sys.executable, SELF, "_worker", "images", src_json, images],
+                    "writing the images")
+    counted = [str(n) for n in counts]
+    if path == "coco-yolo":
+        rows = time_builds(
+            baseline, "coco->yolo ", builds, lambda name: f"{work}/yolo-out-{name}",
+            lambda cmd, out: cmd + ["-q", "convert", "-if", "coco", "-i", src_dir, "-f",
+                                    "yolo", "-o", out, "--overwrite"], args)
+        for name, _cmd in builds if not args.no_verify else []:
+            print(f"check {name}: " + run_checked(
+                [sys.executable, SELF, "_worker", "verify-yolo", f"{work}/yolo-out-{name}",
+                 *counted], "check coco->yolo"))
+        return rows
+    yolo_in = os.path.join(work, "yolo-in")
+    if not os.path.isdir(yolo_in):
+        run_checked(cococonv + ["-q", "convert", "-if", "coco", "-i", src_dir, "-f", "yolo",
+                                "-o", yolo_in, "--save-images", "--overwrite"],
+                    "making the yolo input")
+        os.remove(os.path.join(yolo_in, "yolo_meta.json"))  # sizes from the headers
+    rows = time_builds(
+        baseline, "yolo->coco ", builds, lambda name: f"{work}/yolo-coco-{name}",
+        lambda cmd, out: cmd + ["-q", "convert", "-if", "yolo", "-i", yolo_in, "-f", "coco",
+                                "-o", out, "--overwrite"], args)
+    for name, _cmd in builds if not args.no_verify else []:
+        out = os.path.join(work, f"yolo-coco-{name}", "annotations")
+        files = sorted(os.path.join(out, f) for f in os.listdir(out)) \
+            if os.path.isdir(out) else []
+        print(f"check {name}: " + run_checked(
+            [sys.executable, SELF, "_worker", "verify-yolo-coco", *files[:1], *counted],
+            "check yolo->coco"))
+    return rows
+
+
 def registry_formats(cococonv: list[str]) -> dict:
     import json
     out = run_checked(cococonv + ["formats", "--json"], "cococonv formats --json")
@@ -630,7 +729,8 @@ def main() -> None:
     parser.add_argument("--crowd", type=float, default=0.01,
                         help="fraction of iscrowd annotations with RLE (default 0.01)")
     parser.add_argument("--paths", default="coco-coco",
-                        help="comma-separated: coco-coco, coco-voc, voc-coco (default coco-coco)")
+                        help="comma-separated: coco-coco, coco-voc, voc-coco, coco-yolo, "
+                             "yolo-coco (default coco-coco)")
     parser.add_argument("--work", default=None,
                         help="work dir (default: $TMPDIR/cococonv-bench-<images>x<anns>-s<seed>)")
     parser.add_argument("--regen", action="store_true", help="regenerate the dataset")
@@ -671,7 +771,7 @@ def main() -> None:
     variants = [(v.split("=", 1)[0], command(v.split("=", 1)[1])) for v in args.variant]
     paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     for p in paths:
-        if p not in ("coco-coco", "coco-voc", "voc-coco"):
+        if p not in ("coco-coco", "coco-voc", "voc-coco", "coco-yolo", "yolo-coco"):
             parser.error(f"unknown path {p!r}")
 
     default_work = os.path.join(tempfile.gettempdir(),
@@ -739,6 +839,10 @@ def main() -> None:
             formats = registry_formats(cococonv)
         exporters = formats.get("exporter", formats.get("exporters", []))
         importers = formats.get("importer", formats.get("importers", []))
+        if path in ("coco-yolo", "yolo-coco"):
+            report["paths"][path] = _yolo_path(path, baseline, builds, cococonv, src_dir,
+                                               src_json, work, (n_img, n_ann, n_crowd), args)
+            continue
         if "voc" not in exporters or "voc" not in importers:
             print(f"skipped: cococonv has no voc importer/exporter yet (`cococonv formats` "
                   f"lists exporters: {', '.join(exporters)}); {path} runs once it exists")

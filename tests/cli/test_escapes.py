@@ -455,8 +455,8 @@ WINDOWS_NAMES = ["CON.jpg", "aux.jpg", "ab:c.jpg", "q?.jpg", "LPT1", "x<y>|z.jpg
                  "10:42:07.jpg"]
 
 
-def test_names_windows_cannot_hold_are_written_and_warned_about_in_a_zip(runner, cli,
-                                                                         tmp_path):
+def test_names_windows_cannot_hold_are_written_and_warned_about_in_an_archive(runner, cli,
+                                                                             tmp_path):
     """A folder output follows the host's rules (Linux: all fine, no warning); a zip,
     often unpacked on Windows, gets one warning counting the members Windows refuses."""
     root, ds = sandbox_of(tmp_path)
@@ -465,12 +465,14 @@ def test_names_windows_cannot_hold_are_written_and_warned_about_in_a_zip(runner,
                                                         "voc"])
     assert folder.exit_code == 0 and "warning" not in folder.stderr, folder.stderr
     assert len(list((ds.parent / "out" / "Annotations").iterdir())) == 9
-    zipped = run(runner, cli, root, ds.parent / "out.zip", ["-if", "coco", "-i", str(ds),
-                                                            "-f", "voc"])
-    assert zipped.exit_code == 0, zipped.stderr
-    warnings = [line for line in zipped.stderr.splitlines() if line.startswith("warning:")]
-    assert len(warnings) == 1 and re.search(
-        r"\d+ name\(s\) in the \.zip cannot be extracted on Windows", warnings[0]), warnings
+    for name in ("out.zip", "out.tar.gz"):
+        zipped = run(runner, cli, root, ds.parent / name, ["-if", "coco", "-i", str(ds),
+                                                           "-f", "voc"])
+        assert zipped.exit_code == 0, zipped.stderr
+        warnings = [line for line in zipped.stderr.splitlines() if line.startswith("warning:")]
+        assert len(warnings) == 1 and re.search(
+            r"\d+ name\(s\) in the archive cannot be extracted on Windows", warnings[0]), \
+            warnings
 
 
 def test_a_one_letter_name_before_a_colon_is_read_as_a_windows_drive(runner, cli,

@@ -201,12 +201,15 @@ def test_format_options_follow_a_format_named_in_capitals(tmp_path, runner, cli)
 
 
 @pytest.mark.parametrize("fmt, target, line", [
-    ("coco", "x.xml", "coco writes a folder, a .zip or a single .json file, not .xml"),
-    ("coco_panoptic", "x.json", "coco_panoptic writes a folder or a .zip, not .json"),
-    ("cvat", "x.json", "cvat writes a folder, a .zip or a single .xml file, not .json"),
-    ("voc", "x.json", "voc writes a folder or a .zip, not .json"),
-    ("voc", "-", "voc writes a folder or a .zip, not to stdout (-o - needs a single-file "
-                 "format)"),
+    ("coco", "x.xml", "coco writes a folder, an archive (.zip, .tar[.gz]) or a single .json "
+                      "file, not .xml"),
+    ("coco_panoptic", "x.json", "coco_panoptic writes a folder or an archive (.zip, "
+                                ".tar[.gz]), not .json"),
+    ("cvat", "x.json", "cvat writes a folder, an archive (.zip, .tar[.gz]) or a single .xml "
+                       "file, not .json"),
+    ("voc", "x.json", "voc writes a folder or an archive (.zip, .tar[.gz]), not .json"),
+    ("voc", "-", "voc writes a folder or an archive (.zip, .tar[.gz]), not to stdout (-o - "
+                 "needs a single-file format)"),
 ], ids=["coco-xml", "panoptic-json", "cvat-json", "voc-json", "voc-stdout"])
 def test_an_output_the_format_cannot_write_is_refused_before_reading(tmp_path, runner, cli,
                                                                      fmt, target, line):
@@ -312,5 +315,6 @@ def test_project_export_refuses_an_output_its_format_cannot_write_before_loading
     out = tmp_path / "x.json"
     result = runner.invoke(cli, ["export", "-p", str(project), "-f", "Voc", "-o", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == [f"error: {out}: voc writes a folder or a .zip, not .json"]
+    assert result.stderr.splitlines() == [f"error: {out}: voc writes a folder or an archive "
+                                        f"(.zip, .tar[.gz]), not .json"]
     assert not out.exists()

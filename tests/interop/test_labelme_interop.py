@@ -2,8 +2,8 @@
 
 LabelMe is GPL-3.0 and pulls in PyQt5, onnxruntime, scipy and scikit-image (about 450 MB),
 so it is not in the interop extra: the test runs where ``labelme`` imports in this
-environment, or in the interpreter ``COCOCONV_LABELME_PYTHON`` names, and is skipped
-otherwise (also under CI).
+environment, or in the interpreter ``COCOCONV_LABELME_PYTHON`` names (.ci/run makes one
+from labelme-requirements.txt), and is skipped otherwise; under CI that is a failure.
 """
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def _labelme_python() -> str:
     if given:
         return given
     if importlib.util.find_spec("labelme") is None:
+        if os.environ.get("CI"):
+            pytest.fail("labelme is not installed and COCOCONV_LABELME_PYTHON is not set; "
+                        ".ci/run makes a venv from tests/interop/labelme-requirements.txt")
         pytest.skip("labelme is not installed (pip install labelme, or set "
                     "COCOCONV_LABELME_PYTHON to an interpreter that has it)")
     return sys.executable

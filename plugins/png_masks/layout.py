@@ -1,0 +1,131 @@
+"""Where the image and mask files of a png_masks dataset are, and which belong together.
+
+Two layouts, with the folder names below (the first one present is used):
+
+- ``images/[<subset>/]<id>.<ext>`` + ``masks/[<subset>/]<id>.png``: a file directly in the
+  folder is in subset ``default``; the first sub-folder is the subset, deeper ones are
+  part of the id;
+- ``<subset>/images/<id>.<ext>`` + ``<subset>/masks/<id>.png`` (split first).
+
+A ``masks/`` folder without images is read too (an export without --save-images).
+
+A mask pairs with the image of the same relative path and stem, or of its stem without a
+``_mask`` suffix (``a.jpg`` + ``a_mask.png``).
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from cococonv.errors import DataError
+from cococonv.sources import Tree
+
+IMAGE_DIRS = ("images", "imgs", "img", "image")
+MASK_DIRS = ("masks", "mask", "labels", "annotations", "gt", "segmentations")
+MASK_SUFFIX = "_mask"
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+DEFAULT_SUBSET = "default"
+
+
+@dataclass(slots=True)
+class Pair:
+    """One item: its image and mask files (either may be missing)."""
+
+    subset: str
+    id: str
+    image: str | None = None
+    mask: str | None = None
+
+
+@dataclass(slots=True)
+class Layout:
+    pairs: list[Pair]
+    map_folders: list[str]  # where a colour map may sit, most specific last-but-root
+
+    @property
+    def matched(self) -> int:
+        return sum(1 for pair in self.pairs if pair.image and pair.mask)
+
+    @property
+    def masks(self) -> int:
+        return sum(1 for pair in self.pairs if pair.mask)
+
+
+def find_layout(tree: Tree) -> Layout | None:
+    """The dataset's pairs, or None when the tree has no image and mask folders."""
+    tops: dict[str, set[str]] = {}
+    for rel in tree.files():
+        parts = rel.split("/")
+        if len(parts) >= 2:
+            tops.setdefault("", set()).add(parts[0])
+        if len(parts) >= 3:
+            tops.setdefault(parts[0] + "/", set()).add(parts[1])
+    roots = []
+    root = _folders(tops.get("", set()))
+    if root is not None:
+        roots.append(("", *root))
+    else:
+        for base in sorted(b for b in tops if b):
+            found = _folders(tops[base])
+            if found is not None:
+                roots.append((base, *found))
+    if not roots:
+        return None
+    pairs: dict[tuple[str, str], Pair] = {}
+    for base, image_dir, mask_dir in roots:
+        subset = base.rstrip("/") if base else None
+        if image_dir is not None:
+            _collect(tree, base + image_dir + "/", subset, pairs, is_mask=False)
+        _collect(tree, base + mask_dir + "/", subset, pairs, is_mask=True)
+    folders = [""] + sorted({base + mask_dir + "/" for base, _i, mask_dir in roots} |
+                            {base for base, _i, _m in roots if base})
+    return Layout(sorted(pairs.values(), key=lambda p: (p.subset, p.id)), folders)
+
+
+def _folders(names: set[str]) -> tuple[str | None, str] | None:
+    """The image folder (None: masks alone, as an export without --save-images) and the
+    mask folder among these folder names."""
+    image = next((d for d in IMAGE_DIRS if d in names), None)
+    mask = next((d for d in MASK_DIRS if d in names), None)
+    if mask is None or (image is None and mask != MASK_DIRS[0]):
+        return None
+    return image, mask
+
+
+def _collect(tree: Tree, prefix: str, subset: str | None, pairs: dict[tuple[str, str], Pair],
+             *, is_mask: bool) -> None:
+    """Add the images (or masks) under ``prefix`` to ``pairs``."""
+    files = sorted(rel for rel in tree.files() if rel.startswith(prefix))
+    for rel in files:
+        inner = rel[len(prefix):]
+        stem, ext = posixpath.splitext(inner)
+        if posixpath.basename(stem).startswith("."):
+            continue
+        if ext.lower() not in ((".png",) if is_mask else IMAGE_EXTS):
+            continue
+        if subset is None:
+            head, _, tail = stem.partition("/")
+            key = (head, tail) if tail else (DEFAULT_SUBSET, stem)
+        else:
+            key = (subset, stem)
+        if is_mask:
+            _add_mask(pairs, key, rel, tree)
+        else:
+            pair = pairs.setdefault(key, Pair(*key))
+            if pair.image is not None:
+                raise DataError(f"two images for item {key[1]!r}: "
+                                f"{tree.display(pair.image)} and this one",
+                                file=tree.display(rel))
+            pair.image = rel
+
+
+def _add_mask(pairs: dict[tuple[str, str], Pair], key: tuple[str, str], rel: str,
+              tree: Tree) -> None:
+    subset, stem = key
+    if stem.endswith(MASK_SUFFIX) and (subset, stem[:-len(MASK_SUFFIX)]) in pairs:
+        key = (subset, stem[:-len(MASK_SUFFIX)])
+    pair = pairs.setdefault(key, Pair(*key))
+    if pair.mask is not None:
+        raise DataError(f"two masks for item {key[1]!r}: {tree.display(pair.mask)} and "
+                        f"this one", file=tree.display(rel))
+    pair.mask = rel

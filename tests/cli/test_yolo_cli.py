@@ -1,0 +1,114 @@
+"""The yolo format from the command line: the README's two commands, detect, bad input."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cococonv.cli import cli
+from cococonv.registry import default_registry
+
+from ..builders import files_under, one_error_line
+from ..plugins.yolo_helpers import instances_pairs, jpeg, write_tree
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "yolo_small"
+COCO_SMALL = Path(__file__).resolve().parents[2] / "examples" / "coco_small"
+
+
+@pytest.fixture(autouse=True)
+def _plugins_loaded():
+    default_registry()
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_coco_to_yolo_and_back_with_detected_format(tmp_path):
+    yolo, coco = tmp_path / "y", tmp_path / "c"
+    result = run("convert", "-if", "coco", "-i", COCO_SMALL, "-f", "yolo", "-o", yolo,
+                 "--task", "segment", "--save-images")
+    assert result.exit_code == 0, result.output
+    assert "lost" in result.stderr and "captions" in result.stderr
+    assert "images/train/park.jpg" in files_under(yolo)
+    assert run("detect", yolo).stdout.split()[0] == "yolo"
+    result = run("convert", "-i", yolo, "-f", "coco", "-o", coco)
+    assert result.exit_code == 0, result.output
+    for subset, before, after in instances_pairs(COCO_SMALL, coco):
+        # each object once again (a two-ring object included), same boxes and rings; the
+        # person of person_keypoints_train.json comes back as an instance (its keypoints
+        # are reported lost)
+        extra = {"train": 1, "val": 0}[subset]
+        assert len(after["annotations"]) == len(before["annotations"]) + extra
+        for a in before["annotations"]:
+            matches = [b for b in after["annotations"]
+                       if (b["image_id"], b["category_id"]) == (a["image_id"], a["category_id"])
+                       and b["bbox"] == pytest.approx(a["bbox"], abs=64e-6)]
+            assert matches, a
+            if isinstance(a["segmentation"], list):
+                assert any(len(b["segmentation"]) == len(a["segmentation"]) and all(
+                    ring_b == pytest.approx(ring_a, abs=64e-6)
+                    for ring_a, ring_b in zip(a["segmentation"], b["segmentation"]))
+                    for b in matches), a
+
+
+def test_example_reads_and_converts(tmp_path):
+    assert run("detect", EXAMPLE).stdout.split()[0] == "yolo"
+    result = run("info", "-i", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    result = run("convert", "-i", EXAMPLE, "-f", "cvat", "-o", tmp_path / "cvat.zip")
+    assert result.exit_code == 0, result.output
+    assert zipfile.is_zipfile(tmp_path / "cvat.zip")
+
+
+def test_zip_input(tmp_path):
+    root = write_tree(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
+                                        "images/train/x.jpg": jpeg(),
+                                        "labels/train/x.txt": "0 0.5 0.5 1 1\n"})
+    archive = tmp_path / "ds.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for rel in files_under(root):
+            zf.write(root / rel, f"ds/{rel}")
+    result = run("convert", "-i", archive, "-f", "coco", "-o", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "c/annotations/instances_train.json").read_bytes())
+    assert doc["annotations"][0]["bbox"] == [0.0, 0.0, 20.0, 10.0]
+
+
+@pytest.mark.parametrize("label, needle", [
+    ("0 0.5 0.5 0.2\n", "labels/train/x.txt: line 1: 4 values, a box needs 5"),
+    ("0 0.5 0.5 0.2 0.2\n3 0.5 0.5 0.2 0.2\n",
+     "labels/train/x.txt: line 2: class index 3 is past the 1 class names"),
+    ("0 0.5 0.5 0.2 zz\n", "labels/train/x.txt: line 1: 'zz' is not a number"),
+    ("0 0.5 0.5 0.2 9e9\n", "labels/train/x.txt: line 1: coordinate 9000000000.0"),
+])
+def test_bad_label_line_one_error_no_output(tmp_path, label, needle):
+    root = write_tree(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
+                                        "images/train/x.jpg": jpeg(),
+                                        "labels/train/x.txt": label})
+    out = tmp_path / "out"
+    result = run("convert", "-i", root, "-f", "coco", "-o", out)
+    one_error_line(result.stderr, result.exit_code, needle)
+    assert not out.exists()
+    skipped = run("convert", "-i", root, "-f", "coco", "-o", out, "--on-error", "skip")
+    assert skipped.exit_code == 0, skipped.output
+
+
+def test_missing_image_size_is_an_error_naming_the_file(tmp_path):
+    root = write_tree(tmp_path / "ds", {"labels/train/x.txt": "0 0.5 0.5 0.2 0.2\n"})
+    result = run("convert", "-if", "yolo", "-i", root, "-f", "coco", "-o", tmp_path / "o")
+    one_error_line(result.stderr, result.exit_code, "labels/train/x.txt", "--image-size")
+    result = run("convert", "-if", "yolo", "-i", root, "--image-size", "200x100", "-f",
+                 "coco", "-o", tmp_path / "o")
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "o/annotations/instances_train.json").read_bytes())
+    assert doc["annotations"][0]["bbox"] == [80.0, 40.0, 40.0, 20.0]
+
+
+def test_formats_page():
+    result = run("formats", "yolo")
+    assert result.exit_code == 0
+    assert "--task" in result.stdout and "--image-size" in result.stdout
