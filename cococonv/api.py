@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
+from .chain import apply_chain, check_chain, split_export_options
 from .context import Context
 from .errors import CococonvError, DataError, OptionError, OutOfMemoryError
 from .fileio import atomic_output, output_kind
@@ -89,10 +90,8 @@ def transform(dataset: Dataset, name: str, *, report: Report | Context | None = 
               registry: Registry | None = None, **options: Any) -> Dataset:
     """Apply one named transform plugin and return the resulting dataset."""
     reg = _registry(registry)
-    transform_cls = reg.transform(name)
-    resolved = transform_cls.resolve_options(options)
     ctx = Context.of(report, jobs=1, namespaces=reg.namespaces)
-    return transform_cls().apply(dataset, ctx, **resolved)
+    return apply_chain(dataset, [(name, options)], ctx, reg)
 
 
 def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
@@ -104,6 +103,8 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     Output goes to a temporary sibling first and is moved into place only when complete; a
     non-empty target is refused unless ``overwrite``. ``jobs`` is the number of worker
     processes (None: one per usable CPU); the bytes written are the same for every value.
+    ``segmentation_mode`` and ``crop_covered`` work for every format: where the exporter
+    has no such option, their transform runs first (``cococonv.chain``), on a Dataset.
     Returns the report of what was lost.
     """
     reg = _registry(registry)
@@ -112,7 +113,13 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     check_path(path, "output")
     exporter_cls = reg.exporter(format)
     exporter_cls.check_target(path)
+    options, implied = split_export_options(exporter_cls, options)
     resolved = exporter_cls.resolve_options(options)
+    check_chain(implied, reg)
+    if implied:
+        if not isinstance(dataset, Dataset):
+            dataset = Dataset(dataset.categories, dataset, dataset.meta)
+        dataset = report.dataset = apply_chain(dataset, implied, ctx, reg)
     try:
         with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
             exporter_cls().save(dataset, work, ctx, **resolved)
@@ -144,18 +151,27 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     check_separate(source, target)
     exporter_cls = reg.exporter(output_format)
     exporter_cls.check_target(target)  # fail on the command line before reading
-    exporter_cls.resolve_options(dict(output_options or {}))
+    transforms = list(transforms)
+    check_export_options(exporter_cls, output_options or {}, transforms, reg)
     remove_stale_for(target)
     tree = open_tree(source, stdin=stdin)
     dataset = load(tree, input_format, report=ctx, registry=reg,
                    **dict(input_options or {}))
     check_separate(source, target, reads=tree.read_folders())
     check_named_files(source, target, dataset, overwrite=overwrite)
-    for name, options in transforms:
-        dataset = transform(dataset, name, report=ctx, registry=reg, **dict(options))
+    dataset = apply_chain(dataset, transforms, ctx, reg)
     report.dataset = dataset
     return save(dataset, output_format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, **dict(output_options or {}))
+
+
+def check_export_options(exporter_cls: Any, options: Mapping[str, Any],
+                         transforms: Iterable[tuple[str, Mapping[str, Any]]],
+                         registry: Registry) -> None:
+    """Refuse a bad exporter option, transform or transform option before reading."""
+    own, implied = split_export_options(exporter_cls, options)
+    exporter_cls.resolve_options(own)
+    check_chain([*transforms, *implied], registry)
 
 
 def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> None:
@@ -292,15 +308,18 @@ def import_source(root: str, path: str, format: str | None = None, *,
 def export_project(root: str, format: str, target: str, *, overwrite: bool = False,
                    report: Report | None = None, registry: Registry | None = None,
                    stdout: BinaryIO | None = None, jobs: int | None = None,
+                   transforms: Iterable[tuple[str, Mapping[str, Any]]] = (),
                    **options: Any) -> Report:
-    """Load every source of a project folder, merge them, and save the result."""
+    """Load every source of a project folder, merge them, apply ``transforms`` (name,
+    options) in order, and save the result."""
     from .project import open_project
 
     reg = _registry(registry)
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
     report = ctx.report
+    transforms = list(transforms)
     reg.exporter(format).check_target(target)
-    reg.exporter(format).resolve_options(options)
+    check_export_options(reg.exporter(format), options, transforms, reg)
     remove_stale_for(target)
     project = open_project(root)
     if not project.sources:
@@ -316,7 +335,7 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
             raise err.located(file=source.path)
         check_separate(source.path, target, reads=tree.read_folders())
         check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
-    report.dataset = merge(datasets, report=report)
+    report.dataset = apply_chain(merge(datasets, report=report), transforms, ctx, reg)
     return save(report.dataset, format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, **options)
 

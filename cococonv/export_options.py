@@ -51,6 +51,21 @@ def tasks(choices: Sequence[str], when_none: str = "every task with content") ->
                   f"given: {when_none}.", tuple(choices))
 
 
+def segmentation_mode() -> Option:
+    """``--segmentation-mode``: one form for every outline (the COCO exporter's option,
+    and the ``segmentation_mode`` transform's, which gives it to every other format)."""
+    return Option("segmentation_mode", str, "guess", "guess: keep each shape as the source "
+                  "had it; polygons: masks become polygons; mask: polygons become RLE.",
+                  ("guess", "polygons", "mask"))
+
+
+def crop_covered() -> Option:
+    """``--crop-covered``: the COCO exporter's option, and for every other format the
+    ``crop_covered`` transform run before the export."""
+    return Option("crop_covered", bool, False, "Cut from each object the parts covered by "
+                  "objects drawn above it (higher z_order, or later at equal z_order).")
+
+
 def chosen_tasks(exporter: str, writes: Sequence[str],
                  requested: Sequence[str] | None) -> tuple[tuple[str, ...], bool]:
     """The tasks an export writes: ``requested`` (the ``--tasks`` value) when given, else

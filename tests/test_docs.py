@@ -10,7 +10,9 @@ from cococonv.registry import load_registry
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 COMMAND_PAGES = {"convert": "convert", "create": "project", "import": "project",
-                 "export": "project", "formats": "formats", "detect": "detect", "info": "info"}
+                 "export": "project", "formats": "formats", "detect": "detect", "info": "info",
+                 "transform": "transform", "stats": "stats", "validate": "validate",
+                 "diff": "diff"}
 
 REGISTRY = load_registry(warn=False)
 PLUGINS = [p for kind in ("importer", "exporter", "transform")

@@ -15,7 +15,8 @@ def main() -> None:
     Ends with ``os._exit`` after flushing: freeing a dataset of millions of objects one by
     one costs seconds (2 s of 11 s at 50,000 images) and the OS reclaims it at once.
     """
-    from . import convert, detect, formats, info, project  # noqa: F401  (registers commands)
+    from . import convert, detect, formats, info, project, transform  # noqa: F401  (registers commands)
+    from . import diff, stats, validate  # noqa: F401
     catch_termination()
     try:
         cli(prog_name="cococonv")
@@ -34,7 +35,8 @@ def main() -> None:
 
 
 def _register() -> None:
-    from . import convert, detect, formats, info, project  # noqa: F401
+    from . import convert, detect, formats, info, project, transform  # noqa: F401
+    from . import diff, stats, validate  # noqa: F401  (reports: issue 14)
 
 
 _register()

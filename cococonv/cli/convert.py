@@ -11,13 +11,13 @@ from ..plugin import Plugin
 from ..registry import default_registry
 from ..streams import is_stream
 from .group import cli
-from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
-                      overwrite_option, peek, render_report, split_plugin_values,
-                      transform_option, verbosity_options)
+from .options import (PluginOptionsCommand, exporter_side, make_report, peek, refuse_json_to_stdout,
+                      render_report, route_values, run_options, transforms_in)
 
 
-def _plugins_of(args: list[str]) -> list[type[Plugin]]:
-    """Importer (given or detected), exporter and transforms named by the raw arguments."""
+def plugins_of(args: list[str], *, output_default: bool = False) -> list[type[Plugin]]:
+    """Importer (given or detected), exporter and transforms named by the raw arguments;
+    with ``output_default`` the exporter is the input's format when -f is not given."""
     registry = default_registry()
     found: list[type[Plugin]] = []
     in_format = peek(args, "-if", "--input-format")
@@ -36,16 +36,14 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
         # click saying "No such option" about an option of the format the user meant.
         found.extend(registry.importers.values())
     out_format = peek(args, "-f", "--format", "--output-format")
+    if out_format is None and output_default:
+        out_format = in_format
     if registry.has("exporter", out_format):
-        found.append(registry.exporter(out_format))
-    for i, arg in enumerate(args):
-        if arg in ("-t", "--transform") and i + 1 < len(args) and \
-                registry.has("transform", args[i + 1]):
-            found.append(registry.transform(args[i + 1]))
-    return found
+        found.extend(exporter_side(registry.exporter(out_format)))
+    return found + transforms_in(args)
 
 
-@cli.command(cls=PluginOptionsCommand, plugin_lookup=_plugins_of,
+@cli.command(cls=PluginOptionsCommand, plugin_lookup=plugins_of,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-i", "--input", "source", required=True, metavar="PATH",
               help="Dataset folder, .zip or tar archive, single annotation file, or - "
@@ -57,12 +55,7 @@ def _plugins_of(args: list[str]) -> list[type[Plugin]]:
                    ".json/.xml file, or - for stdout.")
 @click.option("-f", "--format", "--output-format", "output_format", required=True,
               metavar="FMT", help="Output format.")
-@transform_option
-@overwrite_option
-@on_error_option
-@jobs_option
-@verbosity_options
-@json_option
+@run_options
 @click.pass_context
 def convert(ctx: click.Context, source: str, input_format: str | None, target: str,
             output_format: str, transforms: tuple[str, ...], overwrite: bool, on_error: str,
@@ -72,28 +65,14 @@ def convert(ctx: click.Context, source: str, input_format: str | None, target: s
     \b
     Example:
       cococonv convert -if voc -i VOCdevkit/VOC2012 -f coco -o out --reindex
-    Format options (see `cococonv formats FMT`) go directly or after `--`.
+    Format and transform options (see `cococonv formats FMT`) go directly or after
+    `--`; -t NAME (repeatable) runs transforms in order before the export.
     """
-    if as_json and target == "-":
-        raise click.UsageError("--json prints the report on stdout, which -o - already uses "
-                               "for the data; write the data to a file")
+    refuse_json_to_stdout(as_json, target)
     plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
-    values = split_plugin_values(plugin_values, plugins)
-    by_kind: dict[str, dict[str, Any]] = {"importer": {}, "exporter": {}}
-    transform_options: dict[str, dict[str, Any]] = {}
-    for plugin, given in zip(plugins, values):
-        if plugin.kind == "transform":
-            transform_options[plugin.name] = given
-        else:
-            by_kind[plugin.kind].update(given)
-    if sum(plugin.kind == "importer" for plugin in plugins) > 1:
-        # The importer is not known yet (stdin, nothing detected): an option the exporter
-        # also declares (--save-images) is the exporter's, not a guess at the importer's.
-        for name in by_kind["exporter"]:
-            by_kind["importer"].pop(name, None)
+    input_options, output_options, chain = route_values(plugin_values, plugins, transforms)
     report = make_report(ctx, on_error)
     api.convert(source, target, input_format=input_format, output_format=output_format,
-                input_options=by_kind["importer"], output_options=by_kind["exporter"],
-                transforms=[(name, transform_options.get(name, {})) for name in transforms],
+                input_options=input_options, output_options=output_options, transforms=chain,
                 overwrite=overwrite, report=report, jobs=jobs)
     render_report(report, as_json)

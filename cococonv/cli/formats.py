@@ -5,6 +5,7 @@ import inspect
 
 import click
 
+from ..chain import implied_options
 from ..errors import UnknownFormatError
 from ..fileio import dumps_json
 from ..registry import default_registry
@@ -54,4 +55,9 @@ def formats(name: str | None, as_json: bool) -> None:
                 choices = f" [{'|'.join(opt.choices)}]" if opt.choices else ""
                 click.echo(printable(f"  {opt.flag:<30} {opt.help}{choices} "
                                      f"(default: {_show(opt.default, opt)})"))
+        implied = implied_options(plugin) if kind == "exporter" else ()
+        if implied:
+            click.echo("also, done by a transform before the export (docs/transforms.md):")
+            for opt in implied:
+                click.echo(printable(f"  {opt.flag:<30} {opt.help}"))
         click.echo("")

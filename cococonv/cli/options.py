@@ -3,11 +3,12 @@
 Index of shared options:
   -i/--input, -if/--input-format     convert, import, detect, info
   -o/--output, -f/--format           convert, export, create
-  -p/--project                       import, export
+  -p/--project                       import, export, transform
   --overwrite                        convert, export, create
   --on-error fail|skip|warn          convert, export, info
   --json                             detect, info, formats, convert (the loss report)
-  --transform NAME                   convert, export
+  -t/--transform NAME                convert, transform, export (repeatable, in order;
+                                     each transform's options read by route_values)
   -j/--jobs N                        convert, export, import, info (every command that reads
                                      or writes a dataset)
   -q/--quiet, -v/--verbose           every command that reads data (also before the command)
@@ -76,6 +77,21 @@ def transform_option(func: Callable) -> Callable:
     return click.option("-t", "--transform", "transforms", multiple=True, metavar="NAME",
                         help="Apply a transform (repeatable, in order; see `cococonv formats`)."
                         )(func)
+
+
+def run_options(func: Callable) -> Callable:
+    """What every command that writes a dataset takes: -t, --overwrite, --on-error, -j,
+    -q/-v and --json (in this order in --help)."""
+    for option in (json_option, verbosity_options, jobs_option, on_error_option,
+                   overwrite_option, transform_option):
+        func = option(func)
+    return func
+
+
+def refuse_json_to_stdout(as_json: bool, target: str) -> None:
+    if as_json and target == "-":
+        raise click.UsageError("--json prints the report on stdout, which -o - already uses "
+                               "for the data; write the data to a file")
 
 
 def make_report(ctx: click.Context, on_error: str = "fail") -> Report:
@@ -177,6 +193,58 @@ def split_plugin_values(kwargs: dict[str, Any], plugins: Sequence[type[Plugin]]
     given = {k: v for k, v in given.items() if v is not None}
     return [{opt.name: given[opt.name] for opt in plugin.options if opt.name in given}
             for plugin in plugins]
+
+
+def transforms_in(args: Sequence[str]) -> list[type[Plugin]]:
+    """The transform plugins ``-t``/``--transform`` name in raw arguments, in order (an
+    unknown name is left for the run to refuse with the list of transforms)."""
+    from ..registry import default_registry
+
+    registry = default_registry()
+    found: list[type[Plugin]] = []
+    for i, arg in enumerate(args):
+        name = args[i + 1] if arg in ("-t", "--transform") and i + 1 < len(args) else \
+            arg.split("=", 1)[1] if arg.startswith("--transform=") else None
+        if name is not None and registry.has("transform", name):
+            found.append(registry.transform(name))
+    return found
+
+
+def exporter_side(exporter: type[Plugin]) -> list[type[Plugin]]:
+    """The exporter and, when it lacks them, the options a transform does for it
+    (``--segmentation-mode``, ``--crop-covered``: cococonv.chain), as one more plugin of
+    kind exporter whose values go with the exporter's."""
+    from ..chain import implied_options
+
+    implied = implied_options(exporter)
+    if not implied:
+        return [exporter]
+    extra = type("ImpliedExportOptions", (Plugin,),
+                 {"name": exporter.name, "kind": "exporter", "options": implied})
+    return [exporter, extra]
+
+
+def route_values(kwargs: dict[str, Any], plugins: Sequence[type[Plugin]],
+                 transforms: Sequence[str]
+                 ) -> tuple[dict[str, Any], dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    """The importer's options, the exporter's, and the transform chain (each ``-t`` name
+    with the values of its options), from click's kwargs: the one way every command reads
+    plugin options. An option several plugins declare goes to each of them."""
+    values = split_plugin_values(kwargs, plugins)
+    by_kind: dict[str, dict[str, Any]] = {"importer": {}, "exporter": {}}
+    transform_options: dict[str, dict[str, Any]] = {}
+    for plugin, given in zip(plugins, values):
+        if plugin.kind == "transform":
+            transform_options[plugin.name.casefold()] = given  # -t names: any case
+        else:
+            by_kind[plugin.kind].update(given)
+    if sum(plugin.kind == "importer" for plugin in plugins) > 1:
+        # The importer is not known yet (stdin, nothing detected): an option the exporter
+        # also declares (--save-images) is the exporter's, not a guess at the importer's.
+        for name in by_kind["exporter"]:
+            by_kind["importer"].pop(name, None)
+    chain = [(name, dict(transform_options.get(name.casefold(), {}))) for name in transforms]
+    return by_kind["importer"], by_kind["exporter"], chain
 
 
 _KEPT: list[object] = []

@@ -11,9 +11,9 @@ from ..project import create_project
 from ..registry import default_registry
 from ..text import printable
 from .group import cli
-from .options import (PluginOptionsCommand, jobs_option, json_option, make_report, on_error_option,
-                      overwrite_option, peek, render_report, split_plugin_values,
-                      verbosity_options)
+from .options import (PluginOptionsCommand, exporter_side, jobs_option, make_report,
+                      overwrite_option, peek, refuse_json_to_stdout, render_report, route_values,
+                      run_options, split_plugin_values, transforms_in, verbosity_options)
 
 
 @cli.command()
@@ -58,7 +58,8 @@ def import_(ctx: click.Context, root: str, input_format: str | None, path: str,
 def _exporter_of(args: list[str]) -> list[type[Plugin]]:
     name = peek(args, "-f", "--format")
     registry = default_registry()
-    return [registry.exporter(name)] if registry.has("exporter", name) else []
+    found = exporter_side(registry.exporter(name)) if registry.has("exporter", name) else []
+    return found + transforms_in(args)
 
 
 @cli.command("export", cls=PluginOptionsCommand, plugin_lookup=_exporter_of)
@@ -68,21 +69,16 @@ def _exporter_of(args: list[str]) -> list[type[Plugin]]:
               help="Output format.")
 @click.option("-o", "--output", "target", required=True, metavar="PATH",
               help="Output folder, .zip or tar archive, single file, or - for stdout.")
-@overwrite_option
-@on_error_option
-@jobs_option
-@verbosity_options
-@json_option
+@run_options
 @click.pass_context
-def export(ctx: click.Context, root: str, output_format: str, target: str, overwrite: bool,
-           on_error: str, jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
-    """Export the project's sources, merged, in format FMT."""
-    if as_json and target == "-":
-        raise click.UsageError("--json prints the report on stdout, which -o - already uses "
-                               "for the data; write the data to a file")
+def export(ctx: click.Context, root: str, output_format: str, target: str,
+           transforms: tuple[str, ...], overwrite: bool, on_error: str, jobs: int | None,
+           as_json: bool, **plugin_values: Any) -> None:
+    """Export the project's sources, merged, in format FMT (after the -t transforms)."""
+    refuse_json_to_stdout(as_json, target)
     plugins = ctx.meta.get("cococonv.plugins", [])
-    options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
+    _, options, chain = route_values(plugin_values, plugins, transforms)
     report = make_report(ctx, on_error)
     api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                       jobs=jobs, **options)
+                       jobs=jobs, transforms=chain, **options)
     render_report(report, as_json)

@@ -10,11 +10,8 @@ OPTIONS = (
     shared.save_images("images/<subset>/"),
     shared.image_ext(),
     shared.save_dataset_meta("labels, keypoint schemas and colours"),
-    Option("segmentation_mode", str, "guess", "guess: keep each shape as the source had it; "
-           "polygons: masks become polygons; mask: polygons become RLE.",
-           ("guess", "polygons", "mask")),
-    Option("crop_covered", bool, False, "Cut from each object the parts covered by objects "
-           "drawn above it (higher z_order, or later at equal z_order)."),
+    shared.segmentation_mode(),
+    shared.crop_covered(),
     shared.allow_attributes("in each annotation's 'attributes' object (CVAT's COCO "
                             "extension)"),
     Option("reindex", bool, False, "Renumber image, annotation and category ids 1..N in "

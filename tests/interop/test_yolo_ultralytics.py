@@ -23,15 +23,21 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 @pytest.fixture(scope="module")
 def ultralytics_utils(tmp_path_factory):
+    from PIL import Image
+    pil_open = Image.open  # before ultralytics is imported: it replaces Image.open
     if os.environ.get("CI") and importlib.util.find_spec("ultralytics") is None:
         pytest.fail("ultralytics is not installed; CI installs the ultralytics extra")
-    pytest.importorskip("ultralytics", reason="ultralytics is not installed "
-                                              "(pip install -e '.[ultralytics]')")
-    # its settings file and any download go to a folder of the test, never the network
-    os.environ["YOLO_CONFIG_DIR"] = str(tmp_path_factory.mktemp("ultralytics-config"))
-    os.environ["YOLO_OFFLINE"] = "1"
-    from ultralytics.data import utils
-    return utils
+    with pytest.MonkeyPatch.context() as patch:
+        # its settings file and any download go to a folder of the test, never the network
+        patch.setenv("YOLO_CONFIG_DIR", str(tmp_path_factory.mktemp("ultralytics-config")))
+        patch.setenv("YOLO_OFFLINE", "1")
+        pytest.importorskip("ultralytics", reason="ultralytics is not installed "
+                                                  "(pip install -e '.[ultralytics]')")
+        from ultralytics.data import utils
+        yield utils
+    # Importing ultralytics replaces PIL's Image.open with one that installs pi-heif on the
+    # first unreadable image: later tests of this process must get Pillow's own back.
+    Image.open = pil_open
 
 
 def _check(utils, root: Path, *, pose: bool = False) -> dict:
