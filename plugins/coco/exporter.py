@@ -16,7 +16,8 @@ from cococonv.export_options import chosen_tasks
 from cococonv.fileio import dumps_json  # noqa: F401  (tests replace it to simulate MemoryError)
 from cococonv.images import normalise_ext, with_safe_image_name
 from cococonv.model import Item, Source
-from cococonv.paths import safe_segment, writable
+from cococonv.errors import DataError
+from cococonv.paths import safe_segment, shown, writable
 from cococonv.plugin import Exporter
 from cococonv.tailnames import TailNames, warn_kept_as_data
 
@@ -73,17 +74,33 @@ class _OutputNames:
         self.opts = options
         self.safe_subsets: set[str] = set()
         self.tails = TailNames("image name")
+        self.files: dict[tuple[str, str], Item] = {}
 
     def __call__(self, item: Item) -> tuple[Item, tuple[str, ...]]:
         if item.subset not in self.safe_subsets:
             safe_segment(item.subset, what="subset")
             self.safe_subsets.add(item.subset)
+        self._one_image_per_file(item)
         image = item.image
         if not self.opts["save_images"] or image is None or not image.has_data:
             return item, ()
         item = with_safe_image_name(item, self.tails)
         folder = "images" if self.opts["merge_images"] else f"images/{item.subset}"
         return item, (f"{folder}/{file_name_of(item, normalise_ext(self.opts['image_ext']))}",)
+
+
+    def _one_image_per_file(self, item: Item) -> None:
+        """Two items of a subset naming one image file (two Label Studio tasks, or two
+        LabelMe files, of one picture) would be two COCO images of one file_name, which
+        COCO readers (ours too) refuse or merge."""
+        if item.image is None:
+            return
+        key = (item.subset, file_name_of(item, normalise_ext(self.opts["image_ext"])))
+        other = self.files.setdefault(key, item)
+        if other is not item:
+            raise DataError(f"its image {shown(key[1])} is also the image of item "
+                            f"{shown(other.id)}; a COCO file names each image once (merge "
+                            f"the two, or --on-error skip to drop the later)")
 
 
 class CocoInstancesExporter(CocoExporter):

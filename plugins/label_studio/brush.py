@@ -52,8 +52,10 @@ def _as_bytes(rle: Any) -> bytes:
 
 
 def decode(rle: Any, height: int, width: int) -> np.ndarray:
-    """The ``(height, width)`` bool mask of a brush RLE; DataError when the stream is
-    malformed or describes another number of pixels than ``height`` x ``width``."""
+    """The ``(height, width)`` 0/1 uint8 mask of a brush RLE, in column-major memory as
+    the RLE encoder takes it (no copy there); DataError when the stream is malformed or
+    describes another number of pixels than ``height`` x ``width``. Only the opaque runs
+    are kept while reading, so the stream costs no more than its pixels' one plane."""
     check_plane(height, width, "the brush mask")
     bits = _Bits(_as_bytes(rle))
     if bits.total < _HEADER_BITS:
@@ -64,7 +66,7 @@ def decode(rle: Any, height: int, width: int) -> np.ndarray:
     if count != 4 * height * width:
         raise DataError(f"the brush RLE holds {count} values, the {width}x{height} image "
                         f"needs {4 * height * width} (4 per pixel)")
-    alpha = np.zeros(height * width, dtype=np.uint8)
+    opaque: list[int] = []  # [first, last) pixel ranges, row-major, in stream order
     shift = max(word - 8, 0)  # keep the top 8 bits of wider words
     i = 0
     while i < count:
@@ -72,17 +74,38 @@ def decode(rle: Any, height: int, width: int) -> np.ndarray:
         run = bits.read(widths[bits.read(2)]) + 1
         end = min(i + run, count)
         if repeated:
-            value = bits.read(word) >> shift
-            if value:
-                first, last = -(-(i - 3) // 4), -(-(end - 3) // 4)
-                alpha[max(first, 0):last] = min(value, 255)
+            if bits.read(word) >> shift >= 128:
+                _add(opaque, max(-(-(i - 3) // 4), 0), -(-(end - 3) // 4))
         else:
             for k in range(i, end):
-                value = bits.read(word) >> shift
-                if k % 4 == 3:
-                    alpha[k // 4] = min(value, 255)
+                if bits.read(word) >> shift >= 128 and k % 4 == 3:
+                    _add(opaque, k // 4, k // 4 + 1)
         i = end
-    return (alpha >= 128).reshape(height, width)
+    return _paint(opaque, height, width)
+
+
+def _add(ranges: list[int], first: int, last: int) -> None:
+    if first >= last:
+        return
+    if ranges and ranges[-1] == first:
+        ranges[-1] = last  # goes on from the previous range
+    else:
+        ranges += (first, last)
+
+
+def _paint(ranges: list[int], height: int, width: int) -> np.ndarray:
+    mask = np.zeros((height, width), dtype=np.uint8, order="F")
+    for first, last in zip(ranges[0::2], ranges[1::2]):
+        top, left = divmod(first, width)
+        bottom, right = divmod(last, width)  # the pixel past the range
+        if top == bottom:
+            mask[top, left:right] = 1
+            continue
+        mask[top, left:] = 1
+        mask[top + 1:bottom, :] = 1
+        if bottom < height:
+            mask[bottom, :right] = 1
+    return mask
 
 
 class _Writer:
@@ -109,27 +132,39 @@ class _Writer:
 
 def encode(mask: np.ndarray) -> list[int]:
     """The brush RLE (a list of byte values) of a 2-D mask, its pixels RGBA 0 or 255."""
-    height, width = mask.shape[:2]
     flat = np.asarray(mask, dtype=bool).ravel()
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    first = [0, 0] if flat.size and flat[0] else [0]
+    return encode_runs(np.concatenate((first, change, [flat.size])).astype(np.int64))
+
+
+def encode_rle(rle: dict[str, Any]) -> list[int]:
+    """The brush RLE of a model mask, from the pixels of its box alone (a small mask of
+    a huge image costs no image-sized plane)."""
+    from cococonv.mask_window import row_runs
+
+    return encode_runs(row_runs(rle))
+
+
+def encode_runs(bounds: np.ndarray) -> list[int]:
+    """The brush RLE of a mask given as row-major run bounds ``[0, end of the zeros, end
+    of the ones, ..., pixels]`` (runs alternate, zeros first), RGBA 0 or 255."""
     out = _Writer()
-    out.write(4 * flat.size, 32)
+    out.write(4 * int(bounds[-1]), 32)
     out.write(8 - 1, 5)
     for bits in WRITE_WIDTHS:
         out.write(bits - 1, 4)
-    if flat.size:
-        change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-        starts = np.concatenate(([0], change)).tolist()
-        ends = np.concatenate((change, [flat.size])).tolist()
-        longest = 1 << WRITE_WIDTHS[-1]
-        for start, end in zip(starts, ends):
-            value = 255 if flat[start] else 0
-            left = 4 * (end - start)
-            while left:
-                run = min(left, longest)
-                cls = next(c for c, bits in enumerate(WRITE_WIDTHS) if run <= 1 << bits)
-                out.write(1, 1)
-                out.write(cls, 2)
-                out.write(run - 1, WRITE_WIDTHS[cls])
-                out.write(value, 8)
-                left -= run
+    longest = 1 << WRITE_WIDTHS[-1]
+    edges = bounds.tolist()
+    for k in range(len(edges) - 1):
+        value = 255 if k % 2 else 0
+        left = 4 * (edges[k + 1] - edges[k])
+        while left:
+            run = min(left, longest)
+            cls = next(c for c, bits in enumerate(WRITE_WIDTHS) if run <= 1 << bits)
+            out.write(1, 1)
+            out.write(cls, 2)
+            out.write(run - 1, WRITE_WIDTHS[cls])
+            out.write(value, 8)
+            left -= run
     return list(out.getvalue())

@@ -65,12 +65,21 @@ def _far_out(shape: Annotation, height: int, width: int) -> str | None:
     return None
 
 
+def _extent(value: dict[str, Any], key: str, where: str) -> float:
+    """A width, height or radius: a negative one is a corrupt region (COCO boxes too are
+    refused for it), not a drawing that goes leftwards."""
+    got = number(value, key, where)
+    if got < 0:
+        raise DataError(f"must not be negative, got {got:g}", where=f"{where}.{key}")
+    return got
+
+
 def _shape(base: str, value: dict[str, Any], where: str, height: int,
            width: int) -> Annotation:
     sx, sy = width / 100.0, height / 100.0
     if base == "rectangle":
         x, y = number(value, "x", where) * sx, number(value, "y", where) * sy
-        w, h = number(value, "width", where) * sx, number(value, "height", where) * sy
+        w, h = _extent(value, "width", where) * sx, _extent(value, "height", where) * sy
         rotation = number(value, "rotation", where) if value.get("rotation") else 0.0
         box = Bbox(x=x, y=y, w=w, h=h)
         if rotation:
@@ -83,23 +92,26 @@ def _shape(base: str, value: dict[str, Any], where: str, height: int,
             box.attributes["rotation"] = rotation
         return box
     if base == "polygon":
-        flat = _points(value, where, sx, sy)
         closed = value.get("closed", True) is not False
+        flat = _points(value, where, sx, sy, 3 if closed else 2)
         return Polygon(points=flat) if closed else Polyline(points=flat)
     if base == "keypoint":
         return Points(points=[number(value, "x", where) * sx, number(value, "y", where) * sy],
                       visibility=[2])
     if base == "ellipse":
         ellipse = Ellipse(cx=number(value, "x", where) * sx, cy=number(value, "y", where) * sy,
-                          rx=number(value, "radiusX", where) * sx,
-                          ry=number(value, "radiusY", where) * sy)
+                          rx=_extent(value, "radiusX", where) * sx,
+                          ry=_extent(value, "radiusY", where) * sy)
         if value.get("rotation"):
             ellipse.attributes["rotation"] = number(value, "rotation", where)
         return ellipse
     return _brush(value, where, height, width)
 
 
-def _points(value: dict[str, Any], where: str, sx: float, sy: float) -> list[float]:
+def _points(value: dict[str, Any], where: str, sx: float, sy: float,
+            least: int) -> list[float]:
+    """The pixel coordinates of a polygon's points: ``least`` of them at least (an open
+    one, ``closed: false``, is a polyline: two points make a line)."""
     points = value.get("points")
     place = f"{where}.points"
     if type(points) is not list:
@@ -113,8 +125,9 @@ def _points(value: dict[str, Any], where: str, sx: float, sy: float) -> list[flo
                 raise PercentError(f"point {k} holds {_shown(axis)}, not a number",
                                    where=place)
             flat.append(axis * scale)
-    if len(points) < 3:
-        raise DataError(f"a polygon needs 3 points, got {len(points)}", where=place)
+    if len(points) < least:
+        noun = "a polygon" if least == 3 else "an open polygon (a line)"
+        raise DataError(f"{noun} needs {least} points, got {len(points)}", where=place)
     return flat
 
 

@@ -56,11 +56,11 @@ def link_regions(item: Item, made: dict[Any, Annotation], regions: dict[Any, lis
                 parents[rid] = parent
     used = {a.group for a in item.annotations if a.group}
     roots: dict[Any, int] = {}
+    root_of = _roots(parents)
+    has_children = set(parents.values())
     for rid, ann in made.items():
-        root, hops = rid, 0
-        while root in parents and hops < len(parents):
-            root, hops = parents[root], hops + 1
-        if root == rid and rid not in parents.values():
+        root = root_of.get(rid, rid)
+        if root == rid and rid not in has_children:
             continue
         if root not in roots:
             number = max(used, default=0) + 1
@@ -82,6 +82,23 @@ def link_regions(item: Item, made: dict[Any, Annotation], regions: dict[Any, lis
         by_source.setdefault(source, []).append(link)
     for source, links in by_source.items():
         made[source].attributes["relations"] = orjson.dumps(links).decode()
+
+
+def _roots(parents: dict[Any, Any]) -> dict[Any, Any]:
+    """The root of each region with a parent, every chain walked once (a long chain of
+    ``parentID`` links costs its length, not its square); a cycle's root is the region
+    where the walk met itself."""
+    root_of: dict[Any, Any] = {}
+    for start in parents:
+        path, node, seen = [], start, set()
+        while node in parents and node not in root_of and node not in seen:
+            seen.add(node)
+            path.append(node)
+            node = parents[node]
+        root = root_of.get(node, node)
+        for member in path:
+            root_of[member] = root
+    return root_of
 
 
 def relations_of(ann: Annotation) -> list[dict] | None:

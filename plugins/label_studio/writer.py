@@ -271,8 +271,7 @@ def _mask(plan: Any, ann: Mask, size: tuple[int, int], ids: _Ids,
     if list(ann.rle.get("size", [])) != [size[0], size[1]]:
         piece.lost[("masks", "their size is not the image's")] += 1
         return []
-    pixels = masks.decode(masks.compress(ann.rle))
-    value = {"format": "rle", "rle": brush.encode(pixels)}
+    value = {"format": "rle", "rle": brush.encode_rle(masks.compress(ann.rle))}
     return [_base(plan, ann, "mask", ids.take(_own(ann).get("id")), size, value, piece)]
 
 

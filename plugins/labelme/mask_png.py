@@ -51,9 +51,7 @@ def mask_to_rle(text: Any, corners: list[float], height: int,
     patch's pixel box ``[left, top, right, bottom]`` (inclusive). Whole-number corners
     give the patch's extent (LabelMe checks it against the PNG); fractional ones only its
     top-left pixel, rounded, as LabelMe places them."""
-    import numpy as np
-
-    from cococonv import masks
+    from cococonv.mask_window import place
 
     patch = _patch(decode_base64(text, "mask"))
     check_plane(height, width, "the image of a mask shape")
@@ -64,13 +62,8 @@ def mask_to_rle(text: Any, corners: list[float], height: int,
         if rows != patch.shape[0] or cols != patch.shape[1]:
             raise DataError(f"the mask PNG is {patch.shape[1]}x{patch.shape[0]} pixels but "
                             f"its points span {cols}x{rows}")
-    canvas = np.zeros((height, width), dtype=np.uint8)
-    r0, r1 = max(top, 0), min(top + patch.shape[0], height)
-    c0, c1 = max(left, 0), min(left + patch.shape[1], width)
-    if r0 < r1 and c0 < c1:
-        canvas[r0:r1, c0:c1] = patch[r0 - top:r1 - top, c0 - left:c1 - left]
     box = [left, top, left + patch.shape[1] - 1, top + patch.shape[0] - 1]
-    return masks.encode(canvas), box
+    return place(patch, top, left, height, width), box
 
 
 def _patch(data: bytes) -> Any:
@@ -87,6 +80,8 @@ def _patch(data: bytes) -> Any:
             array = np.asarray(opened)
     except DataError:
         raise
+    except PILImage.UnidentifiedImageError:  # its message names a Python object
+        raise DataError("the mask is not an image (no PNG or other known header)") from None
     except Exception as exc:  # Pillow raises many types for a corrupt file
         raise DataError(f"the mask is not a readable image ({exc})") from None
     if array.ndim == 3:
@@ -107,21 +102,22 @@ def rle_to_mask(rle: dict[str, Any], kept: Any = None) -> tuple[list[float], str
 
     from cococonv import masks
 
-    array = masks.decode(rle)
-    rows = np.flatnonzero(array.any(axis=1))
-    if rows.size == 0:
+    from cococonv.mask_window import window
+
+    x, y, w, h = (int(v) for v in masks.bbox(rle))
+    if w == 0 or h == 0:
         return None
-    cols = np.flatnonzero(array.any(axis=0))
-    top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    height, width = (int(v) for v in rle["size"])
+    top, bottom, left, right = y, y + h - 1, x, x + w - 1
     corners = [float(left), float(top), float(right), float(bottom)]
     box = kept.get("box") if isinstance(kept, dict) else None
     if isinstance(box, list) and len(box) == 4 and all(type(v) is int for v in box):
         x1, y1, x2, y2 = box
-        if 0 <= x1 <= left and 0 <= y1 <= top and right <= x2 < array.shape[1] and \
-                bottom <= y2 < array.shape[0]:
+        if 0 <= x1 <= left and 0 <= y1 <= top and right <= x2 < width and \
+                bottom <= y2 < height:
             left, top, right, bottom = box
             corners = list(kept["points"])
-    crop = np.ascontiguousarray(array[top:bottom + 1, left:right + 1], dtype=np.uint8)
+    crop = np.ascontiguousarray(window(rle, top, left, bottom, right))
     buffer = io.BytesIO()
     PILImage.fromarray(crop).save(buffer, "PNG")
     text = base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -26,6 +26,13 @@ OWN_KEYS = frozenset({"version", "flags", "shapes", "imagePath", "imageData", "i
                       "imageWidth"})
 
 
+#: A file's keypoint sets hold their highest index + 1 keypoints each, absent ones too:
+#: at most this many per point shape drawn, beyond the free ones (a set of 1 visible point
+#: of 133 is fine; 3000 points each claiming index 9999 would be 30 million keypoints).
+KEYPOINT_SLOTS_PER_POINT = 64
+KEYPOINT_SLOTS_FREE = 10000
+
+
 class LabelmeReader:
     """Reads the LabelMe files of one input into one Dataset."""
 
@@ -43,7 +50,11 @@ class LabelmeReader:
     def read(self, files: list[LabelmeFile]) -> Dataset:
         for source in self.report.progress(files, desc="labelme files"):
             display = self.tree.display(source.rel)
-            doc = loads_json(self.tree.read_bytes(source.rel), file=display)
+            try:  # one image's file: a broken one (cut short by a crash) is one bad record
+                doc = loads_json(self.tree.read_bytes(source.rel), file=display)
+            except DataError as err:
+                self.report.bad_record(err)
+                continue
             if not is_labelme(doc):
                 self.not_labelme.append(display)
                 continue
@@ -132,6 +143,11 @@ class LabelmeReader:
         sets: dict[tuple[int, str], list[KeypointPart]] = {}
         for part in parts:
             sets.setdefault((part.group, part.of), []).append(part)
+        slots = sum(max(p.index for p in members) + 1 for members in sets.values())
+        if slots > KEYPOINT_SLOTS_PER_POINT * len(parts) + KEYPOINT_SLOTS_FREE:
+            raise DataError(f"{len(sets)} keypoint sets would hold {slots} keypoints for "
+                            f"the {len(parts)} point shapes drawn (their indices run far "
+                            f"past the points; docs/limits.md)", where="shapes")
         out = []
         for (group, of), members in sets.items():
             label = self.shapes.label_index(of)

@@ -38,7 +38,7 @@ def _by_mode(image: Any) -> Any:
         if plane.size and (plane.min() < 0 or plane.max() > 65535):
             raise DataError(f"mask values {int(plane.min())}-{int(plane.max())} are not "
                             f"16-bit")
-        return plane.astype(np.uint16)
+        return plane.astype(np.uint16, copy=False)  # a 16-bit PNG's plane is one already
     if mode in ("LA", "PA"):
         return np.asarray(image.getchannel(0), dtype=np.uint8)
     if mode not in ("RGB", "RGBA"):
@@ -89,7 +89,21 @@ def value_rles(plane: Any) -> dict[int, dict]:
         offset = 1 if plane.dtype == np.int32 else 0
         if int(shifted.max(initial=0)) > 65535:
             raise DataError("mask values past 16 bits (65535 and void)")
-        wide = shifted.astype(np.uint16)
-        runs = Runs((wide & 255).astype(np.uint8), (wide >> 8).astype(np.uint8))
+        wide = shifted.astype(np.uint16, copy=False)
+        del shifted
+        runs = Runs(_byte_plane(wide, 0), _byte_plane(wide, 8))
     codes = sorted_unique(runs.values).tolist()
     return {code - offset: rle for code, rle in zip(codes, runs.rles_of_codes(codes))}
+
+
+def _byte_plane(wide: Any, shift: int) -> Any:
+    """The low (``shift`` 0) or high (8) byte of a uint16 plane as a uint8 plane, made a
+    block of rows at a time: no 16-bit temporary of the whole plane."""
+    import numpy as np
+
+    out = np.empty(wide.shape, dtype=np.uint8)
+    step = max(1, (1 << 22) // max(wide.shape[1], 1))
+    for top in range(0, wide.shape[0], step):
+        np.right_shift(wide[top:top + step], shift, out=out[top:top + step],
+                       casting="unsafe")
+    return out
