@@ -5,10 +5,13 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from cococonv import masks
 from cococonv_plugins.yolo.holes import fill_holes
-from cococonv_plugins.yolo.shapes import trace_mask
+from cococonv_plugins.yolo.shapes import trace_filled, trace_mask
 
 
 def rle(array):
@@ -57,3 +60,22 @@ def test_random_masks_trace_to_their_filled_pixels(seed):
         pytest.skip("not traceable even filled")
     traced = masks.decode(masks.polygons_to_rle(rings, 16, 18)).astype(bool)
     assert (traced | ~array.astype(bool)).all()  # every pixel of the mask is covered
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.bool_, st.tuples(st.integers(1, 9), st.integers(1, 9))))
+def test_tracing_first_gives_what_filling_first_gives(array):
+    """trace_mask skips the hole search when the tracer takes the mask as it is: the
+    same rings and report counts as searching first (trace_filled), on any mask."""
+    shortcut, full = Counter(), Counter()
+    assert trace_mask(rle(array), shortcut) == trace_filled(rle(array), full)
+    assert shortcut == full
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_tracing_first_on_noisy_blobs(seed):
+    rng = np.random.default_rng(seed)
+    array = rng.random((30, 40)) < rng.uniform(0.3, 0.8)
+    shortcut, full = Counter(), Counter()
+    assert trace_mask(rle(array), shortcut) == trace_filled(rle(array), full)
+    assert shortcut == full
