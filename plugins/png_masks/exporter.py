@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv import export_options as shared
+from cococonv import foreign_fields as FF
 from cococonv.context import Context
 from cococonv.errors import DataError, OptionError
 from cococonv.fileio import write_bytes
@@ -68,6 +69,9 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
     for key, value in item.extra.items():
         if key in plan.foreign and isinstance(value, dict):
             tally[("lost", f"{key}-only item fields", "png_masks does not hold them")] += 1
+    foreign = lambda: plan.foreign  # noqa: E731  (the namespaces, for foreign_fields)
+    if item.image_id is not None or FF.dropped_fields(item.extra, NAMESPACE, foreign):
+        tally[("lost", "image ids and fields", "png_masks does not hold them")] += 1
     shapes = []
     for ann in item.annotations:
         lost = _LOST.get(type(ann))
@@ -85,6 +89,10 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
                 tally[("lost", "attributes", _WHY)] += 1
             if ann.group:
                 tally[("lost", "groups", _WHY)] += 1
+    fields: dict[str, int] = {}
+    FF.count_dropped(shapes, NAMESPACE, foreign, fields)
+    for name, count in fields.items():
+        tally[("lost", FF.what(name), "png_masks has no place for them")] += count
     size = probe_size(item.image) or _mask_size(shapes)
     if size is None:
         tally[("lost", "items", "no image size is known, so no mask can be written")] += 1
