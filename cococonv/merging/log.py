@@ -28,19 +28,6 @@ class InputSummary:
     annotations: int = 0
     duplicates: int = 0
 
-    def settle(self, what: str, policy: str, place: tuple[str, str], earlier: str,
-               source: str, detail: str, *, union: str) -> str:
-        """Apply ``--on-conflict`` to one conflict: raise under ``fail``, else log it and
-        return what is kept (``union`` says what that policy keeps for this ``what``)."""
-        if policy == "fail":
-            raise DataError(f"{_place(*place)}: {what} differs between {earlier} and "
-                            f"{source} ({detail}); choose with --on-conflict "
-                            f"first|last|union")
-        resolution = {"first": "the earliest input's kept", "last": "the later input's kept",
-                      "union": union}[policy]
-        self.conflict(what, source, place[0], place[1], detail, resolution)
-        return resolution
-
     def as_dict(self) -> dict[str, Any]:
         return {"input": self.name, "items": self.items, "matched_items": self.matched,
                 "annotations": self.annotations, "duplicate_annotations": self.duplicates}
