@@ -17,6 +17,8 @@ from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import OptionError
 from cococonv.fileio import write_bytes
+from cococonv.foreign_fields import add as add_field
+from cococonv.foreign_fields import what as field_what
 from cococonv.images import copy_image, normalise_ext, probe_size, with_ext
 from cococonv.model import Dataset, Item, Label, Mask, Points, Polygon
 from cococonv.paths import join_inside, safe_relpath, safe_segment, writable
@@ -238,11 +240,17 @@ def _keypoint_names(source: Dataset, plan: YoloPlan) -> list[str]:
 
 
 def _report(events: Counter, ctx: Context) -> None:
+    fields: dict[str, int] = {}
     for key, count in sorted(events.items()):
-        if key == "image_missing":
+        if key.startswith("field:"):
+            add_field(fields, key[len("field:"):], count)
+        elif key == "image_missing":
             ctx.report.lost("images", "not present in the input", count)
         elif key == "image_not_image":
             ctx.report.lost("images", "not an image file", count)
         else:
             kind, what, why = EVENTS[key]
             (ctx.report.lost if kind == "lost" else ctx.report.approximated)(what, why, count)
+    for name, count in fields.items():
+        ctx.report.lost(field_what(name), "a YOLO line holds the class and the shape only",
+                        count)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from cococonv.foreign_fields import dropped_fields
 from cococonv.geometry import box_corners, is_rotated, points_bbox
 from cococonv.model import Annotation, Bbox, Mask, Points, Polygon
 
@@ -49,8 +50,6 @@ EVENTS = {
     "no_size": ("lost", "annotations", "the image size is unknown, and YOLO coordinates "
                                        "are fractions of it"),
     "void": ("lost", "void regions", "YOLO marks no pixels as ignored (VOC's 255)"),
-    "fields": ("lost", "annotation fields", "other formats' fields: a YOLO line holds the "
-                                            "class and the shape only"),
 }
 
 
@@ -183,8 +182,13 @@ class LineMaker:
         """What a written line leaves out of its annotation: its group, foreign fields."""
         if ann.group:
             self.events["groups"] += 1
-        if any(key != "yolo" for key in ann.extra):
-            self.events["fields"] += 1
+        self._count_fields(ann)
+
+    def _count_fields(self, ann: Annotation) -> None:
+        """Each field of another format the line leaves out, by name (``field:NAME``)."""
+        if ann.extra:
+            for key in dropped_fields(ann.extra, "yolo", frozenset):
+                self.events[f"field:{key}"] += 1
 
     def _box_values(self, box: Bbox) -> str:
         if self.task == "segment":
@@ -240,8 +244,7 @@ class LineMaker:
                 parts.append("0 0 0")
             else:
                 parts.append(f"{self._coords([x, y])} {v if v in (0, 1, 2) else 2}")
-        if any(key != "yolo" for key in points.extra):
-            self.events["fields"] += 1
+        self._count_fields(points)
         values = " ".join(parts)
         return self._line(self.classes[points.label], values, points)  # type: ignore
 

@@ -41,7 +41,7 @@ def approximated(report: dict) -> dict[str, int]:
     return {row["what"]: row["count"] for row in report["approximated"]}
 
 
-@pytest.mark.parametrize("fmt", ["voc", "cvat", "png_masks"])
+@pytest.mark.parametrize("fmt", ["voc", "cvat", "png_masks", "yolo"])
 def test_encord_keys_are_counted_lost_in_voc_and_cvat(fixtures_root, tmp_path, runner, cli,
                                                       fmt):
     source = fixtures_root / "seed-examples/encord_keypoints"
