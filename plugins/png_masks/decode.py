@@ -3,10 +3,13 @@
 Index PNGs (palette or grayscale, 1/8/16-bit) are read by value; RGB(A) PNGs by colour,
 through the colour map (a colour outside it is an error naming the first pixel that has
 it). The common 8-bit case is ``cococonv.raster.png``'s fast reader, the rest Pillow's;
-RLEs come from ``cococonv.raster.runs`` (its compiled helper when built).
+RLEs come from ``cococonv.raster.runs`` (its compiled helper when built). A 16-bit PNG's
+pixels and a plane's runs have their own bounds (MAX_WIDE_PIXELS, MAX_RUNS), so a small
+file cannot ask for gigabytes.
 """
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from cococonv.errors import DataError
@@ -19,10 +22,54 @@ def read_plane(data: bytes, display: str, colors: dict[int, int] | None,
     """The ``(h, w)`` plane of mask values of a PNG; RGB pixels are looked up in
     ``colors`` (packed ``0xRRGGBB`` -> value, -1 for void), which ``map_name`` names in
     messages. Void RGB pixels come back as -1 in an int32 plane."""
+    check_wide_png(data, display)
     pixels = decode_mask_png(data, display, _by_mode)
     if pixels.ndim == 2:
         return pixels
     return _by_colour(pixels, display, colors, map_name)
+
+
+#: The most pixels of a 16-bit mask PNG: Pillow's decode buffer, numpy's copy of it and the
+#: two byte planes hold 6 bytes a pixel at once (384 MiB at 8192 x 8192), where an 8-bit
+#: PNG, read by cococonv's own reader, holds one plane of 1 byte a pixel.
+MAX_WIDE_PIXELS = 1 << 26
+
+#: The most runs (column by column, a run per stretch of equal pixels) of one mask plane:
+#: the runs and their RLEs cost about 50 bytes each (200 MiB here), and a few hundred
+#: bytes of PNG can give one per pixel. Real masks have far fewer (a 2048 x 1024
+#: Cityscapes mask some 10^5).
+MAX_RUNS = 1 << 22
+
+
+def check_wide_png(data: bytes, display: str) -> None:
+    """DataError when a 16-bit PNG's header claims more than MAX_WIDE_PIXELS, before
+    Pillow allocates its buffer."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 25 \
+            and data[24] == 16:
+        width, height = struct.unpack_from(">II", data, 16)
+        if width * height > MAX_WIDE_PIXELS:
+            raise DataError(f"the 16-bit mask PNG would be {width}x{height} = "
+                            f"{width * height} pixels (width x height), above the limit of "
+                            f"{MAX_WIDE_PIXELS} for 16-bit masks (docs/limits.md)",
+                            file=display)
+
+
+def check_runs(plane: Any) -> None:
+    """DataError when the plane has more than MAX_RUNS runs, counted a block of rows at a
+    time before any run is kept (a run starts at the top of each column and wherever a
+    pixel differs from the one above, as ``Runs`` finds them)."""
+    import numpy as np
+
+    height, width = plane.shape
+    runs = width if height else 0
+    step = max(1, (1 << 22) // max(width, 1))
+    for top in range(0, max(height - 1, 0), step):
+        bottom = min(top + step, height - 1)
+        runs += int(np.count_nonzero(plane[top + 1:bottom + 1] != plane[top:bottom]))
+        if runs > MAX_RUNS:
+            raise DataError(f"the {width}x{height} mask has more than {MAX_RUNS} runs "
+                            f"of equal pixels (column by column), the most a mask may have "
+                            f"(docs/limits.md)")
 
 
 def _by_mode(image: Any) -> Any:
@@ -80,6 +127,7 @@ def value_rles(plane: Any) -> dict[int, dict]:
     or int32 with -1 for void; -1 comes back as key -1)."""
     import numpy as np
 
+    check_runs(plane)
     if plane.dtype == np.uint8:
         runs = Runs(plane, None)
         offset = 0
