@@ -15,10 +15,9 @@ from ..expressions import ExpressionError
 from ..plugin import Plugin
 from ..report import Report
 from .convert import plugins_of as convert_plugins_of
-from .options import (PluginOptionsCommand, jobs_option, json_option, make_report,
-                      on_error_option, overwrite_option, split_plugin_values,
-                      verbosity_options)
-
+from .options import (PluginOptionsCommand, check_report_file, jobs_option, json_option,
+                      make_report, on_error_option, overwrite_option, report_options,
+                      split_plugin_values, verbosity_options)
 
 
 def plugins_of(args: list[str]) -> list[type[Plugin]]:
@@ -28,8 +27,8 @@ def plugins_of(args: list[str]) -> list[type[Plugin]]:
 
 def in_out_options(func: Callable) -> Callable:
     """-i/-if/-o/-f and the options of every command that reads and writes a dataset."""
-    for decorate in (json_option, verbosity_options, jobs_option, on_error_option,
-                     overwrite_option):
+    for decorate in (report_options, json_option, verbosity_options, jobs_option,
+                     on_error_option, overwrite_option):
         func = decorate(func)
     func = click.option("-f", "--format", "--output-format", "output_format", metavar="FMT",
                         help="Output format (default: the input's).")(func)
@@ -48,7 +47,7 @@ COMMAND = {"cls": PluginOptionsCommand, "plugin_lookup": plugins_of,
 
 
 IO_NAMES = ("source", "input_format", "target", "output_format", "overwrite", "on_error",
-            "jobs", "as_json")
+            "jobs", "as_json", "report_file", "strict")
 
 
 def split_io(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -67,12 +66,16 @@ def run(ctx: click.Context, io: dict[str, Any], plugin_values: dict[str, Any],
         step: Callable[[Any, Report], Any]) -> None:
     """Import, apply ``step(dataset, report)`` (it returns a result with ``dataset``,
     ``as_dict()`` and ``table()``), export, then print the result. ``io`` holds the
-    command's source, input_format, target, output_format, overwrite, on_error, jobs and
-    as_json; the format defaults to the input's."""
+    command's source, input_format, target, output_format, overwrite, on_error, jobs,
+    as_json, report_file and strict; the format defaults to the input's. A run --strict
+    refuses still prints its result and writes --report FILE, to say why."""
+    from ..errors import LossError
+
     source, target, as_json = io["source"], io["target"], io["as_json"]
     if as_json and target == "-":
         raise click.UsageError("--json prints on stdout, which -o - already uses for the "
                                "data; write the data to a file")
+    check_report_file(io["report_file"], target, source)
     plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
     by_kind: dict[str, dict[str, Any]] = {"importer": {}, "exporter": {}, "transform": {}}
     for plugin, given in zip(plugins, split_plugin_values(plugin_values, plugins)):
@@ -89,10 +92,15 @@ def run(ctx: click.Context, io: dict[str, Any], plugin_values: dict[str, Any],
         return results[-1].dataset
 
     report = make_report(ctx, io["on_error"])
-    api.convert(source, target, input_format=input_format, output_format=output_format,
-                input_options=by_kind["importer"], output_options=by_kind["exporter"],
-                transforms=[apply], overwrite=io["overwrite"], report=report, jobs=io["jobs"])
-    _render(report, results[0], as_json)
+    try:
+        api.convert(source, target, input_format=input_format, output_format=output_format,
+                    input_options=by_kind["importer"], output_options=by_kind["exporter"],
+                    transforms=[apply], overwrite=io["overwrite"], report=report,
+                    jobs=io["jobs"], strict=io["strict"])
+    except LossError:
+        _render(report, results[0], as_json, io["report_file"])
+        raise
+    _render(report, results[0], as_json, io["report_file"])
 
 
 def _detected(source: str) -> str:
@@ -103,16 +111,18 @@ def _detected(source: str) -> str:
     return matches[0][0]
 
 
-def _render(report: Report, result: Any, as_json: bool) -> None:
-    """The command's table on stderr then the loss report; with --json, one document on
-    stdout holding both."""
+def _render(report: Report, result: Any, as_json: bool, report_file: str | None) -> None:
+    """The command's table on stderr then the loss report; with --json (on stdout) and
+    --report FILE, one document holding both."""
     from ..fileio import dumps_json
-    from .options import _KEPT
+    from .options import _KEPT, write_report
 
     _KEPT.append(report)
+    data = dumps_json({**result.as_dict(), "report": report.as_dict()}, indent=True)
+    if report_file:
+        write_report(report_file, data)
     if as_json:
-        click.echo(dumps_json({**result.as_dict(), "report": report.as_dict()},
-                              indent=True).decode())
+        click.echo(data.decode())
     if not report.quiet:
         click.echo(result.table(), err=True)
         if report.table():

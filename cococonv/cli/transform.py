@@ -11,8 +11,9 @@ from ..plugin import Plugin
 from ..registry import default_registry
 from .convert import plugins_of
 from .group import cli
-from .options import (PluginOptionsCommand, exporter_side, make_report, peek, refuse_json_to_stdout,
-                      render_report, route_values, run_options, transforms_in)
+from .options import (PluginOptionsCommand, check_report_file, exporter_side, make_report, peek,
+                      refuse_json_to_stdout, report_options, route_values, run_options,
+                      run_reported, transforms_in)
 
 
 def _project_format(root: str) -> str | None:
@@ -54,11 +55,13 @@ def _plugins(args: list[str]) -> list[type[Plugin]]:
 @click.option("-f", "--format", "--output-format", "output_format", metavar="FMT",
               help="Output format (default: the input's).")
 @run_options
+@report_options
 @click.pass_context
 def transform(ctx: click.Context, source: str | None, input_format: str | None,
               root: str | None, target: str, output_format: str | None,
               transforms: tuple[str, ...], overwrite: bool, on_error: str, jobs: int | None,
-              as_json: bool, **plugin_values: Any) -> None:
+              as_json: bool, report_file: str | None, strict: bool,
+              **plugin_values: Any) -> None:
     """Apply transforms (-t NAME, repeatable, in order) to a dataset or a project.
 
     \b
@@ -74,6 +77,7 @@ def transform(ctx: click.Context, source: str | None, input_format: str | None,
         raise OptionError("name at least one transform with -t NAME (see `cococonv "
                           "formats`)")
     refuse_json_to_stdout(as_json, target)
+    check_report_file(report_file, target, source or root)
     plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
     input_options, output_options, chain = route_values(plugin_values, plugins, transforms)
     report = make_report(ctx, on_error)
@@ -84,14 +88,15 @@ def transform(ctx: click.Context, source: str | None, input_format: str | None,
         if output_format is None:
             raise OptionError("the project's sources have different formats: give the "
                               "output format with -f")
-        api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                           jobs=jobs, transforms=chain, **output_options)
+        run_reported(report, as_json, report_file, lambda: api.export_project(
+            root, output_format, target, overwrite=overwrite, report=report, jobs=jobs,
+            transforms=chain, strict=strict, **output_options))
     else:
         output_format = output_format or _input_format(source, input_format)
-        api.convert(source, target, input_format=input_format, output_format=output_format,
-                    input_options=input_options, output_options=output_options,
-                    transforms=chain, overwrite=overwrite, report=report, jobs=jobs)
-    render_report(report, as_json)
+        run_reported(report, as_json, report_file, lambda: api.convert(
+            source, target, input_format=input_format, output_format=output_format,
+            input_options=input_options, output_options=output_options, transforms=chain,
+            overwrite=overwrite, report=report, jobs=jobs, strict=strict))
 
 
 def _input_format(source: str, given: str | None) -> str:
