@@ -69,3 +69,56 @@ def test_report_file_in_the_output_is_refused(command, fixtures_root, tmp_path, 
     args = lossy_runs(fixtures_root / KEYPOINTS, out)[command]
     result = invoke(runner, cli, *args, "--report", out / "r.json", code=2)
     assert "--report" in result.stderr and not out.exists()
+
+
+def make_project(runner, cli, root, *sources):
+    invoke(runner, cli, "create", "-o", root)
+    for source in sources:
+        invoke(runner, cli, "import", "-p", root, "-f", "coco", source)
+
+
+@pytest.mark.parametrize("command", [["filter", "--annotations", 'label == "car"'],
+                                     ["split", "--ratios", "a=0.5,b=0.5", "--seed", "3"]])
+def test_filter_and_split_read_a_project_as_its_dataset_would_be_read(command, fixtures_root,
+                                                                      tmp_path, runner, cli):
+    source = fixtures_root / KEYPOINTS
+    make_project(runner, cli, tmp_path / "proj", source)
+    from_project = json.loads(invoke(runner, cli, *command, "-p", tmp_path / "proj",
+                                     "-o", tmp_path / "p", "--json").stdout)
+    from_input = json.loads(invoke(runner, cli, *command, "-i", source, "-if", "coco",
+                                   "-o", tmp_path / "i", "--json").stdout)
+    for data in (from_project, from_input):
+        data["report"]["written"].pop("target")
+    assert from_project == from_input
+    assert _files(tmp_path / "p") == _files(tmp_path / "i")
+
+
+def _files(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("args, needle", [
+    ([], "-i PATH or a project with -p DIR"),
+    (["-i", "x"], "-i PATH or a project with -p DIR"),
+    (["-if", "coco"], "-if is for -i"),
+])
+def test_filter_with_a_project_refuses_bad_command_lines(args, needle, fixtures_root,
+                                                         tmp_path, runner, cli):
+    root = tmp_path / "proj"
+    if args:
+        make_project(runner, cli, root, fixtures_root / KEYPOINTS)
+        args = ["-p", root, *args]
+    result = invoke(runner, cli, "filter", *args, "--remove-empty", "-o", tmp_path / "out",
+                    code=2)
+    assert needle in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_strict_refuses_a_lossy_split_of_a_project(fixtures_root, tmp_path, runner, cli):
+    make_project(runner, cli, tmp_path / "proj", fixtures_root / KEYPOINTS)
+    saved = tmp_path / "report.json"
+    result = invoke(runner, cli, "split", "-p", tmp_path / "proj", "-f", "voc", "-o",
+                    tmp_path / "out", "--strict", "--report", saved, code=1)
+    assert result.stderr.splitlines()[-1].startswith(REFUSED)
+    assert not (tmp_path / "out").exists()
+    assert json.loads(saved.read_bytes())["report"]["lost"]
