@@ -6,7 +6,7 @@ from typing import Any, BinaryIO
 
 from .api import check_named_files, check_separate, load, save
 from .context import Context
-from .errors import CococonvError, OptionError
+from .errors import CococonvError, LossError, OptionError
 from .inputs import open_tree
 from .merging import DEFAULT_TOLERANCE, Merger, MergeLog
 from .registry import Registry, default_registry
@@ -19,11 +19,13 @@ def merge_files(inputs: Iterable[tuple[str, str | None]], target: str, *,
                 mode: str = "union", on_conflict: str = "union",
                 tolerance: float | None = None, overwrite: bool = False,
                 report: Report | None = None, registry: Registry | None = None,
-                stdout: BinaryIO | None = None, jobs: int | None = None) -> MergeLog:
+                stdout: BinaryIO | None = None, jobs: int | None = None,
+                strict: bool = False) -> MergeLog:
     """``cococonv merge``: load each ``(path, format or None)`` in turn, fold it in, save.
 
     Returns the ``cococonv.merging.MergeLog`` (every reassignment and conflict, per-input
-    counts); its ``report`` is the run's.
+    counts); its ``report`` is the run's. ``strict``: as for ``api.save``; the LossError
+    then carries the log as ``merge_log``, for the report of the refused run.
     """
     reg = registry if registry is not None else default_registry()
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
@@ -49,6 +51,10 @@ def merge_files(inputs: Iterable[tuple[str, str | None]], target: str, *,
         merger.add(dataset, path)
         del dataset  # the next input loads in the memory this one held
     ctx.report.dataset = merger.finish()
-    save(ctx.report.dataset, output_format, target, overwrite=overwrite, report=ctx,
-         registry=reg, stdout=stdout, **dict(output_options or {}))
+    try:
+        save(ctx.report.dataset, output_format, target, overwrite=overwrite, report=ctx,
+             registry=reg, stdout=stdout, strict=strict, **dict(output_options or {}))
+    except LossError as err:
+        err.merge_log = merger.log  # type: ignore[attr-defined]
+        raise
     return merger.log

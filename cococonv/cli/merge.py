@@ -12,9 +12,10 @@ from ..merging import MODES, ON_CONFLICT, MergeLog
 from ..registry import default_registry
 from ..text import printable
 from .group import cli
-from .options import (PluginOptionsCommand, jobs_option, json_option, make_report,
-                      on_error_option, overwrite_option, render_report, split_plugin_values,
-                      verbosity_options)
+from ..errors import LossError
+from .options import (PluginOptionsCommand, check_report_file, jobs_option, json_option,
+                      make_report, on_error_option, overwrite_option, render_report,
+                      report_options, split_plugin_values, verbosity_options, write_report)
 from .project import _exporter_of
 
 
@@ -49,10 +50,12 @@ def split_input(arg: str) -> tuple[str, str | None]:
 @jobs_option
 @verbosity_options
 @json_option
+@report_options
 @click.pass_context
 def merge(ctx: click.Context, inputs: tuple[str, ...], target: str, output_format: str,
           mode: str, on_conflict: str, tolerance: float | None, overwrite: bool,
-          on_error: str, jobs: int | None, as_json: bool, **plugin_values: Any) -> None:
+          on_error: str, jobs: int | None, as_json: bool, report_file: str | None,
+          strict: bool, **plugin_values: Any) -> None:
     """Merge datasets into one: labels by name, items by subset and file name.
 
     \b
@@ -66,18 +69,33 @@ def merge(ctx: click.Context, inputs: tuple[str, ...], target: str, output_forma
                                "for the data; write the data to a file")
     if len(inputs) < 2:
         raise click.UsageError("merge needs at least two inputs")
+    check_report_file(report_file, target)
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
     report = make_report(ctx, on_error)
-    log = merge_files([split_input(arg) for arg in inputs], target,
-                      output_format=output_format, output_options=options, mode=mode,
-                      on_conflict=on_conflict, tolerance=tolerance, overwrite=overwrite,
-                      report=report, jobs=jobs)
+    try:
+        log = merge_files([split_input(arg) for arg in inputs], target,
+                          output_format=output_format, output_options=options, mode=mode,
+                          on_conflict=on_conflict, tolerance=tolerance, overwrite=overwrite,
+                          report=report, jobs=jobs, strict=strict)
+    except LossError as err:
+        _show(err.merge_log, report, target, as_json, report_file)  # type: ignore[attr-defined]
+        raise
+    _show(log, report, target, as_json, report_file)
+
+
+def _show(log: MergeLog, report: Any, target: str, as_json: bool,
+          report_file: str | None) -> None:
+    """The merge table and the report on stderr; the whole as JSON on stdout (--json)
+    and in --report FILE."""
     totals = _totals(report.dataset)
-    if as_json:
+    if as_json or report_file:
         from ..fileio import dumps_json
-        click.echo(dumps_json({"merged": totals, **log.as_dict(),
-                               **report.as_dict()}).decode())
+        data = dumps_json({"merged": totals, **log.as_dict(), **report.as_dict()})
+        if report_file:
+            write_report(report_file, data)
+        if as_json:
+            click.echo(data.decode())
     if not report.quiet:
         click.echo(_table(log, totals, target), err=True)
     render_report(report, False)

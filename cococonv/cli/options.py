@@ -3,14 +3,15 @@
 Index of shared options:
   -i/--input, -if/--input-format     convert, import, detect, info
   -o/--output, -f/--format           convert, export, create
-  -p/--project                       import, export, transform
+  -p/--project                       import, export, transform, filter, split
   --overwrite                        convert, export, create
   --on-error fail|skip|warn          convert, export, info
   --json                             detect, info, formats, convert (the loss report)
   -t/--transform NAME                convert, transform, export (repeatable, in order;
                                      each transform's options read by route_values)
-  --report FILE, --strict            convert, export, transform (the run's JSON report in a
-                                     file; fail, writing nothing, when the run lost anything)
+  --report FILE, --strict            convert, export, transform, filter, split, merge (the
+                                     run's --json document in a file; fail, writing nothing,
+                                     when the run lost anything)
   -j/--jobs N                        convert, export, import, info (every command that reads
                                      or writes a dataset)
   -q/--quiet, -v/--verbose           every command that reads data (also before the command)
@@ -301,7 +302,7 @@ def render_report(report: Report, as_json: bool, report_file: str | None = None)
         from ..fileio import dumps_json
         data = dumps_json(report.as_dict())
         if report_file:
-            _write_report(report_file, data)
+            write_report(report_file, data)
         if as_json:
             click.echo(data.decode())
     table = report.table()
@@ -311,7 +312,7 @@ def render_report(report: Report, as_json: bool, report_file: str | None = None)
         click.echo(report.written.line(), err=True)
 
 
-def _write_report(path: str, data: bytes) -> None:
+def write_report(path: str, data: bytes) -> None:
     """The whole file or nothing: a sibling moved into place."""
     import os
 

@@ -11,8 +11,9 @@ from ..plugin import Plugin
 from ..registry import default_registry
 from .convert import plugins_of
 from .group import cli
-from .options import (PluginOptionsCommand, exporter_side, make_report, peek, refuse_json_to_stdout,
-                      render_report, route_values, run_options, transforms_in)
+from .options import (PluginOptionsCommand, check_report_file, exporter_side, make_report, peek,
+                      refuse_json_to_stdout, report_options, route_values, run_options,
+                      run_reported, transforms_in)
 
 
 def _project_format(root: str) -> str | None:
@@ -23,7 +24,25 @@ def _project_format(root: str) -> str | None:
     return formats.pop() if len(formats) == 1 else None
 
 
-def _plugins(args: list[str]) -> list[type[Plugin]]:
+def check_one_input(source: str | None, root: str | None) -> None:
+    if (source is None) == (root is None):
+        raise OptionError("give the dataset with -i PATH or a project with -p DIR "
+                          "(one of them)")
+
+
+def project_output_format(root: str, input_format: str | None,
+                          output_format: str | None) -> str:
+    """The output format of a run on a project: -f, else its sources' one format."""
+    if input_format is not None:
+        raise OptionError("-if is for -i; a project remembers its sources' formats")
+    output_format = output_format or _project_format(root)
+    if output_format is None:
+        raise OptionError("the project's sources have different formats: give the "
+                          "output format with -f")
+    return output_format
+
+
+def input_or_project_plugins(args: list[str]) -> list[type[Plugin]]:
     """For -i, what convert takes (the exporter defaulting to the input's format); for -p,
     the exporter of -f or of the project's sources, and the transforms."""
     root = peek(args, "-p", "--project")
@@ -41,7 +60,7 @@ def _plugins(args: list[str]) -> list[type[Plugin]]:
     return found + transforms_in(args)
 
 
-@cli.command(cls=PluginOptionsCommand, plugin_lookup=_plugins,
+@cli.command(cls=PluginOptionsCommand, plugin_lookup=input_or_project_plugins,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-i", "--input", "source", metavar="PATH",
               help="Dataset folder, .zip, single annotation file, or - for stdin.")
@@ -54,11 +73,13 @@ def _plugins(args: list[str]) -> list[type[Plugin]]:
 @click.option("-f", "--format", "--output-format", "output_format", metavar="FMT",
               help="Output format (default: the input's).")
 @run_options
+@report_options
 @click.pass_context
 def transform(ctx: click.Context, source: str | None, input_format: str | None,
               root: str | None, target: str, output_format: str | None,
               transforms: tuple[str, ...], overwrite: bool, on_error: str, jobs: int | None,
-              as_json: bool, **plugin_values: Any) -> None:
+              as_json: bool, report_file: str | None, strict: bool,
+              **plugin_values: Any) -> None:
     """Apply transforms (-t NAME, repeatable, in order) to a dataset or a project.
 
     \b
@@ -67,31 +88,26 @@ def transform(ctx: click.Context, source: str | None, input_format: str | None,
       cococonv transform -t reindex --start 0 -p proj -o out -f voc
     Transform and format options (see `cococonv formats`) go directly or after `--`.
     """
-    if (source is None) == (root is None):
-        raise OptionError("give the dataset with -i PATH or a project with -p DIR "
-                          "(one of them)")
+    check_one_input(source, root)
     if not transforms:
         raise OptionError("name at least one transform with -t NAME (see `cococonv "
                           "formats`)")
     refuse_json_to_stdout(as_json, target)
+    check_report_file(report_file, target, source or root)
     plugins: list[type[Plugin]] = ctx.meta.get("cococonv.plugins", [])
     input_options, output_options, chain = route_values(plugin_values, plugins, transforms)
     report = make_report(ctx, on_error)
     if root is not None:
-        if input_format is not None:
-            raise OptionError("-if is for -i; a project remembers its sources' formats")
-        output_format = output_format or _project_format(root)
-        if output_format is None:
-            raise OptionError("the project's sources have different formats: give the "
-                              "output format with -f")
-        api.export_project(root, output_format, target, overwrite=overwrite, report=report,
-                           jobs=jobs, transforms=chain, **output_options)
+        output_format = project_output_format(root, input_format, output_format)
+        run_reported(report, as_json, report_file, lambda: api.export_project(
+            root, output_format, target, overwrite=overwrite, report=report, jobs=jobs,
+            transforms=chain, strict=strict, **output_options))
     else:
         output_format = output_format or _input_format(source, input_format)
-        api.convert(source, target, input_format=input_format, output_format=output_format,
-                    input_options=input_options, output_options=output_options,
-                    transforms=chain, overwrite=overwrite, report=report, jobs=jobs)
-    render_report(report, as_json)
+        run_reported(report, as_json, report_file, lambda: api.convert(
+            source, target, input_format=input_format, output_format=output_format,
+            input_options=input_options, output_options=output_options, transforms=chain,
+            overwrite=overwrite, report=report, jobs=jobs, strict=strict))
 
 
 def _input_format(source: str, given: str | None) -> str:
