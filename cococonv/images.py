@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, OptionError
 from .fileio import copy_file, write_bytes
+from .imagehead import HEAD_PREFIX_BYTES, header_size
 from .limits import check_plane, use_our_pixel_limit
 from .localfs import open_regular
 from .model import Image, Item
@@ -39,15 +40,31 @@ def probe_size(image: Image | None) -> tuple[int, int] | None:
     if image is None:
         return None
     if image.size is None and image.has_data:
-        from PIL import Image as PILImage
         try:
-            source = image.path if image.path is not None else io.BytesIO(image.read_bytes())
-            with PILImage.open(source) as opened:
-                width, height = opened.size
-            image.size = (height, width)
+            image.size = _header_or_pillow_size(image)
         except Exception:  # an unreadable image is written without a size
             return None
     return image.size
+
+
+def _header_or_pillow_size(image: Image) -> tuple[int, int]:
+    """The size parsed from the file's first bytes (one read), else Pillow's; Pillow's
+    errors as they are."""
+    data = None
+    if image.path is not None:
+        with open(image.path, "rb") as fh:
+            head = fh.read(HEAD_PREFIX_BYTES)
+    else:
+        data = image.read_bytes()
+        head = data[:HEAD_PREFIX_BYTES]
+    size = header_size(head)
+    if size is not None:
+        return size
+    from PIL import Image as PILImage
+
+    with PILImage.open(image.path if data is None else io.BytesIO(data)) as opened:
+        width, height = opened.size
+    return height, width
 
 
 def check_image_ext(ext: str | None) -> None:
