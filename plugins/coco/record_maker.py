@@ -44,6 +44,8 @@ class RecordMaker:
         attrs = ann.attributes
         if "score" in attrs:
             record["score"] = attrs["score"]
+        if not ann.extra and attrs.keys() <= _OWN_ATTRS_SET:
+            return  # nothing else to write: most records (no kept keys, no attributes)
         foreign = self.foreign
         for key, value in ann.extra.items():
             if key not in COCO_KEYS and not (key in foreign and type(value) is dict):
