@@ -41,17 +41,28 @@ MAX_WIDE_PIXELS = 1 << 26
 MAX_RUNS = 1 << 22
 
 
+#: The most pixels of an RGB(A) mask PNG: Pillow's buffer, the (h, w, 3) uint32 copy, the
+#: packed colour codes and np.unique's sort and inverse hold some 35 bytes a pixel at once
+#: (about 2.3 GiB at 8192 x 8192, which still admits ISPRS Potsdam's 6000 x 6000 labels;
+#: without it a 1 MB PNG of 16384 x 16384 could cost 9 GiB).
+MAX_COLOUR_PIXELS = 1 << 26
+
+#: PNG colour types read by colour (truecolour, truecolour with alpha), not by index.
+_COLOUR_TYPES = (2, 6)
+
+
 def check_wide_png(data: bytes, display: str) -> None:
-    """DataError when a 16-bit PNG's header claims more than MAX_WIDE_PIXELS, before
-    Pillow allocates its buffer."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 25 \
-            and data[24] == 16:
-        width, height = struct.unpack_from(">II", data, 16)
-        if width * height > MAX_WIDE_PIXELS:
-            raise DataError(f"the 16-bit mask PNG would be {width}x{height} = "
+    """DataError when a 16-bit or RGB(A) PNG's header claims more pixels than its budget
+    (MAX_WIDE_PIXELS, MAX_COLOUR_PIXELS), before Pillow allocates its buffer."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR" or len(data) < 26:
+        return
+    width, height = struct.unpack_from(">II", data, 16)
+    for applies, limit, kind in ((data[25] in _COLOUR_TYPES, MAX_COLOUR_PIXELS, "RGB"),
+                                 (data[24] == 16, MAX_WIDE_PIXELS, "16-bit")):
+        if applies and width * height > limit:
+            raise DataError(f"the {kind} mask PNG would be {width}x{height} = "
                             f"{width * height} pixels (width x height), above the limit of "
-                            f"{MAX_WIDE_PIXELS} for 16-bit masks (docs/limits.md)",
-                            file=display)
+                            f"{limit} for {kind} masks (docs/limits.md)", file=display)
 
 
 def check_runs(plane: Any) -> None:

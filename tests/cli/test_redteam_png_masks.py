@@ -16,7 +16,8 @@ import pytest
 from cococonv.errors import DataError
 from cococonv.raster.runs import Runs
 from cococonv_plugins.png_masks import decode
-from cococonv_plugins.png_masks.decode import MAX_RUNS, MAX_WIDE_PIXELS, check_runs, value_rles
+from cococonv_plugins.png_masks.decode import (MAX_COLOUR_PIXELS, MAX_RUNS, MAX_WIDE_PIXELS,
+                                               check_runs, value_rles)
 
 
 def test_a_16_bit_plane_is_split_into_bytes_without_whole_plane_temporaries() -> None:
@@ -38,15 +39,16 @@ def test_a_16_bit_plane_is_split_into_bytes_without_whole_plane_temporaries() ->
     assert peak < 1.25 * plane.nbytes, peak  # the two byte planes, half the plane each
 
 
-def _png(path: Path, rows: list[bytes], width: int, depth: int) -> None:
-    """A grayscale PNG of ``depth`` bits whose scanlines are ``rows`` (filter byte 0)."""
+def _png(path: Path, rows: list[bytes], width: int, depth: int, colour_type: int = 0) -> None:
+    """A PNG of ``depth`` bits (grayscale, or ``colour_type`` 2 for RGB) whose scanlines are
+    ``rows`` (filter byte 0)."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (struct.pack(">I", len(body)) + kind + body +
                 struct.pack(">I", zlib.crc32(kind + body)))
 
     packer = zlib.compressobj(1)
     idat = b"".join(packer.compress(b"\0" + row) for row in rows) + packer.flush()
-    header = struct.pack(">IIBBBBB", width, len(rows), depth, 0, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", width, len(rows), depth, colour_type, 0, 0, 0)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) +
                      chunk(b"IEND", b""))
@@ -79,6 +81,18 @@ def test_a_16_bit_mask_past_its_pixel_budget_is_one_line(tmp_path: Path) -> None
     line = _one_line_error(_convert_limited(tmp_path, "--mask-kind", "instance"), tmp_path)
     assert "masks/a.png" in line and "8193x8192" in line, line
     assert f"above the limit of {MAX_WIDE_PIXELS} for 16-bit masks" in line, line
+
+
+def test_an_rgb_mask_past_its_pixel_budget_is_one_line(tmp_path: Path) -> None:
+    # Was: an RGB mask went through Pillow and an (h, w, 3) uint32 array, some 35 bytes a
+    # pixel, so a 1 MB all-black 16384x16384 RGB PNG could cost ~9 GB; now refused from
+    # its header.
+    width, height = 8193, 8192
+    _png(tmp_path / "in" / "masks" / "a.png", [bytes(3 * width)] * height, width, 8, 2)
+    (tmp_path / "in" / "labelmap.txt").write_text("background:0,0,0::\n")
+    line = _one_line_error(_convert_limited(tmp_path), tmp_path)
+    assert "masks/a.png" in line and "8193x8192" in line, line
+    assert f"above the limit of {MAX_COLOUR_PIXELS} for RGB masks" in line, line
 
 
 def test_a_mask_of_too_many_runs_is_one_line(tmp_path: Path) -> None:
