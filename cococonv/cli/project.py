@@ -13,7 +13,7 @@ from ..registry import default_registry
 from ..text import printable
 from .group import cli
 from .options import (PluginOptionsCommand, check_report_file, exporter_side, jobs_option,
-                      make_report, overwrite_option, peek, refuse_json_to_stdout, render_report,
+                      make_report, overwrite_option, peek, refuse_json_to_stdout,
                       report_options, route_values, run_options, run_reported,
                       split_plugin_values, transforms_in, verbosity_options)
 
