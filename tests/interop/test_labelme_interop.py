@@ -45,24 +45,20 @@ def _probe(python: str, files: list[Path]) -> list[dict]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _convert(source: Path, target: Path, fmt: str, **options) -> Path:
+    cococonv.convert(str(source), str(target), output_format=fmt, output_options=options,
+                     report=Report(quiet=True), jobs=1)
+    return target
+
+
 def test_labelme_loads_every_shape_cococonv_writes(tmp_path):
     python = _labelme_python()
-    out = tmp_path / "out"
-    cococonv.convert(str(EXAMPLE), str(out), output_format="labelme",
-                     output_options={"save_images": True}, report=Report(quiet=True), jobs=1)
-    embedded = tmp_path / "embedded"
-    cococonv.convert(str(EXAMPLE), str(embedded), output_format="labelme",
-                     output_options={"embed_images": True}, report=Report(quiet=True), jobs=1)
-    coco = tmp_path / "coco"
-    cococonv.convert(str(EXAMPLE), str(coco), output_format="coco",
-                     output_options={"save_images": True}, report=Report(quiet=True), jobs=1)
-    from_coco = tmp_path / "from_coco"
-    cococonv.convert(str(coco), str(from_coco), output_format="labelme",
-                     output_options={"save_images": True}, report=Report(quiet=True), jobs=1)
+    out = _convert(EXAMPLE, tmp_path / "out", "labelme", save_images=True)
+    embedded = _convert(EXAMPLE, tmp_path / "embedded", "labelme", embed_images=True)
+    coco = _convert(EXAMPLE, tmp_path / "coco", "coco", save_images=True)
+    from_coco = _convert(coco, tmp_path / "from_coco", "labelme", save_images=True)
     # LabelMe 6 refuses its own 3.x files (no shape_type); their conversion it reads
-    old = tmp_path / "old"
-    cococonv.convert(str(OLD), str(old), output_format="labelme",
-                     output_options={"save_images": True}, report=Report(quiet=True), jobs=1)
+    old = _convert(OLD, tmp_path / "old", "labelme", save_images=True)
     files = sorted(out.rglob("*.json")) + sorted(embedded.rglob("*.json")) + \
         sorted(from_coco.rglob("*.json")) + sorted(old.rglob("*.json"))
     results = _probe(python, files)
