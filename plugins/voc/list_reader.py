@@ -95,14 +95,14 @@ class ListReader:
         if folder in FLAG_FOLDERS:
             name, subset = L.split_list_name(stem, known, stems - {stem})
         if name is None:
-            return None, stem, [plain_id(line, folder) for _n, line in lines]
+            return None, stem, [self._plain_id(line, folder, stem) for _n, line in lines]
         parse = split_flag if folder == "Main" else split_action
         rows = [parse(line) for _n, line in lines]
         bad = [i for i, row in enumerate(rows) if row is None]
         if bad and (len(bad) == len(rows) or name not in known):
             self.report.info(f"{self.tree.display(rel)}: read as the list of subset {stem!r} "
                              f"(its lines are not '<id> <flag>')")
-            return None, stem, [plain_id(line, folder) for _n, line in lines]
+            return None, stem, [self._plain_id(line, folder, stem) for _n, line in lines]
         if bad and folder == "Main" and L.CLASSIFICATION not in self.tasks:
             return name, subset, []  # a class list the run does not read
         if bad:
@@ -111,6 +111,14 @@ class ListReader:
             raise DataError(f"expected '{shape}', got {line!r}",
                             file=self.tree.display(rel), where=f"line {number}")
         return name, subset, rows
+
+    def _plain_id(self, line: str, folder: str, subset: str) -> str:
+        """The item id of a plain-list line: a Layout or Action line may end with an object
+        index, but an id may hold spaces too (``x 1``), so a line that names an annotation
+        file whole is that file's id, not ``x`` with object 1."""
+        if self.source.data_key(subset, line) in self.source.xmls:
+            return line
+        return plain_id(line, folder)
 
     def _drop_unions(self, folder: str, lists: dict[str, list[str]]) -> dict[str, list[str]]:
         """Leave out a list that is exactly the union of disjoint others (trainval = train +

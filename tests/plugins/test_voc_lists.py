@@ -31,3 +31,18 @@ def test_action_lines_read_index_and_flag_from_the_end():
     assert split_action("c d 1") == ("c d", None, 1)
     assert split_action("2010_006088 0") == ("2010_006088", None, 0)
     assert split_action("x y") is None
+
+
+def test_a_layout_list_line_naming_an_annotation_whole_is_that_id(tmp_path):
+    """F47: an id ending in a number (``x 1``) listed in ImageSets/Layout is that item, not a
+    phantom ``x`` with object index 1; a real index after another id is still dropped."""
+    import cococonv
+    from tests.builders import voc_xml, write_voc
+
+    person = ("<object><name>person</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax>"
+              "<ymax>9</ymax></bndbox><part><name>head</name><bndbox><xmin>2</xmin>"
+              "<ymin>2</ymin><xmax>4</xmax><ymax>4</ymax></bndbox></part></object>")
+    root = write_voc(tmp_path / "voc", {"x 1": voc_xml(person), "y": voc_xml(person)},
+                     lists={"Layout/train.txt": "x 1\ny 1\n"})
+    dataset = cococonv.load(str(root), "voc_layout")
+    assert sorted(item.id for item in dataset) == ["x 1", "y"]
