@@ -56,9 +56,11 @@ def decode_index_png(data: bytes, display: str, colors: dict[int, int] | None) -
     lookup = np.zeros(len(unique), dtype=np.uint8)
     for position, code in enumerate(unique.tolist()):
         index = (colors or {}).get(code)
-        if index is None:
+        if index is None or index == SHARED_COLOR:
             color = ((code >> 16) & 255, (code >> 8) & 255, code & 255)
-            raise DataError(f"colour {color} is not in the label map", file=display)
+            why = "is not in the label map" if index is None else \
+                "belongs to several labels of the label map, so its pixels have no one label"
+            raise DataError(f"colour {color} {why}", file=display)
         lookup[position] = index
     return lookup[inverse].reshape(codes.shape)
 
@@ -95,12 +97,19 @@ def _check_npy_header(data: bytes) -> None:
                          f"values, above the limit of {MAX_MASK_PIXELS} (docs/limits.md)")
 
 
+#: The index of a colour that several labels of the label map share: an RGB mask pixel of
+#: it cannot be given a label, so reading one is an error rather than a silent first pick.
+SHARED_COLOR = -1
+
+
 def class_colors(label_map: LabelMap) -> dict[int, int]:
-    """Packed colour -> class index; the void colour wins over a label sharing it."""
-    table = {}
+    """Packed colour -> class index; the void colour wins over a label sharing it, a colour
+    two labels share maps to ``SHARED_COLOR``."""
+    table: dict[int, int] = {}
     for index in range(len(label_map.entries)):
         r, g, b = label_map.color(index)
-        table.setdefault((r << 16) | (g << 8) | b, index)
+        code = (r << 16) | (g << 8) | b
+        table[code] = SHARED_COLOR if code in table else index
     r, g, b = voc_color(VOID_INDEX)
     table[(r << 16) | (g << 8) | b] = VOID_INDEX
     return table

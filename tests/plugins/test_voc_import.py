@@ -246,3 +246,18 @@ def test_a_label_map_name_xml_cannot_hold_is_refused_where_it_is_read(tmp_path, 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"error: labelmap.txt: {line}" + (
         ", a character XML 1.0 cannot hold (docs/limits.md)" if "U+" in line else "")]
+
+
+def test_an_rgb_mask_pixel_of_a_colour_two_labels_share_is_refused(tmp_path):
+    """F34: ``cat`` and ``dog`` both 128,0,0 in labelmap.txt: an RGB mask pixel of that colour
+    has no one label; it was read as whichever came first."""
+    rgb = np.zeros((50, 60, 3))
+    rgb[:5, :6] = (128, 0, 0)
+    labelmap = "# label:color_rgb:parts:actions\nbackground:0,0,0::\ncat:128,0,0::\ndog:128,0,0::\n"
+    root = write_voc(tmp_path, {"a": voc_xml()},
+                     files={"SegmentationClass/a.png": png(rgb, palette=False),
+                            "labelmap.txt": labelmap.encode()})
+    with pytest.raises(DataError) as caught:
+        cococonv.load(str(root), "voc")
+    assert str(caught.value) == ("SegmentationClass/a.png: colour (128, 0, 0) belongs to several "
+                                 "labels of the label map, so its pixels have no one label")
