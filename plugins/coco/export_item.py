@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from cococonv.images import copy_image, probe_size
-from cococonv.model import Annotation, Item
+from cococonv.model import SOURCE_ID, Annotation, Item
 from cococonv.outlines import OutlineRules, reform_outlines
 from cococonv.paths import join_inside
 
@@ -125,6 +125,8 @@ def _image_record(item: Any, iid: Any, image_ext: str | None) -> dict[str, Any]:
     if extra:
         for key, value in extra.items():
             record.setdefault(key, value)
+    if SOURCE_ID in item.attributes:  # reindex --keep-source-ids: the image's previous id
+        record.setdefault(SOURCE_ID, item.attributes[SOURCE_ID])
     return record
 
 
