@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from . import geometry
 from .limits import LimitError
 from .model import Annotation, Bbox, Ellipse, Item, Mask, Polygon
 
@@ -89,15 +90,13 @@ def _is_outline(ann: Annotation, rules: OutlineRules) -> bool:
         return False
     if kind is Ellipse:
         return True
-    from .geometry import rotation_of
-    return kind is Bbox and bool(rotation_of(ann)) and ann.declared_bbox is None
+    return kind is Bbox and bool(geometry.rotation_of(ann)) and ann.declared_bbox is None
 
 
 def _ring(ann: Annotation, report: Counts) -> list[float]:
     kind = type(ann)
     if kind is Polygon:
         return ann.points  # type: ignore[attr-defined]
-    from . import geometry
     if kind is Ellipse:
         report.approximated("ellipses", "written as 64-point polygons", 1)
         return geometry.ellipse_to_polygon(ann)  # type: ignore[arg-type]

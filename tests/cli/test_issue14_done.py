@@ -6,21 +6,10 @@ import json
 
 import pytest
 
-from cococonv.registry import default_registry
+from tests.cli.test_reports_cli import _plugins_loaded, run  # noqa: F401 (autouse fixture)
 from tests.reports.planted import planted
 
 TERRAIN = "sahi/coco_utils"
-
-
-@pytest.fixture(autouse=True)
-def _plugins_loaded():
-    default_registry()
-
-
-def run(runner, cli, *args: str, code: int = 0):
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def test_stats_confirms_the_counts_of_a_merge_of_two_fixtures(fixtures_root, tmp_path, runner,

@@ -6,20 +6,9 @@ import json
 import pytest
 
 from cococonv.project import add_source, open_project
-from cococonv.registry import default_registry
+from tests.cli.test_reports_cli import _plugins_loaded, run  # noqa: F401 (autouse fixture)
 from tests.reports.planted import planted
 from tests.reports.test_diff import FIXTURE, modified_copy
-
-
-@pytest.fixture(autouse=True)
-def _plugins_loaded():
-    default_registry()
-
-
-def run(runner, cli, *args: str, code: int = 0):
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-    return result
 
 
 def project_of(runner, cli, root, *sources) -> str:
