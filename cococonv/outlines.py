@@ -72,13 +72,17 @@ TRANSFORM_RULES = OutlineRules()
 
 
 def reform_outlines(item: Item, mode: str, report: Counts,
-                    rules: OutlineRules = TRANSFORM_RULES) -> list[Annotation] | None:
+                    rules: OutlineRules = TRANSFORM_RULES,
+                    objects: list[list[Annotation]] | None = None) -> list[Annotation] | None:
     """The item's annotations with every outline in ``mode`` (``mask`` or ``polygons``;
-    ``guess`` changes nothing), or None when nothing changed. The item is not modified."""
+    ``guess`` changes nothing), or None when nothing changed. The item is not modified.
+    ``objects``: the item's objects when the caller has them (else ``rules.objects``)."""
+    if objects is None:
+        objects = rules.objects(item)
     if mode == "mask":
-        return _to_masks(item, report, rules)
+        return _to_masks(item, objects, report, rules)
     if mode == "polygons":
-        return _to_polygons(item, report, rules)
+        return _to_polygons(item, objects, report, rules)
     return None
 
 
@@ -104,12 +108,15 @@ def _ring(ann: Annotation, report: Counts) -> list[float]:
     return geometry.box_corners(ann)  # type: ignore[arg-type]
 
 
-def _to_masks(item: Item, report: Counts, rules: OutlineRules) -> list[Annotation] | None:
+def _to_masks(item: Item, objects: list[list[Annotation]], report: Counts,
+              rules: OutlineRules) -> list[Annotation] | None:
     size = item.image.size if item.image is not None else None
     replacement: dict[int, Annotation | None] = {}
     rasterised = 0
-    for obj in rules.objects(item):
-        shapes = [a for a in obj if _is_outline(a, rules)]
+    everything = rules.all_outlines
+    for obj in objects:
+        shapes = [a for a in obj
+                  if type(a) is Polygon or (everything and _is_outline(a, rules))]
         if not shapes or (rules.whole_objects and any(type(a) is Mask for a in obj)):
             continue
         if size is None:
@@ -157,10 +164,11 @@ def _joined_mask(item: Item, obj: list[Annotation], shapes: list[Annotation],
     return mask
 
 
-def _to_polygons(item: Item, report: Counts, rules: OutlineRules) -> list[Annotation] | None:
+def _to_polygons(item: Item, objects: list[list[Annotation]], report: Counts,
+                 rules: OutlineRules) -> list[Annotation] | None:
     replacement: dict[int, list[Annotation]] = {}
     groups = {a.group for a in item.annotations}
-    for obj in rules.objects(item):
+    for obj in objects:
         found = [a for a in obj if type(a) is Mask]
         if rules.whole_objects and (len(found) != 1 or
                                     any(_is_outline(a, rules) for a in obj)):

@@ -4,12 +4,11 @@ image copy."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from cococonv.images import copy_image, probe_size
-from cococonv.model import SOURCE_ID, Annotation, Item
+from cococonv.model import SOURCE_ID, Annotation
 from cococonv.outlines import OutlineRules, reform_outlines
 from cococonv.paths import join_inside
 
@@ -32,20 +31,19 @@ ItemPiece = tuple[tuple[bytes, bool], list[TaskPiece], int, int]
 
 
 #: --segmentation-mode as COCO's records need it (cococonv.outlines): whole COCO objects, crowd
-#: RLE with list counts, declared boxes and areas kept. Its objects are given per item
+#: RLE with list counts, declared boxes and areas kept; the objects are the item's units
 #: (:func:`_recorded_objects`).
 COCO_OUTLINES = OutlineRules(whole_objects=True, all_outlines=True, crowd_list_counts=True,
                              keep_measures=True, count_rasterised=False)
 
 
 def _recorded_objects(units: list[Unit], routes: dict[str, str | None]
-                      ) -> Callable[[Item], list[list[Annotation]]]:
+                      ) -> list[list[Annotation]]:
     """The item's objects that become object records: not those its panoptic PNG or no
     written task takes, nor an unlabelled one (the record step drops and counts it as it
     was read), so --segmentation-mode reports only what it changed in the records."""
-    objects = [obj for task, obj in units if routes.get(task) not in (None, T.PANOPTIC)
-               and (obj[0].label is not None or obj[0].extra.get("_no_category"))]
-    return lambda _item: objects
+    return [obj for task, obj in units if routes.get(task) not in (None, T.PANOPTIC)
+            and (obj[0].label is not None or obj[0].extra.get("_no_category"))]
 
 
 def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
@@ -61,9 +59,8 @@ def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
     reformed = None
     if plan.options["segmentation_mode"] != "guess":
         reformed = Tally()
-        rules = replace(COCO_OUTLINES, objects=_recorded_objects(units, subset.routes))
         annotations = reform_outlines(item, plan.options["segmentation_mode"], reformed,
-                                      rules)
+                                      COCO_OUTLINES, _recorded_objects(units, subset.routes))
         if annotations is not None:
             item = replace(item, annotations=annotations)
             units = item_units(item)
