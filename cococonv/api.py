@@ -330,6 +330,42 @@ def import_source(root: str, path: str, format: str | None = None, *,
     return format, dataset
 
 
+def load_project(root: str, *, report: Report | Context | None = None,
+                 registry: Registry | None = None, jobs: int | None = None,
+                 on_conflict: str = "union", target: str | None = None,
+                 overwrite: bool = False) -> Dataset:
+    """Load every source of a project folder and merge them as ``merge`` does
+    (``on_conflict`` the same); what ``stats``, ``validate`` and ``diff`` read for ``-p``.
+
+    ``target``: the output a run will write, checked to be apart from every source (and
+    from the files a source names, unless ``overwrite``) as each is read.
+    """
+    from .project import open_project
+
+    reg = _registry(registry)
+    ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
+    project = open_project(root)
+    if not project.sources:
+        raise DataError("the project has no sources yet (use `cococonv import`)", file=root)
+    datasets = []
+    for source in project.sources:
+        if target is not None:
+            check_separate(source.path, target)
+        try:
+            tree = open_tree(source.path)
+            datasets.append(load(tree, source.format, report=ctx, registry=reg,
+                                 **source.options))
+        except CococonvError as err:
+            raise err.located(file=source.path)
+        if target is not None:
+            check_separate(source.path, target, reads=tree.read_folders())
+            check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
+    if len(datasets) == 1:
+        return datasets[0]
+    return merge(datasets, report=ctx.report, on_conflict=on_conflict,
+                 names=[source.path for source in project.sources])
+
+
 def export_project(root: str, format: str, target: str, *, overwrite: bool = False,
                    report: Report | None = None, registry: Registry | None = None,
                    stdout: BinaryIO | None = None, jobs: int | None = None,
@@ -339,8 +375,6 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
     """Load every source of a project folder, merge them as ``merge`` does (``on_conflict``
     the same), apply ``transforms`` (name, options) in order, and save the result
     (``strict``: as for :func:`save`)."""
-    from .project import open_project
-
     reg = _registry(registry)
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
     report = ctx.report
@@ -348,27 +382,12 @@ def export_project(root: str, format: str, target: str, *, overwrite: bool = Fal
     reg.exporter(format).check_target(target)
     check_export_options(reg.exporter(format), options, transforms, reg)
     remove_stale_for(target)
-    project = open_project(root)
-    if not project.sources:
-        raise DataError("the project has no sources yet (use `cococonv import`)", file=root)
-    datasets = []
-    for source in project.sources:
-        check_separate(source.path, target)
-        try:
-            tree = open_tree(source.path)
-            datasets.append(load(tree, source.format, report=ctx, registry=reg,
-                                 **source.options))
-        except CococonvError as err:
-            raise err.located(file=source.path)
-        check_separate(source.path, target, reads=tree.read_folders())
-        check_named_files(source.path, target, datasets[-1], overwrite=overwrite)
-    merged = datasets[0] if len(datasets) == 1 else \
-        merge(datasets, report=report, on_conflict=on_conflict,
-              names=[source.path for source in project.sources])
+    merged = load_project(root, report=ctx, registry=reg, on_conflict=on_conflict,
+                          target=target, overwrite=overwrite)
     report.dataset = apply_chain(merged, transforms, ctx, reg)
     return save(report.dataset, format, target, overwrite=overwrite, report=ctx,
                 registry=reg, stdout=stdout, strict=strict, **options)
 
 
 __all__ = ["detect", "load", "transform", "save", "convert", "info", "merge",
-           "import_source", "export_project", "check_separate", "check_path"]
+           "import_source", "load_project", "export_project", "check_separate", "check_path"]

@@ -37,6 +37,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
+#: Where ``reindex --keep-source-ids`` keeps an id it renumbered: an attribute of the item
+#: or annotation, a top-level ``extra`` key of the label (exporters with a place for it,
+#: COCO, write it).
+SOURCE_ID = "source_id"
+
 #: The largest image side importers accept: beyond any camera, within pycocotools' range.
 MAX_IMAGE_SIDE = 1 << 20
 

@@ -17,6 +17,7 @@ input path that is not there is an error of the command, as for every other comm
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from .registry import Registry
 from .report import Report
 
 __all__ = ["ERROR", "WARNING", "CollectingReport", "Finding", "Validation", "import_findings",
-           "validate", "validate_dataset"]
+           "validate", "validate_dataset", "validate_project"]
 
 @dataclass(slots=True)
 class Validation:
@@ -77,10 +78,28 @@ def validate(path: str, format: str | None = None, *, registry: Registry | None 
     unusable command line, still raises."""
     from . import api
     from .inputs import open_tree
-    report = CollectingReport()
     tree = open_tree(path)  # a path that is not there is the command line's fault: raised
+    return _validated(lambda report: api.load(tree, format, report=report, registry=registry,
+                                              jobs=1, **options), path, area_tolerance)
+
+
+def validate_project(root: str, *, registry: Registry | None = None,
+                     area_tolerance: float | None = None) -> Validation:
+    """``validate`` for a project folder: its sources read and merged as ``export``
+    merges them (what the merge reassigned or dropped is a warning too). A folder that
+    is no project raises, as a missing input does."""
+    from . import api
+    from .project import open_project
+    open_project(root)
+    return _validated(lambda report: api.load_project(root, report=report, registry=registry,
+                                                      jobs=1), root, area_tolerance)
+
+
+def _validated(read: Callable[[CollectingReport], Dataset], path: str,
+               area_tolerance: float | None) -> Validation:
+    report = CollectingReport()
     try:
-        dataset = api.load(tree, format, report=report, registry=registry, jobs=1, **options)
+        dataset = read(report)
     except DataError as err:
         findings = import_findings(report)
         findings.append(Finding("unreadable", ERROR, err.message, file=err.file or path,

@@ -3,7 +3,8 @@
 Index of shared options:
   -i/--input, -if/--input-format     convert, import, detect, info
   -o/--output, -f/--format           convert, export, create
-  -p/--project                       import, export, transform, filter, split
+  -p/--project                       import, export, transform, filter, split, stats,
+                                     validate, diff (there one side)
   --overwrite                        convert, export, create
   --on-error fail|skip|warn          convert, export, info
   --json                             detect, info, formats, convert (the loss report)

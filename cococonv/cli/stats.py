@@ -11,24 +11,32 @@ from ..stats import QUANTILES, dataset_stats
 from ..text import printable
 from .group import cli
 from .info import _importer_of
+from .transform import check_one_input
 from .options import (PluginOptionsCommand, json_option, make_report, on_error_option,
                       split_plugin_values, verbosity_options)
 
 
-def load_input(ctx: click.Context, source: str, input_format: str | None, on_error: str,
-               plugin_values: dict[str, Any]):
-    """The dataset of ``-i``/``-if`` with the importer options given on the line."""
+def load_input(ctx: click.Context, source: str | None, input_format: str | None,
+               root: str | None, on_error: str, plugin_values: dict[str, Any]):
+    """The dataset of ``-i``/``-if`` with the importer options given on the line, or the
+    merged sources of the project ``-p``."""
+    check_one_input(source, root, input_format)
+    report = make_report(ctx, on_error)
+    if root is not None:
+        return api.load_project(root, report=report, jobs=1)
     plugins = ctx.meta.get("cococonv.plugins", [])
     options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
-    return api.load(source, input_format, report=make_report(ctx, on_error), jobs=1,
-                    **options)
+    return api.load(source, input_format, report=report, jobs=1, **options)
 
 
 def input_options(func):
-    """-i/--input and -if/--input-format, as `info` takes them."""
+    """-i/--input and -if/--input-format, as `info` takes them, or -p/--project."""
+    func = click.option("-p", "--project", "root", metavar="DIR",
+                        help="Project folder whose sources, merged as `export` merges "
+                             "them, are read (instead of -i).")(func)
     func = click.option("-if", "--input-format", "input_format", metavar="FMT",
                         help="Input format (default: detected).")(func)
-    return click.option("-i", "--input", "source", required=True, metavar="PATH",
+    return click.option("-i", "--input", "source", metavar="PATH",
                         help="Dataset folder, .zip, single file, or - for stdin.")(func)
 
 
@@ -38,14 +46,16 @@ def input_options(func):
 @verbosity_options
 @json_option
 @click.pass_context
-def stats(ctx: click.Context, source: str, input_format: str | None, on_error: str,
-          as_json: bool, **plugin_values: Any) -> None:
+def stats(ctx: click.Context, source: str | None, input_format: str | None, root: str | None,
+          on_error: str, as_json: bool, **plugin_values: Any) -> None:
     """Print items per subset, annotations per label and kind, box and area quantiles,
     image sizes, crowd, keypoint-visibility and attribute counts.
 
-    Importer options (e.g. -r/--relpath) are accepted as in `convert`.
+    Reads -i PATH (importer options, e.g. -r/--relpath, as in `convert`) or the project
+    -p DIR.
     """
-    summary = dataset_stats(load_input(ctx, source, input_format, on_error, plugin_values))
+    summary = dataset_stats(load_input(ctx, source, input_format, root, on_error,
+                                       plugin_values))
     if as_json:
         click.echo(dumps_json(summary, indent=True).decode())
         return

@@ -16,6 +16,9 @@ from .options import (PluginOptionsCommand, check_report_file, exporter_side, ma
                       run_reported, transforms_in)
 
 
+PROJECT_FORMATS = "-if is for -i; a project remembers its sources' formats"
+
+
 def _project_format(root: str) -> str | None:
     """The one format every source of the project has, else None."""
     from ..project import open_project
@@ -24,17 +27,21 @@ def _project_format(root: str) -> str | None:
     return formats.pop() if len(formats) == 1 else None
 
 
-def check_one_input(source: str | None, root: str | None) -> None:
+def check_one_input(source: str | None, root: str | None,
+                    input_format: str | None = None) -> None:
+    """OptionError unless exactly one of -i and -p is given (and -if only with -i)."""
     if (source is None) == (root is None):
         raise OptionError("give the dataset with -i PATH or a project with -p DIR "
                           "(one of them)")
+    if root is not None and input_format is not None:
+        raise OptionError(PROJECT_FORMATS)
 
 
 def project_output_format(root: str, input_format: str | None,
                           output_format: str | None) -> str:
     """The output format of a run on a project: -f, else its sources' one format."""
     if input_format is not None:
-        raise OptionError("-if is for -i; a project remembers its sources' formats")
+        raise OptionError(PROJECT_FORMATS)
     output_format = output_format or _project_format(root)
     if output_format is None:
         raise OptionError("the project's sources have different formats: give the "

@@ -8,11 +8,12 @@ import click
 
 from ..fileio import dumps_json
 from ..text import printable
-from ..validation import Validation, validate as run_validation
+from ..validation import Validation, validate as run_validation, validate_project
 from .group import cli
 from .info import _importer_of
 from .options import PluginOptionsCommand, json_option, split_plugin_values, verbosity_options
 from .stats import input_options
+from .transform import check_one_input
 
 #: Findings the table lists; --json has them all.
 SHOWN = 100
@@ -27,18 +28,25 @@ SHOWN = 100
 @verbosity_options
 @json_option
 @click.pass_context
-def validate(ctx: click.Context, source: str, input_format: str | None, strict: bool,
-             area_tolerance: float | None, as_json: bool, **plugin_values: Any) -> None:
+def validate(ctx: click.Context, source: str | None, input_format: str | None,
+             root: str | None, strict: bool, area_tolerance: float | None, as_json: bool,
+             **plugin_values: Any) -> None:
     """Check a dataset for spec errors and smells (duplicate and dangling ids, bad boxes,
     areas, polygons and RLE, unused categories, missing images, annotation id 0, crowd
     objects without RLE), each with its place.
 
     Exit 0 when there is no error (and, with --strict, no warning), 1 otherwise.
-    Importer options (e.g. -r/--relpath) are accepted as in `convert`.
+    Reads -i PATH (importer options, e.g. -r/--relpath, as in `convert`) or the project
+    -p DIR (its sources merged as `export` merges them).
     """
-    plugins = ctx.meta.get("cococonv.plugins", [])
-    options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
-    result = run_validation(source, input_format, area_tolerance=area_tolerance, **options)
+    check_one_input(source, root, input_format)
+    if root is not None:
+        result = validate_project(root, area_tolerance=area_tolerance)
+    else:
+        plugins = ctx.meta.get("cococonv.plugins", [])
+        options = split_plugin_values(plugin_values, plugins)[0] if plugins else {}
+        result = run_validation(source, input_format, area_tolerance=area_tolerance,
+                                **options)
     if as_json:
         click.echo(dumps_json(result.as_dict(strict), indent=True).decode())
     else:

@@ -4,9 +4,12 @@ image copy."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from cococonv.images import copy_image, probe_size
+from cococonv.model import SOURCE_ID, Annotation
+from cococonv.outlines import OutlineRules, reform_outlines
 from cococonv.paths import join_inside
 
 from . import tasks as T
@@ -17,7 +20,7 @@ from .panoptic_writer import panoptic_objects, panoptic_record
 from .record_maker import RecordMaker
 from .annotation_records import item_records
 from .tally import Tally
-from .units import item_units
+from .units import Unit, item_units
 
 # (source ids, each record's bytes after its id (encode_after_ids), None or which ones
 # msgspec wrote) and the tally; a panoptic record has no id (source ids None) and is
@@ -25,6 +28,22 @@ from .units import item_units
 Records = tuple[list[Any] | None, list[bytes], list[bool] | None]
 TaskPiece = tuple[Records | None, Tally | None]
 ItemPiece = tuple[tuple[bytes, bool], list[TaskPiece], int, int]
+
+
+#: --segmentation-mode as COCO's records need it (cococonv.outlines): whole COCO objects, crowd
+#: RLE with list counts, declared boxes and areas kept; the objects are the item's units
+#: (:func:`_recorded_objects`).
+COCO_OUTLINES = OutlineRules(whole_objects=True, all_outlines=True, crowd_list_counts=True,
+                             keep_measures=True, count_rasterised=False)
+
+
+def _recorded_objects(units: list[Unit], routes: dict[str, str | None]
+                      ) -> list[list[Annotation]]:
+    """The item's objects that become object records: not those its panoptic PNG or no
+    written task takes, nor an unlabelled one (the record step drops and counts it as it
+    was read), so --segmentation-mode reports only what it changed in the records."""
+    return [obj for task, obj in units if routes.get(task) not in (None, T.PANOPTIC)
+            and (obj[0].label is not None or obj[0].extra.get("_no_category"))]
 
 
 def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
@@ -37,6 +56,14 @@ def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
         if cropped:
             units = item_units(item)
     subset = plan.subsets[item.subset]
+    reformed = None
+    if plan.options["segmentation_mode"] != "guess":
+        reformed = Tally()
+        annotations = reform_outlines(item, plan.options["segmentation_mode"], reformed,
+                                      COCO_OUTLINES, _recorded_objects(units, subset.routes))
+        if annotations is not None:
+            item = replace(item, annotations=annotations)
+            units = item_units(item)
     image = encode_record(_image_record(item, iid, plan.image_ext))
     pieces: list[TaskPiece] = []
     for task in subset.tasks:
@@ -63,6 +90,11 @@ def export_item(plan: CocoPlan, entry: ItemEntry) -> ItemPiece:
             pieces.append(((source_ids, *encode_after_ids(records)), _taken(maker)))
         else:
             pieces.append((None, _taken(maker)))
+    if reformed and pieces:  # reported with the item's first task file, before its records
+        first, tally = pieces[0]
+        if tally is not None:
+            reformed.add(tally)
+        pieces[0] = (first, reformed)
     return image, pieces, cropped, _save_image(plan, item, entry.image_dest)
 
 
@@ -90,6 +122,8 @@ def _image_record(item: Any, iid: Any, image_ext: str | None) -> dict[str, Any]:
     if extra:
         for key, value in extra.items():
             record.setdefault(key, value)
+    if SOURCE_ID in item.attributes:  # reindex --keep-source-ids: the image's previous id
+        record.setdefault(SOURCE_ID, item.attributes[SOURCE_ID])
     return record
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv.images import normalise_ext, with_ext
-from cococonv.model import Categories, Dataset, Ellipse, Item, Mask, Polygon
+from cococonv.model import SOURCE_ID, Categories, Dataset, Ellipse, Item, Mask, Polygon
 
 from . import tasks as T
 from .panoptic_names import PanopticNames
@@ -327,6 +327,8 @@ def _category_record(dataset: Dataset, index: int, task: str, meta: dict | None,
     for key, value in extra.items():
         if key not in skipped:
             record[key] = value
+    if SOURCE_ID in label.extra:  # reindex --keep-source-ids: the id the source gave it
+        record.setdefault(SOURCE_ID, label.extra[SOURCE_ID])
     if task == T.PANOPTIC:
         record.setdefault("isthing", 1)
     return record

@@ -1,6 +1,6 @@
-"""One COCO object record: outlines joined, masks traced or rasterised, box and area
-computed when the source did not declare them (a lone polygon that declared both is
-written as it was)."""
+"""One COCO object record: outlines joined, box and area computed when the source did not
+declare them (a lone polygon that declared both is written as it was). The outline forms
+--segmentation-mode asks for are made before, by the transform's per-item work."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +19,7 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
     group spans several records. None when COCO can hold none of it (polylines only,
     unlabelled shapes)."""
     leader = obj[0]
-    if len(obj) == 1 and type(leader) is Polygon and maker.mode != "mask" \
-            and leader.label is not None:
+    if len(obj) == 1 and type(leader) is Polygon and leader.label is not None:
         area = leader.declared_area
         bbox = leader.declared_bbox
         if area is not None and bbox is not None:
@@ -130,8 +129,10 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
 
 def _segmentation(maker: RecordMaker, rings: list[list[float]], masks_: list[Mask],
                   crowd: bool, height: int | None, width: int | None) -> tuple[Any, dict | None]:
+    """The outline as written and its RLE when it has one. --segmentation-mode already
+    chose the forms (export_item runs the transform's per-item work); here an object's
+    masks joined with its other outlines become one RLE."""
     # cococonv.masks (numpy, pycocotools) is imported only where a mask is computed.
-    mode = maker.mode
     size_known = height is not None and width is not None
     if masks_ and (rings or len(masks_) > 1):
         if not size_known:
@@ -145,22 +146,8 @@ def _segmentation(maker: RecordMaker, rings: list[list[float]], masks_: list[Mas
                                   len(masks_) + len(rings) - 1)
         return (masks.uncompress(rle) if crowd else rle), rle
     if masks_:
-        rle = masks_[0].rle
-        if mode == "polygons" and not crowd:
-            from cococonv.contours import mask_to_polygons
-            found = mask_to_polygons(rle)
-            if found is not None:
-                maker.report.approximated("masks", "traced into polygons", 1)
-                return found, rle
-            maker.report.approximated("masks", "kept as RLE (could not trace exactly)", 1)
-        return rle, rle
+        return masks_[0].rle, masks_[0].rle
     if rings:
-        if mode == "mask" and size_known:
-            from cococonv import masks
-            rle = masks.polygons_to_rle(rings, height, width)
-            return (masks.uncompress(rle) if crowd else rle), rle
-        if mode == "mask":
-            maker.report.approximated("polygons", "kept as polygons: image size unknown", 1)
         return rings, None
     return [], None
 

@@ -24,7 +24,6 @@ class RecordMaker:
                  file_ids: dict[int, Any], routes: dict[str, str | None], tally: Tally,
                  foreign: frozenset[str] = frozenset()):
         self.opts = options
-        self.mode = options["segmentation_mode"]
         self.reindex = options["reindex"]
         self.category_ids = category_ids
         self.file_ids = file_ids

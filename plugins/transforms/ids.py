@@ -7,11 +7,8 @@ from typing import Any
 
 from cococonv.context import Context
 from cococonv.errors import DataError
-from cococonv.model import Dataset, Item
+from cococonv.model import SOURCE_ID, Dataset, Item
 from cococonv.plugin import Option, Transform
-
-#: The attribute ``reindex --keep-source-ids`` keeps a previous id in.
-SOURCE_ID = "source_id"
 
 _WHAT = ("images", "annotations", "categories")
 
@@ -22,16 +19,19 @@ class ReindexTransform(Transform):
     Image ids (``Item.image_id``, what COCO writes as image ids) restart per subset, and
     so do annotation ids; category ids run over the labels. Item ids (file names) never
     change. ``--what`` picks which of the three are renumbered; ``--keep-source-ids``
-    keeps each renumbered item's and annotation's previous id as attribute ``source_id``.
+    keeps each renumbered id's previous value as ``source_id``: an attribute of the item or
+    annotation, a kept field of the label (COCO writes it in the image, annotation and
+    category records).
     """
 
     name = "reindex"
     options = (Option("what", list, [], "Which ids to renumber, comma-separated: images, "
                       "annotations, categories; none given: all three.", _WHAT),
                Option("start", int, 1, "First id."),
-               Option("keep_source_ids", bool, False, "Keep each renumbered item's and "
-                      f"annotation's previous id as attribute {SOURCE_ID!r} (written by "
-                      "the formats that write attributes)."))
+               Option("keep_source_ids", bool, False, "Keep each renumbered image's, "
+                      f"annotation's and category's previous id as {SOURCE_ID!r} (COCO "
+                      "writes it in its records; other formats where they keep "
+                      "attributes)."))
 
     def apply(self, dataset: Dataset, ctx: Context, *, what: list[str], start: int,
               keep_source_ids: bool) -> Dataset:
@@ -52,7 +52,8 @@ class ReindexTransform(Transform):
             counters[item.subset] = [image_next, ann_next]
         if "categories" in chosen:
             for index, label in enumerate(dataset.categories.labels):
-                changed["category ids"] += _renumber(label, "id", start + index, None)
+                changed["category ids"] += _renumber(label, "id", start + index,
+                                                     label.extra if keep_source_ids else None)
         for what_changed, count in changed.items():
             ctx.report.approximated(what_changed, f"renumbered from {start} (reindex)", count)
         return dataset

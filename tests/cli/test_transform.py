@@ -153,3 +153,23 @@ def test_formats_lists_the_options_a_transform_does_for_an_exporter(runner, cli)
     shown = ok(runner, cli, "formats", "voc").stdout
     assert "done by a transform before the export" in shown and "--segmentation-mode" in shown
     assert "done by a transform" not in ok(runner, cli, "formats", "coco").stdout
+
+
+def test_reindex_keep_source_ids_writes_every_previous_id_into_the_coco_records(
+        tmp_path, runner, cli):
+    import cococonv
+
+    doc = coco_doc(images=[coco_image(id=7)],
+                   categories=[{"id": 4, "name": "cat"}, {"id": 9, "name": "dog"}],
+                   annotations=[coco_ann(id=31, image_id=7, category_id=9)])
+    source = write_coco(tmp_path / "in", {"instances_val": doc})
+    out = tmp_path / "out"
+    ok(runner, cli, "transform", "-i", str(source), "-o", str(out), "-t", "reindex",
+       "--keep-source-ids", "--start", "1")
+    written = json.loads((out / "annotations/instances_val.json").read_bytes())
+    assert [(c["id"], c["source_id"]) for c in written["categories"]] == [(1, 4), (2, 9)]
+    assert [(i["id"], i["source_id"]) for i in written["images"]] == [(1, 7)]
+    (ann,) = written["annotations"]
+    assert (ann["id"], ann["category_id"], ann["attributes"]) == (1, 2, {"source_id": 31})
+    again = cococonv.load(str(out))  # and read back as kept fields of the dataset
+    assert [label.extra["source_id"] for label in again.categories.labels] == [4, 9]

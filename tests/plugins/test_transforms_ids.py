@@ -35,6 +35,16 @@ def test_reindex_what_and_start_choose_the_ids_and_keep_source_ids_keeps_them():
     assert "source_id" not in next(iter(data)).attributes
     data, _ = run(_three(), "reindex", what=["images"], keep_source_ids=True)
     assert [i.attributes["source_id"] for i in data] == [30, 4, 8]
+    assert all("source_id" not in label.extra for label in data.categories.labels)
+
+
+def test_reindex_keep_source_ids_keeps_the_previous_category_ids_too():
+    data = _three()
+    data.categories.labels[0].id, data.categories.labels[1].id = 7, 2
+    data, report = run(data, "reindex", what="categories", start=1, keep_source_ids=True)
+    assert [label.id for label in data.categories.labels] == [1, 2]
+    assert [label.extra.get("source_id") for label in data.categories.labels] == [7, None]
+    assert counted(report, "category ids") == 1  # 2 stayed 2: nothing to keep
 
 
 def test_reindex_refuses_an_unknown_part():

@@ -26,7 +26,7 @@ def test_segmentation_mode_mask_rasterises_polygons_and_polygons_traces_masks():
     kinds = [[type(a).kind for a in i.annotations] for i in data]
     assert kinds == [["mask"], ["polygon"]]
     assert counted(report, "polygons", "rasterised") == 1
-    assert counted(report, "polygons left as they were", "image size unknown") == 1
+    assert counted(report, "polygons", "kept as polygons: image size unknown") == 1
     data, report = run(data, "segmentation_mode", segmentation_mode="POLYGONS")
     assert [[type(a).kind for a in i.annotations] for i in data] == [["polygon"], ["polygon"]]
     assert counted(report, "masks", "traced") == 1
