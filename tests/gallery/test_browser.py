@@ -85,8 +85,10 @@ def test_large_view_paints_box_edge_mask_interior_and_skeleton_joint(tmp_path, o
     assert not _near(shot, *at(50, 40), _rgb(colours[0]), radius=0)            # box inside
     assert _close(shot.getpixel(tuple(map(round, at(150, 30)))),
                   _blend(colours[1], 128 / 255))                               # mask interior
-    assert _close(shot.getpixel(tuple(map(round, at(100, 80)))), _rgb(colours[2]))  # joint
-    assert _close(shot.getpixel(tuple(map(round, at(130, 80)))), GREY)          # v=1: hollow
+    joint = at(100, 80)  # 2 px below the centre: inside the dot, off the bone through it
+    assert _close(shot.getpixel((round(joint[0]), round(joint[1] + 2))), _rgb(colours[2]))
+    hollow = at(130, 80)
+    assert _close(shot.getpixel((round(hollow[0]), round(hollow[1] + 2))), GREY)  # v=1
     assert _close(shot.getpixel(tuple(map(round, at(50, 80)))), GREY)           # the hole
     assert _close(shot.getpixel(tuple(map(round, at(25, 80)))),
                   _blend(colours[3], 0.25))                                    # ring fill
