@@ -61,7 +61,9 @@ class _Builder:
         if not entry["w"]:
             entry["w"], entry["h"] = item_size(item)
         if entry["src"] is None:
-            entry["src"], entry["why"] = picture_of(item, self.html_folder, self.embed)
+            entry["src"], entry["why"], size = picture_of(item, self.html_folder, self.embed)
+            if size is not None and not entry["w"]:
+                entry["w"], entry["h"] = size
 
 
 def build_payload(sources: Sequence[Source], names: Sequence[str], html_path: str, *,

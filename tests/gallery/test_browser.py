@@ -184,3 +184,20 @@ def test_thousands_of_cards_fill_lazily_as_the_page_scrolls(tmp_path, open_page)
     page.mouse.wheel(0, 20000)
     page.wait_for_function(f"document.querySelectorAll('.card.filled').length > {filled}")
     assert opened.problems == []
+
+
+def test_an_item_without_a_size_is_drawn_at_its_pictures_size(tmp_path, open_page):
+    from PIL import Image as PILImage
+    PILImage.new("RGB", (300, 100), GREY).save(tmp_path / "wide.png")
+    item = Item("w", image=Image("wide.png", None, str(tmp_path / "wide.png")),
+                annotations=[Bbox(id=1, label=0, x=10, y=10, w=20, h=20),
+                             Polygon(id=2, label=0, points=[0, 0, 30, 0, 30, 60])])
+    write_gallery([Dataset(_known_dataset(tmp_path).categories, [item])],
+                  str(tmp_path / "g.html"))
+    page = open_page(tmp_path / "g.html").page
+    page.wait_for_function("document.querySelector('#grid .frame img').naturalWidth > 0")
+    page.wait_for_function("document.querySelector('#grid svg').getAttribute('viewBox')"
+                           " === '0 0 300 100'")
+    frame = page.locator("#grid .frame").bounding_box()
+    assert abs(frame["width"] / frame["height"] - 3) < 0.05
+    assert page.locator("#grid .ann").count() == 2

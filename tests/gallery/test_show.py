@@ -174,3 +174,14 @@ def test_show_on_a_project_with_its_conversion_report(tmp_path, runner, cli):
     data = embedded(tmp_path / "g.html")
     assert data["report"]["lost"][0]["count"] == 3
     assert [rec["i"] for rec in data["items"][0]["a"][0]] == [1, 2]
+
+
+def test_rotation_crowd_and_ids_reach_the_page_exactly(tmp_path):
+    item = Item("a", image=Image("a.jpg", (40, 50)),
+                annotations=[Bbox(id="x7", label=0, x=1.25, y=2, w=3, h=4,
+                                  attributes={"rotation": 30.5, "is_crowd": True,
+                                              "occluded": False})])
+    write_gallery([_dataset(item)], str(tmp_path / "g.html"))
+    rec = embedded(tmp_path / "g.html")["items"][0]["a"][0][0]
+    assert rec == {"k": "bbox", "l": 0, "i": "x7", "c": 1, "g": [1.25, 2, 3, 4], "r": 30.5,
+                   "at": {"rotation": 30.5, "occluded": False}}
