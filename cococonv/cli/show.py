@@ -48,7 +48,8 @@ def importers_of(args: list[str]) -> list[type[Plugin]]:
 @click.option("-p", "--project", "projects", multiple=True, metavar="DIR",
               help="A project folder (its sources merged) instead of, or beside, an -i.")
 @click.option("-o", "--output", "target", required=True, metavar="FILE.html",
-              help="The HTML file to write.")
+              help="The HTML file to write; - for stdout (image paths then relative to the "
+                   "working folder).")
 @click.option("--embed-images", is_flag=True,
               help="Inline downscaled JPEG thumbnails (the page then travels alone) "
                    "instead of linking the image files.")

@@ -70,7 +70,8 @@ def build_payload(sources: Sequence[Source], names: Sequence[str], html_path: st
                   embed_images: bool = False, report: Report | None = None,
                   conversion_report: Any = None) -> dict[str, Any]:
     """The gallery's data for ``sources`` (one, or two shown side by side)."""
-    builder = _Builder(os.path.dirname(os.path.abspath(html_path)), embed_images,
+    folder = os.getcwd() if html_path == "-" else os.path.dirname(os.path.abspath(html_path))
+    builder = _Builder(folder, embed_images,
                        len(sources))
     for position, source in enumerate(sources):
         mapping = builder.labels.add_categories(source.categories)

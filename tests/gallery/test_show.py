@@ -185,3 +185,16 @@ def test_rotation_crowd_and_ids_reach_the_page_exactly(tmp_path):
     rec = embedded(tmp_path / "g.html")["items"][0]["a"][0][0]
     assert rec == {"k": "bbox", "l": 0, "i": "x7", "c": 1, "g": [1.25, 2, 3, 4], "r": 30.5,
                    "at": {"rotation": 30.5, "occluded": False}}
+
+
+def test_the_page_can_go_to_stdout_with_paths_from_the_working_folder(tmp_path, runner, cli,
+                                                                       monkeypatch):
+    source = write_coco(tmp_path / "src", {"instances_default": coco_doc()})
+    (source / "images").mkdir()
+    (source / "images" / "a.jpg").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["show", "-q", "-i", "src", "-o", "-"])
+    assert result.exit_code == 0 and result.stderr == ""
+    page = tmp_path / "out.html"
+    page.write_bytes(result.stdout_bytes)
+    assert embedded(page)["items"][0]["src"] == "src/images/a.jpg"
