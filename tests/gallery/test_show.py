@@ -198,3 +198,17 @@ def test_the_page_can_go_to_stdout_with_paths_from_the_working_folder(tmp_path, 
     page = tmp_path / "out.html"
     page.write_bytes(result.stdout_bytes)
     assert embedded(page)["items"][0]["src"] == "src/images/a.jpg"
+
+
+def test_a_mask_written_another_way_is_not_a_difference(tmp_path):
+    from cococonv import masks
+    listed = {"size": [4, 4], "counts": [3, 5, 8]}
+    packed = masks.compress(listed)
+    assert isinstance(packed["counts"], str)
+    sides = [_dataset(Item("a", image=Image("a.jpg"),
+                           annotations=[Mask(label=0, rle=rle)])) for rle in (listed, packed)]
+    write_gallery(sides, str(tmp_path / "same.html"))
+    assert "d" not in embedded(tmp_path / "same.html")["items"][0]
+    sides[1].get("default", "a").annotations[0].rle = {"size": [4, 4], "counts": [4, 4, 8]}
+    write_gallery(sides, str(tmp_path / "moved.html"))
+    assert embedded(tmp_path / "moved.html")["items"][0]["d"] == 1
