@@ -201,3 +201,21 @@ def test_an_item_without_a_size_is_drawn_at_its_pictures_size(tmp_path, open_pag
     frame = page.locator("#grid .frame").bounding_box()
     assert abs(frame["width"] / frame["height"] - 3) < 0.05
     assert page.locator("#grid .ann").count() == 2
+
+
+def test_the_pages_rle_decoder_agrees_with_pycocotools(tmp_path, open_page):
+    import numpy as np
+    write_gallery([_known_dataset(tmp_path)], str(tmp_path / "g.html"))
+    page = open_page(tmp_path / "g.html").page
+    rng = np.random.default_rng(5)
+    for height, width, density in ((37, 53, 0.5), (300, 41, 0.02), (64, 64, 0.97)):
+        plane = (rng.random((height, width)) < density).astype(np.uint8)
+        packed = masks.encode(plane)
+        listed = masks.uncompress(packed)
+        assert page.evaluate("rle => rleArea(rle)", packed) == int(plane.sum())
+        assert page.evaluate("rle => rleArea(rle)", listed) == int(plane.sum())
+        assert page.evaluate("rle => rleRuns(rle.counts)", packed) == \
+            masks.counts_of(packed).tolist()
+    broken = {"size": [4, 4], "counts": [3, 5, 9]}
+    assert page.evaluate("rle => [rleArea(rle), maskImage(rle, '#ff0000', 64)]", broken) == \
+        [None, None]
