@@ -56,6 +56,9 @@ def test_names_from_the_dataset_cannot_leave_the_embedded_json(tmp_path):
     assert data["labels"] == [HOSTILE]
     assert data["items"][0]["a"][0][0]["at"] == {HOSTILE: HOSTILE}
     assert b"\\u003c/script" in script_safe_json({"x": "</script>"})
+    # Offline by construction: no address but SVG's namespace, and a CSP that loads nothing.
+    assert set(re.findall(r"https?://[^\s\"']+", text)) == {"http://www.w3.org/2000/svg"}
+    assert "default-src 'none'" in text
 
 
 def test_images_are_linked_by_an_encoded_relative_path_and_never_touched(tmp_path, runner,
