@@ -76,6 +76,9 @@ def _common(ann: Any, mapping: list[int]) -> dict[str, Any]:
         record["G"] = _plain(ann.group)
     if ann.declared_area is not None:
         record["ar"] = _plain(ann.declared_area)
+    box = ann.declared_bbox
+    if box is not None and not isinstance(ann, Bbox) and len(box) >= 4:
+        record["db"] = [_plain(v) for v in box[:4]]
     return record
 
 

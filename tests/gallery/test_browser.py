@@ -36,7 +36,8 @@ def _known_dataset(folder: Path) -> Dataset:
         Bbox(id=1, label=0, x=20, y=20, w=60, h=40),
         Mask(id=2, label=1, rle=_rect_rle(100, 200, 120, 180, 10, 50)),
         Points(id=3, label=2, points=[100, 80, 130, 80, 160, 90], visibility=[2, 1, 0]),
-        Polygon(id=4, label=3, group=7, points=[10, 62, 90, 62, 90, 98, 10, 98]),
+        Polygon(id=4, label=3, group=7, points=[10, 62, 90, 62, 90, 98, 10, 98],
+                declared_bbox=[10, 62, 80, 36]),
         Polygon(id=5, label=3, group=7, points=[40, 70, 60, 70, 60, 90, 40, 90]),
         Polyline(id=6, label=0, points=[100, 10, 110, 20, 100, 30]),
         Ellipse(id=7, label=1, cx=190, cy=90, rx=5, ry=3, attributes={"rotation": 30}),
@@ -116,6 +117,10 @@ def test_hover_keys_and_toggles_work_without_a_server(tmp_path, open_page):
     assert page.locator("#viewer").is_hidden()
     page.locator('#legend input[data-label="0"]').uncheck()
     assert page.locator("#grid .k-bbox").first.is_hidden()
+    declared = page.locator("#grid .declared").first
+    assert declared.is_hidden()
+    page.check("#declared")
+    assert declared.is_visible()
     page.locator('#legend input[data-kind="mask"]').uncheck()
     assert page.locator("#grid .k-mask").first.is_hidden()
     page.select_option("#label", "1")

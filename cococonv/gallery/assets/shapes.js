@@ -126,6 +126,14 @@ function drawSide(records, frame, chips, size, unit, maskSide, paint = colourOf)
     const el = shapeOf(rec, paint(rec.l), unit, maskSide);
     if (el) svg.appendChild(tagged(el, rec));
   }
+  for (const rec of records) {     // the box the source declared beside a shape (COCO bbox)
+    if (!rec.db) continue;
+    const [x, y, w, h] = rec.db;
+    const box = svgEl("rect", {x: x, y: y, width: Math.max(0, w), height: Math.max(0, h),
+                               stroke: paint(rec.l), class: "declared"});
+    box.setAttribute("data-l", rec.l);
+    svg.appendChild(box);
+  }
   frame.appendChild(svg);
   for (const rec of records) {
     if (rec.k !== "label" && rec.k !== "caption") continue;
