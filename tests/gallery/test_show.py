@@ -142,6 +142,10 @@ def test_two_inputs_match_by_subset_and_file_name_with_labels_unified_by_name(tm
     x, y, z = data["items"]
     assert [rec["l"] for side in x["a"] for rec in side] == [1, 1] and "d" not in x
     assert y["d"] == 1 and z["a"][0] is None and z["d"] == 1
+    b.get("default", "x").image.size = (20, 30)
+    a.get("default", "1").image.size = (20, 31)
+    write_gallery([a, b], str(tmp_path / "sizes.html"))
+    assert embedded(tmp_path / "sizes.html")["items"][0]["d"] == 1
 
 
 @dataclass(slots=True, kw_only=True)
