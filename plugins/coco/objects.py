@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cococonv.errors import DataError
-from cococonv.limits import box_problem, coordinate_bounds, coordinates_problem
+from cococonv.limits import box_problem, coordinate_bounds, coordinates_problem, ring_checker
 from cococonv.model import Bbox, Label, Mask, Points, Polygon
 
 from . import tasks as T
@@ -30,6 +30,7 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
     image_map = scope.images.image_map
     cat_map = scope.labels.cat_map
     keypoint_reader = KeypointReader(scope.categories, scope.error)
+    ring_within = ring_checker()  # one C pass where built; else the checks below say it
     for i, ann in enumerate(scope.report.progress(annotations, desc=task)):
         try:
             # The common cases are inlined (known image and category, no attributes):
@@ -97,14 +98,8 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                     if not group and (len(seg) > 1 or keypoints is not None):
                         group = scope.next_group(item)
                     for j, ring in enumerate(seg):
-                        if (type(ring) is not list or len(ring) < 6 or len(ring) % 2
-                                or not all_numbers(ring)):
-                            raise scope.error(ring_problem(ring),
-                                             f"annotations[{i}].segmentation[{j}]")
-                        if height and width and not (
-                                low <= min(ring) and max(ring) <= high) and (
-                                problem := coordinates_problem(ring, height, width)):
-                            raise scope.error(problem, f"annotations[{i}].segmentation[{j}]")
+                        if not (height and width and ring_within(ring, low, high)):
+                            _check_ring(scope, ring, height, width, i, j)
                         shapes.append(Polygon(id=aid, label=label, group=group,
                                               attributes=attrs, extra=ann, points=ring))
                 elif type(seg[0]) in NUMBER:
@@ -165,6 +160,19 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
     if duplicate_ids:
         scope.report.warn(f"{scope.display}: {duplicate_ids} annotations reuse an id already "
                          f"used in this file; ids are kept as they are")
+
+
+def _check_ring(scope: CocoScope, ring: Any, height: int | None, width: int | None, i: int,
+                j: int) -> None:
+    """Refuse ring ``j`` of annotation ``i`` unless it is a polygon of numbers within its
+    image's coordinate bounds (when the size is known)."""
+    if type(ring) is not list or len(ring) < 6 or len(ring) % 2 or not all_numbers(ring):
+        raise scope.error(ring_problem(ring), f"annotations[{i}].segmentation[{j}]")
+    if height and width:
+        low, high = coordinate_bounds(height, width)
+        if not (low <= min(ring) and max(ring) <= high) and (
+                problem := coordinates_problem(ring, height, width)):
+            raise scope.error(problem, f"annotations[{i}].segmentation[{j}]")
 
 
 def _declare(shapes: list, record: dict, bbox: Any, area: Any) -> None:
