@@ -11,6 +11,7 @@ import os
 import posixpath
 import stat
 import threading
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -83,6 +84,17 @@ class Tree:
         return []
 
 
+#: The most entries of one folder ``DirTree.exists`` lists instead of an lstat per name
+#: (a set of 200,000 names is some 20 MB).
+_MAX_LISTED = 200_000
+
+
+def _name_key(name: str) -> str:
+    """A file name as a case-insensitive (macOS, Windows, casefold ext4) or normalising
+    (APFS) filesystem may match it: a name whose key is not listed cannot exist there."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 class DirTree(Tree):
     """A folder on disk; nothing outside it is ever read.
 
@@ -97,6 +109,7 @@ class DirTree(Tree):
         self.name = root
         self._files: list[str] | None = None
         self._folders: dict[str, bool] = {}  # folder -> inside the root, links resolved
+        self._listings: dict[str, frozenset[str] | None] = {}  # folder -> its names
         self._read_dirs: set[str] = set()
 
     def _abs(self, rel: str) -> str | None:
@@ -148,7 +161,32 @@ class DirTree(Tree):
         return self._files
 
     def exists(self, rel: str) -> bool:
+        path = self._abs(rel)
+        if path is None:
+            return False
+        folder, name = os.path.split(path)
+        listed = self._listing(folder)
+        if listed is not None and _name_key(name) not in listed:
+            return False  # absent: no failed lstat per image of an annotations-only input
         return self._file(rel) is not None
+
+    def _listing(self, folder: str) -> frozenset[str] | None:
+        """The names in ``folder`` (as ``_name_key``), read once; None when it cannot be
+        listed or holds more than ``_MAX_LISTED`` entries (then every name is lstat'ed)."""
+        if folder in self._listings:
+            return self._listings[folder]
+        keys: set[str] | None = set()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if len(keys) >= _MAX_LISTED:
+                        keys = None
+                        break
+                    keys.add(_name_key(entry.name))
+        except (OSError, ValueError):
+            keys = None
+        listed = self._listings[folder] = frozenset(keys) if keys is not None else None
+        return listed
 
     def is_dir(self, rel: str) -> bool:
         path = self._abs(rel)
