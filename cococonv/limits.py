@@ -134,6 +134,28 @@ def ring_checker() -> Callable[[Any, float, float], bool]:
     return fast.ring_within if fast is not None else ring_within
 
 
+def box_within(box: Any, low: float, high: float) -> bool:
+    """Whether ``box`` is a bbox COCO's reader accepts as it is: ``[x, y, w, h]`` ints and
+    floats, ``w, h >= 0``, every corner in ``low..high``. False sends the caller to its full
+    checks, which say what is wrong."""
+    if type(box) is not list or len(box) != 4 or not set(map(type, box)) <= _NUMBER_TYPES:
+        return False
+    x, y, w, h = box
+    try:
+        return w >= 0 and h >= 0 and low <= x <= high and low <= y <= high \
+            and low <= x + w <= high and low <= y + h <= high
+    except OverflowError:  # a float plus an int of hundreds of digits: box_problem says so
+        return False
+
+
+def box_checker() -> Callable[[Any, float, float], bool]:
+    """``box_within``, compiled when ``_fastcoords`` is built and not turned off."""
+    from .raster.speedups import fastcoords
+
+    fast = fastcoords()
+    return fast.box_within if fast is not None else box_within
+
+
 def box_problem(box: Sequence[float], height: int, width: int) -> str | None:
     """``coordinates_problem`` for the corners of an ``[x, y, w, h]`` box."""
     try:
