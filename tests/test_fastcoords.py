@@ -66,26 +66,20 @@ BOXES = [
 ]
 
 
-@pytest.mark.parametrize("box, accepted", BOXES)
-def test_python_box_check(box, accepted):
-    assert box_within(box, -20, 30) is accepted
+CASES = [pytest.param("box_within", *p.values, id=f"box-{p.id}") for p in BOXES] + \
+    [pytest.param("ring_within", *p.values, id=f"ring-{p.id}") for p in RINGS]
+
+
+@pytest.mark.parametrize("check, values, accepted", CASES)
+def test_python_check(check, values, accepted):
+    assert {"box_within": box_within, "ring_within": ring_within}[check](
+        values, -20, 30) is accepted
 
 
 @needs_fast
-@pytest.mark.parametrize("box, accepted", BOXES)
-def test_compiled_box_check_agrees_with_python(box, accepted):
-    assert fast.box_within(box, -20, 30) is accepted
-
-
-@pytest.mark.parametrize("ring, accepted", RINGS)
-def test_python_ring_check(ring, accepted):
-    assert ring_within(ring, -20, 30) is accepted
-
-
-@needs_fast
-@pytest.mark.parametrize("ring, accepted", RINGS)
-def test_compiled_ring_check_agrees_with_python(ring, accepted):
-    assert fast.ring_within(ring, -20, 30) is accepted
+@pytest.mark.parametrize("check, values, accepted", CASES)
+def test_compiled_check_agrees_with_python(check, values, accepted):
+    assert getattr(fast, check)(values, -20, 30) is accepted
 
 
 @needs_fast
