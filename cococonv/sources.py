@@ -11,14 +11,13 @@ import os
 import posixpath
 import stat
 import threading
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, UnsafeInputError
-from .localfs import open_regular, regular_files
+from .localfs import folder_name_keys, name_key, open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
 
 if TYPE_CHECKING:
@@ -82,17 +81,6 @@ class Tree:
     def read_folders(self) -> list[str]:
         """Folders on disk, besides the input path itself, that the run read files from."""
         return []
-
-
-#: The most entries of one folder ``DirTree.exists`` lists instead of an lstat per name
-#: (a set of 200,000 names is some 20 MB).
-_MAX_LISTED = 200_000
-
-
-def _name_key(name: str) -> str:
-    """A file name as a case-insensitive (macOS, Windows, casefold ext4) or normalising
-    (APFS) filesystem may match it: a name whose key is not listed cannot exist there."""
-    return unicodedata.normalize("NFC", name).casefold()
 
 
 class DirTree(Tree):
@@ -166,27 +154,15 @@ class DirTree(Tree):
             return False
         folder, name = os.path.split(path)
         listed = self._listing(folder)
-        if listed is not None and _name_key(name) not in listed:
+        if listed is not None and name_key(name) not in listed:
             return False  # absent: no failed lstat per image of an annotations-only input
         return self._file(rel) is not None
 
     def _listing(self, folder: str) -> frozenset[str] | None:
-        """The names in ``folder`` (as ``_name_key``), read once; None when it cannot be
-        listed or holds more than ``_MAX_LISTED`` entries (then every name is lstat'ed)."""
-        if folder in self._listings:
-            return self._listings[folder]
-        keys: set[str] | None = set()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if len(keys) >= _MAX_LISTED:
-                        keys = None
-                        break
-                    keys.add(_name_key(entry.name))
-        except (OSError, ValueError):
-            keys = None
-        listed = self._listings[folder] = frozenset(keys) if keys is not None else None
-        return listed
+        """``folder_name_keys(folder)``, read once per folder."""
+        if folder not in self._listings:
+            self._listings[folder] = folder_name_keys(folder)
+        return self._listings[folder]
 
     def is_dir(self, rel: str) -> bool:
         path = self._abs(rel)

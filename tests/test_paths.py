@@ -156,6 +156,7 @@ def test_lookup_relpath_never_looks_up_a_hidden_segment():
 
 
 def test_dir_tree_exists_answers_from_one_listing_as_from_lstat(tmp_path, monkeypatch):
+    import cococonv.localfs as localfs
     import cococonv.sources as sources
 
     (tmp_path / "a.jpg").write_bytes(b"x")
@@ -167,13 +168,13 @@ def test_dir_tree_exists_answers_from_one_listing_as_from_lstat(tmp_path, monkey
     names = ["a.jpg", "sub/b.png", "sub", "missing.jpg", "sub/missing.png", "link.jpg",
              "../a.jpg", "nosuchdir/a.jpg"]
     listed = [sources.DirTree(str(tmp_path)).exists(n) for n in names]
-    monkeypatch.setattr(sources, "_MAX_LISTED", 0)  # every name lstat'ed
+    monkeypatch.setattr(localfs, "MAX_LISTED", 0)  # every name lstat'ed
     assert listed == [sources.DirTree(str(tmp_path)).exists(n) for n in names]
     assert listed == [True, True, False, False, False, False, False, False]
 
 
 def test_dir_tree_listing_keys_match_names_a_case_insensitive_disk_would():
-    from cococonv.sources import _name_key
+    from cococonv.localfs import name_key
 
-    assert _name_key("IMG_1.JPG") == _name_key("img_1.jpg")
-    assert _name_key("e\u0301.jpg") == _name_key("\u00e9.jpg")  # NFD as APFS stores it
+    assert name_key("IMG_1.JPG") == name_key("img_1.jpg")
+    assert name_key("e\u0301.jpg") == name_key("\u00e9.jpg")  # NFD as APFS stores it
