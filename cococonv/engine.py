@@ -59,10 +59,10 @@ def resolve_jobs(value: Any) -> int:
     """Worker processes for ``--jobs value``: None or 0 mean one per usable CPU; at most
     ``MAX_JOBS_PER_CPU`` per CPU; 1 where processes cannot be forked (Windows), since the
     workers rely on inheriting the plan."""
-    import multiprocessing
-
     jobs = int(value) if value else usable_cpus()
-    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+    # os.fork exists exactly where multiprocessing offers "fork"; asking multiprocessing
+    # itself would import it (5 ms) in every run, pool or not
+    if jobs > 1 and not hasattr(os, "fork"):
         return 1
     return max(1, min(jobs, MAX_JOBS_PER_CPU * usable_cpus()))
 

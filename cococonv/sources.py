@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, UnsafeInputError
-from .localfs import open_regular, regular_files
+from .localfs import folder_name_keys, name_key, open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class DirTree(Tree):
         self.name = root
         self._files: list[str] | None = None
         self._folders: dict[str, bool] = {}  # folder -> inside the root, links resolved
+        self._listings: dict[str, frozenset[str] | None] = {}  # folder -> its names
         self._read_dirs: set[str] = set()
 
     def _abs(self, rel: str) -> str | None:
@@ -148,7 +149,20 @@ class DirTree(Tree):
         return self._files
 
     def exists(self, rel: str) -> bool:
+        path = self._abs(rel)
+        if path is None:
+            return False
+        folder, name = os.path.split(path)
+        listed = self._listing(folder)
+        if listed is not None and name_key(name) not in listed:
+            return False  # absent: no failed lstat per image of an annotations-only input
         return self._file(rel) is not None
+
+    def _listing(self, folder: str) -> frozenset[str] | None:
+        """``folder_name_keys(folder)``, read once per folder."""
+        if folder not in self._listings:
+            self._listings[folder] = folder_name_keys(folder)
+        return self._listings[folder]
 
     def is_dir(self, rel: str) -> bool:
         path = self._abs(rel)

@@ -153,3 +153,28 @@ def test_lookup_relpath_never_looks_up_a_hidden_segment():
     assert lookup_relpath("../../.aws/credentials") is None
     assert lookup_relpath("a/.git/x.jpg") is None
     assert lookup_relpath("./images/a.jpg") == "images/a.jpg"
+
+
+def test_dir_tree_exists_answers_from_one_listing_as_from_lstat(tmp_path, monkeypatch):
+    import cococonv.localfs as localfs
+    import cococonv.sources as sources
+
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.png").write_bytes(b"x")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.jpg"
+    outside.write_bytes(b"x")
+    (tmp_path / "link.jpg").symlink_to(outside)
+    names = ["a.jpg", "sub/b.png", "sub", "missing.jpg", "sub/missing.png", "link.jpg",
+             "../a.jpg", "nosuchdir/a.jpg"]
+    listed = [sources.DirTree(str(tmp_path)).exists(n) for n in names]
+    monkeypatch.setattr(localfs, "MAX_LISTED", 0)  # every name lstat'ed
+    assert listed == [sources.DirTree(str(tmp_path)).exists(n) for n in names]
+    assert listed == [True, True, False, False, False, False, False, False]
+
+
+def test_dir_tree_listing_keys_match_names_a_case_insensitive_disk_would():
+    from cococonv.localfs import name_key
+
+    assert name_key("IMG_1.JPG") == name_key("img_1.jpg")
+    assert name_key("e\u0301.jpg") == name_key("\u00e9.jpg")  # NFD as APFS stores it

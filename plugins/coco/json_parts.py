@@ -85,7 +85,8 @@ class PartWriter:
 
     def __init__(self, path: str):
         self.path = path
-        self.fh = open(path, "wb")
+        # a write per item: a 1 MiB buffer makes 20 system calls of a 20 MB part, not 2,500
+        self.fh = open(path, "wb", buffering=1 << 20)
         self.count = 0
         self.refused: list[int] = []  # positions of records msgspec refused
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from cococonv.errors import DataError
-from cococonv.limits import box_problem, coordinate_bounds, coordinates_problem
+from cococonv.limits import (box_checker, box_problem, coordinate_bounds, coordinates_problem,
+                             ring_checker)
 from cococonv.model import Bbox, Label, Mask, Points, Polygon
 
 from . import tasks as T
@@ -30,6 +31,8 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
     image_map = scope.images.image_map
     cat_map = scope.labels.cat_map
     keypoint_reader = KeypointReader(scope.categories, scope.error)
+    ring_within = ring_checker()  # one C pass each where built; a False runs the full
+    box_ok = box_checker()  # checks (_check_ring, _check_box), which say what is wrong
     for i, ann in enumerate(scope.report.progress(annotations, desc=task)):
         try:
             # The common cases are inlined (known image and category, no attributes):
@@ -72,19 +75,12 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                 crowd_repairs += repaired
             attrs["is_crowd"] = bool(crowd)
             bbox = ann.get("bbox")
-            if bbox is not None and (type(bbox) is not list or len(bbox) != 4
-                                     or not all_numbers(bbox)):
-                raise scope.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
-                                 f"annotations[{i}].bbox")
-            if bbox is not None and (bbox[2] < 0 or bbox[3] < 0):
-                # written on as an inverted box (VOC xmax < xmin), which readers refuse
-                raise scope.error(f"width and height must not be negative, got "
-                                  f"{bbox!r}"[:200], f"annotations[{i}].bbox")
             if height and width:
                 low, high = coordinate_bounds(height, width)  # the inline fast checks
-                if bbox is not None and not box_within(bbox, low, high) and (
-                        problem := box_problem(bbox, height, width)):
-                    raise scope.error(problem, f"annotations[{i}].bbox")
+                if bbox is not None and not box_ok(bbox, low, high):
+                    _check_box(scope, bbox, height, width, i)
+            elif bbox is not None:
+                _check_box(scope, bbox, None, None, i)
             area = ann.get("area")
             if area is not None and type(area) not in NUMBER:
                 raise scope.error(f"must be a number, got {area!r}", f"annotations[{i}].area")
@@ -97,16 +93,11 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                     if not group and (len(seg) > 1 or keypoints is not None):
                         group = scope.next_group(item)
                     for j, ring in enumerate(seg):
-                        if (type(ring) is not list or len(ring) < 6 or len(ring) % 2
-                                or not all_numbers(ring)):
-                            raise scope.error(ring_problem(ring),
-                                             f"annotations[{i}].segmentation[{j}]")
-                        if height and width and not (
-                                low <= min(ring) and max(ring) <= high) and (
-                                problem := coordinates_problem(ring, height, width)):
-                            raise scope.error(problem, f"annotations[{i}].segmentation[{j}]")
+                        if not (height and width and ring_within(ring, low, high)):
+                            _check_ring(scope, ring, height, width, i, j)
                         shapes.append(Polygon(id=aid, label=label, group=group,
-                                              attributes=attrs, extra=ann, points=ring))
+                                              attributes=attrs, extra=ann, points=ring,
+                                              declared_bbox=bbox, declared_area=area))
                 elif type(seg[0]) in NUMBER:
                     # A flat ring instead of a list of rings (RedBrick and some scripts).
                     if len(seg) < 6 or len(seg) % 2 or not all_numbers(seg):
@@ -119,7 +110,8 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                     if keypoints is not None and not group:
                         group = scope.next_group(item)
                     shapes.append(Polygon(id=aid, label=label, group=group, attributes=attrs,
-                                          extra=ann, points=seg))
+                                          extra=ann, points=seg, declared_bbox=bbox,
+                                          declared_area=area))
                 else:
                     raise scope.error(f"expected polygons or RLE, got a list of "
                                      f"{type_name(seg[0])}", f"annotations[{i}].segmentation")
@@ -128,24 +120,30 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                 if keypoints is not None and not group:
                     group = scope.next_group(item)
                 shapes.append(Mask(id=aid, label=label, group=group, attributes=attrs,
-                                   extra=ann, rle=seg))
+                                   extra=ann, rle=seg, declared_bbox=bbox, declared_area=area))
             elif seg is not None and seg != []:
                 raise scope.error(f"expected polygons or RLE, got {type_name(seg)}",
                                  f"annotations[{i}].segmentation")
             if keypoints is not None:
                 points, visibility = keypoint_reader.read(keypoints, label, i)
                 shapes.insert(0, Points(id=aid, label=label, group=group, attributes=attrs,
-                                        extra=ann, points=points, visibility=visibility))
+                                        extra=ann, points=points, visibility=visibility,
+                                        declared_bbox=bbox, declared_area=area))
             if not shapes:
                 if bbox is not None:
                     # its declared_bbox marks the box as COCO's own (not rotated)
                     shapes.append(Bbox(id=aid, label=label, group=group, attributes=attrs,
-                                       extra=ann, x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3]))
+                                       extra=ann, x=bbox[0], y=bbox[1], w=bbox[2], h=bbox[3],
+                                       declared_bbox=bbox, declared_area=area))
                 else:
                     shapes.append(Label(id=aid, label=label, group=group, attributes=attrs,
-                                        extra=ann))
-            if bbox is not None or area is not None:
-                _declare(shapes, ann, bbox, area)
+                                        extra=ann, declared_area=area))
+            # the declared box and area went onto each shape (a null one stays in the
+            # record, COCO's own key, as the source had it)
+            if bbox is not None:
+                del ann["bbox"]
+            if area is not None:
+                del ann["area"]
             if task != T.INSTANCES:
                 derived = T.PERSON_KEYPOINTS if keypoints is not None else T.INSTANCES
                 if task != derived or task == T.STUFF:
@@ -167,13 +165,31 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
                          f"used in this file; ids are kept as they are")
 
 
-def _declare(shapes: list, record: dict, bbox: Any, area: Any) -> None:
-    """Move the record's ``bbox``/``area`` onto the model's declared fields of each of its
-    shapes (a null one stays in the record, COCO's own key, as the source had it)."""
-    if bbox is not None:
-        del record["bbox"]
-    if area is not None:
-        del record["area"]
-    for shape in shapes:
-        shape.declared_bbox = bbox
-        shape.declared_area = area
+def _check_box(scope: CocoScope, bbox: Any, height: int | None, width: int | None,
+               i: int) -> None:
+    """Refuse annotation ``i``'s bbox unless it is ``[x, y, w, h]`` numbers, not inverted,
+    within its image's coordinate bounds (when the size is known)."""
+    if type(bbox) is not list or len(bbox) != 4 or not all_numbers(bbox):
+        raise scope.error(f"expected [x, y, width, height] numbers, got {bbox!r}"[:200],
+                          f"annotations[{i}].bbox")
+    if bbox[2] < 0 or bbox[3] < 0:
+        # written on as an inverted box (VOC xmax < xmin), which readers refuse
+        raise scope.error(f"width and height must not be negative, got {bbox!r}"[:200],
+                          f"annotations[{i}].bbox")
+    if height and width:
+        low, high = coordinate_bounds(height, width)
+        if not box_within(bbox, low, high) and (problem := box_problem(bbox, height, width)):
+            raise scope.error(problem, f"annotations[{i}].bbox")
+
+
+def _check_ring(scope: CocoScope, ring: Any, height: int | None, width: int | None, i: int,
+                j: int) -> None:
+    """Refuse ring ``j`` of annotation ``i`` unless it is a polygon of numbers within its
+    image's coordinate bounds (when the size is known)."""
+    if type(ring) is not list or len(ring) < 6 or len(ring) % 2 or not all_numbers(ring):
+        raise scope.error(ring_problem(ring), f"annotations[{i}].segmentation[{j}]")
+    if height and width:
+        low, high = coordinate_bounds(height, width)
+        if not (low <= min(ring) and max(ring) <= high) and (
+                problem := coordinates_problem(ring, height, width)):
+            raise scope.error(problem, f"annotations[{i}].segmentation[{j}]")

@@ -19,6 +19,8 @@ What it does:
    The coco-voc path first waits until the last run's deleted outputs are 5 minutes old:
    this machine's ext4 has no journal, and new files are several times slower to create
    until then (``_move_aside``; ``--no-settle`` skips the wait).
+   cococonv's modules are byte-compiled first, as ``pip install .`` leaves them
+   (``compile_first``; ``--no-compile`` times the checkout as it is).
 4. Checks that the coco->coco path imports no heavy module (numpy, pycocotools, PIL) with
    ``-X importtime``, and times ``cococonv --help`` (``--no-imports`` skips this).
 
@@ -414,6 +416,23 @@ class Case:
     group: str = ""
 
 
+def compile_first() -> str:
+    """Byte-compile the installed cococonv and its plugins, as ``pip install .`` does.
+
+    An editable checkout run with PYTHONDONTWRITEBYTECODE=1 (as on the team's machine) never
+    gets its ``.pyc`` files, so every timed run would compile some 100 modules from source
+    first (0.1-0.15 s a run, measured): a cost of that checkout, not of cococonv. A
+    ``--variant`` run from another tree is not compiled here: compile it yourself.
+    """
+    where = subprocess.run(
+        [sys.executable, "-c", "import os, cococonv, cococonv_plugins\n"
+         "for m in (cococonv, cococonv_plugins): print(os.path.dirname(m.__file__))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *where], check=True,
+                   stdout=subprocess.DEVNULL)
+    return f"compiled first ({', '.join(where)}; --no-compile to time it as found)"
+
+
 def run_measured(argv: list[str], *, env: dict | None = None,
                  stdout=subprocess.DEVNULL) -> tuple[Run, str]:
     """Run argv; wall time, user+sys CPU and peak RSS from os.wait4 (this child only)."""
@@ -745,6 +764,8 @@ def main() -> None:
     parser.add_argument("--no-settle", action="store_true",
                         help="do not wait for the last run's deleted outputs to age 5 minutes "
                              "(on a journal-less ext4 new files are slow until then)")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="do not byte-compile cococonv before timing (see compile_first)")
     parser.add_argument("--no-imports", action="store_true",
                         help="skip the -X importtime / startup check")
     parser.add_argument("--json-out", default=None, help="write the figures as JSON here")
@@ -808,6 +829,7 @@ def main() -> None:
     print(f"code: {repo_state()}")
     print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}, "
           f"rounds {args.repeat} (+{args.warmup} warm-up), interleaved")
+    print(f"bytecode: {'as found' if args.no_compile else compile_first()}")
     null_run, _ = run_measured([sys.executable, "-c", "import orjson"])
     print(f"floor: python + orjson import = {null_run.maxrss_kib / 1024:.1f} MiB, "
           f"{null_run.wall * 1e3:.0f} ms")
