@@ -155,7 +155,7 @@ def _palette(categories: Categories, colours: Any) -> list[RGB]:
     if colours is None:
         from .palette import label_colours
 
-        colours = label_colours(categories)
+        colours = label_colours(categories.labels)
     count = len(categories.labels)
     if isinstance(colours, Mapping):
         chosen = [colours.get(index) for index in range(count)]

@@ -1,1 +1,0 @@
-"""Looking at a dataset: annotations drawn over the images (HTML gallery, PNG overlays)."""
