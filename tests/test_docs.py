@@ -13,7 +13,7 @@ COMMAND_PAGES = {"convert": "convert", "create": "project", "import": "project",
                  "export": "project", "formats": "formats", "detect": "detect", "info": "info",
                  "transform": "transform", "merge": "merge", "stats": "stats",
                  "validate": "validate", "diff": "diff", "filter": "filter",
-                 "split": "split"}
+                 "split": "split", "show": "show"}
 
 REGISTRY = load_registry(warn=False)
 PLUGINS = [p for kind in ("importer", "exporter", "transform")

@@ -18,6 +18,7 @@ def main() -> None:
     from . import convert, detect, formats, info, merge, project, transform  # noqa: F401  (registers commands)
     from . import diff, stats, validate  # noqa: F401
     from . import filter, split  # noqa: F401  (filter and split: issue 14)
+    from . import show  # noqa: F401  (show: issue 15)
     catch_termination()
     try:
         cli(prog_name="cococonv")
@@ -39,6 +40,7 @@ def _register() -> None:
     from . import convert, detect, formats, info, merge, project, transform  # noqa: F401
     from . import diff, stats, validate  # noqa: F401  (reports: issue 14)
     from . import filter, split  # noqa: F401  (filter and split: issue 14)
+    from . import show  # noqa: F401  (show: issue 15)
 
 
 _register()

@@ -1,0 +1,139 @@
+/* cococonv show: the grid (cards filled lazily as they near the screen), the filters and
+   the large view with keyboard next/previous. */
+"use strict";
+
+const DATA = JSON.parse(document.getElementById("gallery-data").textContent);
+const THUMB = 220;                // card picture width in CSS pixels
+const THUMB_MASK = 256, LARGE_MASK = 1024;
+let shown = [];                   // item indices passing the filters, in order
+let current = -1;                 // position in `shown` of the large view
+
+function pane(entry, side, width, maskSide, title) {
+  const size = extentOf(entry);
+  const box = el("div", null, "pane");
+  if (title) box.appendChild(el("div", title, "pane-title"));
+  const frame = el("div", null, "frame");
+  frame.style.width = width + "px";
+  frame.style.height = Math.round(width * size[1] / size[0]) + "px";
+  if (entry.src) {
+    const img = el("img");
+    img.loading = "lazy";
+    img.alt = "";
+    img.src = entry.src;
+    frame.appendChild(img);
+  } else {
+    frame.classList.add("no-picture");
+  }
+  const chips = el("div", null, "chips");
+  drawSide(entry.a[side] || [], frame, chips, size, size[0] / width, maskSide);
+  box.append(frame, chips);
+  if (DATA.inputs.length > 1 && !entry.a[side]) box.appendChild(el("div", "not in this input", "absent"));
+  return box;
+}
+
+function sideTitle(side) {
+  return DATA.inputs.length > 1 ? "ABCD"[side] : null;
+}
+
+function fillCard(card) {
+  const entry = DATA.items[Number(card.dataset.i)];
+  const panes = el("div", null, "panes");
+  const width = DATA.inputs.length > 1 ? THUMB / 1.4 : THUMB;
+  entry.a.forEach((_, side) => panes.appendChild(pane(entry, side, Math.round(width), THUMB_MASK, sideTitle(side))));
+  card.prepend(panes);
+  card.classList.add("filled");
+}
+
+const observer = new IntersectionObserver(entries => {
+  for (const hit of entries) {
+    if (!hit.isIntersecting) continue;
+    observer.unobserve(hit.target);
+    fillCard(hit.target);
+  }
+}, {rootMargin: "600px 0px"});
+
+function passes(entry) {
+  const subset = document.getElementById("subset").value;
+  const label = document.getElementById("label").value;
+  if (subset !== "" && entry.s !== Number(subset)) return false;
+  if (document.getElementById("diffonly").checked && !entry.d) return false;
+  if (label === "") return true;
+  return entry.a.some(side => (side || []).some(rec => rec.l === Number(label)));
+}
+
+function buildGrid() {
+  observer.disconnect();
+  const grid = document.getElementById("grid");
+  const fragment = document.createDocumentFragment();
+  shown = [];
+  DATA.items.forEach((entry, index) => {
+    if (!passes(entry)) return;
+    const card = el("div", null, "card" + (entry.d ? " differs" : ""));
+    card.dataset.i = index;
+    card.dataset.pos = shown.length;
+    card.appendChild(el("div", entry.n, "name"));
+    fragment.appendChild(card);
+    shown.push(index);
+  });
+  grid.replaceChildren(fragment);
+  for (const card of grid.children) observer.observe(card);
+  document.getElementById("count").textContent = shown.length + " of " + DATA.items.length + " items";
+}
+
+function openViewer(position) {
+  if (position < 0 || position >= shown.length) return;
+  current = position;
+  const entry = DATA.items[shown[position]];
+  const body = document.getElementById("viewer-body");
+  const sides = entry.a.length;
+  const size = extentOf(entry);
+  const room = Math.min((window.innerWidth - 40) / sides - 20, (window.innerHeight - 90) * size[0] / size[1]);
+  body.replaceChildren(...entry.a.map((_, side) =>
+    pane(entry, side, Math.max(100, Math.floor(room)), LARGE_MASK,
+         sides > 1 ? sideTitle(side) + ": " + DATA.inputs[side] : null)));
+  document.getElementById("viewer-title").textContent =
+    DATA.subsets[entry.s] + " / " + entry.n + "  (" + (position + 1) + " of " + shown.length + ")";
+  document.getElementById("viewer").hidden = false;
+}
+
+function closeViewer() {
+  document.getElementById("viewer").hidden = true;
+  document.getElementById("viewer-body").replaceChildren();
+  current = -1;
+}
+
+function start() {
+  const subset = document.getElementById("subset"), label = document.getElementById("label");
+  DATA.subsets.forEach((name, i) => { const o = el("option", name); o.value = i; subset.appendChild(o); });
+  DATA.labels.forEach((name, i) => { const o = el("option", name); o.value = i; label.appendChild(o); });
+  document.getElementById("inputs").textContent = DATA.inputs.map((n, i) =>
+    (DATA.inputs.length > 1 ? "ABCD"[i] + ": " : "") + n).join("   ");
+  if (DATA.inputs.length > 1) document.getElementById("diffonly-box").hidden = false;
+  for (const id of ["subset", "label", "diffonly"])
+    document.getElementById(id).addEventListener("change", buildGrid);
+  buildLegend();
+  buildStats();
+  buildGrid();
+  const grid = document.getElementById("grid");
+  grid.addEventListener("click", event => {
+    const card = event.target.closest(".card");
+    if (card) openViewer(Number(card.dataset.pos));
+  });
+  watchHover(grid);
+  watchHover(document.getElementById("viewer-body"));
+  document.getElementById("prev").addEventListener("click", () => openViewer(current - 1));
+  document.getElementById("next").addEventListener("click", () => openViewer(current + 1));
+  document.getElementById("close").addEventListener("click", closeViewer);
+  document.getElementById("stats-button").addEventListener("click", () => {
+    const panel = document.getElementById("stats");
+    panel.hidden = !panel.hidden;
+  });
+  document.addEventListener("keydown", event => {
+    if (current < 0) return;
+    if (event.key === "ArrowRight" || event.key === "j") openViewer(current + 1);
+    else if (event.key === "ArrowLeft" || event.key === "k") openViewer(current - 1);
+    else if (event.key === "Escape") closeViewer();
+  });
+}
+
+start();
