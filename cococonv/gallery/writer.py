@@ -131,6 +131,7 @@ def show(inputs: Sequence[str], target: str, *, input_formats: Sequence[str | No
                           f"{len(formats)} formats)")
     for path in paths:
         api.check_separate(path, target)
+    conversion = read_conversion_report(conversion_report) if conversion_report else None
     registry = default_registry()
     sources: list[Source] = []
     for index, path in enumerate(inputs):
@@ -142,6 +143,5 @@ def show(inputs: Sequence[str], target: str, *, input_formats: Sequence[str | No
         sources.append(api.load(path, fmt, report=report, jobs=jobs, registry=registry,
                                 **{k: v for k, v in options.items() if k in declared}))
     sources.extend(load_project(root, report) for root in projects)
-    conversion = read_conversion_report(conversion_report) if conversion_report else None
     return write_gallery(sources, target, names=paths, embed_images=embed_images,
                          overwrite=overwrite, report=report, conversion_report=conversion)
