@@ -18,12 +18,12 @@ from typing import Any
 
 from .. import engine
 from ..errors import OptionError
-from ..fileio import atomic_output, output_kind, write_bytes
+from ..fileio import atomic_output, check_target, output_kind, write_bytes
 from ..model import Categories, Source
 from ..paths import is_within, join_inside
 from ..report import Report
 from .pngcanvas import MAX_CANVAS_SIDE, frame_for, open_image, pixels
-from .pngnames import PngNames
+from .pngnames import PngNames, set_folder
 from .pngtext import short
 
 RGB = tuple[int, int, int]
@@ -35,6 +35,20 @@ RENAMED = ("item id or subset not usable as a file name, or taken: written under
 SCALED = f"larger than {MAX_CANVAS_SIDE} pixels a side: drawn scaled down (docs/limits.md)"
 GUESSED = "size unknown: canvas sized to hold the annotations"
 STRETCHED = "image file's size differs from the declared one: stretched to it"
+
+
+class PngResult:
+    """What ``show --png`` wrote, for the end-of-run line."""
+
+    __slots__ = ("target", "files")
+
+    def __init__(self, target: str, files: int):
+        self.target = target
+        self.files = files
+
+    def lines(self) -> list[str]:
+        return [f"wrote {self.files} PNG overlay{'' if self.files == 1 else 's'} to "
+                f"{self.target}"]
 
 
 @dataclass(slots=True)
@@ -62,24 +76,56 @@ def write_overlay_pngs(source: Source, out_dir: str, *, colours: Any = None,
     Raises OptionError for a single-file or ``-`` target, an output folder holding an
     item's image, or an unusable colour.
     """
+    return write_overlay_sets([source], out_dir, colours=colours, jobs=jobs, report=report,
+                              legend=legend, overwrite=overwrite)
+
+
+def write_overlay_sets(sources: Sequence[Source], out_dir: str, *,
+                       names: Sequence[str] | None = None, colours: Any = None,
+                       jobs: int | None = None, report: Report | None = None,
+                       legend: bool = True, overwrite: bool = False) -> int:
+    """:func:`write_overlay_pngs` for several datasets into one output (``show -i A -i
+    B --png DIR``): one dataset's PNGs go to ``out_dir`` itself, several datasets' each to
+    a folder ``<n>-<name>`` (``1-voc_dir``, ``2-coco_out``; ``names`` default to ``1``,
+    ``2``...). Labels of the same name get the same colour in every dataset."""
     report = report if report is not None else Report()
-    if output_kind(out_dir) in ("stdout", "file") or not out_dir:
+    check_png_target(out_dir, overwrite)
+    watch = out_dir if overwrite and os.path.isdir(out_dir) else None
+    written = 0
+    with atomic_output(out_dir, overwrite=overwrite) as work:
+        for index, source in enumerate(sources):
+            prefix = "" if len(sources) == 1 else \
+                set_folder(index, names[index] if names else str(index + 1))
+            written += _write_set(source, work, prefix, _palette(source.categories, colours),
+                                  legend, engine.resolve_jobs(jobs), report, watch)
+    return written
+
+
+def check_png_target(out_dir: str, overwrite: bool) -> None:
+    """Refuse, before anything is read, a target the overlays cannot go to: ``-``, a single
+    file, or a non-empty folder without ``overwrite`` (OutputExistsError)."""
+    if not out_dir or output_kind(out_dir) in ("stdout", "file"):
         raise OptionError("the PNG overlays need a folder (or a .zip or tar archive), not a "
                           "single file or -", file=out_dir or None)
-    plan_colours = _palette(source.categories, colours)
+    check_target(out_dir, overwrite)
+
+
+def _write_set(source: Source, work: str, prefix: str, colours: list[RGB], legend: bool,
+               jobs: int, report: Report, watch: str | None) -> int:
+    """One dataset's PNGs under ``work/prefix``; its rows added to ``report``."""
     names = [short(label.name) for label in source.categories.labels]
-    watch = out_dir if overwrite and os.path.isdir(out_dir) else None
+    plan = _Plan(source.categories, colours, names, legend,
+                 join_inside(work, prefix, what="input name") if prefix else work)
     tally: Counter[tuple[str, str, str]] = Counter()
     namer = PngNames()
     written = 0
-    with atomic_output(out_dir, overwrite=overwrite) as work:
-        plan = _Plan(source.categories, plan_colours, names, legend, work)
-        pairs = (_named(namer, item, watch) for item in source)
-        for notes in engine.map_items(render_item, plan, pairs, engine.resolve_jobs(jobs)):
-            written += 1
-            tally.update(notes)
+    pairs = (_named(namer, item, watch) for item in source)
+    for notes in engine.map_items(render_item, plan, pairs, jobs):
+        written += 1
+        tally.update(notes)
     for subset, item_id, name in namer.renamed:
-        report.info(f"item {short(item_id)} of subset {short(subset)}: written as {name}")
+        report.info(f"item {short(item_id)} of subset {short(subset)}: written as "
+                    f"{prefix + '/' if prefix else ''}{name}")
     report.approximated("PNG file names", RENAMED, len(namer.renamed))
     for (status, what, why), count in sorted(tally.items()):
         (report.lost if status == "lost" else report.approximated)(what, why, count)

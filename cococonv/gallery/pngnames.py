@@ -96,3 +96,11 @@ class PngNames:
         parts = key.split("/")
         for k in range(1, len(parts)):
             self._folders.add("/".join(parts[:k]))
+
+
+def set_folder(index: int, name: str) -> str:
+    """The folder of the ``index``-th dataset of several: ``2-coco_out`` for ``../coco_out/``
+    (its last path segment, cleaned), so two inputs of one name still get two folders."""
+    base = str(name).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    part = _UNSAFE.sub("_", base).strip(" .")[:SEGMENT_CHARS]
+    return f"{index + 1}-{part}" if part else str(index + 1)
