@@ -157,7 +157,10 @@ def render_item(plan: _Plan, pair: tuple[str, Any]) -> Counter[tuple[str, str, s
     out = with_band(picture, band_entries(title, notes, [_name(plan, x) for x in labels],
                                           captions), legend)
     buffer = io.BytesIO()
-    out.save(buffer, "PNG")
+    # zlib level 1 rather than Pillow's 6: deflate is half the CPU an item costs, and
+    # level 1 takes 28 % less on a drawn 640x480 canvas (6.7 vs 9.3 ms, files 34 vs 25 KiB)
+    # and 9 % less on a photo (files 3 % larger), measured here
+    out.save(buffer, "PNG", compress_level=1)
     write_bytes(join_inside(plan.work, name, what="item id"), buffer.getvalue())
     rows: Counter[tuple[str, str, str]] = Counter(
         {("lost", what, reason): n for (what, reason), n in painter.notes.items()})
