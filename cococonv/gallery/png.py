@@ -134,7 +134,7 @@ def _write_set(source: Source, work: str, prefix: str, colours: list[RGB], legen
 
 def render_item(plan: _Plan, pair: tuple[str, Any]) -> Counter[tuple[str, str, str]]:
     """Draw one item and write its PNG; returns its report rows (status, what, why)."""
-    from .pngdraw import Painter
+    from .pngdraw import MAX_TAGS, Painter
     from .pngtext import band_entries, with_band
 
     name, item = pair
@@ -152,6 +152,9 @@ def render_item(plan: _Plan, pair: tuple[str, Any]) -> Counter[tuple[str, str, s
     notes += [GUESSED] if guessed else []
     if frame.scale != 1:
         notes.append(f"drawn at {frame.scale:.3g}x")
+    if painter.untagged:
+        notes.append(f"{painter.untagged} shapes past the first {MAX_TAGS} drawn without "
+                     f"their label name")
     title = f"{short(item.subset)} / {short(item.id)}   {frame.width}x{frame.height}"
     legend = _legend(plan, item) if plan.legend else []
     out = with_band(picture, band_entries(title, notes, [_name(plan, x) for x in labels],

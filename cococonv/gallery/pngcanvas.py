@@ -32,6 +32,10 @@ NEUTRAL = (112, 112, 112)
 #: The side of a canvas when neither the item, its image nor its annotations give a size.
 DEFAULT_SIDE = 256
 
+#: The formats an image is decoded from: the raster formats datasets use. Not EPS and
+#: the like, which Pillow hands to Ghostscript, an interpreter, to decode.
+DECODED_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "DIB", "TIFF", "WEBP", "PPM", "TGA", "ICO",
+                   "MPO", "JPEG2000")
 #: Why an image is not shown, as the report says it (the canvas is neutral instead).
 MISSING = "image file missing: drawn on a neutral canvas"
 UNREADABLE = "image file not readable as an image: drawn on a neutral canvas"
@@ -72,7 +76,7 @@ def open_image(item: Item) -> tuple[Any, str | None]:
             return None, UNREADABLE
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-            opened = PILImage.open(io.BytesIO(data))
+            opened = PILImage.open(io.BytesIO(data), formats=DECODED_FORMATS)
     except _PIL_ERRORS + (PILImage.DecompressionBombError,):
         return None, UNREADABLE
     width, height = opened.size

@@ -28,6 +28,10 @@ RGB = tuple[int, int, int]
 #: Opacity of a filled area (of 255), and of a crowd region's stripes and gaps.
 FILL_ALPHA = 96
 CROWD_ALPHA = (176, 32)
+#: Shapes of one item that get a name tag (a crowd of tags hides the image and costs a
+#: font rendering each), and the characters of a tag.
+MAX_TAGS = 300
+TAG_CHARS = 40
 #: Why an annotation is not drawn, as the report says it.
 NOT_DRAWN = ("not drawn in the PNG overlay: a coordinate is no finite number, or the shape "
              "is beyond docs/limits.md")
@@ -61,6 +65,7 @@ class Painter:
         self.box = (-margin, -margin, frame.canvas[0] + margin, frame.canvas[1] + margin)
         self.tags: list[tuple[float, float, str, RGB]] = []
         self.notes: Counter[tuple[str, str]] = Counter()
+        self.untagged = 0  # shapes past MAX_TAGS, drawn without their name
 
     def paint(self, item: Item) -> tuple[list[int | None], list[str]]:
         """Draw every annotation; returns the image-level labels and the captions."""
@@ -73,7 +78,8 @@ class Painter:
         for group in _polygon_groups(shapes):
             try:
                 self._fill_rings(group, outlines)
-            except ValueError:  # LimitError too: a ring beyond what may be rasterised
+            except (ValueError, TypeError, OverflowError):  # LimitError too: a ring beyond
+                # what may be rasterised, or a value no number
                 for ann in group:
                     failed.add(id(ann))
                     self._lost(ann, NOT_DRAWN)
@@ -82,7 +88,7 @@ class Painter:
                 continue
             try:
                 self._draw(ann, outlines)
-            except ValueError:
+            except (ValueError, TypeError, OverflowError):
                 self._lost(ann, BAD_RLE if isinstance(ann, Mask) else NOT_DRAWN)
         for x, y, text, colour in self.tags:
             self._tag(x, y, text, colour)
@@ -192,8 +198,12 @@ class Painter:
 
     # -- tags ----------------------------------------------------------------------------
     def _tagged(self, ann: Annotation, x: float, y: float, colour: RGB) -> None:
-        text = self.name(ann.label) + (" crowd" if _crowd(ann) else "")
-        self.tags.append((x, y, text, colour))
+        if len(self.tags) >= MAX_TAGS:
+            self.untagged += 1
+            return
+        name = self.name(ann.label)
+        name = name if len(name) <= TAG_CHARS else name[:TAG_CHARS - 1] + "…"
+        self.tags.append((x, y, name + (" crowd" if _crowd(ann) else ""), colour))
 
     def _tag(self, x: float, y: float, text: str, colour: RGB) -> None:
         from .pngtext import font, ink_on

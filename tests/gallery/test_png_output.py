@@ -7,7 +7,8 @@ import os
 import pytest
 
 from cococonv.errors import OptionError, OutputExistsError
-from cococonv.gallery.pngcanvas import MAX_CANVAS_SIDE, MISSING, NEUTRAL, UNREADABLE
+from cococonv.gallery.pngcanvas import (MAX_CANVAS_SIDE, MISSING, NEUTRAL, UNREADABLE,
+                                        open_image)
 from cococonv.gallery.png import RENAMED, write_overlay_pngs
 from cococonv.model import Bbox, Caption, Image, Item, Label
 from cococonv.report import Report
@@ -131,3 +132,28 @@ def test_png_overlays_can_be_written_as_a_zip(tmp_path):
 
     write_overlay_pngs(dataset([item(tmp_path, [], item_id="z")]), str(tmp_path / "o.zip"))
     assert zipfile.ZipFile(tmp_path / "o.zip").namelist() == ["train/z.png"]
+
+
+def test_png_postscript_is_never_decoded_and_bad_values_are_counted(tmp_path):
+    eps = tmp_path / "a.eps"
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    odd = Item("odd", "train", Image("a.eps", (300, 300), path=str(eps)),
+               [Bbox(label=0, x="left", y=0, w=5, h=5), Bbox(label=0, x=1, y=1, w=5, h=5)])
+    assert open_image(odd) == (None, UNREADABLE)   # refused before Ghostscript is asked
+    _count, report, pictures = render(tmp_path, [odd])
+    assert pictures["train/odd.png"].getpixel((150, 150)) == NEUTRAL
+    assert report.approximations[("item images", UNREADABLE)] == 1
+    assert sum(report.losses.values()) == 1
+
+
+def test_png_name_tags_stop_after_a_few_hundred_shapes(tmp_path):
+    from cococonv.gallery.pngcanvas import frame_for, pixels
+    from cococonv.gallery.pngdraw import MAX_TAGS, Painter
+
+    crowd = Item("many", "train", Image("m.jpg", (300, 300)),
+                 [Bbox(label=0, x=k % 290, y=k % 290, w=3, h=3) for k in range(MAX_TAGS + 5)])
+    frame, _ = frame_for(crowd, None)
+    painter = Painter(pixels(None, frame)[0], frame, dataset([]).categories,
+                      lambda label: (255, 0, 0), lambda label: "a")
+    painter.paint(crowd)
+    assert len(painter.tags) == MAX_TAGS and painter.untagged == 5
