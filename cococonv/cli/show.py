@@ -48,7 +48,8 @@ def importers_of(args: list[str]) -> list[type[Plugin]]:
 @click.option("-p", "--project", "projects", multiple=True, metavar="DIR",
               help="A project folder (its sources merged) instead of, or beside, an -i.")
 @click.option("-o", "--output", "target", metavar="FILE.html",
-              help="The HTML file to write (optional with --png).")
+              help="The HTML file to write; - for stdout (image paths then relative to the "
+                   "working folder). Optional with --png.")
 @click.option("--png", "png", metavar="DIR",
               help="Also (or, without -o, only) write one PNG per item with its "
                    "annotations drawn over the image, into DIR (a folder, .zip or tar).")

@@ -3,6 +3,7 @@ that no dataset value can break out of, written atomically."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from importlib import resources
 from typing import Any
@@ -48,7 +49,10 @@ def render_html(payload: dict[str, Any], title: str) -> bytes:
 
 def write_page(target: str, data: bytes, *, overwrite: bool = False) -> None:
     """Write ``data`` to ``target`` through a temporary sibling: the file appears whole or
-    not at all; an existing one is replaced only with ``overwrite``."""
+    not at all; an existing one is replaced only with ``overwrite``. ``-`` is stdout."""
+    if target == "-":
+        sys.stdout.buffer.write(data)
+        return
     target = usable_target(target)
     parent = make_parent(target)
     check_target(target, overwrite)

@@ -17,6 +17,25 @@ from .pictures import picture_of
 COMPARE_DECIMALS = 3
 
 
+def _mask_key(mask: dict[str, Any] | None) -> Any:
+    """A mask as its size and its runs of ones, so a compressed string and a counts list
+    of the same pixels compare equal (numpy only for side-by-side inputs with masks)."""
+    if mask is None:
+        return None
+    from ..masks import counts_of
+
+    try:
+        runs = counts_of(mask).tolist()
+    except (ValueError, TypeError, KeyError):
+        return repr(mask)
+    ones, at = [], 0
+    for index, run in enumerate(runs):
+        if index % 2 and run:
+            ones.append((at, run))
+        at += run
+    return tuple(mask.get("size", ())), tuple(ones)
+
+
 def _signature(records: list[dict[str, Any]]) -> list[str]:
     """What two inputs must share for an item to count as unchanged: kind, label, crowd
     and geometry (ids and attributes are a format's bookkeeping and differ by design)."""
@@ -26,7 +45,7 @@ def _signature(records: list[dict[str, Any]]) -> list[str]:
         if geometry is not None:
             geometry = [round(float(v), COMPARE_DECIMALS) for v in geometry]
         out.append(repr((rec["k"], rec["l"], rec.get("c", 0), geometry, rec.get("v"),
-                         rec.get("m"), rec.get("t"), rec.get("r", 0))))
+                         _mask_key(rec.get("m")), rec.get("t"), rec.get("r", 0))))
     return sorted(out)
 
 
@@ -61,14 +80,17 @@ class _Builder:
         if not entry["w"]:
             entry["w"], entry["h"] = item_size(item)
         if entry["src"] is None:
-            entry["src"], entry["why"] = picture_of(item, self.html_folder, self.embed)
+            entry["src"], entry["why"], size = picture_of(item, self.html_folder, self.embed)
+            if size is not None and not entry["w"]:
+                entry["w"], entry["h"] = size
 
 
 def build_payload(sources: Sequence[Source], names: Sequence[str], html_path: str, *,
                   embed_images: bool = False, report: Report | None = None,
                   conversion_report: Any = None) -> dict[str, Any]:
     """The gallery's data for ``sources`` (one, or two shown side by side)."""
-    builder = _Builder(os.path.dirname(os.path.abspath(html_path)), embed_images,
+    folder = os.getcwd() if html_path == "-" else os.path.dirname(os.path.abspath(html_path))
+    builder = _Builder(folder, embed_images,
                        len(sources))
     for position, source in enumerate(sources):
         mapping = builder.labels.add_categories(source.categories)

@@ -27,9 +27,10 @@ def relative_url(path: str, html_folder: str) -> str:
     return quote(rel.replace(os.sep, "/"))
 
 
-def thumbnail_uri(data: bytes) -> str:
-    """A ``data:image/jpeg`` URI of the picture downscaled to THUMB_SIDE; ValueError when
-    Pillow cannot read it or it claims more than MAX_MASK_PIXELS pixels."""
+def thumbnail_uri(data: bytes) -> tuple[str, tuple[int, int]]:
+    """A ``data:image/jpeg`` URI of the picture downscaled to THUMB_SIDE, and the picture's
+    own ``(width, height)``; ValueError when Pillow cannot read it or it claims more than
+    MAX_MASK_PIXELS pixels."""
     from PIL import Image as PILImage, UnidentifiedImageError
 
     try:
@@ -45,25 +46,31 @@ def thumbnail_uri(data: bytes) -> str:
     picture.thumbnail((THUMB_SIDE, THUMB_SIDE))
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=THUMB_QUALITY)
-    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    return ("data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii"),
+            (width, height))
 
 
-def picture_of(item: Item, html_folder: str, embed: bool) -> tuple[str | None, str | None]:
-    """``(src, problem)``: the picture's address for the page, or None and why not."""
+Picture = tuple[str | None, str | None, tuple[int, int] | None]
+
+
+def picture_of(item: Item, html_folder: str, embed: bool) -> Picture:
+    """``(src, problem, size)``: the picture's address for the page (or None and why not),
+    and its ``(width, height)`` when an embedded thumbnail was made of it."""
     image = item.image
     if image is None or not image.has_data:
-        return None, "no image file"
+        return None, "no image file", None
     if not embed:
         if image.path is None:
-            return None, "image inside an archive (use --embed-images)"
+            return None, "image inside an archive (use --embed-images)", None
         if not os.path.isfile(image.path):
-            return None, "image file missing"
-        return relative_url(image.path, html_folder), None
+            return None, "image file missing", None
+        return relative_url(image.path, html_folder), None, None
     try:
         data = image.read_bytes()
     except OSError:
-        return None, "image file missing"
+        return None, "image file missing", None
     try:
-        return thumbnail_uri(data), None
+        uri, size = thumbnail_uri(data)
     except ValueError:
-        return None, "image not readable"
+        return None, "image not readable", None
+    return uri, None, size

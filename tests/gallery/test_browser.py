@@ -85,8 +85,10 @@ def test_large_view_paints_box_edge_mask_interior_and_skeleton_joint(tmp_path, o
     assert not _near(shot, *at(50, 40), _rgb(colours[0]), radius=0)            # box inside
     assert _close(shot.getpixel(tuple(map(round, at(150, 30)))),
                   _blend(colours[1], 128 / 255))                               # mask interior
-    assert _close(shot.getpixel(tuple(map(round, at(100, 80)))), _rgb(colours[2]))  # joint
-    assert _close(shot.getpixel(tuple(map(round, at(130, 80)))), GREY)          # v=1: hollow
+    joint = at(100, 80)  # 2 px below the centre: inside the dot, off the bone through it
+    assert _close(shot.getpixel((round(joint[0]), round(joint[1] + 2))), _rgb(colours[2]))
+    hollow = at(130, 80)
+    assert _close(shot.getpixel((round(hollow[0]), round(hollow[1] + 2))), GREY)  # v=1
     assert _close(shot.getpixel(tuple(map(round, at(50, 80)))), GREY)           # the hole
     assert _close(shot.getpixel(tuple(map(round, at(25, 80)))),
                   _blend(colours[3], 0.25))                                    # ring fill
@@ -182,3 +184,38 @@ def test_thousands_of_cards_fill_lazily_as_the_page_scrolls(tmp_path, open_page)
     page.mouse.wheel(0, 20000)
     page.wait_for_function(f"document.querySelectorAll('.card.filled').length > {filled}")
     assert opened.problems == []
+
+
+def test_an_item_without_a_size_is_drawn_at_its_pictures_size(tmp_path, open_page):
+    from PIL import Image as PILImage
+    PILImage.new("RGB", (300, 100), GREY).save(tmp_path / "wide.png")
+    item = Item("w", image=Image("wide.png", None, str(tmp_path / "wide.png")),
+                annotations=[Bbox(id=1, label=0, x=10, y=10, w=20, h=20),
+                             Polygon(id=2, label=0, points=[0, 0, 30, 0, 30, 60])])
+    write_gallery([Dataset(_known_dataset(tmp_path).categories, [item])],
+                  str(tmp_path / "g.html"))
+    page = open_page(tmp_path / "g.html").page
+    page.wait_for_function("document.querySelector('#grid .frame img').naturalWidth > 0")
+    page.wait_for_function("document.querySelector('#grid svg').getAttribute('viewBox')"
+                           " === '0 0 300 100'")
+    frame = page.locator("#grid .frame").bounding_box()
+    assert abs(frame["width"] / frame["height"] - 3) < 0.05
+    assert page.locator("#grid .ann").count() == 2
+
+
+def test_the_pages_rle_decoder_agrees_with_pycocotools(tmp_path, open_page):
+    import numpy as np
+    write_gallery([_known_dataset(tmp_path)], str(tmp_path / "g.html"))
+    page = open_page(tmp_path / "g.html").page
+    rng = np.random.default_rng(5)
+    for height, width, density in ((37, 53, 0.5), (300, 41, 0.02), (64, 64, 0.97)):
+        plane = (rng.random((height, width)) < density).astype(np.uint8)
+        packed = masks.encode(plane)
+        listed = masks.uncompress(packed)
+        assert page.evaluate("rle => rleArea(rle)", packed) == int(plane.sum())
+        assert page.evaluate("rle => rleArea(rle)", listed) == int(plane.sum())
+        assert page.evaluate("rle => rleRuns(rle.counts)", packed) == \
+            masks.counts_of(packed).tolist()
+    broken = {"size": [4, 4], "counts": [3, 5, 9]}
+    assert page.evaluate("rle => [rleArea(rle), maskImage(rle, '#ff0000', 64)]", broken) == \
+        [None, None]

@@ -174,3 +174,41 @@ def test_show_on_a_project_with_its_conversion_report(tmp_path, runner, cli):
     data = embedded(tmp_path / "g.html")
     assert data["report"]["lost"][0]["count"] == 3
     assert [rec["i"] for rec in data["items"][0]["a"][0]] == [1, 2]
+
+
+def test_rotation_crowd_and_ids_reach_the_page_exactly(tmp_path):
+    item = Item("a", image=Image("a.jpg", (40, 50)),
+                annotations=[Bbox(id="x7", label=0, x=1.25, y=2, w=3, h=4,
+                                  attributes={"rotation": 30.5, "is_crowd": True,
+                                              "occluded": False})])
+    write_gallery([_dataset(item)], str(tmp_path / "g.html"))
+    rec = embedded(tmp_path / "g.html")["items"][0]["a"][0][0]
+    assert rec == {"k": "bbox", "l": 0, "i": "x7", "c": 1, "g": [1.25, 2, 3, 4], "r": 30.5,
+                   "at": {"rotation": 30.5, "occluded": False}}
+
+
+def test_the_page_can_go_to_stdout_with_paths_from_the_working_folder(tmp_path, runner, cli,
+                                                                       monkeypatch):
+    source = write_coco(tmp_path / "src", {"instances_default": coco_doc()})
+    (source / "images").mkdir()
+    (source / "images" / "a.jpg").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["show", "-q", "-i", "src", "-o", "-"])
+    assert result.exit_code == 0 and result.stderr == ""
+    page = tmp_path / "out.html"
+    page.write_bytes(result.stdout_bytes)
+    assert embedded(page)["items"][0]["src"] == "src/images/a.jpg"
+
+
+def test_a_mask_written_another_way_is_not_a_difference(tmp_path):
+    from cococonv import masks
+    listed = {"size": [4, 4], "counts": [3, 5, 8]}
+    packed = masks.compress(listed)
+    assert isinstance(packed["counts"], str)
+    sides = [_dataset(Item("a", image=Image("a.jpg"),
+                           annotations=[Mask(label=0, rle=rle)])) for rle in (listed, packed)]
+    write_gallery(sides, str(tmp_path / "same.html"))
+    assert "d" not in embedded(tmp_path / "same.html")["items"][0]
+    sides[1].get("default", "a").annotations[0].rle = {"size": [4, 4], "counts": [4, 4, 8]}
+    write_gallery(sides, str(tmp_path / "moved.html"))
+    assert embedded(tmp_path / "moved.html")["items"][0]["d"] == 1

@@ -19,6 +19,13 @@ function pane(entry, side, width, maskSide, title) {
     const img = el("img");
     img.loading = "lazy";
     img.alt = "";
+    if (!entry.w) {                 // the dataset gave no size: the picture's own, then redraw
+      img.addEventListener("load", () => {
+        if (entry.w || !img.naturalWidth) return;
+        entry.w = img.naturalWidth; entry.h = img.naturalHeight;
+        box.replaceWith(pane(entry, side, width, maskSide, title));
+      }, {once: true});
+    }
     img.src = entry.src;
     frame.appendChild(img);
   } else {

@@ -62,7 +62,7 @@ function pointsShape(rec, colour, unit) {
   for (let i = 0; 2 * i + 1 < g.length; i++) {
     if (!shown(i)) continue;                          // v=0: not labelled, not drawn
     const hollow = (v.length ? v[i] : 2) === 1;
-    group.appendChild(svgEl("circle", {cx: g[2 * i], cy: g[2 * i + 1], r: 3.5 * unit,
+    group.appendChild(svgEl("circle", {cx: g[2 * i], cy: g[2 * i + 1], r: 4 * unit,
                                        class: hollow ? "joint hollow" : "joint"}));
   }
   return group;
