@@ -138,10 +138,13 @@ def show(inputs: Sequence[str], target: str | None, *,
     for path in paths:
         for out in outputs:
             api.check_separate(path, out)
-    if png is not None:
+    if png is not None:  # both targets refused before reading, not one after the other
+        from ..fileio import check_target
         from .png import check_png_target
 
         check_png_target(png, overwrite)
+        if target is not None:
+            check_target(target, overwrite)
     conversion = read_conversion_report(conversion_report) if conversion_report else None
     registry = default_registry()
     sources: list[Source] = []

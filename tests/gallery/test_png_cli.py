@@ -59,10 +59,12 @@ def test_show_png_refusals_are_one_line_and_write_nothing(tmp_path, runner, cli)
              (["--png", str(tmp_path / "one.json")], 2, "need a folder"),
              (["--png", str(root / "inside")], 2, "overlaps the input"),
              (["--png", str(full)], 1, "output exists and is not empty"),
-             (["-o", str(tmp_path / "g.html"), "--png", str(full)], 1, "not empty")]
+             (["-o", str(tmp_path / "g.html"), "--png", str(full)], 1, "not empty"),
+             (["-o", str(full / "x"), "--png", str(tmp_path / "new")], 1, "not empty")]
     for extra, code, needle in cases:
         result = runner.invoke(cli, ["show", "-i", str(root), *extra])
         lines = result.stderr.splitlines()
         assert result.exit_code == code and len(lines) == 1 and needle in lines[0], \
             (extra, result.stderr)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "full"]
+    assert (full / "x").read_text() == "mine"
