@@ -1,8 +1,8 @@
 """Every annotation kind of one item drawn over its canvas with Pillow.
 
-Four passes, each in ``z_order`` (stable): translucent fills (masks, polygons by the
-even-odd rule, ellipses), outlines (boxes, rotated too, polygons, polylines, ellipses),
-keypoints with their skeleton, then a tag with the label name at each shape. Crowd regions
+Three passes, each in ``z_order`` (stable): translucent fills (masks, polygons by the
+even-odd rule, ellipses), lines (outlines of boxes, rotated too, polygons and ellipses;
+polylines; keypoints with their skeleton), then a tag with the label name at each shape. Crowd regions
 are filled with stripes and tagged ``crowd``. Image-level labels and captions are not
 drawn here but returned for the caption band (``pngtext``). What cannot be drawn (a value
 that is no finite number, a ring of fewer than 3 points, an unreadable RLE) and what lies
@@ -73,31 +73,40 @@ class Painter:
         labels = [ann.label for ann in anns if isinstance(ann, Label)]
         captions = [ann.caption for ann in anns if isinstance(ann, Caption)]
         shapes = [ann for ann in anns if not isinstance(ann, (Label, Caption))]
-        outlines: dict[int, list[list[float]]] = {}  # id(ann) -> rings in canvas pixels
+        outlines: dict[int, list[float]] = {}  # id(ann) -> its ring in canvas pixels
         failed: set[int] = set()
-        for group in _polygon_groups(shapes):
+        groups = {id(ann): group for group in _polygon_groups(shapes) for ann in group}
+        for ann in shapes:  # fills first, in z-order, so no outline is tinted by them
+            group = groups.get(id(ann), [ann])
+            if group[0] is not ann or not isinstance(ann, (Polygon, Ellipse, Mask)):
+                continue
             try:
-                self._fill_rings(group, outlines)
-            except (ValueError, TypeError, OverflowError):  # LimitError too: a ring beyond
-                # what may be rasterised, or a value no number
-                for ann in group:
-                    failed.add(id(ann))
-                    self._lost(ann, NOT_DRAWN)
+                self._fill_area(group, outlines)
+            except (ValueError, TypeError, OverflowError):  # LimitError too: beyond what
+                for member in group:                      # may be rasterised, or no number
+                    failed.add(id(member))
+                    self._lost(member, BAD_RLE if isinstance(member, Mask) else NOT_DRAWN)
         for ann in shapes:
-            if id(ann) in failed:
+            if id(ann) in failed or isinstance(ann, Mask):
                 continue
             try:
                 self._draw(ann, outlines)
             except (ValueError, TypeError, OverflowError):
-                self._lost(ann, BAD_RLE if isinstance(ann, Mask) else NOT_DRAWN)
+                self._lost(ann, NOT_DRAWN)
         for x, y, text, colour in self.tags:
             self._tag(x, y, text, colour)
         return labels, captions
 
     # -- areas ---------------------------------------------------------------------------
-    def _fill_rings(self, group: list[Annotation], outlines: dict[int, list[list[float]]]
-                    ) -> None:
-        """One even-odd fill for the rings of a group and label (holes stay open)."""
+    def _fill_area(self, group: list[Annotation], outlines: dict[int, list[float]]) -> None:
+        """A mask, an ellipse, or one even-odd fill for the rings of a group and label
+        (holes stay open); the rings are kept for the outline pass."""
+        if isinstance(group[0], Mask):
+            found = pngareas.mask_pixels(group[0].rle, self.frame)
+            if found is None:
+                return self._lost(group[0], OUTSIDE)
+            self._fill(found[0], found[1], group[0])
+            return self._tagged(group[0], found[1][0], found[1][1], self.colour(group[0].label))
         rings = []
         for ann in group:
             try:
@@ -105,7 +114,7 @@ class Painter:
             except ValueError:
                 continue  # counted when the outline pass meets it
             if len(ring) >= 6:
-                outlines[id(ann)] = [ring]
+                outlines[id(ann)] = ring
                 rings.append(ring)
         region = pngareas.ring_region(rings, self.frame.canvas) if rings else None
         if region is not None:
@@ -127,36 +136,22 @@ class Painter:
         self.picture.alpha_composite(layer, dest=(x0, y0))
 
     # -- one annotation ------------------------------------------------------------------
-    def _draw(self, ann: Annotation, outlines: dict[int, list[list[float]]]) -> None:
+    def _draw(self, ann: Annotation, outlines: dict[int, list[float]]) -> None:
+        """The lines of one shape: an outline, a polyline, or keypoints and bones."""
         colour = self.colour(ann.label)
-        if isinstance(ann, Mask):
-            found = pngareas.mask_pixels(ann.rle, self.frame)
-            if found is None:
-                return self._lost(ann, OUTSIDE)
-            self._fill(found[0], found[1], ann)
-            x0, y0 = found[1][:2]
-            return self._tagged(ann, x0, y0, colour)
         if isinstance(ann, Points):
             return self._keypoints(ann, colour)
-        if isinstance(ann, (Polygon, Ellipse, Bbox)) and id(ann) not in outlines:
-            ring = scaled(finite_coordinates(_ring_of(ann)), self.frame.scale)
-            if len(ring) < 6:
-                return self._lost(ann, TOO_FEW_POINTS)
-            if isinstance(ann, Ellipse):
-                self._fill_rings_of(ann, ring)
-            outlines[id(ann)] = [ring]
         if isinstance(ann, Polyline):
             line = scaled(finite_coordinates(ann.points), self.frame.scale)
             if len(line) < 4:
                 return self._lost(ann, TOO_FEW_POINTS)
-            self._outline(ann, line, colour, closed=False)
-        else:
-            self._outline(ann, outlines[id(ann)][0], colour, closed=True)
-
-    def _fill_rings_of(self, ann: Annotation, ring: list[float]) -> None:
-        region = pngareas.ring_region([ring], self.frame.canvas)
-        if region is not None:
-            self._fill(pngareas.even_odd([ring], region), region, ann)
+            return self._outline(ann, line, colour, closed=False)
+        ring = outlines.get(id(ann))
+        if ring is None:  # a box, or a ring the fill pass could not use
+            ring = scaled(finite_coordinates(_ring_of(ann)), self.frame.scale)
+            if len(ring) < 6:
+                return self._lost(ann, TOO_FEW_POINTS)
+        self._outline(ann, ring, colour, closed=True)
 
     def _outline(self, ann: Annotation, coords: list[float], colour: RGB, *,
                  closed: bool) -> None:

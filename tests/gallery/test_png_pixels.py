@@ -102,3 +102,14 @@ def test_png_shapes_outside_the_image_are_counted_and_huge_values_cost_nothing(t
     assert sorted(report.losses.values()) == [1, 1]
     reasons = " | ".join(sorted(why for _what, why in report.losses))
     assert "no finite number" in reasons and "wholly outside the image" in reasons
+
+
+def test_png_fills_lie_under_every_outline(tmp_path):
+    import numpy as np
+
+    array = np.zeros((300, 300), dtype=np.uint8)
+    array[100:200, 100:200] = 1
+    picture, _ = _one(tmp_path, [Bbox(label=1, x=120, y=120, w=40, h=40),
+                                 Mask(label=0, rle=masks.encode(array), z_order=5)])
+    assert picture.getpixel((120, 140)) == BLUE                    # the box edge, untinted
+    assert close(picture.getpixel((140, 140)), blend(RED, GREEN))  # the mask over the image
