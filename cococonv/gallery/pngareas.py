@@ -23,7 +23,7 @@ def ring_region(rings: Sequence[Sequence[float]], canvas: tuple[int, int]) -> Re
     """The canvas pixels the rings' box covers (rings in canvas coordinates), or None."""
     xs = [v for ring in rings for v in ring[0::2]]
     ys = [v for ring in rings for v in ring[1::2]]
-    return _clamp(min(xs), min(ys), max(xs), max(ys), canvas)
+    return clamp_region(min(xs), min(ys), max(xs), max(ys), canvas)
 
 
 def even_odd(rings: Sequence[Sequence[float]], region: Region) -> np.ndarray:
@@ -46,7 +46,7 @@ def mask_pixels(rle: dict[str, Any], frame: Frame) -> tuple[np.ndarray, Region] 
     x1, y1 = min(bx + bw, frame.width), min(by + bh, frame.height)
     if bw <= 0 or bh <= 0 or x1 <= bx or y1 <= by:
         return None
-    region = _clamp(bx * frame.scale, by * frame.scale, x1 * frame.scale, y1 * frame.scale,
+    region = clamp_region(bx * frame.scale, by * frame.scale, x1 * frame.scale, y1 * frame.scale,
                     frame.canvas)
     if region is None:
         return None
@@ -60,8 +60,9 @@ def mask_pixels(rle: dict[str, Any], frame: Frame) -> tuple[np.ndarray, Region] 
     return crop, region
 
 
-def _clamp(x0: float, y0: float, x1: float, y1: float, canvas: tuple[int, int]
-           ) -> Region | None:
+def clamp_region(x0: float, y0: float, x1: float, y1: float, canvas: tuple[int, int]
+                 ) -> Region | None:
+    """The whole canvas pixels a box ``x0, y0`` to ``x1, y1`` touches, or None."""
     width, height = canvas
     left, top = max(0, math.floor(x0)), max(0, math.floor(y0))
     right, bottom = min(width, math.ceil(x1)), min(height, math.ceil(y1))

@@ -213,7 +213,7 @@ class Painter:
 
     def _on_canvas(self, coords: Sequence[float]) -> bool:
         xs, ys = coords[0::2], coords[1::2]
-        return pngareas._clamp(min(xs), min(ys), max(xs) + 1, max(ys) + 1,
+        return pngareas.clamp_region(min(xs), min(ys), max(xs) + 1, max(ys) + 1,
                                self.frame.canvas) is not None
 
     def _lost(self, ann: Annotation, why: str) -> None:
