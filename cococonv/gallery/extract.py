@@ -47,16 +47,19 @@ class LabelTable:
 
 def _plain(value: Any) -> Any:
     """A JSON value for any attribute: numbers, booleans and short strings as they are."""
-    if value is None or isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value if len(value) <= MAX_ATTRIBUTE_CHARS else \
+            value[:MAX_ATTRIBUTE_CHARS] + "…"
+    if kind is bool or value is None:
         return value
-    if isinstance(value, int):
-        return value if abs(value) < 2**53 else str(value)
-    if isinstance(value, float):
+    if kind is int:
+        return value if -2**53 < value < 2**53 else str(value)
+    if kind is float:
         return value if math.isfinite(value) else str(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value[:50]]
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= MAX_ATTRIBUTE_CHARS else text[:MAX_ATTRIBUTE_CHARS] + "…"
+    return _plain(value if isinstance(value, (str, int, float)) else repr(value))
 
 
 def _common(ann: Any, mapping: list[int]) -> dict[str, Any]:
@@ -69,13 +72,17 @@ def _common(ann: Any, mapping: list[int]) -> dict[str, Any]:
     if attrs:
         if attrs.get("is_crowd"):
             record["c"] = 1
-        shown = {str(k): _plain(v) for k, v in attrs.items() if k != "is_crowd"}
+        shown = {k if type(k) is str else str(k): _plain(v) for k, v in attrs.items()
+                 if k != "is_crowd"}
         if shown:
             record["at"] = shown
     if ann.group:
         record["G"] = _plain(ann.group)
     if ann.declared_area is not None:
         record["ar"] = _plain(ann.declared_area)
+    box = ann.declared_bbox
+    if box is not None and not isinstance(ann, Bbox) and len(box) >= 4:
+        record["db"] = list(box[:4])  # numbers the importer checked
     return record
 
 

@@ -37,8 +37,9 @@ def _mask_key(mask: dict[str, Any] | None) -> Any:
 
 
 def _signature(records: list[dict[str, Any]]) -> list[str]:
-    """What two inputs must share for an item to count as unchanged: kind, label, crowd
-    and geometry (ids and attributes are a format's bookkeeping and differ by design)."""
+    """What two inputs must share for an item to count as unchanged (with the image size):
+    kind, label, crowd and geometry (ids and attributes are a format's bookkeeping and
+    differ by design)."""
     out = []
     for rec in records:
         geometry = rec.get("g")
@@ -77,8 +78,11 @@ class _Builder:
                      "h": 0, "a": [None] * self.inputs}
             self.items.append(entry)
         entry["a"][position] = annotation_records(item, mapping, self.not_drawn)
+        size = item_size(item)
         if not entry["w"]:
-            entry["w"], entry["h"] = item_size(item)
+            entry["w"], entry["h"] = size
+        elif size[0] and size != (entry["w"], entry["h"]):
+            entry["d"] = 1  # the inputs disagree on the image's size: a difference too
         if entry["src"] is None:
             entry["src"], entry["why"], size = picture_of(item, self.html_folder, self.embed)
             if size is not None and not entry["w"]:

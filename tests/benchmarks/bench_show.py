@@ -55,7 +55,8 @@ def open_in_browser(html: str) -> None:
         cards = page.locator(".card").count()
         t1 = time.perf_counter()
         page.mouse.wheel(0, 30000)
-        page.wait_for_function(f"document.querySelectorAll('.card.filled').length > {first}")
+        page.wait_for_function("n => document.querySelectorAll('.card.filled').length > n",
+                               arg=first)
         scrolled = time.perf_counter() - t1
         later = page.locator(".card.filled").count()
         browser.close()

@@ -69,6 +69,10 @@ def open_page(browser):
         page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
         page.goto(Path(path).resolve().as_uri())
         page.wait_for_load_state("load")
+        # Cards are filled by an IntersectionObserver, a frame after the load. (Predicates are
+        # functions: the page's CSP forbids the eval Playwright polls a bare expression with.)
+        page.wait_for_function("() => !document.querySelector('.card') || "
+                               "document.querySelector('.card.filled')")
         pages.append(page)
         return Opened(page, problems)
 

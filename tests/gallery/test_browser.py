@@ -36,7 +36,8 @@ def _known_dataset(folder: Path) -> Dataset:
         Bbox(id=1, label=0, x=20, y=20, w=60, h=40),
         Mask(id=2, label=1, rle=_rect_rle(100, 200, 120, 180, 10, 50)),
         Points(id=3, label=2, points=[100, 80, 130, 80, 160, 90], visibility=[2, 1, 0]),
-        Polygon(id=4, label=3, group=7, points=[10, 62, 90, 62, 90, 98, 10, 98]),
+        Polygon(id=4, label=3, group=7, points=[10, 62, 90, 62, 90, 98, 10, 98],
+                declared_bbox=[10, 62, 80, 36]),
         Polygon(id=5, label=3, group=7, points=[40, 70, 60, 70, 60, 90, 40, 90]),
         Polyline(id=6, label=0, points=[100, 10, 110, 20, 100, 30]),
         Ellipse(id=7, label=1, cx=190, cy=90, rx=5, ry=3, attributes={"rotation": 30}),
@@ -116,6 +117,10 @@ def test_hover_keys_and_toggles_work_without_a_server(tmp_path, open_page):
     assert page.locator("#viewer").is_hidden()
     page.locator('#legend input[data-label="0"]').uncheck()
     assert page.locator("#grid .k-bbox").first.is_hidden()
+    declared = page.locator("#grid .declared").first
+    assert declared.is_hidden()
+    page.check("#declared")
+    assert declared.is_visible()
     page.locator('#legend input[data-kind="mask"]').uncheck()
     assert page.locator("#grid .k-mask").first.is_hidden()
     page.select_option("#label", "1")
@@ -162,6 +167,12 @@ def test_voc_round_trip_side_by_side_marks_what_changed(fixtures_root, tmp_path,
     assert 0 < differs <= cards.count()
     page.check("#diffonly")
     assert page.locator("#grid .card").count() == differs
+    page.check("#overlay")
+    page.wait_for_selector("#grid .card.filled")
+    assert page.locator("#grid .card").first.locator(".pane").count() == 1
+    assert page.locator("#grid .ann").count() == page.evaluate(
+        "DATA.items.filter(e => e.d).reduce((n, e) => n + e.a.reduce("
+        "(m, side) => m + (side || []).length, 0), 0)")
     page.click("#stats-button")
     assert "conversion report" in page.locator("#stats").inner_text()
     assert opened.problems == []
@@ -182,7 +193,8 @@ def test_thousands_of_cards_fill_lazily_as_the_page_scrolls(tmp_path, open_page)
     filled = page.locator(".card.filled").count()
     assert 0 < filled < 400
     page.mouse.wheel(0, 20000)
-    page.wait_for_function(f"document.querySelectorAll('.card.filled').length > {filled}")
+    page.wait_for_function("n => document.querySelectorAll('.card.filled').length > n",
+                           arg=filled)
     assert opened.problems == []
 
 
@@ -195,8 +207,8 @@ def test_an_item_without_a_size_is_drawn_at_its_pictures_size(tmp_path, open_pag
     write_gallery([Dataset(_known_dataset(tmp_path).categories, [item])],
                   str(tmp_path / "g.html"))
     page = open_page(tmp_path / "g.html").page
-    page.wait_for_function("document.querySelector('#grid .frame img').naturalWidth > 0")
-    page.wait_for_function("document.querySelector('#grid svg').getAttribute('viewBox')"
+    page.wait_for_function("() => document.querySelector('#grid .frame img').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#grid svg').getAttribute('viewBox')"
                            " === '0 0 300 100'")
     frame = page.locator("#grid .frame").bounding_box()
     assert abs(frame["width"] / frame["height"] - 3) < 0.05
@@ -219,3 +231,23 @@ def test_the_pages_rle_decoder_agrees_with_pycocotools(tmp_path, open_page):
     broken = {"size": [4, 4], "counts": [3, 5, 9]}
     assert page.evaluate("rle => [rleArea(rle), maskImage(rle, '#ff0000', 64)]", broken) == \
         [None, None]
+
+
+def test_overlay_draws_a_one_pixel_shift_as_two_lines_in_two_colours(tmp_path, open_page):
+    first = _known_dataset(tmp_path)
+    second = _known_dataset(tmp_path)
+    second.get("default", "grey").annotations[0].x = 21
+    write_gallery([first, second], str(tmp_path / "g.html"))
+    opened = open_page(tmp_path / "g.html")
+    page = opened.page
+    page.check("#overlay")
+    page.wait_for_selector("#grid .card.filled")
+    page.locator(".card").first.click()
+    frame = page.locator("#viewer-body .frame").bounding_box()
+    page.mouse.move(0, 0)
+    shot = opened.screenshot()
+    scale = frame["width"] / 200
+    y = frame["y"] + 50 * scale
+    assert _near(shot, frame["x"] + 20 * scale, y, (0, 0xb4, 0xff), radius=1, tolerance=40)
+    assert _near(shot, frame["x"] + 21 * scale, y, (0xff, 0x2f, 0xb9), radius=1, tolerance=40)
+    assert opened.problems == []

@@ -56,6 +56,9 @@ def test_names_from_the_dataset_cannot_leave_the_embedded_json(tmp_path):
     assert data["labels"] == [HOSTILE]
     assert data["items"][0]["a"][0][0]["at"] == {HOSTILE: HOSTILE}
     assert b"\\u003c/script" in script_safe_json({"x": "</script>"})
+    # Offline by construction: no address but SVG's namespace, and a CSP that loads nothing.
+    assert set(re.findall(r"https?://[^\s\"']+", text)) == {"http://www.w3.org/2000/svg"}
+    assert "default-src 'none'" in text
 
 
 def test_images_are_linked_by_an_encoded_relative_path_and_never_touched(tmp_path, runner,
@@ -139,6 +142,10 @@ def test_two_inputs_match_by_subset_and_file_name_with_labels_unified_by_name(tm
     x, y, z = data["items"]
     assert [rec["l"] for side in x["a"] for rec in side] == [1, 1] and "d" not in x
     assert y["d"] == 1 and z["a"][0] is None and z["d"] == 1
+    b.get("default", "x").image.size = (20, 30)
+    a.get("default", "1").image.size = (20, 31)
+    write_gallery([a, b], str(tmp_path / "sizes.html"))
+    assert embedded(tmp_path / "sizes.html")["items"][0]["d"] == 1
 
 
 @dataclass(slots=True, kw_only=True)

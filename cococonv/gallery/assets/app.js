@@ -7,8 +7,22 @@ const THUMB = 220;                // card picture width in CSS pixels
 const THUMB_MASK = 256, LARGE_MASK = 1024;
 let shown = [];                   // item indices passing the filters, in order
 let current = -1;                 // position in `shown` of the large view
+const SIDE_COLOURS = ["#00b4ff", "#ff2fb9"];   // A and B when overlaid on one picture
 
-function pane(entry, side, width, maskSide, title) {
+function overlaid() {
+  return DATA.inputs.length > 1 && document.getElementById("overlay").checked;
+}
+
+/* The panes of an item: one per input, or with "overlay" one holding both, A and B each
+   in its own colour (a one-pixel shift shows as a double line). */
+function panes(entry, width, maskSide, titled) {
+  if (overlaid())
+    return [pane(entry, [0, 1], width, maskSide, titled ? "A (blue) over B (pink)" : null)];
+  return entry.a.map((_, side) => pane(entry, [side], width, maskSide,
+    DATA.inputs.length < 2 ? null : titled ? "ABCD"[side] + ": " + DATA.inputs[side] : "ABCD"[side]));
+}
+
+function pane(entry, sides, width, maskSide, title) {
   const size = extentOf(entry);
   const box = el("div", null, "pane");
   if (title) box.appendChild(el("div", title, "pane-title"));
@@ -23,7 +37,7 @@ function pane(entry, side, width, maskSide, title) {
       img.addEventListener("load", () => {
         if (entry.w || !img.naturalWidth) return;
         entry.w = img.naturalWidth; entry.h = img.naturalHeight;
-        box.replaceWith(pane(entry, side, width, maskSide, title));
+        box.replaceWith(pane(entry, sides, width, maskSide, title));
       }, {once: true});
     }
     img.src = entry.src;
@@ -32,22 +46,22 @@ function pane(entry, side, width, maskSide, title) {
     frame.classList.add("no-picture");
   }
   const chips = el("div", null, "chips");
-  drawSide(entry.a[side] || [], frame, chips, size, size[0] / width, maskSide);
+  for (const side of sides) {
+    const paint = sides.length > 1 ? () => SIDE_COLOURS[side] : colourOf;
+    drawSide(entry.a[side] || [], frame, chips, size, size[0] / width, maskSide, paint);
+    if (DATA.inputs.length > 1 && !entry.a[side])
+      box.appendChild(el("div", "not in " + "ABCD"[side], "absent"));
+  }
   box.append(frame, chips);
-  if (DATA.inputs.length > 1 && !entry.a[side]) box.appendChild(el("div", "not in this input", "absent"));
   return box;
-}
-
-function sideTitle(side) {
-  return DATA.inputs.length > 1 ? "ABCD"[side] : null;
 }
 
 function fillCard(card) {
   const entry = DATA.items[Number(card.dataset.i)];
-  const panes = el("div", null, "panes");
-  const width = DATA.inputs.length > 1 ? THUMB / 1.4 : THUMB;
-  entry.a.forEach((_, side) => panes.appendChild(pane(entry, side, Math.round(width), THUMB_MASK, sideTitle(side))));
-  card.prepend(panes);
+  const holder = el("div", null, "panes");
+  const width = DATA.inputs.length > 1 && !overlaid() ? THUMB / 1.4 : THUMB;
+  holder.append(...panes(entry, Math.round(width), THUMB_MASK, false));
+  card.prepend(holder);
   card.classList.add("filled");
 }
 
@@ -92,12 +106,10 @@ function openViewer(position) {
   current = position;
   const entry = DATA.items[shown[position]];
   const body = document.getElementById("viewer-body");
-  const sides = entry.a.length;
+  const sides = overlaid() ? 1 : entry.a.length;
   const size = extentOf(entry);
   const room = Math.min((window.innerWidth - 40) / sides - 20, (window.innerHeight - 90) * size[0] / size[1]);
-  body.replaceChildren(...entry.a.map((_, side) =>
-    pane(entry, side, Math.max(100, Math.floor(room)), LARGE_MASK,
-         sides > 1 ? sideTitle(side) + ": " + DATA.inputs[side] : null)));
+  body.replaceChildren(...panes(entry, Math.max(100, Math.floor(room)), LARGE_MASK, true));
   document.getElementById("viewer-title").textContent =
     DATA.subsets[entry.s] + " / " + entry.n + "  (" + (position + 1) + " of " + shown.length + ")";
   document.getElementById("viewer").hidden = false;
@@ -115,8 +127,11 @@ function start() {
   DATA.labels.forEach((name, i) => { const o = el("option", name); o.value = i; label.appendChild(o); });
   document.getElementById("inputs").textContent = DATA.inputs.map((n, i) =>
     (DATA.inputs.length > 1 ? "ABCD"[i] + ": " : "") + n).join("   ");
-  if (DATA.inputs.length > 1) document.getElementById("diffonly-box").hidden = false;
-  for (const id of ["subset", "label", "diffonly"])
+  if (DATA.inputs.length > 1) {
+    document.getElementById("diffonly-box").hidden = false;
+    document.getElementById("overlay-box").hidden = false;
+  }
+  for (const id of ["subset", "label", "diffonly", "overlay"])
     document.getElementById(id).addEventListener("change", buildGrid);
   buildLegend();
   buildStats();

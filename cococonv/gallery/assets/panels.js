@@ -39,6 +39,11 @@ function buildLegend() {
     kinds.appendChild(row);
     toggle(HIDDEN.kinds, kind, box);
   }
+  const declared = el("label", null, "toggle"), shown = el("input");
+  shown.type = "checkbox"; shown.id = "declared";
+  shown.addEventListener("change", () => document.body.classList.toggle("show-declared", shown.checked));
+  declared.append(shown, el("span", "declared boxes"));
+  kinds.appendChild(declared);
   DATA.labels.forEach((name, index) => {
     const row = el("label", null, "toggle"), box = el("input"), swatch = el("span", null, "swatch");
     box.type = "checkbox"; box.checked = true; box.dataset.label = index;
@@ -76,6 +81,7 @@ function showTip(rec, x, y) {
   if (rec.c) rows.push(["crowd", "yes"]);
   if (rec.G) rows.push(["group", rec.G]);
   if (rec.r) rows.push(["rotation", rec.r]);
+  if (rec.db) rows.push(["declared box", rec.db.join(", ")]);
   for (const key in rec.at || {}) rows.push([key, JSON.stringify(rec.at[key])]);
   for (const [key, value] of rows) {
     const row = el("div");

@@ -95,7 +95,7 @@ function shapeOf(rec, colour, unit, maskSide) {
 }
 
 /* Translucent fills of polygon groups, even-odd, so a ring inside another is a hole. */
-function polygonFills(records) {
+function polygonFills(records, paint) {
   const groups = new Map();
   for (const rec of records) {
     if (rec.k !== "polygon") continue;
@@ -106,7 +106,7 @@ function polygonFills(records) {
   const fills = [];
   for (const rings of groups.values()) {
     const el = svgEl("path", {d: rings.map(r => flatPath(r.g || [], true)).join(" "),
-                              fill: colourOf(rings[0].l), class: "fill", "fill-rule": "evenodd"});
+                              fill: paint(rings[0].l), class: "fill", "fill-rule": "evenodd"});
     el.setAttribute("data-l", rings[0].l);
     fills.push(el);
   }
@@ -114,23 +114,32 @@ function polygonFills(records) {
 }
 
 /* Draw one side of an item into frame (a sized box holding the picture); chips get the
-   labels and captions. unit: image pixels per screen pixel; maskSide: mask resolution. */
-function drawSide(records, frame, chips, size, unit, maskSide) {
+   labels and captions. unit: image pixels per screen pixel; maskSide: mask resolution;
+   paint: label -> colour. */
+function drawSide(records, frame, chips, size, unit, maskSide, paint = colourOf) {
   const svg = svgEl("svg", {viewBox: "0 0 " + size[0] + " " + size[1], preserveAspectRatio: "none",
                             class: "overlay"});
-  for (const fill of polygonFills(records)) svg.appendChild(fill);
+  for (const fill of polygonFills(records, paint)) svg.appendChild(fill);
   const drawn = records.filter(r => r.k in DRAW_ORDER)
     .sort((a, b) => DRAW_ORDER[a.k] - DRAW_ORDER[b.k]);
   for (const rec of drawn) {
-    const el = shapeOf(rec, colourOf(rec.l), unit, maskSide);
+    const el = shapeOf(rec, paint(rec.l), unit, maskSide);
     if (el) svg.appendChild(tagged(el, rec));
+  }
+  for (const rec of records) {     // the box the source declared beside a shape (COCO bbox)
+    if (!rec.db) continue;
+    const [x, y, w, h] = rec.db;
+    const box = svgEl("rect", {x: x, y: y, width: Math.max(0, w), height: Math.max(0, h),
+                               stroke: paint(rec.l), class: "declared"});
+    box.setAttribute("data-l", rec.l);
+    svg.appendChild(box);
   }
   frame.appendChild(svg);
   for (const rec of records) {
     if (rec.k !== "label" && rec.k !== "caption") continue;
     const chip = document.createElement("span");
     chip.textContent = rec.k === "label" ? (DATA.labels[rec.l] ?? "(no label)") : rec.t;
-    chip.style.borderColor = colourOf(rec.l);
+    chip.style.borderColor = paint(rec.l);
     chips.appendChild(tagged(chip, rec));
     chip.classList.add("chip");
   }
