@@ -10,8 +10,8 @@ from ..plugin import Plugin
 from ..text import printable
 from .group import cli
 from .info import _importer_of
-from .options import (PluginOptionsCommand, make_report, on_error_option, overwrite_option,
-                      split_plugin_values, verbosity_options)
+from .options import (PluginOptionsCommand, jobs_option, make_report, on_error_option,
+                      overwrite_option, split_plugin_values, verbosity_options)
 
 
 def values_of(args: Sequence[str], *names: str) -> list[str]:
@@ -47,9 +47,13 @@ def importers_of(args: list[str]) -> list[type[Plugin]]:
               help="Input format (default: detected); once for all inputs or once per -i.")
 @click.option("-p", "--project", "projects", multiple=True, metavar="DIR",
               help="A project folder (its sources merged) instead of, or beside, an -i.")
-@click.option("-o", "--output", "target", required=True, metavar="FILE.html",
+@click.option("-o", "--output", "target", metavar="FILE.html",
               help="The HTML file to write; - for stdout (image paths then relative to the "
-                   "working folder).")
+                   "working folder). Optional with --png.")
+@click.option("--png", "png", metavar="DIR",
+              help="Also (or, without -o, only) write one PNG per item with its "
+                   "annotations drawn over the image, into DIR (a folder, .zip or tar).")
+@jobs_option
 @click.option("--embed-images", is_flag=True,
               help="Inline downscaled JPEG thumbnails (the page then travels alone) "
                    "instead of linking the image files.")
@@ -60,7 +64,8 @@ def importers_of(args: list[str]) -> list[type[Plugin]]:
 @verbosity_options
 @click.pass_context
 def show(ctx: click.Context, sources: tuple[str, ...], input_formats: tuple[str, ...],
-         projects: tuple[str, ...], target: str, embed_images: bool,
+         projects: tuple[str, ...], target: str | None, png: str | None,
+         jobs: int | None, embed_images: bool,
          conversion_report: str | None, overwrite: bool, on_error: str,
          **plugin_values: Any) -> None:
     """Write one HTML file that shows the dataset's images with their annotations drawn
@@ -71,6 +76,7 @@ def show(ctx: click.Context, sources: tuple[str, ...], input_formats: tuple[str,
     Examples:
       cococonv show -i coco_dir -o gallery.html
       cococonv show -i voc_dir -i converted_coco -o compare.html
+      cococonv show -i coco_dir --png overlays/
     Importer options (e.g. -r/--relpath) are accepted as in `convert`.
     """
     from ..gallery import show as write_show
@@ -81,7 +87,7 @@ def show(ctx: click.Context, sources: tuple[str, ...], input_formats: tuple[str,
     report = make_report(ctx, on_error)
     result = write_show(sources, target, input_formats=input_formats, projects=projects,
                         embed_images=embed_images, overwrite=overwrite, report=report,
-                        conversion_report=conversion_report, **options)
+                        conversion_report=conversion_report, png=png, jobs=jobs, **options)
     table = report.table()
     if not report.quiet:
         if table:

@@ -106,15 +106,18 @@ def load_project(root: str, report: Report | None = None) -> Source:
     return api.merge(datasets, report=report, names=[s.path for s in project.sources])
 
 
-def show(inputs: Sequence[str], target: str, *, input_formats: Sequence[str | None] = (),
+def show(inputs: Sequence[str], target: str | None, *,
+         input_formats: Sequence[str | None] = (),
          projects: Sequence[str] = (), embed_images: bool = False, overwrite: bool = False,
          report: Report | None = None, conversion_report: str | None = None,
-         jobs: int | None = 1, **options: Any) -> GalleryResult:
+         jobs: int | None = 1, png: str | None = None, **options: Any) -> Any:
     """`cococonv show`: load one or two datasets (paths, each with its format from
     ``input_formats`` or detected; or project folders) and write their gallery.
 
     ``options`` are importer options, given to each input whose importer declares them.
     The output may not lie inside an input (OptionError): inputs are never modified.
+    ``png``: a folder for PNG overlays too (``cococonv.gallery.png``), or instead of the
+    gallery when ``target`` is None. Returns what was written, with ``lines()`` to print.
     """
     from .. import api
     from ..registry import default_registry
@@ -129,8 +132,19 @@ def show(inputs: Sequence[str], target: str, *, input_formats: Sequence[str | No
     if len(formats) not in (0, len(inputs)):
         raise OptionError(f"give -if once, or once per -i ({len(inputs)} inputs, "
                           f"{len(formats)} formats)")
+    outputs = [out for out in (target, png) if out is not None]
+    if not outputs:
+        raise OptionError("give -o FILE.html, --png DIR, or both")
     for path in paths:
-        api.check_separate(path, target)
+        for out in outputs:
+            api.check_separate(path, out)
+    if png is not None:  # both targets refused before reading, not one after the other
+        from ..fileio import check_target
+        from .png import check_png_target
+
+        check_png_target(png, overwrite)
+        if target is not None:
+            check_target(target, overwrite)
     conversion = read_conversion_report(conversion_report) if conversion_report else None
     registry = default_registry()
     sources: list[Source] = []
@@ -143,5 +157,24 @@ def show(inputs: Sequence[str], target: str, *, input_formats: Sequence[str | No
         sources.append(api.load(path, fmt, report=report, jobs=jobs, registry=registry,
                                 **{k: v for k, v in options.items() if k in declared}))
     sources.extend(load_project(root, report) for root in projects)
-    return write_gallery(sources, target, names=paths, embed_images=embed_images,
-                         overwrite=overwrite, report=report, conversion_report=conversion)
+    written: list[Any] = []
+    if target is not None:
+        written.append(write_gallery(sources, target, names=paths, embed_images=embed_images,
+                                     overwrite=overwrite, report=report,
+                                     conversion_report=conversion))
+    if png is not None:
+        from .png import PngResult, write_overlay_sets
+
+        written.append(PngResult(png, write_overlay_sets(
+            sources, png, names=paths, overwrite=overwrite, report=report, jobs=jobs)))
+    return written[0] if len(written) == 1 else Outputs(written)
+
+
+class Outputs:
+    """The gallery and the PNG overlays of one `show`: their lines, in turn."""
+
+    def __init__(self, parts: Sequence[Any]):
+        self.parts = list(parts)
+
+    def lines(self) -> list[str]:
+        return [line for part in self.parts for line in part.lines()]
