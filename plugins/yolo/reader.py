@@ -203,8 +203,10 @@ def _annotations(lines: list[LabelLine], size: tuple[int, int],
     for index, line in enumerate(lines):
         attributes = {"score": line.score} if line.score is not None else {}
         if line.kind == "polygon":
-            points = [v * (width if k % 2 == 0 else height) for k, v in
-                      enumerate(line.values)]
+            values = line.values
+            points = values[:]
+            points[0::2] = [x * width for x in values[0::2]]
+            points[1::2] = [y * height for y in values[1::2]]
             if index in boxes and len(points) == 8:
                 x0, y0 = min(points[0::2]), min(points[1::2])
                 out.append(Bbox(label=line.cls, x=x0, y=y0, w=max(points[0::2]) - x0,
