@@ -10,7 +10,8 @@ import pytest
 
 from cococonv.registry import default_registry
 
-from ..plugins.labelme_files import doc, jpeg_bytes, shape, write
+from ..builders import jpeg
+from ..plugins.labelme_files import doc, shape, write
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "labelme_small"
 
@@ -72,7 +73,7 @@ def test_one_labelme_file_on_stdin(runner, cli, tmp_path):
 def test_bad_points_give_one_line_exit_1_and_no_output(runner, cli, tmp_path):
     write(tmp_path / "in", {"a.json": doc([shape(), shape(), shape(), shape(
         "box", [[1, 1], [2, 2], [3, 3]], "rectangle")])})
-    (tmp_path / "in" / "a.jpg").write_bytes(jpeg_bytes())
+    (tmp_path / "in" / "a.jpg").write_bytes(jpeg(width=30, height=20))
     result = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-f", "coco", "-o",
                                  str(tmp_path / "out")])
     assert result.exit_code == 1

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from cococonv.cli import cli
 from cococonv.registry import default_registry
 
-from ..builders import files_under, one_error_line
-from ..plugins.yolo_helpers import instances_pairs, jpeg, write_tree
+from ..builders import files_under, jpeg, one_error_line, write_files
+from ..plugins.yolo_helpers import instances_pairs
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "yolo_small"
 COCO_SMALL = Path(__file__).resolve().parents[2] / "examples" / "coco_small"
@@ -65,7 +65,7 @@ def test_example_reads_and_converts(tmp_path):
 
 
 def test_zip_input(tmp_path):
-    root = write_tree(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
+    root = write_files(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
                                         "images/train/x.jpg": jpeg(),
                                         "labels/train/x.txt": "0 0.5 0.5 1 1\n"})
     archive = tmp_path / "ds.zip"
@@ -86,7 +86,7 @@ def test_zip_input(tmp_path):
     ("0 0.5 0.5 0.2 9e9\n", "labels/train/x.txt: line 1: coordinate 9000000000.0"),
 ])
 def test_bad_label_line_one_error_no_output(tmp_path, label, needle):
-    root = write_tree(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
+    root = write_files(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
                                         "images/train/x.jpg": jpeg(),
                                         "labels/train/x.txt": label})
     out = tmp_path / "out"
@@ -98,7 +98,7 @@ def test_bad_label_line_one_error_no_output(tmp_path, label, needle):
 
 
 def test_missing_image_size_is_an_error_naming_the_file(tmp_path):
-    root = write_tree(tmp_path / "ds", {"labels/train/x.txt": "0 0.5 0.5 0.2 0.2\n"})
+    root = write_files(tmp_path / "ds", {"labels/train/x.txt": "0 0.5 0.5 0.2 0.2\n"})
     result = run("convert", "-if", "yolo", "-i", root, "-f", "coco", "-o", tmp_path / "o")
     one_error_line(result.stderr, result.exit_code, "labels/train/x.txt", "--image-size")
     result = run("convert", "-if", "yolo", "-i", root, "--image-size", "200x100", "-f",
