@@ -76,11 +76,13 @@ def parse_image_size(text: str | None) -> tuple[int, int] | None:
 
 
 class YoloReader:
-    def __init__(self, tree: Tree, ctx: Context, image_size: tuple[int, int] | None):
+    def __init__(self, tree: Tree, ctx: Context, image_size: tuple[int, int] | None,
+                 yaml_rel: str | None = None):
         self.tree, self.ctx, self.image_size = tree, ctx, image_size
+        self.yaml_rel = yaml_rel  # the dataset YAML the user named, if any
 
     def read(self) -> Dataset:
-        layout = find_layout(self.tree)
+        layout = find_layout(self.tree, self.yaml_rel)
         for message in layout.warnings:
             self.ctx.report.warn(message)
         sizes = _meta_sizes(layout)
