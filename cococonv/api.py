@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
+from .casenames import refuse_case_pairs, warn_case_pairs
 from .chain import apply_chain, check_chain, split_export_options
 from .context import Context
 from .errors import CococonvError, DataError, OptionError, OutOfMemoryError
@@ -125,11 +126,14 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
         if not isinstance(dataset, Dataset):
             dataset = Dataset(dataset.categories, dataset, dataset.meta)
         dataset = report.dataset = apply_chain(dataset, implied, ctx, reg)
+    if output_kind(path) == "dir":
+        refuse_case_pairs(dataset, path)
     try:
         with atomic_output(path, overwrite=overwrite, stdout=stdout) as work:
             exporter_cls().save(dataset, work, ctx, **resolved)
             if output_kind(path) in ("zip", "tar"):
                 warn_windows_members(work, report)
+                warn_case_pairs(work, report)
             if strict:
                 check_strict(report)
             written = Written.of(dataset, work, path)

@@ -49,6 +49,24 @@ def write_coco(root: Path, docs: dict[str, dict]) -> Path:
     return root
 
 
+def jpeg(*, width: int = 20, height: int = 10) -> bytes:
+    """A small JPEG of one colour (keyword-only: image helpers disagree on the order)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``{relative path: text or bytes}`` under root (folders made); returns root."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return root
+
+
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text())
 

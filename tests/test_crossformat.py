@@ -28,6 +28,8 @@ from .builders import coco_ann, coco_doc, coco_image, write_coco
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 VOC_SMALL = EXAMPLES / "voc_small"
+#: COCO's line for the CVAT fields of the CVAT_XML shapes it cannot hold.
+CVAT_FIELDS = "annotations' cvat fields (box)"
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -275,7 +277,8 @@ def test_cvat_to_coco_reports_approximations_and_losses_with_counts(tmp_path):
                                      ("boxes joined with the shape or keypoints they bound",
                                       "written as that COCO object's bbox"): 1}
     assert report.losses == {("polylines", "COCO has no open lines"): 2, ("z_order values", "COCO has no drawing order (--crop-covered applies it)"): 1,
-                             ("cvat-only annotation fields (e.g. CVAT source, VOC tags)", "COCO has no place for them"): 1}
+                             (CVAT_FIELDS, "COCO has no place for them (a cvat export writes "
+                                           "them back)"): 1}
     anns = coco_annotations(tmp_path / "coco")
     mask = next(a for a in anns if isinstance(a["segmentation"], dict))
     expected = np.zeros((30, 40), bool)
@@ -374,8 +377,8 @@ def test_cli_prints_the_report_table_on_stderr_and_json_on_stdout(runner, cli, t
     assert rows == {("lost", "polylines", "2", "COCO has no open lines"),
                     ("lost", "z_order values", "1",
                      "COCO has no drawing order (--crop-covered applies it)"),
-                    ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)", "1",
-                     "COCO has no place for them"),
+                    ("lost", CVAT_FIELDS, "1",
+                     "COCO has no place for them (a cvat export writes them back)"),
                     ("approximated ellipses", "1", "written as 64-point polygons"),
                     ("approximated rotated boxes", "1", "written as 4-point polygons"),
                     ("approximated boxes joined with the shape or keypoints they bound", "1",
@@ -388,7 +391,7 @@ def test_cli_prints_the_report_table_on_stderr_and_json_on_stdout(runner, cli, t
     assert report["lost"][0] == {"what": "polylines", "why": "COCO has no open lines",
                                  "count": 2}
     assert [entry["what"] for entry in report["lost"][1:]] == [
-        "z_order values", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"]
+        "z_order values", CVAT_FIELDS]
     assert sorted((a["what"], a["count"]) for a in report["approximated"]) == \
         [("boxes joined with the shape or keypoints they bound", 1), ("ellipses", 1),
          ("rotated boxes", 1)]

@@ -41,8 +41,6 @@ NO_SHAPE_CHANGE = {
     ("lost", "label colours"), ("lost", "label supercategories"), ("lost", "z_order values"), ("lost", "image attributes"),
     ("lost", "keypoint visibility"), ("lost", "annotation ids"),
     ("lost", "image ids and fields"),
-    ("lost", "cvat-only annotation fields (e.g. CVAT source, VOC tags)"),
-    ("lost", "voc-only annotation fields (e.g. CVAT source, VOC tags)"),
     ("approximated", "ellipses"), ("approximated", "polygons"), ("approximated", "rotated boxes"),
     ("lost", "images' VOC void (255) regions"), ("lost", "VOC void (255) regions"),
     ("approximated", "COCO records of one category and group_id"),  # rings kept, one record
@@ -50,8 +48,10 @@ NO_SHAPE_CHANGE = {
     ("approximated", "masks in uncompressed (list-count) RLE"),
     ("lost", "image labels without a class"), ("approximated", "image labels without a class"),
 }
-#: Entries named per source field (cococonv.foreign_fields): fields, never shapes.
-FIELD_ENTRIES = "annotation fields of other formats: "
+#: Entries named per source field (cococonv.foreign_fields), and COCO's line per other
+#: format naming its fields: fields, never shapes.
+FIELD_ENTRIES = ("annotation fields of other formats: ", "annotations' cvat fields (",
+                 "annotations' voc fields (")
 
 
 # -- the dataset -------------------------------------------------------------------------------

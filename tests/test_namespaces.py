@@ -18,8 +18,8 @@ from cococonv.registry import GROUP, Registry
 from .builders import coco_doc, write_coco
 
 COCO = EntryPoint("coco", "cococonv_plugins.coco:PLUGINS", GROUP)
-LOST = ("labelstudio-only annotation fields (e.g. CVAT source, VOC tags)",
-        "COCO has no place for them")
+LOST = ("annotations' labelstudio fields (from_name)",
+        "COCO has no place for them (a labelstudio export writes them back)")
 
 
 class _LabelStudioImporter(Importer):

@@ -41,6 +41,22 @@ def test_every_plugin_package_is_registered_as_an_entry_point():
                            f"pyproject.toml and reinstall")
 
 
+def test_every_package_folder_is_in_pyprojects_packages():
+    """`pip install .` installs only the listed packages (editable installs see them all),
+    so a folder left out works in the checkout and breaks for users."""
+    import tomllib
+
+    root = PLUGINS_DIR.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in
+             (root / "cococonv").rglob("__init__.py")}
+    found |= {"cococonv_plugins" + "".join(f".{part}" for part in
+                                           p.parent.relative_to(PLUGINS_DIR).parts)
+              for p in PLUGINS_DIR.rglob("__init__.py")}
+    assert sorted(found - listed) == []
+
+
 def test_builtin_plugins_are_imported_as_cococonv_plugins_not_plugins():
     registry = load_registry([COCO])
     assert registry.importer("coco").__module__ == "cococonv_plugins.coco.importer"

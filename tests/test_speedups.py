@@ -343,6 +343,7 @@ def test_version_says_whether_the_helpers_are_built(runner, cli, monkeypatch):
     assert ("compiled mask helpers: built" in result.stdout) == (fast is not None)
     monkeypatch.delenv("COCOCONV_NO_SPEEDUPS", raising=False)
     monkeypatch.setattr(speedups, "_module", lambda name: None)
-    assert "not built (_fastmasks, _fastpng, _fasttrace, _fastcoords)" in runner.invoke(cli, ["--version"]).stdout
+    assert ("not built (_fastmasks, _fastpng, _fasttrace, _fastcoords, _fasttext)"
+            in runner.invoke(cli, ["--version"]).stdout)
     monkeypatch.setenv("COCOCONV_NO_SPEEDUPS", "1")
     assert "turned off" in runner.invoke(cli, ["--version"]).stdout

@@ -1,10 +1,11 @@
 """The optional compiled helpers (``cococonv.raster._fastmasks``, ``._fastpng``,
-``._fasttrace``, ``._fastcoords``), or None.
+``._fasttrace``, ``._fastcoords``, ``._fasttext``), or None.
 
 They are index-mask arithmetic (RLE <-> index-mask rows, polygon rasterisation, deflate of
-index images) for ``paint``, ``runs`` and ``png`` beside them, and mask outline tracing for
-``cococonv.contours``, and the COCO reader's polygon check (``cococonv.limits``). They
-are built from ``cococonv/raster/_fast*.c`` at install time when a C compiler is there; without them the
+index images) for ``paint``, ``runs`` and ``png`` beside them, mask outline tracing for
+``cococonv.contours``, the COCO reader's polygon check (``cococonv.limits``) and YOLO
+coordinate text for the yolo plugin. They are built from ``cococonv/raster/_fast*.c`` at
+install time when a C compiler is there; without them the
 numpy code paths run, with the same output. ``COCOCONV_NO_SPEEDUPS=1`` turns them off (the
 tests use it to check both paths; handy to rule them out in a bug).
 """
@@ -54,12 +55,17 @@ def fastcoords() -> ModuleType | None:
     return _compiled("_fastcoords")
 
 
+def fasttext() -> ModuleType | None:
+    """YOLO coordinate text (``cococonv/raster/_fasttext.c``)."""
+    return _compiled("_fasttext")
+
+
 def describe() -> str:
     """One line for ``cococonv --version``: which path the mask work takes here."""
     if _switched_off():
         return "turned off (COCOCONV_NO_SPEEDUPS); numpy and zlib-ng do the work"
-    missing = [name for name in ("_fastmasks", "_fastpng", "_fasttrace", "_fastcoords")
-               if _module(name) is None]
+    names = ("_fastmasks", "_fastpng", "_fasttrace", "_fastcoords", "_fasttext")
+    missing = [name for name in names if _module(name) is None]
     if not missing:
         return "built"
     return (f"not built ({', '.join(missing)}): numpy and zlib-ng do that work, slower; "

@@ -93,5 +93,45 @@ def _looks_like_coco(tree: Tree, rel: str) -> bool:
             head = fh.read(1 << 16)
     except DataError:
         return False
-    stripped = head.lstrip()
-    return bool(_SNIFF.search(head)) or (stripped.startswith(b"[") and b'"image_id"' in head)
+    return bool(_SNIFF.search(head) or b'"image_id"' in head) and coco_shape(head)
+
+
+#: JSON tokens of a file's head: a string (group 1) and whether a colon follows (a key,
+#: group 2), or a bracket (group 3). Numbers and literals are skipped.
+_TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*(:)?|([][{}])')
+
+
+def coco_shape(head: bytes) -> bool:
+    """Whether the first bytes of a JSON file have COCO's shape: an object with an
+    ``images`` or ``categories`` list at the top, or whose top ``annotations`` list holds
+    records with an ``image_id``; or a list of records with an ``image_id`` (a results
+    file). Keys are matched by their nesting, not anywhere: a Label Studio export (a list
+    of tasks, or one task, with ``annotations`` of ``result`` records) and other tools'
+    JSON that merely mention these keys are not COCO."""
+    stack: list[bytes] = []  # the open brackets
+    top_key = b""  # the key of the root object being read
+    pending = b""  # a top-level key whose value comes next
+    for match in _TOKEN.finditer(head):
+        bracket = match.group(3)
+        if bracket is None:
+            key = match.group(1) if match.group(2) else None
+            depth = len(stack)
+            if key is not None and depth == 1 and stack[0] == b"{":
+                top_key = pending = key
+                continue
+            if key == b"image_id" and (
+                    (depth == 2 and stack == [b"[", b"{"]) or
+                    (depth == 3 and stack == [b"{", b"[", b"{"] and top_key == b"annotations")):
+                return True
+            pending = b""
+            continue
+        if bracket in b"[{":
+            if pending in (b"images", b"categories") and bracket == b"[" and len(stack) == 1:
+                return True
+            stack.append(bracket)
+        elif stack:
+            stack.pop()
+            if not stack:
+                return False  # the root closed without a COCO key
+        pending = b""
+    return False

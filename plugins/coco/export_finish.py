@@ -6,6 +6,7 @@ id or PNG-name warnings, then what no task took, then the saved images."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from cococonv.fileio import dumps_json, write_bytes
@@ -92,6 +93,7 @@ def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], report: Report, 
                 parts.add(records)
             if tally is not None:
                 parts.tally.add(tally)
+    foreign: Counter[str] = Counter()  # other formats' fields, over every subset
     for name, subset in plan.subsets.items():
         images[name].close()
         if plan.options["crop_covered"]:
@@ -99,10 +101,11 @@ def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], report: Report, 
         for task in subset.tasks:
             _write_file(plan, subset, task, images[name], files[(name, task)], report,
                         write_json)
-        _count_unwritten(subset, report)
+        _count_unwritten(subset, report, foreign)
         if plan.options["save_images"]:
             report.lost("images", "not present in the input", saved[name][2])
             report.lost("images", NOT_AN_IMAGE, saved[name][3])
+    _count_foreign(foreign, report)
     # Datumaro (what CVAT imports COCO with) refuses a COCO folder without images/.
     os.makedirs(os.path.join(plan.out_dir, "images"), exist_ok=True)
     if plan.options["save_dataset_meta"]:
@@ -137,8 +140,9 @@ def _write_file(plan: CocoPlan, subset: SubsetPlan, task: str, images: PartWrite
     os.unlink(parts.part.path)
 
 
-def _count_unwritten(subset: SubsetPlan, report: Report) -> None:
-    """Report this subset's objects no written task takes, and what COCO cannot hold."""
+def _count_unwritten(subset: SubsetPlan, report: Report, foreign: Counter[str]) -> None:
+    """Report this subset's objects no written task takes, and what COCO cannot hold
+    (other formats' fields are added to ``foreign``, reported once for all subsets)."""
     lost: dict[str, int] = {}
     for task, count in subset.counts.items():
         if subset.routes.get(task) is None:
@@ -146,16 +150,28 @@ def _count_unwritten(subset: SubsetPlan, report: Report) -> None:
     for task, count in lost.items():
         report.lost(f"{task} annotations", f"task {task} not in --tasks", count)
     stats = subset.stats
-    void, drawn = stats["void"], stats["z_order"]
-    foreign = {key[len("ns:"):]: count for key, count in stats.items()
-               if key.startswith("ns:")}
     report.lost("images' VOC void (255) regions", "COCO has no void; import VOC "
-                "with --void-regions crowd to keep them", void)
+                "with --void-regions crowd to keep them", stats["void"])
     report.lost("z_order values", "COCO has no drawing order (--crop-covered applies "
-                "it)", drawn)
-    for key, count in sorted(foreign.items()):
-        report.lost(f"{key}-only annotation fields (e.g. CVAT source, VOC tags)",
-                    "COCO has no place for them", count)
+                "it)", stats["z_order"])
+    foreign.update({key: count for key, count in stats.items()
+                    if key.startswith(("ns:", "field:"))})
+
+
+def _count_foreign(stats: Counter[str], report: Report) -> None:
+    """One line per other format whose annotation fields COCO cannot hold, naming them."""
+    fields: dict[str, list[str]] = {}
+    for key in stats:
+        if key.startswith("field:"):
+            namespace, name = key[len("field:"):].split(":", 1)
+            fields.setdefault(namespace, []).append(name)
+    for key in sorted(k for k in stats if k.startswith("ns:")):
+        namespace = key[len("ns:"):]
+        names = sorted(fields.get(namespace, []))
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        report.lost(f"annotations' {namespace} fields ({shown})",
+                    f"COCO has no place for them (a {namespace} export writes them back)",
+                    stats[key])
 
 
 def _write_dataset_meta(plan: CocoPlan) -> None:

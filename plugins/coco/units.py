@@ -57,6 +57,8 @@ def count_unwritable(item: Item, stats: Counter, foreign: ForeignKeys) -> None:
         if ann.extra:
             for key in foreign.of(ann.extra):
                 stats["ns:" + key] += 1
+                for field in ann.extra[key]:  # which fields: the report names them
+                    stats[f"field:{key}:{field}"] += 1
     if item.ignore:
         stats["void"] += 1
 

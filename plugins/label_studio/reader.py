@@ -4,6 +4,7 @@ and per-region attributes by region id, ``parentID`` as the model's groups."""
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import Counter
 from typing import Any
 
@@ -106,6 +107,12 @@ class TaskReader:
         for key in keys:
             if type(data.get(key)) is str:
                 return key, data[key]
+        for key in (k for k, v in data.items() if type(v) in (str, list)):
+            kind = _media_kind(key)
+            if kind is not None:
+                article = "an" if kind[0] in "aeiou" else "a"
+                raise self.error(f"{article} {kind} task (data.{key}): cococonv reads Label "
+                                 f"Studio image tasks only", f"{where}.data")
         strings = [k for k, v in data.items() if type(v) is str]
         if len(strings) == 1:
             return strings[0], data[strings[0]]
@@ -301,3 +308,17 @@ def finish(reader: TaskReader) -> Dataset:
     reader.report.lost("predictions", "not read without --predictions" + only,
                        reader.skipped["predictions"])
     return reader.dataset
+
+
+#: The media of Label Studio's other task kinds, by the data field their config names
+#: (<Video value="$video">, <Audio>, <Text>, <HyperText>, <TimeSeries>, <Paragraphs>).
+_MEDIA = (("video", "video"), ("audio", "audio"), ("timeseries", "time-series"),
+          ("paragraphs", "dialogue"), ("dialogue", "dialogue"), ("html", "HTML"),
+          ("text", "text"))
+
+
+def _media_kind(key: str) -> str | None:
+    """The kind of task a non-image data field holds (``video_url`` -> video), or None;
+    by whole words of the name (``context`` is no text)."""
+    words = set(re.split(r"[\W_]+", key.lower()))
+    return next((kind for word, kind in _MEDIA if word in words), None)

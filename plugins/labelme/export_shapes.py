@@ -25,6 +25,8 @@ APPROXIMATIONS = {
                 f"radius)",
     "keypoints": "occluded points written as plain LabelMe points (LabelMe has no "
                  "visibility)",
+    "2-point lines": "written as 2-point LabelMe linestrips (open polylines, as the source "
+                     "drew them; LabelMe's 'line' type is kept from LabelMe sources)",
 }
 
 
@@ -74,6 +76,8 @@ class ShapeWriter:
                 self.tally.lose("polylines with fewer than 2 points")
                 return []
             line = len(points) == 4 and own.get("shape_type") == "line"
+            if len(points) == 4 and not line and own.get("shape_type") != "linestrip":
+                self.tally.approximate("2-point lines")
             return [self.shape(ann, "line" if line else "linestrip", points)]
         if kind is Ellipse:
             return [self._ellipse(ann)]  # type: ignore[arg-type]

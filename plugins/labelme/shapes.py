@@ -114,6 +114,11 @@ class ShapeReader:
         if not isinstance(label, str):
             raise DataError("must be text" if "label" in shape else "is missing",
                             where="label")
+        if not label.strip():
+            # LabelMe's own dialog refuses an empty label; no target has a class without a
+            # name, and inventing one would put a class in the output the source never had.
+            raise DataError(f"is empty ({label!r}): a shape needs a class name (--on-error "
+                            f"skip drops such shapes, counted)", where="label")
         kind = shape_type_of(shape)
         flat = read_points(shape.get("points"), kind, size)
         group = groups.of(shape.get("group_id"))

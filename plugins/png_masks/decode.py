@@ -24,7 +24,7 @@ def read_plane(data: bytes, display: str, colors: dict[int, int] | None,
     messages. Void RGB pixels come back as -1 in an int32 plane."""
     check_wide_png(data, display)
     pixels = decode_mask_png(data, display, _by_mode)
-    if pixels.ndim == 2:
+    if pixels.dtype.itemsize < 4:  # an index plane (uint8, uint16), not colour codes
         return pixels
     return _by_colour(pixels, display, colors, map_name)
 
@@ -41,11 +41,13 @@ MAX_WIDE_PIXELS = 1 << 26
 MAX_RUNS = 1 << 22
 
 
-#: The most pixels of an RGB(A) mask PNG: Pillow's buffer, the (h, w, 3) uint32 copy, the
-#: packed colour codes and np.unique's sort and inverse hold some 35 bytes a pixel at once
-#: (about 2.3 GiB at 8192 x 8192, which still admits ISPRS Potsdam's 6000 x 6000 labels;
-#: without it a 1 MB PNG of 16384 x 16384 could cost 9 GiB).
-MAX_COLOUR_PIXELS = 1 << 26
+#: The most pixels of an RGB(A) mask PNG: Pillow's buffer, the packed colour codes and the
+#: int32 value plane (codes packed and looked up a block of rows at a time) peak at some
+#: 10 bytes a pixel, measured on 4096 x 4096 RGB and RGBA masks (50 when the colour planes
+#: were copied whole and np.unique sorted every pixel): about 1.3 GiB at 2^27 pixels
+#: (16384 x 8192), less than the old 2^26 limit cost; without a limit a 1 MB PNG of
+#: 65536 x 65536 could cost 40 GiB.
+MAX_COLOUR_PIXELS = 1 << 27
 
 #: PNG colour types read by colour (truecolour, truecolour with alpha), not by index.
 _COLOUR_TYPES = (2, 6)
@@ -101,28 +103,62 @@ def _by_mode(image: Any) -> Any:
         return np.asarray(image.getchannel(0), dtype=np.uint8)
     if mode not in ("RGB", "RGBA"):
         raise DataError(f"unsupported PNG mode {mode} (expected palette, grayscale or RGB)")
-    return np.asarray(image.convert("RGB"), dtype=np.uint32)
+    return _packed(image)
 
 
-def _by_colour(rgb: Any, display: str, colors: dict[int, int] | None, map_name: str) -> Any:
+#: Rows of an RGB(A) mask turned into colour codes (or looked up) at a time: the
+#: temporaries of one block, not of the whole image.
+_BLOCK_PIXELS = 1 << 20
+
+
+def _packed(image: Any) -> Any:
+    """The ``(h, w)`` uint32 plane of ``0xRRGGBB`` codes of an RGB(A) image, packed a block
+    of rows at a time from Pillow's bytes: 4 bytes a pixel beside Pillow's buffer (its
+    (h, w, 3) uint32 copy and the shifted temporaries cost 24)."""
+    import numpy as np
+
+    width, height = image.size
+    codes = np.empty((height, width), dtype=np.uint32)
+    step = max(1, _BLOCK_PIXELS // max(width, 1))
+    for top in range(0, height, step):
+        rows = image.crop((0, top, width, min(top + step, height)))
+        block = np.asarray(rows.convert("RGB") if rows.mode != "RGB" else rows,
+                           dtype=np.uint8)
+        out = codes[top:top + block.shape[0]]
+        np.copyto(out, block[..., 0])
+        out <<= 8
+        out |= block[..., 1]
+        out <<= 8
+        out |= block[..., 2]
+    return codes
+
+
+def _by_colour(codes: Any, display: str, colors: dict[int, int] | None, map_name: str) -> Any:
+    """The int32 value plane of a plane of colour codes, through the map: a binary search
+    among the map's (few) colours a block at a time, so the cost is the output plane,
+    not np.unique's sort and inverse of every pixel (they took some 20 bytes a pixel)."""
     import numpy as np
 
     if not colors:
         raise DataError("an RGB mask needs a colour map (labelmap.txt, class_dict.csv or "
                         "labelmap.json beside the masks) to tell its classes",
                         file=display)
-    codes = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    unique, inverse = np.unique(codes, return_inverse=True)
-    lookup = np.zeros(len(unique), dtype=np.int32)
-    for position, code in enumerate(unique.tolist()):
-        value = colors.get(code)
-        if value is None:
+    keys = np.array(sorted(colors), dtype=np.uint32)
+    values = np.array([colors[int(k)] for k in keys], dtype=np.int32)
+    flat = codes.reshape(-1)
+    out = np.empty(flat.shape, dtype=np.int32)
+    for start in range(0, flat.size, _BLOCK_PIXELS):
+        block = flat[start:start + _BLOCK_PIXELS]
+        at = np.minimum(np.searchsorted(keys, block), len(keys) - 1)
+        missing = keys[at] != block
+        if missing.any():
+            code = int(block[int(np.argmax(missing))])
             x, y = first_pixel(codes, code)
             color = ((code >> 16) & 255, (code >> 8) & 255, code & 255)
             raise DataError(f"colour {color} at x={x} y={y} is not in {map_name}",
                             file=display)
-        lookup[position] = value
-    return lookup[inverse].reshape(codes.shape)
+        out[start:start + block.size] = values[at]
+    return out.reshape(codes.shape)
 
 
 def first_pixel(plane: Any, value: int) -> tuple[int, int]:
@@ -144,12 +180,16 @@ def value_rles(plane: Any) -> dict[int, dict]:
         offset = 0
     else:
         # two byte planes: Runs' (instance, class) code of a pixel is then its 16-bit value
-        shifted = plane.astype(np.int64) + 1 if plane.dtype == np.int32 else plane
         offset = 1 if plane.dtype == np.int32 else 0
-        if int(shifted.max(initial=0)) > 65535:
-            raise DataError("mask values past 16 bits (65535 and void)")
-        wide = shifted.astype(np.uint16, copy=False)
-        del shifted
+        if offset:
+            # void (-1) and values up to 65534 as value + 1 in 16 bits, made in place of
+            # one uint16 plane (an int64 copy of the plane cost 16 bytes a pixel)
+            if plane.size and int(plane.max()) > 65534:
+                raise DataError("mask values past 16 bits (65535 and void)")
+            wide = np.empty(plane.shape, dtype=np.uint16)
+            np.add(plane, 1, out=wide, casting="unsafe")
+        else:
+            wide = plane
         runs = Runs(_byte_plane(wide, 0), _byte_plane(wide, 8))
     codes = sorted_unique(runs.values).tolist()
     return {code - offset: rle for code, rle in zip(codes, runs.rles_of_codes(codes))}

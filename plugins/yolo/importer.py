@@ -8,7 +8,7 @@ from cococonv.context import Context
 from cococonv.errors import DataError
 from cococonv.model import Dataset
 from cococonv.plugin import Importer, Option
-from cococonv.sources import Tree
+from cococonv.sources import FileTree, Tree
 
 from . import paths as P
 from .layout import NOT_LABELS
@@ -42,6 +42,11 @@ class YoloImporter(Importer):
 
     @classmethod
     def detect(cls, tree: Tree) -> int:
+        if isinstance(tree, FileTree):
+            try:
+                tree = dataset_tree(tree)[0]
+            except DataError:
+                return 0
         files = [f for f in tree.files() if not f.startswith(".")]
         names = {posixpath.basename(f) for f in files if f.count("/") <= 2}
         if META_NAME in names:
@@ -54,7 +59,30 @@ class YoloImporter(Importer):
         return 15 if _looks_like_labels(tree, labels[:3]) else 0
 
     def load(self, tree: Tree, ctx: Context, *, image_size: str | None = None) -> Dataset:
-        return YoloReader(tree, ctx, parse_image_size(image_size)).read()
+        tree, yaml_rel = dataset_tree(tree)
+        return YoloReader(tree, ctx, parse_image_size(image_size), yaml_rel).read()
+
+
+#: Single files that describe a YOLO dataset in their folder (Ultralytics' and darknet's).
+DESCRIBING = (".yaml", ".yml", ".data", ".names")
+
+
+def dataset_tree(tree: Tree) -> tuple[Tree, str | None]:
+    """The tree to read and the dataset YAML the user named: a single ``data.yaml`` (or
+    ``obj.data``, ``obj.names``) given as the input is read as the dataset of its folder,
+    as Ultralytics reads it; any other single file holds no YOLO dataset (DataError)."""
+    if not isinstance(tree, FileTree):
+        return tree, None
+    name = tree.filename
+    if tree.base is None:
+        raise DataError("a YOLO dataset is a folder, and a stream (stdin, a pipe) holds one "
+                        "file: give the folder, an archive of it, or the path of its "
+                        "data.yaml", file=tree.name)
+    if name.lower().endswith(DESCRIBING) or name in NOT_LABELS:
+        return tree.base, name if name.lower().endswith((".yaml", ".yml")) else None
+    raise DataError("a single file is not a YOLO dataset: give its folder (labels/, "
+                    "images/, data.yaml), an archive of it, or its data.yaml",
+                    file=tree.name)
 
 
 def _label_files(files: list[str]) -> list[str]:

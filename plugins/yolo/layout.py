@@ -51,14 +51,16 @@ class Layout:
     warnings: list[str] = field(default_factory=list)  # paths named but not in the input
 
 
-def find_layout(tree: Tree) -> Layout:
-    """The dataset the tree holds; DataError for a broken YAML, names or list file."""
+def find_layout(tree: Tree, yaml_rel: str | None = None) -> Layout:
+    """The dataset the tree holds (described by ``yaml_rel`` when the user named that
+    YAML); DataError for a broken YAML, names or list file."""
     index = P.Index(tree.files())
     layout = Layout()
     meta_rel = _shallowest(f for f in index.files if posixpath.basename(f) == META_NAME)
     if meta_rel is not None:
         layout.meta = read_meta(tree.read_bytes(meta_rel), tree.display(meta_rel))
-    yaml_rel = _dataset_yaml(index, tree)
+    if yaml_rel is None:
+        yaml_rel = _dataset_yaml(index, tree)
     used: set[str] = set()
     if yaml_rel is not None:
         _read_yaml(tree, index, yaml_rel, layout, used)

@@ -103,7 +103,7 @@ def parse_line(text: str, number: int, file: str, names: int | None,
     kind, scored = found
     cls = _class_index(tokens[0], names, file, number)
     try:
-        values = [float(token) for token in tokens[1:]]
+        values = list(map(float, tokens[1:]))
     except ValueError:
         values = [_number(token, file, number) for token in tokens[1:]]  # names the token
     if not math.isfinite(sum(values)):
@@ -123,7 +123,9 @@ def parse_line(text: str, number: int, file: str, names: int | None,
 
 
 def _check_range(values: list[float], kind: str, file: str, number: int) -> None:
-    bad = next((v for v in values if not LOW <= v <= HIGH), None)
+    bad = None
+    if min(values) < LOW or max(values) > HIGH:  # two C passes; the search only then
+        bad = next(v for v in values if not LOW <= v <= HIGH)
     if bad is not None:
         raise DataError(f"coordinate {bad!r} is far outside the image (normalised values "
                         f"lie between 0 and 1)", file=file, where=f"line {number}")

@@ -76,11 +76,13 @@ def parse_image_size(text: str | None) -> tuple[int, int] | None:
 
 
 class YoloReader:
-    def __init__(self, tree: Tree, ctx: Context, image_size: tuple[int, int] | None):
+    def __init__(self, tree: Tree, ctx: Context, image_size: tuple[int, int] | None,
+                 yaml_rel: str | None = None):
         self.tree, self.ctx, self.image_size = tree, ctx, image_size
+        self.yaml_rel = yaml_rel  # the dataset YAML the user named, if any
 
     def read(self) -> Dataset:
-        layout = find_layout(self.tree)
+        layout = find_layout(self.tree, self.yaml_rel)
         for message in layout.warnings:
             self.ctx.report.warn(message)
         sizes = _meta_sizes(layout)
@@ -203,8 +205,10 @@ def _annotations(lines: list[LabelLine], size: tuple[int, int],
     for index, line in enumerate(lines):
         attributes = {"score": line.score} if line.score is not None else {}
         if line.kind == "polygon":
-            points = [v * (width if k % 2 == 0 else height) for k, v in
-                      enumerate(line.values)]
+            values = line.values
+            points = values[:]
+            points[0::2] = [x * width for x in values[0::2]]
+            points[1::2] = [y * height for y in values[1::2]]
             if index in boxes and len(points) == 8:
                 x0, y0 = min(points[0::2]), min(points[1::2])
                 out.append(Bbox(label=line.cls, x=x0, y=y0, w=max(points[0::2]) - x0,

@@ -15,6 +15,7 @@ from typing import Any
 from cococonv.foreign_fields import dropped_fields
 from cococonv.geometry import box_corners, is_rotated, points_bbox
 from cococonv.model import Annotation, Bbox, Mask, Points, Polygon
+from cococonv.raster.speedups import fasttext
 
 TASKS = ("detect", "segment", "pose", "obb")
 
@@ -68,7 +69,10 @@ def fmt_all(values: list[float]) -> str:
         text = text.replace("0 ", " ")
     text = text.replace(". ", " ")
     if "-" in text:
-        text = (" " + text).replace(" - ", " 0 ").replace(" -0 ", " 0 ")[1:]
+        text = " " + text
+        while " -0 " in text:  # twice for neighbours: a match takes the space between
+            text = text.replace(" -0 ", " 0 ")
+        text = text[1:]
     return text.rstrip(" ")
 
 
@@ -83,6 +87,7 @@ class LineMaker:
         self.events: Counter[str] = Counter()
         self.box_lines: list[int] = []  # lines that are boxes written as polygons
         self.line_groups: list[int] = []  # each line's object group (0: none)
+        self.fast = fasttext()  # the compiled coordinate text (the same bytes), or None
 
     def _fractions(self, points: list[float]) -> list[float]:
         """Pixel coordinates as fractions of the image, clipped to 0..1 (counted)."""
@@ -96,6 +101,15 @@ class LineMaker:
         return out
 
     def _coords(self, points: list[float]) -> str:
+        if self.fast is not None:
+            try:
+                text, clipped = self.fast.fractions(points, self.width, self.height)
+            except (ValueError, TypeError, OverflowError):
+                pass  # the Python path below formats (or refuses) what C would not
+            else:
+                if clipped:
+                    self.events["clipped"] += 1
+                return text
         return fmt_all(self._fractions(points))
 
     def _line(self, cls: int, values: str, ann: Annotation) -> str:

@@ -80,6 +80,40 @@ def test_bad_input_is_one_line_exit_1_and_no_output(tmp_path):
     assert result.exit_code == 0 and "skipped" in result.stderr
 
 
+@pytest.mark.parametrize("data, kind", [
+    ({"video": "/data/upload/1/clip.mp4"}, "a video task (data.video)"),
+    ({"audio_url": "s3://b/a.wav"}, "an audio task (data.audio_url)"),
+    ({"text": "The quick brown fox"}, "a text task (data.text)"),
+    ({"dialogue": [{"author": "a", "text": "hi"}]}, "a dialogue task (data.dialogue)"),
+], ids=["video", "audio", "text", "dialogue"])
+def test_tasks_of_other_media_are_refused_in_one_line(tmp_path, data, kind):
+    src = tmp_path / "tasks.json"
+    src.write_text(json.dumps([{"id": 7, "data": data, "annotations": [{"result": []}]}]))
+    out = tmp_path / "out"
+    result = run("convert", "-if", "label_studio", "-i", src, "-f", "coco", "-o", out)
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert kind in result.stderr
+    assert "tasks.json: [0].data:" in result.stderr and "image tasks only" in result.stderr
+    assert not out.exists()
+
+
+def test_a_two_point_open_line_to_labelme_is_reported_as_a_linestrip(tmp_path):
+    src = tmp_path / "tasks.json"
+    src.write_text(json.dumps([{"id": 1, "data": {"image": "a.jpg"}, "annotations": [
+        {"result": [{"id": "l", "type": "polygonlabels", "original_width": 100,
+                     "original_height": 50, "value": {"points": [[10, 20], [50, 40]],
+                                                      "closed": False,
+                                                      "polygonlabels": ["road"]}}]}]}]))
+    out = tmp_path / "out"
+    result = run("convert", "-if", "label_studio", "-i", src, "-f", "labelme", "-o", out)
+    assert result.exit_code == 0, result.output
+    line = [row for row in result.stderr.splitlines() if "2-point lines" in row]
+    assert len(line) == 1 and "approximated" in line[0] and "linestrips" in line[0]
+    (written,) = out.rglob("*.json")
+    (shape,) = json.loads(written.read_text())["shapes"]
+    assert shape["shape_type"] == "linestrip" and shape["points"] == [[10, 10], [50, 20]]
+
+
 def test_example_from_a_zip_with_its_images_and_config(tmp_path):
     import zipfile
 

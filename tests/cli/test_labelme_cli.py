@@ -10,7 +10,8 @@ import pytest
 
 from cococonv.registry import default_registry
 
-from ..plugins.labelme_files import doc, jpeg_bytes, shape, write
+from ..builders import jpeg
+from ..plugins.labelme_files import doc, shape, write
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "labelme_small"
 
@@ -72,7 +73,7 @@ def test_one_labelme_file_on_stdin(runner, cli, tmp_path):
 def test_bad_points_give_one_line_exit_1_and_no_output(runner, cli, tmp_path):
     write(tmp_path / "in", {"a.json": doc([shape(), shape(), shape(), shape(
         "box", [[1, 1], [2, 2], [3, 3]], "rectangle")])})
-    (tmp_path / "in" / "a.jpg").write_bytes(jpeg_bytes())
+    (tmp_path / "in" / "a.jpg").write_bytes(jpeg(width=30, height=20))
     result = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-f", "coco", "-o",
                                  str(tmp_path / "out")])
     assert result.exit_code == 1
@@ -84,6 +85,23 @@ def test_bad_points_give_one_line_exit_1_and_no_output(runner, cli, tmp_path):
     assert skipped.exit_code == 0, skipped.output
     coco = json.loads((tmp_path / "out" / "annotations" / "instances_default.json").read_text())
     assert len(coco["annotations"]) == 3
+
+
+def test_an_empty_label_is_refused_in_one_line_and_skipped_counted(runner, cli, tmp_path):
+    write(tmp_path / "in", {"a.json": doc([shape(), shape(" ")])})
+    (tmp_path / "in" / "a.jpg").write_bytes(jpeg(width=30, height=20))
+    result = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-f", "voc", "-o",
+                                 str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: a.json: shapes[1].label: is empty (' '): a shape needs a class name "
+        "(--on-error skip drops such shapes, counted)"]
+    assert not (tmp_path / "out").exists()
+    skipped = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-f", "coco", "-o",
+                                  str(tmp_path / "out"), "--on-error", "skip"])
+    assert skipped.exit_code == 0 and "skipped" in skipped.stderr
+    coco = json.loads((tmp_path / "out" / "annotations" / "instances_default.json").read_text())
+    assert [c["name"] for c in coco["categories"]] == ["cat"]
 
 
 def test_formats_lists_the_options(runner, cli):

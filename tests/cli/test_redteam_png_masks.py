@@ -1,6 +1,8 @@
 """Red-team findings on png_masks input (issue 13)."""
 from __future__ import annotations
 
+import json
+
 import resource
 import struct
 import subprocess
@@ -86,13 +88,26 @@ def test_a_16_bit_mask_past_its_pixel_budget_is_one_line(tmp_path: Path) -> None
 def test_an_rgb_mask_past_its_pixel_budget_is_one_line(tmp_path: Path) -> None:
     # Was: an RGB mask went through Pillow and an (h, w, 3) uint32 array, some 35 bytes a
     # pixel, so a 1 MB all-black 16384x16384 RGB PNG could cost ~9 GB; now refused from
-    # its header.
-    width, height = 8193, 8192
+    # its header (past 2^27 pixels since colours are packed a block at a time).
+    width, height = 16385, 8192
     _png(tmp_path / "in" / "masks" / "a.png", [bytes(3 * width)] * height, width, 8, 2)
     (tmp_path / "in" / "labelmap.txt").write_text("background:0,0,0::\n")
     line = _one_line_error(_convert_limited(tmp_path), tmp_path)
-    assert "masks/a.png" in line and "8193x8192" in line, line
+    assert "masks/a.png" in line and "16385x8192" in line, line
     assert f"above the limit of {MAX_COLOUR_PIXELS} for RGB masks" in line, line
+
+
+def test_an_rgb_mask_of_the_old_limit_is_read_within_2_gib(tmp_path: Path) -> None:
+    # Was: 8192x8192 RGB pixels held some 50 bytes each at once (3.3 GB): past the child's
+    # 2 GiB address space. Packed and looked up a block at a time they hold some 10.
+    width, height = 8192, 8192
+    _png(tmp_path / "in" / "masks" / "a.png", [b"\x80\0\0" * width] * height, width, 8, 2)
+    (tmp_path / "in" / "images" / "a.jpg").parent.mkdir(parents=True)
+    (tmp_path / "in" / "labelmap.txt").write_text("background:0,0,0::\nroad:128,0,0::\n")
+    done = _convert_limited(tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((tmp_path / "out.json").read_bytes())
+    assert [a["area"] for a in doc["annotations"]] == [width * height]
 
 
 def test_a_mask_of_too_many_runs_is_one_line(tmp_path: Path) -> None:

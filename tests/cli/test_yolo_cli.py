@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from cococonv.cli import cli
 from cococonv.registry import default_registry
 
-from ..builders import files_under, one_error_line
-from ..plugins.yolo_helpers import instances_pairs, jpeg, write_tree
+from ..builders import files_under, jpeg, one_error_line, write_files
+from ..plugins.yolo_helpers import instances_pairs
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "yolo_small"
 COCO_SMALL = Path(__file__).resolve().parents[2] / "examples" / "coco_small"
@@ -65,7 +65,7 @@ def test_example_reads_and_converts(tmp_path):
 
 
 def test_zip_input(tmp_path):
-    root = write_tree(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
+    root = write_files(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
                                         "images/train/x.jpg": jpeg(),
                                         "labels/train/x.txt": "0 0.5 0.5 1 1\n"})
     archive = tmp_path / "ds.zip"
@@ -86,7 +86,7 @@ def test_zip_input(tmp_path):
     ("0 0.5 0.5 0.2 9e9\n", "labels/train/x.txt: line 1: coordinate 9000000000.0"),
 ])
 def test_bad_label_line_one_error_no_output(tmp_path, label, needle):
-    root = write_tree(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
+    root = write_files(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
                                         "images/train/x.jpg": jpeg(),
                                         "labels/train/x.txt": label})
     out = tmp_path / "out"
@@ -98,7 +98,7 @@ def test_bad_label_line_one_error_no_output(tmp_path, label, needle):
 
 
 def test_missing_image_size_is_an_error_naming_the_file(tmp_path):
-    root = write_tree(tmp_path / "ds", {"labels/train/x.txt": "0 0.5 0.5 0.2 0.2\n"})
+    root = write_files(tmp_path / "ds", {"labels/train/x.txt": "0 0.5 0.5 0.2 0.2\n"})
     result = run("convert", "-if", "yolo", "-i", root, "-f", "coco", "-o", tmp_path / "o")
     one_error_line(result.stderr, result.exit_code, "labels/train/x.txt", "--image-size")
     result = run("convert", "-if", "yolo", "-i", root, "--image-size", "200x100", "-f",
@@ -112,3 +112,41 @@ def test_formats_page():
     result = run("formats", "yolo")
     assert result.exit_code == 0
     assert "--task" in result.stdout and "--image-size" in result.stdout
+
+
+def _two_yaml_dataset(root: Path) -> Path:
+    """A dataset whose data.yaml names classes a, b; a second YAML beside it renames them."""
+    return write_files(root, {
+        "data.yaml": "train: images/train\nnames: [a, b]\n",
+        "other.yaml": "train: images/train\nnames: [x, y]\n",
+        "images/train/p.jpg": jpeg(), "labels/train/p.txt": "1 0.5 0.5 1 1\n"})
+
+
+@pytest.mark.parametrize("yaml_name, names", [("data.yaml", ["a", "b"]),
+                                              ("other.yaml", ["x", "y"])])
+def test_a_dataset_yaml_as_input_reads_its_folder(tmp_path, yaml_name, names):
+    """`-i DATASET/data.yaml` reads the dataset the YAML describes (as Ultralytics does),
+    through the YAML the user named, also without -if."""
+    root = _two_yaml_dataset(tmp_path / "ds")
+    for given in (["-if", "yolo"], []):
+        out = tmp_path / f"c{len(given)}{yaml_name}"
+        result = run("convert", *given, "-i", root / yaml_name, "-f", "coco", "-o", out)
+        assert result.exit_code == 0, result.output
+        doc = json.loads((out / "annotations/instances_train.json").read_bytes())
+        assert [c["name"] for c in doc["categories"]] == names
+        assert [(a["category_id"], a["bbox"]) for a in doc["annotations"]] == \
+            [(2, [0.0, 0.0, 20.0, 10.0])]
+    assert run("detect", root / "data.yaml").stdout.split()[0] == "yolo"
+
+
+def test_a_single_label_file_or_a_piped_yaml_is_refused_in_one_line(tmp_path):
+    root = _two_yaml_dataset(tmp_path / "ds")
+    out = tmp_path / "out"
+    result = run("convert", "-if", "yolo", "-i", root / "labels/train/p.txt", "-f", "coco",
+                 "-o", out)
+    one_error_line(result.stderr, result.exit_code, "p.txt", "a single file is not a YOLO "
+                   "dataset: give its folder")
+    result = CliRunner().invoke(cli, ["convert", "-if", "yolo", "-i", "-", "-f", "coco", "-o",
+                                      str(out)], input=(root / "data.yaml").read_bytes())
+    one_error_line(result.stderr, result.exit_code, "<stdin>", "a stream (stdin, a pipe) holds one file")
+    assert not out.exists()

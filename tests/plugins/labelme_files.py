@@ -45,11 +45,3 @@ def png_b64(array: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(array.astype(np.uint8)).save(buffer, "PNG")
     return base64.b64encode(buffer.getvalue()).decode()
-
-
-def jpeg_bytes(width: int = 30, height: int = 20) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (90, 120, 30)).save(buffer, "JPEG")
-    return buffer.getvalue()

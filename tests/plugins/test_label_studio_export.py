@@ -176,7 +176,7 @@ def test_label_studio_to_coco_to_cvat_carries_shapes_and_reports_the_rest(tmp_pa
     save(dataset(), src)
     run = CliRunner().invoke(cli, ["convert", "-i", str(src), "-f", "coco", "-o", str(coco)])
     assert run.exit_code == 0, run.output
-    for line in ("polylines", "rotated boxes", "ellipses", "label_studio-only"):
+    for line in ("polylines", "rotated boxes", "ellipses", "annotations' label_studio fields ("):
         assert line in run.stderr
     run = CliRunner().invoke(cli, ["convert", "-i", str(coco), "-f", "cvat", "-o", str(out)])
     assert run.exit_code == 0, run.output

@@ -13,7 +13,8 @@ from cococonv import masks as M
 from cococonv.model import (Bbox, Caption, Categories, Dataset, Ellipse, Image, Item,
                             KeypointSchema, Label, Mask, Points, Polyline)
 
-from .labelme_files import doc, jpeg_bytes, png_b64, shape, write
+from ..builders import jpeg
+from .labelme_files import doc, png_b64, shape, write
 
 
 def convert(src, out, **options):
@@ -142,7 +143,7 @@ def test_other_sources_map_to_labelme_and_report_the_rest(tmp_path):
 
 
 def test_embed_and_save_images(tmp_path):
-    data = jpeg_bytes(30, 20)
+    data = jpeg(width=30, height=20)
     write(tmp_path / "in", {"train/x/a.json": doc(imagePath="a.jpg"),
                             "val/b.json": doc(imagePath="../imgs/b.jpg",
                                               imageData=base64.b64encode(data).decode())})
@@ -161,7 +162,7 @@ def test_embed_and_save_images(tmp_path):
 
 
 def test_image_data_is_null_without_embed_images(tmp_path):
-    data = jpeg_bytes()
+    data = jpeg(width=30, height=20)
     write(tmp_path / "in", {"a.json": doc(imageData=base64.b64encode(data).decode())})
     report = convert(tmp_path / "in", tmp_path / "out")
     assert report.losses == {("images only embedded in the source", "imageData is null "

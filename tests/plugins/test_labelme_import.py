@@ -12,7 +12,8 @@ from cococonv import DataError, Report
 from cococonv import masks as M
 from cococonv.model import Bbox, Ellipse, Label, Mask, Points, Polygon, Polyline
 
-from .labelme_files import doc, jpeg_bytes, png_b64, shape, write
+from ..builders import jpeg
+from .labelme_files import doc, png_b64, shape, write
 
 
 def load(path, **report_args):
@@ -106,7 +107,7 @@ def test_old_files_without_shape_type_version_or_size(tmp_path):
               "shapes": [{"label": "cat", "line_color": None, "points": [[1, 1], [5, 1],
                                                                          [5, 5]]}]}
     write(tmp_path, {"a.json": record})
-    (tmp_path / "a.jpg").write_bytes(jpeg_bytes(40, 24))
+    (tmp_path / "a.jpg").write_bytes(jpeg(width=40, height=24))
     item = only_item(tmp_path)
     assert isinstance(item.annotations[0], Polygon)
     assert item.image.size == (24, 40)
@@ -114,7 +115,7 @@ def test_old_files_without_shape_type_version_or_size(tmp_path):
 
 
 def test_embedded_image_data_is_the_image_and_its_header_the_size(tmp_path):
-    data = jpeg_bytes(30, 20)
+    data = jpeg(width=30, height=20)
     record = doc(imageData=base64.b64encode(data).decode(), imageHeight=None,
                  imageWidth=None, imagePath="gone.jpg")
     record.pop("imageHeight"), record.pop("imageWidth")
@@ -127,7 +128,7 @@ def test_a_file_at_image_path_wins_over_image_data(tmp_path):
     write(tmp_path, {"ann/a.json": doc(imagePath="..\\img\\a.jpg",
                                        imageData=base64.b64encode(b"x" * 8).decode())})
     (tmp_path / "img").mkdir()
-    (tmp_path / "img" / "a.jpg").write_bytes(jpeg_bytes())
+    (tmp_path / "img" / "a.jpg").write_bytes(jpeg(width=30, height=20))
     item = only_item(tmp_path)
     assert item.id == "a" and item.image.name == "img/a.jpg"
     assert item.image.path == str(tmp_path / "img" / "a.jpg")
@@ -135,11 +136,11 @@ def test_a_file_at_image_path_wins_over_image_data(tmp_path):
 
 def test_an_image_path_leaving_the_input_is_looked_up_by_its_tail(tmp_path):
     outside = tmp_path / "secret.jpg"
-    outside.write_bytes(jpeg_bytes())
+    outside.write_bytes(jpeg(width=30, height=20))
     root = tmp_path / "data"
     write(root, {"a.json": doc(imagePath="../secret.jpg"),
                  "b.json": doc(imagePath="C:\\Users\\me\\b.jpg")})
-    (root / "b.jpg").write_bytes(jpeg_bytes())
+    (root / "b.jpg").write_bytes(jpeg(width=30, height=20))
     a, b = load(root)
     assert a.image.path is None and a.image.loader is None
     assert a.image.name == "secret.jpg"
@@ -258,7 +259,7 @@ def test_image_data_with_line_breaks_is_checked_piece_by_piece(tmp_path, monkeyp
     from cococonv_plugins.labelme import mask_png
 
     monkeypatch.setattr(mask_png, "CHUNK_CHARS", 1 << 10)  # many pieces, header in the first
-    data = jpeg_bytes(300, 200)
+    data = jpeg(width=300, height=200)
     record = doc(imageData=base64.encodebytes(data).decode(), imagePath="gone.jpg")
     del record["imageHeight"], record["imageWidth"]
     item = only_item(write(tmp_path / "ok", {"a.json": record}))

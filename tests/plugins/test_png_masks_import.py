@@ -14,7 +14,7 @@ import cococonv
 from cococonv import masks
 from cococonv.report import Report
 
-from ..builders import files_under, one_error_line
+from ..builders import files_under, jpeg, one_error_line, write_files
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "png_masks_small"
 
@@ -27,20 +27,6 @@ def png_bytes(array: np.ndarray, mode: str | None = None, palette: bool = False)
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
-
-
-def jpeg(height: int, width: int) -> bytes:
-    out = io.BytesIO()
-    PILImage.new("RGB", (width, height), (90, 90, 90)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def write(root: Path, files: dict[str, bytes | str]) -> Path:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return root
 
 
 def load(root: Path, **options):
@@ -75,7 +61,7 @@ def test_the_example_reads_with_sizes_from_the_image_headers():
 
 @pytest.mark.parametrize("palette", [True, False], ids=["palette", "grayscale"])
 def test_an_8_bit_index_mask_with_class_names_txt(tmp_path, palette):
-    write(tmp_path, {"images/a.jpg": jpeg(6, 8), "masks/a.png": png_bytes(PLANE, "L", palette),
+    write_files(tmp_path, {"images/a.jpg": jpeg(width=8, height=6), "masks/a.png": png_bytes(PLANE, "L", palette),
                      "class_names.txt": "_background_\nroad\ncar\n"})
     dataset = load(tmp_path)
     item = next(iter(dataset))
@@ -89,7 +75,7 @@ def test_a_16_bit_mask_reads_values_past_255(tmp_path):
     plane[:2, :] = 300
     plane[2:4, :4] = 1
     names = "\n".join(["background"] + [f"c{k}" for k in range(1, 301)])
-    write(tmp_path, {"images/a.png": png_bytes(np.zeros((6, 8), np.uint8), "L"),
+    write_files(tmp_path, {"images/a.png": png_bytes(np.zeros((6, 8), np.uint8), "L"),
                      "masks/a.png": png_bytes(plane), "classes.txt": names})
     dataset = load(tmp_path)
     assert by_label(dataset, next(iter(dataset))) == {"c300": 16, "c1": 8}
@@ -117,7 +103,7 @@ def rgb_mask() -> np.ndarray:
                                  {"name": "Animal", "id": 3, "color": [64, 128, 64]}])),
 ])
 def test_an_rgb_mask_is_read_through_each_kind_of_colour_map(tmp_path, name, text):
-    write(tmp_path, {"images/a.jpg": jpeg(6, 8), "masks/a.png": png_bytes(rgb_mask()),
+    write_files(tmp_path, {"images/a.jpg": jpeg(width=8, height=6), "masks/a.png": png_bytes(rgb_mask()),
                      name: text})
     dataset = load(tmp_path)
     # index 0 is not named background: it is a class like any other
@@ -126,7 +112,7 @@ def test_an_rgb_mask_is_read_through_each_kind_of_colour_map(tmp_path, name, tex
 
 
 def test_a_json_map_of_index_to_name(tmp_path):
-    write(tmp_path, {"images/a.jpg": jpeg(6, 8), "masks/a.png": png_bytes(PLANE, "L"),
+    write_files(tmp_path, {"images/a.jpg": jpeg(width=8, height=6), "masks/a.png": png_bytes(PLANE, "L"),
                      "labelmap.json": json.dumps({"0": "background", "2": "car",
                                                   "1": "road"})})
     dataset = load(tmp_path)
@@ -136,7 +122,7 @@ def test_a_json_map_of_index_to_name(tmp_path):
 def test_without_a_map_values_name_their_classes_in_value_order(tmp_path):
     later = PLANE.copy()
     later[later == 2] = 7
-    write(tmp_path, {"images/train/a.jpg": jpeg(6, 8), "images/train/b.jpg": jpeg(6, 8),
+    write_files(tmp_path, {"images/train/a.jpg": jpeg(width=8, height=6), "images/train/b.jpg": jpeg(width=8, height=6),
                      "masks/train/a.png": png_bytes(later, "L"),
                      "masks/train/b.png": png_bytes(PLANE, "L")})
     dataset = load(tmp_path)
@@ -148,9 +134,9 @@ def test_without_a_map_values_name_their_classes_in_value_order(tmp_path):
 
 
 def test_split_first_layout_mask_suffix_and_unpaired_files(tmp_path):
-    write(tmp_path, {"train/images/a.jpg": jpeg(6, 8), "train/masks/a_mask.png":
-                     png_bytes(PLANE, "L"), "train/images/nomask.jpg": jpeg(6, 8),
-                     "val/images/c.jpg": jpeg(6, 8), "val/masks/c.png": png_bytes(PLANE, "L"),
+    write_files(tmp_path, {"train/images/a.jpg": jpeg(width=8, height=6), "train/masks/a_mask.png":
+                     png_bytes(PLANE, "L"), "train/images/nomask.jpg": jpeg(width=8, height=6),
+                     "val/images/c.jpg": jpeg(width=8, height=6), "val/masks/c.png": png_bytes(PLANE, "L"),
                      "val/masks/orphan.png": png_bytes(PLANE, "L")})
     report = Report(quiet=True)
     dataset = cococonv.load(str(tmp_path), report=report)
@@ -166,14 +152,14 @@ def test_instance_masks_with_and_without_a_class_divisor(tmp_path):
     plane[0:2, 0:2] = 1001  # class 1, object 1
     plane[0:2, 4:8] = 1002  # class 1, object 2
     plane[4:6, :] = 2000    # class 2 as a region without object
-    write(tmp_path, {"images/a.jpg": jpeg(6, 8), "masks/a.png": png_bytes(plane),
+    write_files(tmp_path, {"images/a.jpg": jpeg(width=8, height=6), "masks/a.png": png_bytes(plane),
                      "class_names.txt": "background\nperson\nroad\n"})
     dataset = load(tmp_path, mask_kind="instance", instance_divisor=1000)
     found = sorted((dataset.categories.labels[a.label].name, masks.area(a.rle))
                    for a in next(iter(dataset)).annotations)
     assert found == [("person", 4), ("person", 8), ("road", 16)]
     one_class = tmp_path / "one"
-    write(one_class, {"images/a.jpg": jpeg(6, 8), "masks/a.png": png_bytes(PLANE, "L"),
+    write_files(one_class, {"images/a.jpg": jpeg(width=8, height=6), "masks/a.png": png_bytes(PLANE, "L"),
                       "class_names.txt": "background\nleaf\n"})
     dataset = load(one_class, mask_kind="instance")
     assert sorted(masks.area(a.rle) for a in next(iter(dataset)).annotations) == [6, 6]
@@ -182,7 +168,7 @@ def test_instance_masks_with_and_without_a_class_divisor(tmp_path):
 
 
 def test_void_regions_crowd_and_void_index(tmp_path):
-    write(tmp_path, {"images/a.jpg": jpeg(6, 8), "masks/a.png": png_bytes(PLANE, "L")})
+    write_files(tmp_path, {"images/a.jpg": jpeg(width=8, height=6), "masks/a.png": png_bytes(PLANE, "L")})
     dataset = load(tmp_path, void_regions="crowd")
     assert by_label(dataset, next(iter(dataset))) == {"class_1": 6, "class_2": 6,
                                                       "background*": 1}
@@ -220,7 +206,7 @@ BAD_RGB[5, 3] = (12, 40, 200)
      "error: labelmap.txt: line 1: colour '0,0' is not r,g,b with values 0-255"),
 ])
 def test_bad_masks_give_one_error_line_and_no_output(runner, cli, tmp_path, files, line):
-    source = write(tmp_path / "in", {"images/a.jpg": jpeg(6, 8), **files})
+    source = write_files(tmp_path / "in", {"images/a.jpg": jpeg(width=8, height=6), **files})
     source = tmp_path / "in"
     result = runner.invoke(cli, ["convert", "-i", str(source), "-if", "png_masks", "-f",
                                  "coco", "-o", str(tmp_path / "out")], catch_exceptions=False)
@@ -230,7 +216,7 @@ def test_bad_masks_give_one_error_line_and_no_output(runner, cli, tmp_path, file
 
 
 def test_on_error_skip_drops_the_bad_item_and_counts_it(runner, cli, tmp_path):
-    source = write(tmp_path / "in", {"images/a.jpg": jpeg(6, 8), "images/b.jpg": jpeg(6, 8),
+    source = write_files(tmp_path / "in", {"images/a.jpg": jpeg(width=8, height=6), "images/b.jpg": jpeg(width=8, height=6),
                                      "masks/a.png": png_bytes(np.zeros((5, 8), np.uint8), "L"),
                                      "masks/b.png": png_bytes(PLANE, "L")})
     result = runner.invoke(cli, ["convert", "-i", str(source), "-f", "coco", "-o",

@@ -13,15 +13,14 @@ from cococonv.cli import cli
 from cococonv.model import Categories, Dataset, Image, Item
 from cococonv.report import Report
 
-from ..builders import files_under
-from .labelme_files import doc, jpeg_bytes, write
-from .yolo_helpers import jpeg, write_tree
+from ..builders import files_under, jpeg, write_files
+from .labelme_files import doc, write
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def _yolo_input(root):
-    return write_tree(root, {
+    return write_files(root, {
         "data.yaml": "train: images/train\nval: images/train\nnames: [a]\n",
         "images/train/x.jpg": jpeg(), "labels/train/x.txt": "0 0.5 0.5 0.5 0.5\n"})
 
@@ -60,7 +59,7 @@ def _labelme(src, out, **options):
 
 
 def test_labelme_image_ext_renames_image_path_saves_and_embeds_the_new_format(tmp_path):
-    data = jpeg_bytes(30, 20)
+    data = jpeg(width=30, height=20)
     write(tmp_path / "in", {"train/a.json": doc(imagePath="a.jpg"),
                             "val/b.json": doc(imagePath="b.jpg")})
     (tmp_path / "in" / "train" / "a.jpg").write_bytes(data)
@@ -80,7 +79,7 @@ def test_labelme_image_ext_renames_image_path_saves_and_embeds_the_new_format(tm
 
 
 def test_labelme_image_ext_of_the_images_own_format_copies_bytes(tmp_path):
-    data = jpeg_bytes(30, 20)
+    data = jpeg(width=30, height=20)
     write(tmp_path / "in", {"a.json": doc(imagePath="a.jpg")})
     (tmp_path / "in" / "a.jpg").write_bytes(data)
     _labelme(tmp_path / "in", tmp_path / "out", save_images=True, image_ext=".JPG")
@@ -144,7 +143,7 @@ def test_label_studio_without_save_images_writes_no_image_and_keeps_urls(tmp_pat
 
 
 def test_label_studio_saves_an_escaping_image_name_by_its_tail(tmp_path):
-    data = jpeg_bytes(30, 20)
+    data = jpeg(width=30, height=20)
     (tmp_path / "x.jpg").write_bytes(data)
     item = Item("x", image=Image("../../x.jpg", (20, 30), path=str(tmp_path / "x.jpg")))
     report = Report(quiet=True)

@@ -15,8 +15,8 @@ from cococonv.report import Report
 from cococonv_plugins.yolo.flips import flip_index
 from cococonv_plugins.yolo.yamlfile import load_yaml
 
-from ..builders import files_under
-from .yolo_helpers import instances_pairs, jpeg, write_tree
+from ..builders import files_under, jpeg, write_files
+from .yolo_helpers import instances_pairs
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "yolo_datumaro"
 
@@ -163,7 +163,7 @@ def test_unknown_size_is_reported_not_guessed(tmp_path):
 
 
 def test_save_images_and_unlabelled_items_keep_no_label_file(tmp_path):
-    root = write_tree(tmp_path / "in", {
+    root = write_files(tmp_path / "in", {
         "data.yaml": "train: images/train\nval: images/train\nnames: [a]\n",
         "images/train/x.jpg": jpeg(), "labels/train/x.txt": "0 0.5 0.5 0.5 0.5\n",
         "images/train/y.jpg": jpeg(), "labels/train/y.txt": "",

@@ -9,7 +9,8 @@ import cococonv
 from cococonv.errors import DataError, OptionError
 from cococonv.report import Report
 
-from .yolo_helpers import jpeg, shapes, write_tree
+from ..builders import jpeg, write_files
+from .yolo_helpers import shapes
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "yolo_datumaro"
 BOX_1 = [("bbox", "label_2", [0.0, 2.0, 4.0, 2.0]), ("bbox", "label_4", [3.0, 3.0, 2.0, 3.0])]
@@ -68,7 +69,7 @@ def test_image_and_txt_side_by_side_without_names():
 
 
 def test_empty_label_file_unlabelled_image_names_with_spaces_crlf(tmp_path):
-    root = write_tree(tmp_path / "ds", {
+    root = write_files(tmp_path / "ds", {
         "data.yaml": "train: images/train\nval: images/val\nnames:\n  0: traffic light\n"
                      "  1: 'stop sign'\n",
         "images/train/a.jpg": jpeg(), "labels/train/a.txt": "1 0.5 0.5 0.5 0.5\r\n\r\n"
@@ -89,8 +90,8 @@ def test_empty_label_file_unlabelled_image_names_with_spaces_crlf(tmp_path):
 
 def test_path_leaving_the_tree_is_looked_up_inside_it_only(tmp_path):
     outside = tmp_path / "elsewhere" / "images"
-    write_tree(outside, {"x.jpg": jpeg()})
-    root = write_tree(tmp_path / "ds", {
+    write_files(outside, {"x.jpg": jpeg()})
+    root = write_files(tmp_path / "ds", {
         "data.yaml": f"path: {tmp_path}\ntrain: ../elsewhere/images\nnames: [a]\n",
         "images/train/a.jpg": jpeg(), "labels/train/a.txt": "0 0.5 0.5 0.5 0.5\n"})
     dataset = load(root)
@@ -100,7 +101,7 @@ def test_path_leaving_the_tree_is_looked_up_inside_it_only(tmp_path):
 
 
 def test_darknet_obj_data_with_list(tmp_path):
-    root = write_tree(tmp_path / "ds", {
+    root = write_files(tmp_path / "ds", {
         "obj.data": "classes = 2\ntrain = data/train.txt\nnames = data/obj.names\n",
         "obj.names": "cat\nsmall dog\n", "train.txt": "data/obj_train_data/p.jpg\n",
         "obj_train_data/p.jpg": jpeg(), "obj_train_data/p.txt": "1 0.5 0.5 1 1\n"})
@@ -109,7 +110,7 @@ def test_darknet_obj_data_with_list(tmp_path):
 
 
 def test_bare_labels_folder_needs_image_size(tmp_path):
-    root = write_tree(tmp_path / "ds", {"labels/a.txt": "0 0.5 0.5 0.5 0.5\n",
+    root = write_files(tmp_path / "ds", {"labels/a.txt": "0 0.5 0.5 0.5 0.5\n",
                                         "labels/b.txt": ""})
     with pytest.raises(DataError, match="labels/a.txt: no image to read the size from"):
         load(root)
@@ -121,7 +122,7 @@ def test_bare_labels_folder_needs_image_size(tmp_path):
 
 
 def test_bad_line_names_file_and_line_or_is_skipped(tmp_path):
-    root = write_tree(tmp_path / "ds", {
+    root = write_files(tmp_path / "ds", {
         "data.yaml": "train: images/train\nnames: [a, b]\n",
         "images/train/a.jpg": jpeg(), "labels/train/a.txt": "0 0.5 0.5 0.5 0.5\n5 0 0 1 1\n"})
     with pytest.raises(DataError) as caught:
@@ -142,14 +143,14 @@ def test_bad_line_names_file_and_line_or_is_skipped(tmp_path):
     ("- a\n- b\n", "holds a mapping"),
 ])
 def test_bad_yaml(tmp_path, yaml_text, message):
-    root = write_tree(tmp_path / "ds", {"data.yaml": yaml_text, "labels/train/a.txt": ""})
+    root = write_files(tmp_path / "ds", {"data.yaml": yaml_text, "labels/train/a.txt": ""})
     with pytest.raises(DataError, match=message) as caught:
         load(root)
     assert "data.yaml" in str(caught.value)
 
 
 def test_detect_leaves_other_formats_alone(tmp_path):
-    root = write_tree(tmp_path / "voc", {"ImageSets/Main/train.txt": "a\nb\n",
+    root = write_files(tmp_path / "voc", {"ImageSets/Main/train.txt": "a\nb\n",
                                          "JPEGImages/a.jpg": jpeg()})
     assert "yolo" not in [name for name, _ in cococonv.detect(str(root))]
 
@@ -179,7 +180,7 @@ def test_labelformat_segmentation_without_its_images(tmp_path):
 
 
 def test_listed_images_not_in_the_input_are_a_warning(tmp_path):
-    root = write_tree(tmp_path / "ds", {
+    root = write_files(tmp_path / "ds", {
         "data.yaml": "train: train.txt\nval: images/missing\nnames: [a]\n",
         "train.txt": "./images/x.jpg\n./images/gone.jpg\n# a comment\n",
         "images/x.jpg": jpeg(), "labels/x.txt": "0 0.5 0.5 1 1\n"})
@@ -191,7 +192,7 @@ def test_listed_images_not_in_the_input_are_a_warning(tmp_path):
 
 
 def test_roboflow_export_layout(tmp_path):
-    root = write_tree(tmp_path / "rf", {
+    root = write_files(tmp_path / "rf", {
         "data.yaml": "train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\n"
                      "nc: 2\nnames: ['hard hat', 'vest']\n\nroboflow:\n  workspace: w\n"
                      "  project: p\n  version: 3\n  license: CC BY 4.0\n",
@@ -210,9 +211,9 @@ def test_roboflow_export_layout(tmp_path):
 def test_jobs_give_the_same_dataset(tmp_path):
     files = {"data.yaml": "train: images/train\nnames: [a, b]\n"}
     for k in range(150):
-        files[f"images/train/{k:03d}.jpg"] = jpeg(20 + k % 3, 10)
+        files[f"images/train/{k:03d}.jpg"] = jpeg(width=20 + k % 3, height=10)
         files[f"labels/train/{k:03d}.txt"] = f"{k % 2} 0.5 0.5 0.25 0.5\n"
-    root = write_tree(tmp_path / "ds", files)
+    root = write_files(tmp_path / "ds", files)
     one = cococonv.load(str(root), "yolo", jobs=1, report=Report(quiet=True))
     two = cococonv.load(str(root), "yolo", jobs=2, report=Report(quiet=True))
     assert [(i.id, i.image.size, shapes(one, "train", i.id)) for i in one] == \
@@ -220,8 +221,8 @@ def test_jobs_give_the_same_dataset(tmp_path):
 
 
 def test_absolute_and_escaping_list_lines_stay_inside(tmp_path):
-    secret = write_tree(tmp_path / "home", {"key.jpg": jpeg(), "key.txt": "0 0.5 0.5 1 1\n"})
-    root = write_tree(tmp_path / "ds", {
+    secret = write_files(tmp_path / "home", {"key.jpg": jpeg(), "key.txt": "0 0.5 0.5 1 1\n"})
+    root = write_files(tmp_path / "ds", {
         "data.yaml": f"train: train.txt\nval: {secret}\nnames: [a]\n",
         "train.txt": f"{secret}/key.jpg\n../../home/key.jpg\nimages/x.jpg\n",
         "images/x.jpg": jpeg(), "labels/x.txt": "0 0.5 0.5 1 1\n"})
