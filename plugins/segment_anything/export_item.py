@@ -57,7 +57,8 @@ def write_item(plan: Any, entry: tuple[int, Item]) -> dict[str, int]:
     position, item = entry
     tally: Counter[str] = Counter()
     json_rel, image_rel, file_name, renamed = plan.paths(item)
-    tally["renamed"] += renamed
+    if renamed:
+        tally["renamed"] += 1
     size = probe_size(item.image)
     records = _records(item, size, plan.assigned, tally)
     if size is None:

@@ -56,10 +56,11 @@ def write(root: Path, files: dict[str, Any], *, images: bool = True) -> Path:
         path.write_text(record if isinstance(record, str) else json.dumps(record))
         if images and isinstance(record, dict) and isinstance(record.get("image"), dict):
             name = record["image"].get("file_name")
-            if isinstance(name, str) and "/" not in name and ".." not in name:
-                image = record["image"]
-                (path.parent / name).write_bytes(jpeg(image.get("width", 16),
-                                                      image.get("height", 12)))
+            image = record["image"]
+            size = (image.get("width", 16), image.get("height", 12))
+            if isinstance(name, str) and "/" not in name and ".." not in name and \
+                    all(type(v) is int and 0 < v <= 4096 for v in size):
+                (path.parent / name).write_bytes(jpeg(*size))
     return root
 
 
