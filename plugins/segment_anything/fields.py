@@ -119,13 +119,15 @@ def _sa_fields(record: dict[str, Any]) -> dict[str, Any]:
             own[key] = value
     crop = record.get("crop_box")
     if crop is not None:
-        own["crop_box"] = _numbers(crop, 4, "[x, y, width, height]", "crop_box")
+        own["crop_box"] = crop if crop == [] else \
+            _numbers(crop, 4, "[x, y, width, height]", "crop_box")
     points = record.get("point_coords")
     if points is not None:
         if type(points) is not list:
             raise DataError(f"expected [[x, y], ...], got {shown(points)}",
                             where="point_coords")
         for k, point in enumerate(points):
-            _numbers(point, 2, "[x, y]", f"point_coords[{k}]")
+            if point != []:  # Datumaro writes [[]] for a mask without its prompt point
+                _numbers(point, 2, "[x, y]", f"point_coords[{k}]")
         own["point_coords"] = points
     return {key: own[key] for key in SA_FIELDS if key in own}

@@ -48,6 +48,14 @@ def test_a_file_reads_as_one_item_of_rle_masks_with_the_sam_fields_in_the_namesp
     assert next(iter(unlabelled)).annotations[0].label is None
 
 
+def test_datumaros_empty_prompt_point_and_crop_box_read_as_given(tmp_path):
+    write(tmp_path, {"a.json": doc(name="a.jpg", annotations=[
+        annotation(1, point_coords=[[]], crop_box=[])])})
+    [item] = list(cococonv.load(str(tmp_path), "segment_anything"))
+    own = item.annotations[0].extra["segment_anything"]
+    assert (own["point_coords"], own["crop_box"]) == ([[]], [])
+
+
 def test_split_folders_are_subsets_and_sa1b_tar_folders_stay_one_subset(tmp_path):
     write(tmp_path / "splits", {"train/a.json": doc(name="a.jpg"),
                                 "val/sub/b.json": doc(name="b.jpg")})
