@@ -165,7 +165,9 @@ def _record(shapes: list[Annotation], boxes: list[Bbox], size: tuple[int, int] |
         tally["merged"] += 1
     if len(shapes) == 1 and type(shapes[0]) is Mask and (
             size is None or list(shapes[0].rle["size"]) == [size[0], size[1]]):
-        rle = masks.compress(shapes[0].rle)  # type: ignore[attr-defined]
+        rle = shapes[0].rle  # type: ignore[attr-defined]
+        if type(rle["counts"]) is not str:  # list counts (a COCO crowd region)
+            rle = masks.compress(rle)
     else:
         height, width = size if size is not None else shapes[0].rle["size"]  # type: ignore[attr-defined]
         rle = rasterize(shapes, height, width)
