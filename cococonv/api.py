@@ -57,7 +57,8 @@ def _detect(tree: Tree, reg: Registry) -> tuple[list[tuple[str, int]], list[Coco
 
 def load(path: str | Tree, format: str | None = None, *,
          report: Report | Context | None = None, registry: Registry | None = None,
-         stdin: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Dataset:
+         stdin: BinaryIO | None = None, jobs: int | None = None, stream: bool = False,
+         **options: Any) -> Source:
     """Read a dataset from a folder, a .zip or tar archive, a single file or ``-`` (stdin).
 
     ``format`` is an importer name (``coco``, ``coco_instances``, ``voc``, ``cvat`` ...); when
@@ -65,6 +66,11 @@ def load(path: str | Tree, format: str | None = None, *,
     ``cococonv formats NAME``); an unknown option raises OptionError. ``jobs`` is the
     number of worker processes for per-item work (None: one per usable CPU); the result
     is the same for every value.
+
+    An importer may read item by item (a Source whose items are produced as they are
+    walked: ``segment_anything``). With ``stream`` such a Source is returned as it is, to
+    be walked (each walk reads the files again) and never indexed; without, the items are
+    read here into a Dataset, so bad records are reported before this returns.
     """
     reg = _registry(registry)
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
@@ -84,10 +90,18 @@ def load(path: str | Tree, format: str | None = None, *,
     importer_cls = reg.importer(format)
     resolved = importer_cls.resolve_options(options)
     try:
-        return importer_cls().load(tree, ctx, **resolved)
+        source = importer_cls().load(tree, ctx, **resolved)
+        return source if stream else in_memory(source)
     except MemoryError:
         pass  # leaving the handler frees the half-read dataset before the message is made
     raise OutOfMemoryError(f"memory ran out reading it; {MEMORY_HINT}", file=tree.name)
+
+
+def in_memory(source: Source) -> Dataset:
+    """``source`` as a Dataset (itself when it is one; else every item read now)."""
+    if isinstance(source, Dataset):
+        return source
+    return Dataset(source.categories, source, source.meta)
 
 
 def transform(dataset: Dataset, name: str, *, report: Report | Context | None = None,
@@ -123,9 +137,7 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     resolved = exporter_cls.resolve_options(options)
     check_chain(implied, reg)
     if implied:
-        if not isinstance(dataset, Dataset):
-            dataset = Dataset(dataset.categories, dataset, dataset.meta)
-        dataset = report.dataset = apply_chain(dataset, implied, ctx, reg)
+        dataset = report.dataset = apply_chain(in_memory(dataset), implied, ctx, reg)
     if output_kind(path) == "dir":
         refuse_case_pairs(dataset, path)
     try:
@@ -174,9 +186,11 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     check_export_options(exporter_cls, output_options or {}, transforms, reg)
     remove_stale_for(target)
     tree = open_tree(source, stdin=stdin)
-    dataset = load(tree, input_format, report=ctx, registry=reg,
+    dataset = load(tree, input_format, report=ctx, registry=reg, stream=True,
                    **dict(input_options or {}))
     check_separate(source, target, reads=tree.read_folders())
+    if transforms:  # transforms take a Dataset; without them a Source streams through
+        dataset = in_memory(dataset)
     check_named_files(source, target, dataset, overwrite=overwrite)
     dataset = apply_chain(dataset, transforms, ctx, reg)
     report.dataset = dataset
@@ -227,7 +241,7 @@ def check_separate(source: str, target: str, *, reads: Iterable[str] = ()) -> No
                               file=target)
 
 
-def check_named_files(source: str, target: str, dataset: Dataset, *, overwrite: bool) -> None:
+def check_named_files(source: str, target: str, dataset: Source, *, overwrite: bool) -> None:
     """Refuse ``--overwrite`` of a folder holding files the dataset names, found or not.
 
     ``check_separate`` protects the folders a run read from. A folder the dataset's image

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from .errors import DataError
@@ -187,37 +187,62 @@ def writable(dataset: "Dataset", report: "Report",
     :func:`safe_relpath`), or raises DataError when a name cannot be written. Such an item,
     and one whose paths an earlier item owns, is a bad record: an error naming both under
     ``--on-error fail``, else skipped and counted. Returns ``dataset`` itself when every
-    item is kept unchanged.
+    item is kept unchanged and it is a Dataset; a stream (a Source that reads its items as
+    it is walked, each walk giving new objects) is read here, once, into the Dataset
+    returned, so an exporter may walk the result again and key its items by identity.
     """
     from .model import Dataset
 
     kept = []
-    owners: dict[str, "Item"] = {}
     changed = False
-    for item in dataset:
+    for item, new in _checked(dataset, report, prepare):
+        if new is None:
+            changed = True
+            continue
+        kept.append(new)
+        changed = changed or new is not item
+    if changed or not isinstance(dataset, Dataset):
+        return Dataset(dataset.categories, kept, dataset.meta)
+    return dataset
+
+
+def iter_writable(items: Iterable["Item"], report: "Report",
+                  prepare: Callable[["Item"], tuple["Item", Iterable[str]]]
+                  ) -> Iterator["Item"]:
+    """:func:`writable` for a stream: each item checked as it comes, never all held (the
+    paths written so far are remembered, by name)."""
+    for _item, new in _checked(items, report, prepare):
+        if new is not None:
+            yield new
+
+
+def _checked(items: Iterable["Item"], report: "Report",
+             prepare: Callable[["Item"], tuple["Item", Iterable[str]]]
+             ) -> Iterator[tuple["Item", "Item | None"]]:
+    """Each item with what to write for it (None: a bad record, reported)."""
+    owners: dict[str, tuple[str, str]] = {}  # path -> (item id, subset) of its writer
+    for item in items:
         try:
             new, paths = prepare(item)
             paths = list(paths)
             for rel in paths:
                 other = owners.get(rel)
                 if other is not None:
-                    raise DataError(f"would write {shown(rel)}, which item {shown(other.id)} "
-                                    f"of subset {shown(other.subset)} writes too; one would "
+                    raise DataError(f"would write {shown(rel)}, which item {shown(other[0])} "
+                                    f"of subset {shown(other[1])} writes too; one would "
                                     f"be lost (rename one, or --on-error skip to drop the "
                                     f"later)")
         except DataError as err:
             report.bad_record(err.located(
                 where=f"item {shown(item.id)} of subset {shown(item.subset)}"))
-            changed = True
+            yield item, None
             continue
         for rel in paths:
-            owners[rel] = item
-        kept.append(new)
-        changed = changed or new is not item
-    return Dataset(dataset.categories, kept, dataset.meta) if changed else dataset
+            owners[rel] = (item.id, item.subset)
+        yield item, new
 
 
 __all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "escaping_tail",
            "is_hidden",
-           "is_within", "overlaps", "writable", "shown", "MAX_SEGMENT_BYTES",
+           "is_within", "overlaps", "writable", "iter_writable", "shown", "MAX_SEGMENT_BYTES",
            "MAX_PATH_BYTES"]
