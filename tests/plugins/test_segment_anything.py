@@ -159,8 +159,9 @@ def test_sa_to_coco_writes_masks_as_rle_with_the_declared_box_and_area(tmp_path)
     assert first["id"] == 11 and first["iscrowd"] == 0
     assert first["segmentation"] == block_rle(12, 16, 2, 3, 4, 5)
     assert (first["bbox"], first["area"]) == ([3.0, 2.0, 5.0, 4.0], 20)
-    assert report.losses[("segment_anything-only annotation fields (e.g. CVAT source, "
-                          "VOC tags)", "COCO has no place for them")] == 2
+    assert report.losses[("annotations' segment_anything fields (crop_box, point_coords, "
+                          "predicted_iou, stability_score)", "COCO has no place for them (a "
+                          "segment_anything export writes them back)")] == 2
 
 
 def test_coco_to_sa_rasterises_polygons_and_round_trips_back_to_coco(tmp_path):
