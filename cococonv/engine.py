@@ -23,6 +23,11 @@ traceback, until after the folder is gone.
 ``Prefetch`` starts the workers before the parent's own pass over the data (the VOC
 importer decodes mask PNGs while the parent parses XML) and keeps every result until
 ``finish``: for results no bigger than what the dataset keeps anyway.
+
+The backend is chosen in one place, ``_pool``: a ``jobs`` value that is a ``DaskWorkers``
+(``--engine dask``) sends the chunks to a Dask cluster (``cococonv.dask_engine``) with the
+same order, window and redo rules; every other value forks local workers. Plugins pass
+``ctx.jobs`` along and never know which.
 """
 from __future__ import annotations
 
@@ -45,7 +50,33 @@ MAX_JOBS_PER_CPU = 4
 ItemFunction = Callable[[Any, Any], Any]
 
 _JOB: Any = None  # (func, plan, items) seen by the forked workers
-_OPEN: set["_Chunks"] = set()  # the pools of this process not closed yet
+_OPEN: set[Any] = set()  # the pools (local or Dask) of this process not closed yet
+
+
+class DaskWorkers(int):
+    """A ``jobs`` value meaning: the Dask cluster at ``address``, whose worker threads it
+    counts (at least 2, so the usual "is a pool worth it" rule holds). An int, so every
+    caller that compares or passes ``jobs`` along works unchanged; it holds no client
+    (``dask_engine`` keeps one per address), so a plan that keeps it still pickles."""
+
+    address: str
+
+    def __new__(cls, address: str, threads: int) -> "DaskWorkers":
+        value = super().__new__(cls, max(2, threads))
+        value.address = address
+        return value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DaskWorkers, (self.address, int(self)))
+
+
+def use_dask(address: str) -> DaskWorkers:
+    """Connect to the Dask scheduler at ``address`` (``tcp://HOST:PORT``) and return the
+    ``jobs`` value that runs the per-item work there. Raises EngineError (one line) when
+    the dask extra is missing, the scheduler does not answer in time or has no worker."""
+    from .dask_engine import connect
+
+    return DaskWorkers(address, connect(address))
 
 
 def usable_cpus() -> int:
@@ -61,6 +92,8 @@ def resolve_jobs(value: Any) -> int:
     workers rely on inheriting the plan."""
     import multiprocessing
 
+    if isinstance(value, DaskWorkers):
+        return value
     jobs = int(value) if value else usable_cpus()
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         return 1
@@ -189,6 +222,17 @@ class _Chunks:
         self.close()
 
 
+def _pool(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int) -> Any:
+    """The one place the backend is chosen: a Dask cluster for ``DaskWorkers``, forked
+    local workers otherwise (both offer ``pending``, ``ready``, ``take``, ``close``,
+    ``stop``)."""
+    if isinstance(jobs, DaskWorkers):
+        from .dask_engine import DaskChunks
+
+        return DaskChunks(func, plan, items, jobs)
+    return _Chunks(func, plan, items, jobs)
+
+
 def stop_all() -> None:
     """Kill every pool of this process (a failed run, a signal)."""
     for chunks in list(_OPEN):
@@ -207,7 +251,7 @@ def map_items(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int = 1
         for item in items:
             yield func(plan, item)
         return
-    chunks = _Chunks(func, plan, items, jobs)
+    chunks = _pool(func, plan, items, jobs)
     try:
         while chunks.pending:
             start, shipped, results = chunks.take()
@@ -231,7 +275,7 @@ class Prefetch:
 
     def __init__(self, func: ItemFunction, plan: Any, items: Sequence[Any], jobs: int):
         self.results: list[Any] = [None] * len(items)
-        self.chunks = _Chunks(func, plan, items, jobs)
+        self.chunks = _pool(func, plan, items, jobs)
 
     def _store(self) -> None:
         start, _shipped, results = self.chunks.take()

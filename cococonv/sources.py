@@ -56,7 +56,7 @@ class Tree:
         return None
 
     def loader(self, rel: str) -> Callable[[], bytes]:
-        return lambda: self.read_bytes(rel)
+        return MemberLoader(self, rel)
 
     def bind_image(self, image: "Image", rel: str) -> None:
         """Point ``image`` at file ``rel`` of this tree: a path on disk, else a loader."""
@@ -81,6 +81,19 @@ class Tree:
     def read_folders(self) -> list[str]:
         """Folders on disk, besides the input path itself, that the run read files from."""
         return []
+
+
+class MemberLoader:
+    """``tree.read_bytes(rel)`` as a callable that pickles (a lambda does not): the Dask
+    engine ships items, and their image loaders, to other machines."""
+
+    __slots__ = ("tree", "rel")
+
+    def __init__(self, tree: Tree, rel: str):
+        self.tree, self.rel = tree, rel
+
+    def __call__(self) -> bytes:
+        return self.tree.read_bytes(self.rel)
 
 
 class DirTree(Tree):
@@ -271,6 +284,32 @@ class ArchiveTree(Tree):
 
     def display(self, rel: str) -> str:
         return f"{self.name}!{self._prefix}{rel}"
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its path and stamp, not its open handle and member table: a Dask
+        worker opens the archive again (once per process) from the shared filesystem."""
+        path = os.path.abspath(getattr(self, "path"))
+        info = os.stat(path)
+        return (_reopened, (type(self), path, (info.st_size, info.st_mtime_ns)))
+
+
+_REOPENED: dict[tuple[str, tuple[int, int]], ArchiveTree] = {}
+
+
+def _reopened(kind: type, path: str, stamp: tuple[int, int]) -> ArchiveTree:
+    """The archive at ``path`` opened in this process (once), refused when it is not the
+    file the sender had (its size or time changed)."""
+    tree = _REOPENED.get((path, stamp))
+    if tree is None:
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            raise DataError(f"cannot open the archive here ({exc.strerror})", file=path) from None
+        if (info.st_size, info.st_mtime_ns) != stamp:
+            raise DataError("the archive here is not the one the run started with (its "
+                            "size or time differ)", file=path)
+        tree = _REOPENED[(path, stamp)] = kind(path)
+    return tree
 
 
 class ZipTree(ArchiveTree):
