@@ -105,6 +105,8 @@ def _stopped(event_name: str) -> bool:
     now = time.monotonic()
     if now - _LAST_LOOK.get(event_name, 0.0) < STOP_POLL:
         return False
+    if len(_LAST_LOOK) > 1000:  # a long-lived worker serves many runs
+        _LAST_LOOK.clear()
     _LAST_LOOK[event_name] = now
     from distributed import Event
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from .errors import DataError, UnsafeInputError
 from .localfs import open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
+from .travel import MemberLoader, reopened
 
 if TYPE_CHECKING:
     from .model import Image
@@ -81,19 +82,6 @@ class Tree:
     def read_folders(self) -> list[str]:
         """Folders on disk, besides the input path itself, that the run read files from."""
         return []
-
-
-class MemberLoader:
-    """``tree.read_bytes(rel)`` as a callable that pickles (a lambda does not): the Dask
-    engine ships items, and their image loaders, to other machines."""
-
-    __slots__ = ("tree", "rel")
-
-    def __init__(self, tree: Tree, rel: str):
-        self.tree, self.rel = tree, rel
-
-    def __call__(self) -> bytes:
-        return self.tree.read_bytes(self.rel)
 
 
 class DirTree(Tree):
@@ -290,26 +278,7 @@ class ArchiveTree(Tree):
         worker opens the archive again (once per process) from the shared filesystem."""
         path = os.path.abspath(getattr(self, "path"))
         info = os.stat(path)
-        return (_reopened, (type(self), path, (info.st_size, info.st_mtime_ns)))
-
-
-_REOPENED: dict[tuple[str, tuple[int, int]], ArchiveTree] = {}
-
-
-def _reopened(kind: type, path: str, stamp: tuple[int, int]) -> ArchiveTree:
-    """The archive at ``path`` opened in this process (once), refused when it is not the
-    file the sender had (its size or time changed)."""
-    tree = _REOPENED.get((path, stamp))
-    if tree is None:
-        try:
-            info = os.stat(path)
-        except OSError as exc:
-            raise DataError(f"cannot open the archive here ({exc.strerror})", file=path) from None
-        if (info.st_size, info.st_mtime_ns) != stamp:
-            raise DataError("the archive here is not the one the run started with (its "
-                            "size or time differ)", file=path)
-        tree = _REOPENED[(path, stamp)] = kind(path)
-    return tree
+        return (reopened, (type(self), path, (info.st_size, info.st_mtime_ns)))
 
 
 class ZipTree(ArchiveTree):
