@@ -24,13 +24,10 @@ import atexit
 import copy
 import time
 import uuid
-from collections import deque
-from collections.abc import Iterable, Sequence
-from itertools import islice
+from collections.abc import Iterable
 from typing import Any
 
-from . import engine
-from .engine import CHUNK
+from .chunking import OPEN, ChunkWindow
 from .errors import EngineError
 
 #: Seconds to wait for the scheduler to answer, and then for a first worker.
@@ -136,20 +133,18 @@ def _describe(exc: BaseException, kind: bool = True) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class DaskChunks:
+class DaskChunks(ChunkWindow):
     """``func(plan, item)`` for every item on a Dask cluster, a chunk per task, at most
     two chunks per worker thread in flight, taken in order (the interface of the forked
-    workers' ``engine._Chunks``)."""
+    workers' ``engine._Chunks``); every chunk ships its items."""
+
+    ship_sequences = True
 
     def __init__(self, func: Any, plan: Any, items: Iterable[Any], workers: Any):
         self.address = workers.address
         self.client = _client(self.address)
-        self.func, self.items = func, items
-        self.indexed = isinstance(items, Sequence)
-        self.count = len(items) if self.indexed else None  # type: ignore[arg-type]
-        self.source = iter(items)
-        self.pending: deque = deque()  # (start, stop, shipped items, future)
-        self.next_start = 0
+        self.func = func
+        self._open(items)
         self.event_name = f"cococonv-stop-{uuid.uuid4().hex}"
         # the items travel in chunks: a plan's own list of them (Exporter.plan_items) is
         # not sent again with the plan (nor a generator, which does not pickle)
@@ -162,25 +157,14 @@ class DaskChunks:
         except Exception as exc:  # pickle's errors have no common base
             raise EngineError(f"the plan of {name} cannot be sent to the Dask workers "
                               f"({_describe(exc)})", file=self.address) from None
-        engine._OPEN.add(self)
-        try:
-            for _ in range(2 * int(workers)):
-                self._submit()
-        except BaseException:
-            self.stop()
-            raise
+        OPEN.add(self)
+        self._fill(2 * int(workers))
 
     def _submit(self) -> None:
-        start = self.next_start
-        if self.indexed:
-            stop = min(start + CHUNK, self.count)  # type: ignore[type-var]
-            chunk = [self.items[i] for i in range(start, stop)]  # type: ignore[index]
-        else:
-            chunk = list(islice(self.source, CHUNK))
-            stop = start + len(chunk)
-        if not chunk:
+        planned = self._next_chunk()
+        if planned is None:
             return
-        self.next_start = stop
+        start, stop, chunk = planned
         try:
             future = self.client.submit(run_chunk, self.func, self.plan, chunk,
                                         self.event_name, pure=False)
@@ -189,10 +173,6 @@ class DaskChunks:
                               f"({_describe(exc)})", file=self.address) from None
         self.pending.append((start, stop, chunk, future))
         SENT[0] += 1
-
-    def ready(self) -> bool:
-        """Whether ``take`` would return without waiting."""
-        return bool(self.pending) and self.pending[0][3].done()
 
     def take(self) -> tuple[int, list[Any], list[Any]]:
         """The next chunk's first position, its items and its results (waiting for them;
@@ -208,7 +188,7 @@ class DaskChunks:
 
     def close(self) -> None:
         """Forget the futures and the plan on the cluster; safe to call twice."""
-        engine._OPEN.discard(self)
+        OPEN.discard(self)
         futures = [entry[3] for entry in self.pending]
         self.pending.clear()
         if futures:

@@ -33,15 +33,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
 from typing import Any
 
+from .chunking import CHUNK, OPEN as _OPEN, ChunkWindow  # noqa: F401  (CHUNK: engine's API)
 from .fileio import before_discard
 
-#: Items per task sent to a worker; below two chunks' worth the pool is not worth forking.
-CHUNK = 64
 
 #: ``--jobs`` beyond this many workers per usable CPU buys nothing (the work is CPU and
 #: local-disk bound) and would let one flag fork thousands of processes.
@@ -50,7 +47,6 @@ MAX_JOBS_PER_CPU = 4
 ItemFunction = Callable[[Any, Any], Any]
 
 _JOB: Any = None  # (func, plan, items) seen by the forked workers
-_OPEN: set[Any] = set()  # the pools (local or Dask) of this process not closed yet
 
 
 class DaskWorkers(int):
@@ -138,7 +134,7 @@ def _run_chunk(start: int, stop: int, shipped: list[Any] | None) -> list[Any]:
     return out
 
 
-class _Chunks:
+class _Chunks(ChunkWindow):
     """``func(plan, item)`` for every item by ``jobs`` forked workers, a chunk of items per
     task, at most two chunks per worker in flight, taken in order. Once the pool breaks (a
     worker died), every later chunk comes back as None results for the parent to redo."""
@@ -148,46 +144,25 @@ class _Chunks:
         from concurrent.futures import ProcessPoolExecutor
 
         global _JOB
-        self.indexed = isinstance(items, Sequence)
-        self.count = len(items) if self.indexed else None  # type: ignore[arg-type]
+        self._open(items)
         if self.count is not None:  # no more workers than chunks
             jobs = max(1, min(jobs, -(-self.count // CHUNK)))
-        self.source = iter(items)
-        self.pending: deque = deque()  # (start, stop, shipped items or None, future or None)
-        self.next_start, self.broken = 0, False
+        self.broken = False
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_worker_started,
                                         initargs=(os.getpid(),))
         self.owner = os.getpid()
         _OPEN.add(self)
         _JOB = (func, plan, items if self.indexed else None)  # inherited by the forks
-        try:
-            for _ in range(2 * jobs):
-                self._submit()
-        except BaseException:
-            self.stop()
-            raise
+        self._fill(2 * jobs)
 
     def _submit(self) -> None:
-        start = self.next_start
-        if self.indexed:
-            stop = min(start + CHUNK, self.count)  # type: ignore[type-var]
-            if stop <= start:
-                return
-            chunk = None
-        else:
-            chunk = list(islice(self.source, CHUNK))
-            if not chunk:
-                return
-            stop = start + len(chunk)
-        self.next_start = stop
+        planned = self._next_chunk()
+        if planned is None:
+            return
+        start, stop, chunk = planned
         future = None if self.broken else self.pool.submit(_run_chunk, start, stop, chunk)
         self.pending.append((start, stop, chunk, future))
-
-    def ready(self) -> bool:
-        """Whether ``take`` would return without waiting."""
-        return bool(self.pending) and (self.pending[0][3] is None or
-                                       self.pending[0][3].done())
 
     def take(self) -> tuple[int, list[Any] | None, list[Any]]:
         """The next chunk's first position, its items when they were shipped, and its
