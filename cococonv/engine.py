@@ -23,20 +23,22 @@ traceback, until after the folder is gone.
 ``Prefetch`` starts the workers before the parent's own pass over the data (the VOC
 importer decodes mask PNGs while the parent parses XML) and keeps every result until
 ``finish``: for results no bigger than what the dataset keeps anyway.
+
+The backend is chosen in one place, ``_pool``: a ``jobs`` value that is a ``DaskWorkers``
+(``--engine dask``) sends the chunks to a Dask cluster (``cococonv.dask_engine``) with the
+same order, window and redo rules; every other value forks local workers. Plugins pass
+``ctx.jobs`` along and never know which.
 """
 from __future__ import annotations
 
 import os
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
 from typing import Any
 
+from .chunking import CHUNK, OPEN as _OPEN, ChunkWindow  # noqa: F401  (CHUNK: engine's API)
 from .fileio import before_discard
 
-#: Items per task sent to a worker; below two chunks' worth the pool is not worth forking.
-CHUNK = 64
 
 #: ``--jobs`` beyond this many workers per usable CPU buys nothing (the work is CPU and
 #: local-disk bound) and would let one flag fork thousands of processes.
@@ -45,7 +47,32 @@ MAX_JOBS_PER_CPU = 4
 ItemFunction = Callable[[Any, Any], Any]
 
 _JOB: Any = None  # (func, plan, items) seen by the forked workers
-_OPEN: set["_Chunks"] = set()  # the pools of this process not closed yet
+
+
+class DaskWorkers(int):
+    """A ``jobs`` value meaning: the Dask cluster at ``address``, whose worker threads it
+    counts (at least 2, so the usual "is a pool worth it" rule holds). An int, so every
+    caller that compares or passes ``jobs`` along works unchanged; it holds no client
+    (``dask_engine`` keeps one per address), so a plan that keeps it still pickles."""
+
+    address: str
+
+    def __new__(cls, address: str, threads: int) -> "DaskWorkers":
+        value = super().__new__(cls, max(2, threads))
+        value.address = address
+        return value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DaskWorkers, (self.address, int(self)))
+
+
+def use_dask(address: str) -> DaskWorkers:
+    """Connect to the Dask scheduler at ``address`` (``tcp://HOST:PORT``) and return the
+    ``jobs`` value that runs the per-item work there. Raises EngineError (one line) when
+    the dask extra is missing, the scheduler does not answer in time or has no worker."""
+    from .dask_engine import connect
+
+    return DaskWorkers(address, connect(address))
 
 
 def usable_cpus() -> int:
@@ -59,6 +86,8 @@ def resolve_jobs(value: Any) -> int:
     """Worker processes for ``--jobs value``: None or 0 mean one per usable CPU; at most
     ``MAX_JOBS_PER_CPU`` per CPU; 1 where processes cannot be forked (Windows), since the
     workers rely on inheriting the plan."""
+    if isinstance(value, DaskWorkers):
+        return value
     jobs = int(value) if value else usable_cpus()
     # os.fork exists exactly where multiprocessing offers "fork"; asking multiprocessing
     # itself would import it (5 ms) in every run, pool or not
@@ -105,7 +134,7 @@ def _run_chunk(start: int, stop: int, shipped: list[Any] | None) -> list[Any]:
     return out
 
 
-class _Chunks:
+class _Chunks(ChunkWindow):
     """``func(plan, item)`` for every item by ``jobs`` forked workers, a chunk of items per
     task, at most two chunks per worker in flight, taken in order. Once the pool breaks (a
     worker died), every later chunk comes back as None results for the parent to redo."""
@@ -115,46 +144,25 @@ class _Chunks:
         from concurrent.futures import ProcessPoolExecutor
 
         global _JOB
-        self.indexed = isinstance(items, Sequence)
-        self.count = len(items) if self.indexed else None  # type: ignore[arg-type]
+        self._open(items)
         if self.count is not None:  # no more workers than chunks
             jobs = max(1, min(jobs, -(-self.count // CHUNK)))
-        self.source = iter(items)
-        self.pending: deque = deque()  # (start, stop, shipped items or None, future or None)
-        self.next_start, self.broken = 0, False
+        self.broken = False
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_worker_started,
                                         initargs=(os.getpid(),))
         self.owner = os.getpid()
         _OPEN.add(self)
         _JOB = (func, plan, items if self.indexed else None)  # inherited by the forks
-        try:
-            for _ in range(2 * jobs):
-                self._submit()
-        except BaseException:
-            self.stop()
-            raise
+        self._fill(2 * jobs)
 
     def _submit(self) -> None:
-        start = self.next_start
-        if self.indexed:
-            stop = min(start + CHUNK, self.count)  # type: ignore[type-var]
-            if stop <= start:
-                return
-            chunk = None
-        else:
-            chunk = list(islice(self.source, CHUNK))
-            if not chunk:
-                return
-            stop = start + len(chunk)
-        self.next_start = stop
+        planned = self._next_chunk()
+        if planned is None:
+            return
+        start, stop, chunk = planned
         future = None if self.broken else self.pool.submit(_run_chunk, start, stop, chunk)
         self.pending.append((start, stop, chunk, future))
-
-    def ready(self) -> bool:
-        """Whether ``take`` would return without waiting."""
-        return bool(self.pending) and (self.pending[0][3] is None or
-                                       self.pending[0][3].done())
 
     def take(self) -> tuple[int, list[Any] | None, list[Any]]:
         """The next chunk's first position, its items when they were shipped, and its
@@ -189,6 +197,17 @@ class _Chunks:
         self.close()
 
 
+def _pool(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int) -> Any:
+    """The one place the backend is chosen: a Dask cluster for ``DaskWorkers``, forked
+    local workers otherwise (both offer ``pending``, ``ready``, ``take``, ``close``,
+    ``stop``)."""
+    if isinstance(jobs, DaskWorkers):
+        from .dask_engine import DaskChunks
+
+        return DaskChunks(func, plan, items, jobs)
+    return _Chunks(func, plan, items, jobs)
+
+
 def stop_all() -> None:
     """Kill every pool of this process (a failed run, a signal)."""
     for chunks in list(_OPEN):
@@ -207,7 +226,7 @@ def map_items(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int = 1
         for item in items:
             yield func(plan, item)
         return
-    chunks = _Chunks(func, plan, items, jobs)
+    chunks = _pool(func, plan, items, jobs)
     try:
         while chunks.pending:
             start, shipped, results = chunks.take()
@@ -231,7 +250,7 @@ class Prefetch:
 
     def __init__(self, func: ItemFunction, plan: Any, items: Sequence[Any], jobs: int):
         self.results: list[Any] = [None] * len(items)
-        self.chunks = _Chunks(func, plan, items, jobs)
+        self.chunks = _pool(func, plan, items, jobs)
 
     def _store(self) -> None:
         start, _shipped, results = self.chunks.take()

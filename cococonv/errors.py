@@ -68,6 +68,12 @@ class OutOfMemoryError(CococonvError):
     a bare MemoryError says neither what was being read nor that the data is at fault."""
 
 
+class EngineError(CococonvError):
+    """Raised when the Dask engine cannot run the work: the extra is not installed, the
+    scheduler does not answer or has no worker, or a task failed as a whole (not one
+    item's error, which is raised as a local run raises it)."""
+
+
 class OptionError(CococonvError):
     """Raised when a plugin option is unknown or has a value of the wrong type."""
 

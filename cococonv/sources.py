@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from .errors import DataError, UnsafeInputError
 from .localfs import folder_name_keys, name_key, open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
+from .travel import MemberLoader, reopened
 
 if TYPE_CHECKING:
     from .model import Image
@@ -56,7 +57,7 @@ class Tree:
         return None
 
     def loader(self, rel: str) -> Callable[[], bytes]:
-        return lambda: self.read_bytes(rel)
+        return MemberLoader(self, rel)
 
     def bind_image(self, image: "Image", rel: str) -> None:
         """Point ``image`` at file ``rel`` of this tree: a path on disk, else a loader."""
@@ -285,6 +286,13 @@ class ArchiveTree(Tree):
 
     def display(self, rel: str) -> str:
         return f"{self.name}!{self._prefix}{rel}"
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its path and stamp, not its open handle and member table: a Dask
+        worker opens the archive again (once per process) from the shared filesystem."""
+        path = os.path.abspath(getattr(self, "path"))
+        info = os.stat(path)
+        return (reopened, (type(self), path, (info.st_size, info.st_mtime_ns)))
 
 
 class ZipTree(ArchiveTree):

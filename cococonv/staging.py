@@ -31,8 +31,10 @@ _BOOT_ID = "/proc/sys/kernel/random/boot_id"
 def make_staging(parent: str | None, target_name: str) -> tuple[str, str]:
     """A new private folder in ``parent`` (None: the system's temporary folder) with this
     process's owner record, and the empty ``out`` folder in it the export fills. ``out``
-    gets the user's umask (mkdtemp's 0700 would reach the final output)."""
-    staging = tempfile.mkdtemp(prefix=f"{PREFIX}{target_name[:40]}-", dir=parent)
+    gets the user's umask (mkdtemp's 0700 would reach the final output). The path is
+    absolute: Dask workers (--engine dask) write into it from another working folder."""
+    staging = tempfile.mkdtemp(prefix=f"{PREFIX}{target_name[:40]}-",
+                               dir=os.path.abspath(parent) if parent is not None else None)
     try:
         with open(os.path.join(staging, OWNER), "w", encoding="utf-8") as fh:
             json.dump(_me(), fh)

@@ -15,6 +15,8 @@ Index of shared options:
                                      when the run lost anything)
   -j/--jobs N                        convert, export, import, info (every command that reads
                                      or writes a dataset)
+  --engine local|dask, --scheduler   with -j, on the same commands: run the per-item work on a
+                                     Dask cluster (docs/cluster.md)
   -q/--quiet, -v/--verbose           every command that reads data (also before the command)
 
 Plugin options come from each plugin's ``options`` tuple. They are accepted directly or after
@@ -22,6 +24,7 @@ Plugin options come from each plugin's ``options`` tuple. They are accepted dire
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -69,12 +72,53 @@ def json_option(func: Callable) -> Callable:
                         help="Print the result as JSON on stdout.")(func)
 
 
+#: Where --engine dask finds the scheduler when --scheduler is not given.
+SCHEDULER_ENV = "COCOCONV_DASK_SCHEDULER"
+
+
 def jobs_option(func: Callable) -> Callable:
+    """-j/--jobs, --engine and --scheduler. The command receives one ``jobs`` value: a
+    count of local workers, or the Dask cluster's (``engine.use_dask``), so no command
+    and no plugin knows which backend runs the work."""
+    @functools.wraps(func)
+    def command(*args: Any, engine: str, scheduler: str | None, **kwargs: Any) -> Any:
+        kwargs["jobs"] = choose_engine(kwargs.get("jobs"), engine, scheduler)
+        return func(*args, **kwargs)
+
+    command = click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                           help="The Dask scheduler --engine dask sends the work to "
+                                f"(default: ${SCHEDULER_ENV}).")(command)
+    command = click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+                           show_default=True,
+                           help="Run the per-image work in local processes (-j) or on a "
+                                "Dask cluster that sees the same files (docs/cluster.md)."
+                           )(command)
     return click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
                         metavar="N",
                         help="Worker processes for the per-image work (masks, images, XML); "
                              "default and 0: one per usable CPU; 1: this process only. "
-                             "Output is identical for any value.")(func)
+                             "Output is identical for any value.")(command)
+
+
+def choose_engine(jobs: int | None, engine: str, scheduler: str | None) -> int | None:
+    """The ``jobs`` value for the API: ``jobs`` itself, or with ``--engine dask`` the
+    cluster's (connecting now, so an unreachable scheduler fails before any reading)."""
+    if engine != "dask":
+        if scheduler is not None:
+            raise click.UsageError("--scheduler needs --engine dask")
+        return jobs
+    if jobs is not None:
+        raise click.UsageError("--jobs counts local processes; with --engine dask the "
+                               "cluster's workers run the work")
+    import os
+
+    address = scheduler or os.environ.get(SCHEDULER_ENV)
+    if not address:
+        raise click.UsageError(f"--engine dask needs --scheduler tcp://HOST:PORT (or "
+                               f"{SCHEDULER_ENV})")
+    from ..engine import use_dask
+
+    return use_dask(address)
 
 
 def transform_option(func: Callable) -> Callable:
