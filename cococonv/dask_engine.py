@@ -67,6 +67,9 @@ def connect(address: str) -> int:
                 f"no answer in {CONNECT_TIMEOUT:g} s"
             raise EngineError(f"cannot reach the Dask scheduler ({reason})",
                               file=address) from None
+        except Exception as exc:  # distributed's own asserts when a timed-out start unwinds
+            raise EngineError(f"cannot reach the Dask scheduler ({_describe(exc, False)})",
+                              file=address) from None
         if not _CLIENTS:
             atexit.register(disconnect)
         _CLIENTS[address] = client
