@@ -56,14 +56,17 @@ def _detect(tree: Tree, reg: Registry) -> tuple[list[tuple[str, int]], list[Coco
 
 def load(path: str | Tree, format: str | None = None, *,
          report: Report | Context | None = None, registry: Registry | None = None,
-         stdin: BinaryIO | None = None, jobs: int | None = None, **options: Any) -> Dataset:
+         stdin: BinaryIO | None = None, jobs: int | None = None, stream: bool = False,
+         **options: Any) -> Dataset:
     """Read a dataset from a folder, a .zip or tar archive, a single file or ``-`` (stdin).
 
     ``format`` is an importer name (``coco``, ``coco_instances``, ``voc``, ``cvat`` ...); when
     omitted the best detected format is used. Options are the importer's (see
     ``cococonv formats NAME``); an unknown option raises OptionError. ``jobs`` is the
     number of worker processes for per-item work (None: one per usable CPU); the result
-    is the same for every value.
+    is the same for every value. ``stream``: a streaming importer (COCO's
+    ``--streaming``) may return a Source whose items are read on each walk instead of a
+    Dataset (``convert`` takes one); otherwise its items are read into a Dataset.
     """
     reg = _registry(registry)
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
@@ -83,7 +86,11 @@ def load(path: str | Tree, format: str | None = None, *,
     importer_cls = reg.importer(format)
     resolved = importer_cls.resolve_options(options)
     try:
-        return importer_cls().load(tree, ctx, **resolved)
+        loaded = importer_cls().load(tree, ctx, **resolved)
+        if not stream and not isinstance(loaded, Dataset):
+            report.info("the stream is read into memory: this command needs the whole dataset")
+            loaded = Dataset(loaded.categories, loaded, loaded.meta)
+        return loaded
     except MemoryError:
         pass  # leaving the handler frees the half-read dataset before the message is made
     raise OutOfMemoryError(f"memory ran out reading it; {MEMORY_HINT}", file=tree.name)
@@ -121,6 +128,9 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     options, implied = split_export_options(exporter_cls, options)
     resolved = exporter_cls.resolve_options(options)
     check_chain(implied, reg)
+    if not isinstance(dataset, Dataset) and not exporter_cls.streams:
+        report.info(f"the stream is read into memory: exporter {format} needs every item")
+        dataset = report.dataset = Dataset(dataset.categories, dataset, dataset.meta)
     if implied:
         if not isinstance(dataset, Dataset):
             dataset = Dataset(dataset.categories, dataset, dataset.meta)
@@ -170,7 +180,7 @@ def convert(source: str, target: str, *, output_format: str, input_format: str |
     check_export_options(exporter_cls, output_options or {}, transforms, reg)
     remove_stale_for(target)
     tree = open_tree(source, stdin=stdin)
-    dataset = load(tree, input_format, report=ctx, registry=reg,
+    dataset = load(tree, input_format, report=ctx, registry=reg, stream=not transforms,
                    **dict(input_options or {}))
     check_separate(source, target, reads=tree.read_folders())
     check_named_files(source, target, dataset, overwrite=overwrite)

@@ -1,0 +1,360 @@
+"""The streaming COCO source: items produced a batch at a time from indexed task files.
+
+Each file is indexed once (stream_index.py); categories, info, licenses and unknown
+top-level keys are read up front. A walk then reads a batch of images and the annotations
+that name them, through the in-memory reader's own record code (images.py, objects.py,
+simple_kinds.py), yields the batch's items and forgets them: memory tracks the index and
+one batch, not the dataset. Error places are the records' positions in the file, as the
+in-memory reader gives them; a later walk (exporters walk twice: plan, then records)
+reports nothing again.
+"""
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import msgspec
+
+from cococonv.errors import DataError
+from cococonv.model import Categories, Item
+from cococonv.report import Report
+from cococonv.sources import Tree
+
+from . import tasks as T
+from .discovery import AnnotationFile
+from .images import ImageTable
+from .reader import _READERS, CocoReader
+from .records import ID_TYPES, type_name
+from .stream_index import FileIndex, NotStreamable
+
+#: Annotations decoded per batch (a batch is whole images: one larger image is one batch).
+BATCH_RECORDS = 8192
+#: Batches between two releases of the file's pages read (a release costs a page walk).
+RELEASE_EVERY = 8
+
+_ANN_PLACE = re.compile(r"annotations\[(\d+)\]")
+_DUPLICATES = "annotations reuse an id already used in this file; ids are kept as they are"
+_KEYPOINTS = re.compile(r"^(.*): category (.*) names (\d+) keypoints, but (\d+) annotations? "
+                        r"hold (.*); kept as given$")
+
+
+class _ItemKeys:
+    """What ImageTable asks of its dataset (is this item id taken?), keeping keys only."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[str, str]] = set()
+
+    def get(self, subset: str, item_id: str) -> Any:
+        return True if (subset, item_id) in self.keys else None
+
+    def add(self, item: Item) -> Item:
+        self.keys.add((item.subset, item.id))
+        return item
+
+
+class _BatchReport:
+    """The run's report as one batch's readers see it: places renumbered to the file's,
+    no progress bar per batch, and the per-file warnings held to be given once a file."""
+
+    def __init__(self, scope: "StreamScope", report: Report | None):
+        self.scope = scope
+        self.report = report  # None: a later walk, which reports nothing again
+        self.keypoints: dict[tuple[str, str, str], list] = {}
+
+    def bad_record(self, error: DataError) -> None:
+        if self.report is not None:
+            self.report.bad_record(error)
+
+    def lost(self, what: str, why: str, count: int = 1) -> None:
+        if self.report is not None:
+            self.report.lost(what, why, count)
+
+    def approximated(self, what: str, how: str, count: int = 1) -> None:
+        if self.report is not None:
+            self.report.approximated(what, how, count)
+
+    def info(self, message: str) -> None:
+        if self.report is not None:
+            self.report.info(message)
+
+    def progress(self, iterable: Any, **_: Any) -> Iterator[Any]:
+        return iter(iterable)
+
+    def warn(self, message: str) -> None:
+        if self.report is None or message.endswith(_DUPLICATES):
+            return  # duplicate ids are counted over the whole file by the index
+        found = _KEYPOINTS.match(message)
+        if found is not None:
+            key = (found.group(1), found.group(2), found.group(3))
+            total, held = self.keypoints.setdefault(key, [0, set()])
+            self.keypoints[key][0] = total + int(found.group(4))
+            held.update(found.group(5).split(" or "))
+            return
+        self.report.warn(self.scope.placed(message))
+
+    def flush(self) -> None:
+        """The keypoint-count warnings of the file, summed over its batches."""
+        for (display, name, names), (total, held) in self.keypoints.items():
+            shown = " or ".join(sorted(held, key=int))
+            self.report.warn(f"{display}: category {name} names {names} keypoints, but "
+                             f"{total} annotation{'s' if total != 1 else ''} hold {shown}; "
+                             f"kept as given")
+        self.keypoints = {}
+
+
+class _StreamImages(ImageTable):
+    """ImageTable for one batch at a time: an unknown ``image_id`` is refused naming the
+    file's images, as the in-memory reader (which holds them all) does."""
+
+    known: dict[Any, None] | None = None
+
+    def item_of(self, ann: dict, i: int) -> tuple[Item, int | None, int | None]:
+        iid = ann.get("image_id")
+        if type(iid) not in ID_TYPES or iid in self.image_map or self.known is None:
+            return super().item_of(ann, i)
+        batch, self.image_map = self.image_map, self.known  # type: ignore[assignment]
+        try:
+            return super().item_of(ann, i)
+        finally:
+            self.image_map = batch
+
+
+class StreamScope(CocoReader):
+    """The reader's scope for one batch of records: places are file positions."""
+
+    def __init__(self, tree: Tree, report: Report, run_map: Any):
+        super().__init__(tree, report, run_map)
+        self.batch_report = _BatchReport(self, report)
+        self.report = self.batch_report  # type: ignore[assignment]
+        self.images = _StreamImages(self, _ItemKeys())  # type: ignore[arg-type]
+        self.positions: Any = None
+
+    def placed(self, text: str) -> str:
+        """``annotations[k]`` of the batch as the file's position."""
+        positions = self.positions
+        if positions is None:
+            return text
+        return _ANN_PLACE.sub(lambda m: f"annotations[{positions[int(m.group(1))]}]", text)
+
+    def error(self, message: str, where: str) -> DataError:
+        return DataError(self.placed(message), file=self.display, where=self.placed(where))
+
+
+class _File:
+    """One indexed task file and what its walk needs."""
+
+    def __init__(self, source: AnnotationFile, index: FileIndex, task: str,
+                 cat_map: dict, invent: bool):
+        self.source, self.index, self.task = source, index, task
+        self.cat_map, self.invent = cat_map, invent
+
+
+class StreamedCoco:
+    """A Source over COCO task files: categories and meta now, items on each walk."""
+
+    def __init__(self, tree: Tree, report: Report, run_map: Any, files: list[AnnotationFile]):
+        self.tree, self.report, self.run_map = tree, report, run_map
+        self.scope = StreamScope(tree, report, run_map)
+        self.categories: Categories = self.scope.categories
+        self.meta: dict[str, Any] = self.scope.dataset.meta
+        self.walks = 0
+        self.batches = 0
+        self.items_walked = 0
+        self.files: list[_File] = []
+        for source in files:
+            if any(f.source.subset == source.subset for f in self.files):
+                raise NotStreamable("two files of one subset meet on their images")
+            self.files.append(self._index(source))
+
+    def _index(self, source: AnnotationFile) -> _File:
+        scope = self.scope
+        scope.display = display = self.tree.display(source.rel)
+        with self.tree.open(source.rel) as handle:
+            try:
+                index = FileIndex(handle, display)
+            except (ValueError, OSError) as exc:  # not a mappable file: an archive member
+                raise NotStreamable(f"{display} is not a plain file ({exc})") from None
+        sections = index.sections
+        if "images" not in sections:
+            raise NotStreamable("it has no images list")
+        images = index.list_of("images")
+        if not isinstance(images, list):
+            raise scope.error(f"must be a list, got {type_name(images)}", "images")
+        categories = index.decoded("categories")
+        if categories is None:
+            categories = []
+        if not isinstance(categories, list):
+            raise scope.error(f"must be a list, got {type_name(categories)}", "categories")
+        annotations = index.list_of("annotations")
+        has_annotations = annotations is not None
+        annotations = annotations if annotations is not None else []
+        if not isinstance(annotations, list):
+            raise scope.error(f"must be a list, got {type_name(annotations)}", "annotations")
+        task = source.task
+        if task is None:
+            sample = {"categories": categories}
+            if has_annotations:
+                sample["annotations"] = index.decode_records(annotations, range(
+                    min(50, len(annotations))))
+            task = T.guess_task(sample)
+        if task == T.PANOPTIC or (task == T.IMAGE_INFO and annotations):
+            raise NotStreamable(f"{task} files are read in memory")
+        scope.task, scope.subset = task, source.subset
+        cat_map = scope.labels.read_categories(categories, task)
+        if not cat_map and task in (T.INSTANCES, T.STUFF, T.PERSON_KEYPOINTS, T.LABELS) \
+                and annotations:
+            raise NotStreamable("without categories its annotations may name new labels")
+        top = {key: index.decoded(key) for key in sections
+               if key not in ("images", "categories", "annotations")}
+        file_meta = {"task": task, "subset": source.subset, "source": source.rel,
+                     "categories": scope._label_objects(cat_map.values()),
+                     "category_extra": [(self.categories.labels[i], extra) for i, extra
+                                        in scope.labels.category_extra.items()],
+                     "results": False, "has_annotations": has_annotations, "top": top}
+        key = f"{task}_{source.subset}"
+        while key in self.meta["coco"]["files"]:
+            key += "+"
+        self.meta["coco"]["files"][key] = file_meta
+        if not file_meta["categories"]:
+            file_meta["categories"] = scope._label_objects(scope.labels.cat_map.values())
+        index.group(images, annotations)
+        return _File(source, index, task, cat_map, scope.labels.invent_categories)
+
+    def __iter__(self) -> Iterator[Item]:
+        scope = self.scope
+        first = self.walks == 0
+        self.walks += 1
+        scope.batch_report.report = self.report if first else None
+        scope._group = 0
+        scope.images.dataset = _ItemKeys()
+        self.items_walked = 0
+        enabled = gc.isenabled()
+        # Items are many small acyclic objects, freed by their reference counts: the
+        # cyclic collector would only scan them (the in-memory reader pauses it too).
+        gc.disable()
+        try:
+            for file in self.files:
+                for item in self._walk(file, first):
+                    self.items_walked += 1
+                    yield item
+        finally:
+            if enabled:
+                gc.enable()
+        scope.batch_report.report = None
+
+    def _walk(self, file: _File, first: bool) -> Iterator[Item]:
+        scope, index = self.scope, file.index
+        scope.display = self.tree.display(file.source.rel)
+        scope.task, scope.subset = file.task, file.source.subset
+        scope.labels.cat_map, scope.labels.invent_categories = file.cat_map, file.invent
+        table: _StreamImages = scope.images  # type: ignore[assignment]
+        table.known = None
+        by_name: dict = {}
+        read = _READERS[file.task]
+        count = len(index.images)
+        start = 0
+        while start < count:
+            stop = start + 1
+            while stop < count and index.bounds[stop + 1] - index.bounds[start] <= BATCH_RECORDS:
+                stop += 1
+            yield from self._batch(file, read, table, by_name, start, stop)
+            start = stop
+        loose = index.loose
+        if len(loose):
+            table.image_map = {}
+            table.known = self._known_ids(file)
+            for begin in range(0, len(loose), BATCH_RECORDS):
+                self._annotations(file, read, loose[begin:begin + BATCH_RECORDS])
+        if first:
+            self._file_warnings(file)
+        index.release()
+
+    def _batch(self, file: _File, read: Any, table: "_StreamImages", by_name: dict,
+               start: int, stop: int) -> Iterator[Item]:
+        index, scope = file.index, self.scope
+        table.image_map, table._image_index = {}, {}
+        table.items_by_file, table.images_by_id = {}, {}
+        scope._links = {}
+        records = index.decode_records(index.images, range(start, stop))
+        for k, img in enumerate(records, start):
+            first = index.duplicate_ids.get(k)
+            iid = img.get("id") if type(img) is dict else None
+            if first is not None and iid not in table.image_map:
+                table.image_map[iid] = None  # type: ignore[assignment]
+                table._image_index[iid] = first
+            try:
+                table._read_image(img, k, file.source.subset, by_name)
+            except DataError as err:
+                scope.report.bad_record(err)
+            finally:
+                if first is not None and table.image_map.get(iid) is None:
+                    table.image_map.pop(iid, None)
+        items = [entry[0] for entry in table.image_map.values()]
+        positions = index.positions(start, stop)
+        if len(positions):
+            self._annotations(file, read, positions)
+        self.batches += 1
+        if self.batches % RELEASE_EVERY == 0:
+            index.release()  # the pages read so far: RSS stays the index and a few batches
+        yield from items
+
+    def _annotations(self, file: _File, read: Any, positions: Any) -> None:
+        scope = self.scope
+        records = file.index.decode_records(file.index.annotations, positions)
+        scope.positions = positions
+        try:
+            read(scope, records, file.task)
+        finally:
+            scope.positions = None
+
+    def _known_ids(self, file: _File) -> dict[Any, None]:
+        """The ids of the file's images, for the error line of an id naming none."""
+        return dict.fromkeys(i for k, i in enumerate(file.index.image_ids)
+                             if type(i) in (int, str) and k not in file.index.duplicate_ids)
+
+    def _file_warnings(self, file: _File) -> None:
+        self.scope.batch_report.flush()
+        duplicates = _duplicate_ids(file.index)
+        if duplicates and file.task in (T.INSTANCES, T.STUFF, T.PERSON_KEYPOINTS):
+            self.report.warn(f"{self.scope.display}: {duplicates} {_DUPLICATES}")
+
+    def close(self) -> None:
+        for file in self.files:
+            file.index.close()
+
+
+class _Id(msgspec.Struct, gc=False):
+    id: Any = None
+
+
+def _duplicate_ids(index: FileIndex) -> int:
+    """Records whose id an earlier record of the file used (as objects.py counts them):
+    integer ids in numpy, others in a set."""
+    import numpy as np
+
+    decoder = msgspec.json.Decoder(list[_Id | None])
+    raws = index.annotations
+    numbers: list = []
+    others: set = set()
+    duplicates = 0
+    for start in range(0, len(raws), 1 << 16):
+        chunk = raws[start:start + (1 << 16)]
+        try:
+            refs = decoder.decode(b"[" + b",".join(chunk) + b"]")
+        except msgspec.ValidationError:
+            continue  # a record that is no object: refused when read
+        small = []
+        for ref in refs:
+            value = None if ref is None else ref.id
+            if type(value) is int and -(1 << 63) <= value < (1 << 63):
+                small.append(value)
+            elif type(value) in ID_TYPES:
+                duplicates += (type(value), value) in others
+                others.add((type(value), value))
+        numbers.append(np.array(small, dtype=np.int64))
+    if numbers:
+        every = np.concatenate(numbers)
+        duplicates += len(every) - len(np.unique(every))
+    return duplicates
