@@ -11,7 +11,6 @@ reports nothing again.
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,122 +23,16 @@ from cococonv.sources import Tree
 
 from . import tasks as T
 from .discovery import AnnotationFile
-from .images import ImageTable
-from .reader import _READERS, CocoReader
+from .reader import _READERS
 from .records import ID_TYPES, type_name
 from .stream_index import FileIndex, NotStreamable
+from .stream_scope import DUPLICATES, ItemKeys, StreamImages, StreamScope
 
 #: Annotations decoded per batch (a batch is whole images: one larger image is one batch).
 BATCH_RECORDS = 8192
 #: Batches between two releases of the file's pages read (a release costs a page walk).
 RELEASE_EVERY = 8
 
-_ANN_PLACE = re.compile(r"annotations\[(\d+)\]")
-_DUPLICATES = "annotations reuse an id already used in this file; ids are kept as they are"
-_KEYPOINTS = re.compile(r"^(.*): category (.*) names (\d+) keypoints, but (\d+) annotations? "
-                        r"hold (.*); kept as given$")
-
-
-class _ItemKeys:
-    """What ImageTable asks of its dataset (is this item id taken?), keeping keys only."""
-
-    def __init__(self) -> None:
-        self.keys: set[tuple[str, str]] = set()
-
-    def get(self, subset: str, item_id: str) -> Any:
-        return True if (subset, item_id) in self.keys else None
-
-    def add(self, item: Item) -> Item:
-        self.keys.add((item.subset, item.id))
-        return item
-
-
-class _BatchReport:
-    """The run's report as one batch's readers see it: places renumbered to the file's,
-    no progress bar per batch, and the per-file warnings held to be given once a file."""
-
-    def __init__(self, scope: "StreamScope", report: Report | None):
-        self.scope = scope
-        self.report = report  # None: a later walk, which reports nothing again
-        self.keypoints: dict[tuple[str, str, str], list] = {}
-
-    def bad_record(self, error: DataError) -> None:
-        if self.report is not None:
-            self.report.bad_record(error)
-
-    def lost(self, what: str, why: str, count: int = 1) -> None:
-        if self.report is not None:
-            self.report.lost(what, why, count)
-
-    def approximated(self, what: str, how: str, count: int = 1) -> None:
-        if self.report is not None:
-            self.report.approximated(what, how, count)
-
-    def info(self, message: str) -> None:
-        if self.report is not None:
-            self.report.info(message)
-
-    def progress(self, iterable: Any, **_: Any) -> Iterator[Any]:
-        return iter(iterable)
-
-    def warn(self, message: str) -> None:
-        if self.report is None or message.endswith(_DUPLICATES):
-            return  # duplicate ids are counted over the whole file by the index
-        found = _KEYPOINTS.match(message)
-        if found is not None:
-            key = (found.group(1), found.group(2), found.group(3))
-            total, held = self.keypoints.setdefault(key, [0, set()])
-            self.keypoints[key][0] = total + int(found.group(4))
-            held.update(found.group(5).split(" or "))
-            return
-        self.report.warn(self.scope.placed(message))
-
-    def flush(self) -> None:
-        """The keypoint-count warnings of the file, summed over its batches."""
-        for (display, name, names), (total, held) in self.keypoints.items():
-            shown = " or ".join(sorted(held, key=int))
-            self.report.warn(f"{display}: category {name} names {names} keypoints, but "
-                             f"{total} annotation{'s' if total != 1 else ''} hold {shown}; "
-                             f"kept as given")
-        self.keypoints = {}
-
-
-class _StreamImages(ImageTable):
-    """ImageTable for one batch at a time: an unknown ``image_id`` is refused naming the
-    file's images, as the in-memory reader (which holds them all) does."""
-
-    known: dict[Any, None] | None = None
-
-    def item_of(self, ann: dict, i: int) -> tuple[Item, int | None, int | None]:
-        iid = ann.get("image_id")
-        if type(iid) not in ID_TYPES or iid in self.image_map or self.known is None:
-            return super().item_of(ann, i)
-        batch, self.image_map = self.image_map, self.known  # type: ignore[assignment]
-        try:
-            return super().item_of(ann, i)
-        finally:
-            self.image_map = batch
-
-
-class StreamScope(CocoReader):
-    """The reader's scope for one batch of records: places are file positions."""
-
-    def __init__(self, tree: Tree, report: Report, run_map: Any):
-        super().__init__(tree, report, run_map)
-        self.batch_report = _BatchReport(self, report)
-        self.report = self.batch_report  # type: ignore[assignment]
-        self.images = _StreamImages(self, _ItemKeys())  # type: ignore[arg-type]
-        self.positions: Any = None
-
-    def placed(self, text: str) -> str:
-        """``annotations[k]`` of the batch as the file's position."""
-        positions = self.positions
-        if positions is None:
-            return text
-        return _ANN_PLACE.sub(lambda m: f"annotations[{positions[int(m.group(1))]}]", text)
-
-    def error(self, message: str, where: str) -> DataError:
-        return DataError(self.placed(message), file=self.display, where=self.placed(where))
 
 
 class _File:
@@ -166,7 +59,10 @@ class StreamedCoco:
         for source in files:
             if any(f.source.subset == source.subset for f in self.files):
                 raise NotStreamable("two files of one subset meet on their images")
-            self.files.append(self._index(source))
+            try:
+                self.files.append(self._index(source))
+            except DataError as err:
+                raise self._first(err) from None
 
     def _index(self, source: AnnotationFile) -> _File:
         scope = self.scope
@@ -228,7 +124,7 @@ class StreamedCoco:
         self.walks += 1
         scope.batch_report.report = self.report if first else None
         scope._group = 0
-        scope.images.dataset = _ItemKeys()
+        scope.images.dataset = ItemKeys()
         self.items_walked = 0
         enabled = gc.isenabled()
         # Items are many small acyclic objects, freed by their reference counts: the
@@ -239,18 +135,27 @@ class StreamedCoco:
                 for item in self._walk(file, first):
                     self.items_walked += 1
                     yield item
+        except DataError as err:
+            raise self._first(err) from None
         finally:
             if enabled:
                 gc.enable()
         scope.batch_report.report = None
+
+    def _first(self, err: DataError) -> DataError:
+        """Under ``--on-error fail``, the error the in-memory reader stops at."""
+        if self.report.on_error != "fail":
+            return err
+        from .stream_check import first_error
+        return first_error(self.scope, self.files, err)
 
     def _walk(self, file: _File, first: bool) -> Iterator[Item]:
         scope, index = self.scope, file.index
         scope.display = self.tree.display(file.source.rel)
         scope.task, scope.subset = file.task, file.source.subset
         scope.labels.cat_map, scope.labels.invent_categories = file.cat_map, file.invent
-        table: _StreamImages = scope.images  # type: ignore[assignment]
-        table.known = None
+        table: StreamImages = scope.images  # type: ignore[assignment]
+        table.file_ids, table.failed = index.image_ids, set()
         by_name: dict = {}
         read = _READERS[file.task]
         count = len(index.images)
@@ -264,14 +169,13 @@ class StreamedCoco:
         loose = index.loose
         if len(loose):
             table.image_map = {}
-            table.known = self._known_ids(file)
             for begin in range(0, len(loose), BATCH_RECORDS):
                 self._annotations(file, read, loose[begin:begin + BATCH_RECORDS])
         if first:
             self._file_warnings(file)
         index.release()
 
-    def _batch(self, file: _File, read: Any, table: "_StreamImages", by_name: dict,
+    def _batch(self, file: _File, read: Any, table: StreamImages, by_name: dict,
                start: int, stop: int) -> Iterator[Item]:
         index, scope = file.index, self.scope
         table.image_map, table._image_index = {}, {}
@@ -287,6 +191,7 @@ class StreamedCoco:
             try:
                 table._read_image(img, k, file.source.subset, by_name)
             except DataError as err:
+                table.failed.add(k)
                 scope.report.bad_record(err)
             finally:
                 if first is not None and table.image_map.get(iid) is None:
@@ -309,16 +214,11 @@ class StreamedCoco:
         finally:
             scope.positions = None
 
-    def _known_ids(self, file: _File) -> dict[Any, None]:
-        """The ids of the file's images, for the error line of an id naming none."""
-        return dict.fromkeys(i for k, i in enumerate(file.index.image_ids)
-                             if type(i) in (int, str) and k not in file.index.duplicate_ids)
-
     def _file_warnings(self, file: _File) -> None:
         self.scope.batch_report.flush()
         duplicates = _duplicate_ids(file.index)
         if duplicates and file.task in (T.INSTANCES, T.STUFF, T.PERSON_KEYPOINTS):
-            self.report.warn(f"{self.scope.display}: {duplicates} {_DUPLICATES}")
+            self.report.warn(f"{self.scope.display}: {duplicates} {DUPLICATES}")
 
     def close(self) -> None:
         for file in self.files:
