@@ -53,8 +53,8 @@ class StreamedCoco:
         self.categories: Categories = self.scope.categories
         self.meta: dict[str, Any] = self.scope.dataset.meta
         self.walks = 0
+        self.counted: tuple[int, int] | None = None  # items, annotations of the last walk
         self.batches = 0
-        self.items_walked = 0
         self.files: list[_File] = []
         for source in files:
             if any(f.source.subset == source.subset for f in self.files):
@@ -125,16 +125,18 @@ class StreamedCoco:
         scope.batch_report.report = self.report if first else None
         scope._group = 0
         scope.images.dataset = ItemKeys()
-        self.items_walked = 0
         enabled = gc.isenabled()
         # Items are many small acyclic objects, freed by their reference counts: the
         # cyclic collector would only scan them (the in-memory reader pauses it too).
         gc.disable()
         try:
+            items = annotations = 0
             for file in self.files:
                 for item in self._walk(file, first):
-                    self.items_walked += 1
+                    items += 1
+                    annotations += len(item.annotations)
                     yield item
+            self.counted = (items, annotations)
         except DataError as err:
             raise self._first(err) from None
         finally:
