@@ -116,6 +116,7 @@ class StreamedCoco:
         if not file_meta["categories"]:
             file_meta["categories"] = scope._label_objects(scope.labels.cat_map.values())
         index.group(images, annotations)
+        index.release()  # the parse read every page: the map keeps the spans valid
         return _File(source, index, task, cat_map, scope.labels.invent_categories)
 
     def __iter__(self) -> Iterator[Item]:
