@@ -34,7 +34,6 @@ BATCH_RECORDS = 8192
 RELEASE_EVERY = 8
 
 
-
 class _File:
     """One indexed task file and what its walk needs."""
 
@@ -133,7 +132,9 @@ class StreamedCoco:
         try:
             items = annotations = 0
             for file in self.files:
-                for item in self._walk(file, first):
+                walk = self.report.progress(self._walk(file, first), total=len(
+                    file.index.images), desc=f"{file.task} (walk {self.walks})")
+                for item in walk:
                     items += 1
                     annotations += len(item.annotations)
                     yield item
