@@ -8,7 +8,8 @@ What it does, one size at a time (smallest first):
 1. Writes (seeded) ``<work>/<size>/annotations/instances_train.json`` of about that many
    bytes, streamed to disk (never held whole): images of COCO's sizes, ~7 annotations per
    image on average, each naming a random image (COCO files are not grouped by image),
-   polygons as bench.py makes them, ~1 % crowd RLE. It prints the images and annotations.
+   polygons as bench.py makes them, ~1 % crowd RLE (a pool of 20,000 outlines per image
+   size, reused with new ids and categories). It prints the images and annotations.
 2. Runs, each as a subprocess read with ``os.wait4`` (peak RSS of that child only):
    the floor (an orjson load + dump of the file), then each chosen path with
    ``--streaming on``: ``coco-coco`` (``-f coco``) and ``coco-voc`` (``-f voc_detection``:
@@ -42,6 +43,25 @@ def parse_size(text: str) -> int:
     return int(float(text[:-1]) * UNITS[text[-1]]) if text[-1] in UNITS else int(text)
 
 
+#: Outlines made per image size, then reused (with new ids, images and categories): making
+#: one costs ~50 us of Python, which would be most of the time of writing 3 GB.
+POOL = 20_000
+
+
+def _shape(rng: random.Random, w: int, h: int) -> dict:
+    """One object's geometry: a polygon of 8-30 points as bench.py makes them, 1 % crowd
+    RLE; its bbox and area consistent with it."""
+    if rng.random() < 0.01:
+        counts, area, box = bench._rle_blob(rng, w, h)
+        return {"segmentation": {"counts": counts, "size": [h, w]}, "area": area,
+                "iscrowd": 1, "bbox": box}
+    ring = bench._polygon(rng, w, h, max(rng.randint(8, 30), rng.randint(8, 30)))
+    xs, ys = ring[0::2], ring[1::2]
+    x0, y0 = min(xs), min(ys)
+    return {"segmentation": [ring], "area": bench._shoelace(ring), "iscrowd": 0,
+            "bbox": [x0, y0, round(max(xs) - x0, 2), round(max(ys) - y0, 2)]}
+
+
 def generate(path: str, size: int, seed: int = 0) -> tuple[int, int]:
     """Write a COCO instances file of about ``size`` bytes; (images, annotations)."""
     import orjson
@@ -53,6 +73,7 @@ def generate(path: str, size: int, seed: int = 0) -> tuple[int, int]:
     weights = [w for _, w in bench.IMAGE_SIZES]
     dims = [rng.choices(sizes, weights)[0] for _ in range(n_images)]
     cat_ids = [c[0] for c in bench.COCO_CATEGORIES]
+    pool: dict = {}
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".part", "wb") as fh:
         fh.write(b'{"info":{"description":"cococonv big benchmark (synthetic)"},'
@@ -65,19 +86,10 @@ def generate(path: str, size: int, seed: int = 0) -> tuple[int, int]:
         for a in range(n_anns):
             k = rng.randrange(n_images)
             w, h = dims[k]
-            cid = rng.choice(cat_ids)
-            if rng.random() < 0.01:
-                counts, area, box = bench._rle_blob(rng, w, h)
-                record = {"segmentation": {"counts": counts, "size": [h, w]}, "area": area,
-                          "iscrowd": 1, "image_id": k + 1, "bbox": box, "category_id": cid,
-                          "id": a + 1}
-            else:
-                ring = bench._polygon(rng, w, h, max(rng.randint(8, 30), rng.randint(8, 30)))
-                xs, ys = ring[0::2], ring[1::2]
-                x0, y0 = min(xs), min(ys)
-                record = {"segmentation": [ring], "area": bench._shoelace(ring),
-                          "iscrowd": 0, "image_id": k + 1, "category_id": cid, "id": a + 1,
-                          "bbox": [x0, y0, round(max(xs) - x0, 2), round(max(ys) - y0, 2)]}
+            shape = pool.get((w, h, a % POOL))
+            if shape is None:
+                shape = pool[(w, h, a % POOL)] = _shape(rng, w, h)
+            record = dict(shape, image_id=k + 1, category_id=rng.choice(cat_ids), id=a + 1)
             fh.write((b"," if a else b"") + orjson.dumps(record))
         fh.write(b'],"categories":' + orjson.dumps(
             [{"supercategory": s, "id": i, "name": n} for i, n, s in bench.COCO_CATEGORIES])
