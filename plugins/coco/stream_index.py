@@ -29,6 +29,7 @@ class NotStreamable(Exception):
 
 class _Ref(msgspec.Struct, gc=False):
     image_id: Any = None
+    id: Any = None
 
 
 class _ImageRef(msgspec.Struct, gc=False):
@@ -49,6 +50,39 @@ def _refs(decoder: msgspec.json.Decoder, raws: list, start: int) -> list:
             except msgspec.ValidationError:
                 out.append(None)
         return out
+
+
+class _Repeats:
+    """Counts the records whose id an earlier record used, as objects.py counts them
+    (integer ids in numpy, for memory; others in a set)."""
+
+    def __init__(self) -> None:
+        self.numbers: list = []
+        self.others: set = set()
+        self.repeated = 0
+
+    def add(self, refs: list) -> None:
+        import numpy as np
+
+        small = []
+        for ref in refs:
+            value = None if ref is None else ref.id
+            if type(value) is int and -(1 << 63) <= value < (1 << 63):
+                small.append(value)
+            elif type(value) in (int, str):
+                key = (type(value), value)
+                self.repeated += key in self.others
+                self.others.add(key)
+        self.numbers.append(np.array(small, dtype=np.int64))
+
+    def count(self) -> int:
+        import numpy as np
+
+        if not self.numbers:
+            return self.repeated
+        every = np.concatenate(self.numbers)
+        self.numbers = []
+        return self.repeated + len(every) - len(np.unique(every))
 
 
 class FileIndex:
@@ -81,6 +115,7 @@ class FileIndex:
         self.bounds: Any = None
         self.loose: Any = None
         self.duplicate_ids: dict[int, int] = {}  # image position -> first position of its id
+        self.duplicate_records = 0  # annotations whose id an earlier one has
 
     def _refuse(self, view: memoryview) -> None:
         """The in-memory reader's error for a file that is no JSON object (a results list
@@ -136,12 +171,15 @@ class FileIndex:
         owner = np.empty(len(annotations), dtype=np.int64)
         decoder = msgspec.json.Decoder(list[_Ref | None])
         loose = len(images)
+        repeats = _Repeats()
         for start in range(0, len(annotations), _GROUP_CHUNK):
             refs = _refs(decoder, annotations, start)
             owner[start:start + len(refs)] = [
                 position.get(ref.image_id, loose)
                 if ref is not None and type(ref.image_id) in (int, str) else loose
                 for ref in refs]
+            repeats.add(refs)
+        self.duplicate_records = repeats.count()
         self.order = np.argsort(owner, kind="stable")
         counts = np.bincount(owner, minlength=len(images) + 1)
         self.bounds = np.concatenate(([0], np.cumsum(counts)))

@@ -14,8 +14,6 @@ import gc
 from collections.abc import Iterator
 from typing import Any
 
-import msgspec
-
 from cococonv.errors import DataError
 from cococonv.model import Categories, Item
 from cococonv.report import Report
@@ -24,7 +22,7 @@ from cococonv.sources import Tree
 from . import tasks as T
 from .discovery import AnnotationFile
 from .reader import _READERS
-from .records import ID_TYPES, type_name
+from .records import type_name
 from .stream_index import FileIndex, NotStreamable
 from .stream_scope import DUPLICATES, ItemKeys, StreamImages, StreamScope
 
@@ -220,45 +218,10 @@ class StreamedCoco:
 
     def _file_warnings(self, file: _File) -> None:
         self.scope.batch_report.flush()
-        duplicates = _duplicate_ids(file.index)
+        duplicates = file.index.duplicate_records
         if duplicates and file.task in (T.INSTANCES, T.STUFF, T.PERSON_KEYPOINTS):
             self.report.warn(f"{self.scope.display}: {duplicates} {DUPLICATES}")
 
     def close(self) -> None:
         for file in self.files:
             file.index.close()
-
-
-class _Id(msgspec.Struct, gc=False):
-    id: Any = None
-
-
-def _duplicate_ids(index: FileIndex) -> int:
-    """Records whose id an earlier record of the file used (as objects.py counts them):
-    integer ids in numpy, others in a set."""
-    import numpy as np
-
-    decoder = msgspec.json.Decoder(list[_Id | None])
-    raws = index.annotations
-    numbers: list = []
-    others: set = set()
-    duplicates = 0
-    for start in range(0, len(raws), 1 << 16):
-        chunk = raws[start:start + (1 << 16)]
-        try:
-            refs = decoder.decode(b"[" + b",".join(chunk) + b"]")
-        except msgspec.ValidationError:
-            continue  # a record that is no object: refused when read
-        small = []
-        for ref in refs:
-            value = None if ref is None else ref.id
-            if type(value) is int and -(1 << 63) <= value < (1 << 63):
-                small.append(value)
-            elif type(value) in ID_TYPES:
-                duplicates += (type(value), value) in others
-                others.add((type(value), value))
-        numbers.append(np.array(small, dtype=np.int64))
-    if numbers:
-        every = np.concatenate(numbers)
-        duplicates += len(every) - len(np.unique(every))
-    return duplicates
