@@ -179,6 +179,8 @@ class FileIndex:
                 if ref is not None and type(ref.image_id) in (int, str) else loose
                 for ref in refs]
             repeats.add(refs)
+            if start // _GROUP_CHUNK % 8 == 7:
+                self.release()  # each chunk read its records' pages again
         self.duplicate_records = repeats.count()
         self.order = np.argsort(owner, kind="stable")
         counts = np.bincount(owner, minlength=len(images) + 1)

@@ -81,6 +81,7 @@ class StreamedCoco:
         if not isinstance(categories, list):
             raise scope.error(f"must be a list, got {type_name(categories)}", "categories")
         annotations = index.list_of("annotations")
+        index.release()  # the spans are views: the pages they name can be read again
         has_annotations = annotations is not None
         annotations = annotations if annotations is not None else []
         if not isinstance(annotations, list):
