@@ -201,6 +201,12 @@ class FileIndex:
         if hasattr(self._map, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
             self._map.madvise(mmap.MADV_DONTNEED)
 
+    def read_randomly(self) -> None:
+        """From now on records are read in image order, all over the file: no read-ahead
+        (Linux would map 64 KiB around each record it faults in, most of the file)."""
+        if hasattr(self._map, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+            self._map.madvise(mmap.MADV_RANDOM)
+
     def close(self) -> None:
         self.sections = {}
         self.images = self.annotations = []

@@ -29,7 +29,7 @@ from .stream_scope import DUPLICATES, ItemKeys, StreamImages, StreamScope
 #: Annotations decoded per batch (a batch is whole images: one larger image is one batch).
 BATCH_RECORDS = 8192
 #: Batches between two releases of the file's pages read (a release costs a page walk).
-RELEASE_EVERY = 8
+RELEASE_EVERY = 2
 
 
 class _File:
@@ -115,6 +115,7 @@ class StreamedCoco:
             file_meta["categories"] = scope._label_objects(scope.labels.cat_map.values())
         index.group(images, annotations)
         index.release()  # the parse read every page: the map keeps the spans valid
+        index.read_randomly()
         return _File(source, index, task, cat_map, scope.labels.invent_categories)
 
     def __iter__(self) -> Iterator[Item]:
