@@ -11,14 +11,14 @@ from itertools import tee
 from typing import Any
 
 from cococonv.images import normalise_ext, with_ext
-from cococonv.model import Categories, Dataset, Ellipse, Item, Mask, Polygon, Source
+from cococonv.model import Categories, Dataset, Item, Source
 
 from . import tasks as T
 from .panoptic_names import PanopticNames
 from .foreign import ForeignKeys
-from .grouping import declares
 from .record_maker import RecordMaker
-from .units import Unit, count_unwritable, item_units
+from .plan_survey import Survey, is_heavy
+from .units import Unit, item_units
 
 
 @dataclass
@@ -79,53 +79,6 @@ def file_name_of(item: Item, image_ext: str | None) -> str:
     return with_ext(name, image_ext)
 
 
-class _Survey:
-    """What the plan needs of every item, gathered in one pass: per subset the image ids
-    in item order, the tasks and labels the objects use, the largest integer object id
-    and what COCO cannot hold. ``units`` keeps each item's units (in-memory sources
-    only: a stream's are made again when its items are walked for the records)."""
-
-    def __init__(self, foreign: ForeignKeys, keep_units: bool, options: dict[str, Any]):
-        self.foreign, self.options = foreign, options
-        self.units: list[list[Unit]] | None = [] if keep_units else None
-        self.image_ids: dict[str, list[Any]] = {}
-        self.used: dict[str, dict[str, set[int]]] = {}
-        self.counts: dict[str, dict[str, int]] = {}
-        self.stats: dict[str, Counter] = {}
-        self.largest_id: dict[str, int | None] = {}
-        self.heavy = 0  # a stream's heavy items, each one looked at
-
-    def add(self, item: Item) -> None:
-        name = item.subset
-        ids = self.image_ids.get(name)
-        if ids is None:
-            ids = self.image_ids[name] = []
-            self.used[name], self.counts[name] = {}, {}
-            self.stats[name], self.largest_id[name] = Counter(), None
-        ids.append(item.image_id)
-        bucket = self.counts[name]
-        labels_by_task = self.used[name]
-        units = item_units(item)
-        if self.units is not None:
-            self.units.append(units)
-        elif self.options["save_images"] or self.options["crop_covered"] or \
-                _is_heavy(item, self.options):
-            self.heavy += 1
-        for task, anns in units:
-            bucket[task] = bucket.get(task, 0) + 1
-            labels = labels_by_task.get(task)
-            if labels is None:
-                labels = labels_by_task[task] = set()
-            for ann in anns:
-                if ann.label is not None:
-                    labels.add(ann.label)
-        largest = max((a.id for a in item.annotations if type(a.id) is int), default=None)
-        if largest is not None:
-            known = self.largest_id[name]
-            self.largest_id[name] = largest if known is None or largest > known else known
-        count_unwritable(item, self.stats[name], self.foreign)
-
-
 def build_plan(dataset: Source, out_dir: str, options: dict[str, Any],
                allowed: tuple[str, ...], explicit: bool, foreign: ForeignKeys,
                count_heavy: bool = True, walked: Iterable[Item] | None = None) -> CocoPlan:
@@ -139,7 +92,7 @@ def build_plan(dataset: Source, out_dir: str, options: dict[str, Any],
     reindex = options["reindex"]
     meta_files = {key: _by_index(file_meta, dataset.categories) for key, file_meta
                   in dataset.meta.get("coco", {}).get("files", {}).items()}
-    survey = _Survey(foreign, in_memory, options)
+    survey = Survey(foreign, in_memory, options)
     for item in (dataset if walked is None else walked):
         survey.add(item)
     names = list(survey.image_ids) or ["default"]
@@ -181,7 +134,7 @@ def build_plan(dataset: Source, out_dir: str, options: dict[str, Any],
         entry = make(item, units_of[position])
         sub = subsets[item.subset]
         if count_heavy and position % stride == 0 and (
-                every_item_heavy or sub.panoptic is not None or _is_heavy(item, options)):
+                every_item_heavy or sub.panoptic is not None or is_heavy(item, options)):
             heavy += stride
         plan.items.append(entry)
     plan.heavy_items = heavy
@@ -227,23 +180,6 @@ class _Entries:
         make = _entry_maker(self.plan, self.image_ids)
         for item in self.source:
             yield make(item, item_units(item))
-
-
-def _is_heavy(item: Item, options: dict[str, Any]) -> bool:
-    image = item.image
-    if image is not None and image.size is None and image.has_data:
-        return True  # its size is read from the file
-    mode = options["segmentation_mode"]
-    for ann in item.annotations:
-        kind = type(ann)
-        if kind is Ellipse:
-            return True
-        declared = declares(ann, "area") and declares(ann, "bbox")
-        if kind is Mask and (mode == "polygons" or ann.group or not declared):
-            return True  # traced, joined with other outlines, or measured
-        if kind is Polygon and (mode == "mask" or not declared):
-            return True  # rasterised, or its area measured on the image grid
-    return False
 
 
 def _tasks_for(had: set[str], present: set[str], allowed: tuple[str, ...]) -> list[str]:
