@@ -67,10 +67,11 @@ def load(path: str | Tree, format: str | None = None, *,
     number of worker processes for per-item work (None: one per usable CPU); the result
     is the same for every value.
 
-    An importer may read item by item (a Source whose items are produced as they are
-    walked: ``segment_anything``). With ``stream`` such a Source is returned as it is, to
-    be walked (each walk reads the files again) and never indexed; without, the items are
-    read here into a Dataset, so bad records are reported before this returns.
+    An importer may read item by item: a Source whose items are produced as they are
+    walked (``segment_anything``, COCO's ``--streaming``). With ``stream`` such a Source
+    is returned as it is, to be walked (each walk reads the files again) and never
+    indexed; without, its items are read here into a Dataset, so bad records are
+    reported before this returns.
     """
     reg = _registry(registry)
     ctx = Context.of(report, jobs=jobs, namespaces=reg.namespaces)
@@ -91,7 +92,10 @@ def load(path: str | Tree, format: str | None = None, *,
     resolved = importer_cls.resolve_options(options)
     try:
         source = importer_cls().load(tree, ctx, **resolved)
-        return source if stream else in_memory(source)
+        if stream or isinstance(source, Dataset):
+            return source
+        report.info("the stream is read into memory: this command needs the whole dataset")
+        return in_memory(source)
     except MemoryError:
         pass  # leaving the handler frees the half-read dataset before the message is made
     raise OutOfMemoryError(f"memory ran out reading it; {MEMORY_HINT}", file=tree.name)
@@ -136,6 +140,9 @@ def save(dataset: Source, format: str, path: str, *, overwrite: bool = False,
     options, implied = split_export_options(exporter_cls, options)
     resolved = exporter_cls.resolve_options(options)
     check_chain(implied, reg)
+    if not isinstance(dataset, Dataset) and not exporter_cls.streams:
+        report.info(f"the stream is read into memory: exporter {format} needs every item")
+        dataset = report.dataset = Dataset(dataset.categories, dataset, dataset.meta)
     if implied:
         dataset = report.dataset = apply_chain(in_memory(dataset), implied, ctx, reg)
     if output_kind(path) == "dir":

@@ -25,7 +25,7 @@ from .text import SHOWN_CHARS, shown  # noqa: F401  (shown: part of this module'
 from .winnames import windows_problem
 
 if TYPE_CHECKING:
-    from .model import Dataset, Item
+    from .model import Dataset, Item, Source
     from .report import Report
 
 # C0 and C1 control characters (NUL, newline, tab, ...) and the Unicode line and paragraph
@@ -178,8 +178,8 @@ def overlaps(a: str, b: str) -> bool:
     return is_within(a, b) or is_within(b, a)
 
 
-def writable(dataset: "Dataset", report: "Report",
-             prepare: Callable[["Item"], tuple["Item", Iterable[str]]]) -> "Dataset":
+def writable(dataset: "Source", report: "Report",
+             prepare: Callable[["Item"], tuple["Item", Iterable[str]]]) -> "Source":
     """The dataset an exporter writes, each item checked before any file is written.
 
     ``prepare(item)`` returns the item to write (itself, or a copy with a mapped id or
@@ -187,62 +187,89 @@ def writable(dataset: "Dataset", report: "Report",
     :func:`safe_relpath`), or raises DataError when a name cannot be written. Such an item,
     and one whose paths an earlier item owns, is a bad record: an error naming both under
     ``--on-error fail``, else skipped and counted. Returns ``dataset`` itself when every
-    item is kept unchanged and it is a Dataset; a stream (a Source that reads its items as
-    it is walked, each walk giving new objects) is read here, once, into the Dataset
-    returned, so an exporter may walk the result again and key its items by identity.
+    item is kept unchanged. A source that is no Dataset (a stream) is checked as it is
+    first walked, and later walks give the same items (``WritableStream``).
     """
     from .model import Dataset
 
+    if not isinstance(dataset, Dataset):
+        return WritableStream(dataset, report, prepare)
     kept = []
+    owners: dict[str, tuple[str, str]] = {}
     changed = False
-    for item, new in _checked(dataset, report, prepare):
+    for item in dataset:
+        new = _checked(item, prepare, owners, report)
         if new is None:
             changed = True
             continue
         kept.append(new)
         changed = changed or new is not item
-    if changed or not isinstance(dataset, Dataset):
-        return Dataset(dataset.categories, kept, dataset.meta)
-    return dataset
+    return Dataset(dataset.categories, kept, dataset.meta) if changed else dataset
 
 
 def iter_writable(items: Iterable["Item"], report: "Report",
                   prepare: Callable[["Item"], tuple["Item", Iterable[str]]]
                   ) -> Iterator["Item"]:
-    """:func:`writable` for a stream: each item checked as it comes, never all held (the
-    paths written so far are remembered, by name)."""
-    for _item, new in _checked(items, report, prepare):
+    """:func:`writable` for one walk of a stream: each item checked as it comes, never all
+    held (the paths written so far are remembered, by name)."""
+    owners: dict[str, tuple[str, str]] = {}
+    for item in items:
+        new = _checked(item, prepare, owners, report)
         if new is not None:
             yield new
 
 
-def _checked(items: Iterable["Item"], report: "Report",
-             prepare: Callable[["Item"], tuple["Item", Iterable[str]]]
-             ) -> Iterator[tuple["Item", "Item | None"]]:
-    """Each item with what to write for it (None: a bad record, reported)."""
-    owners: dict[str, tuple[str, str]] = {}  # path -> (item id, subset) of its writer
-    for item in items:
-        try:
-            new, paths = prepare(item)
-            paths = list(paths)
-            for rel in paths:
-                other = owners.get(rel)
-                if other is not None:
-                    raise DataError(f"would write {shown(rel)}, which item {shown(other[0])} "
-                                    f"of subset {shown(other[1])} writes too; one would "
-                                    f"be lost (rename one, or --on-error skip to drop the "
-                                    f"later)")
-        except DataError as err:
-            report.bad_record(err.located(
-                where=f"item {shown(item.id)} of subset {shown(item.subset)}"))
-            yield item, None
-            continue
+def _checked(item: "Item", prepare: Callable[["Item"], tuple["Item", Iterable[str]]],
+             owners: dict[str, tuple[str, str]], report: "Report") -> "Item | None":
+    """``prepare(item)``'s item, or None for a bad record (raised or counted)."""
+    try:
+        new, paths = prepare(item)
+        paths = list(paths)
         for rel in paths:
-            owners[rel] = (item.id, item.subset)
-        yield item, new
+            other = owners.get(rel)
+            if other is not None:
+                raise DataError(f"would write {shown(rel)}, which item {shown(other[0])} "
+                                f"of subset {shown(other[1])} writes too; one would "
+                                f"be lost (rename one, or --on-error skip to drop the "
+                                f"later)")
+    except DataError as err:
+        report.bad_record(err.located(
+            where=f"item {shown(item.id)} of subset {shown(item.subset)}"))
+        return None
+    for rel in paths:
+        owners[rel] = (item.id, item.subset)
+    return new
+
+
+class WritableStream:
+    """``writable`` for a stream: the first walk checks and reports, and remembers the
+    items it dropped (by subset and id); later walks prepare the rest again, silently."""
+
+    def __init__(self, source: "Source", report: "Report",
+                 prepare: Callable[["Item"], tuple["Item", Iterable[str]]]):
+        self.source, self.report, self.prepare = source, report, prepare
+        self.categories, self.meta = source.categories, source.meta
+        self.dropped: set[tuple[str, str]] | None = None
+
+    def __iter__(self) -> Iterator["Item"]:
+        if self.dropped is None:
+            dropped: set[tuple[str, str]] = set()
+            owners: dict[str, tuple[str, str]] = {}
+            for item in self.source:
+                new = _checked(item, self.prepare, owners, self.report)
+                if new is None:
+                    dropped.add((item.subset, item.id))
+                else:
+                    yield new
+            self.dropped = dropped
+            return
+        for item in self.source:
+            if (item.subset, item.id) not in self.dropped:
+                yield self.prepare(item)[0]
 
 
 __all__ = ["safe_relpath", "safe_segment", "join_inside", "lookup_relpath", "escaping_tail",
            "is_hidden",
-           "is_within", "overlaps", "writable", "iter_writable", "shown", "MAX_SEGMENT_BYTES",
+           "is_within", "overlaps", "writable", "iter_writable", "WritableStream", "shown",
+           "MAX_SEGMENT_BYTES",
            "MAX_PATH_BYTES"]

@@ -181,6 +181,10 @@ class Exporter(Plugin):
     #: ``heavy_items`` the items that need masks, pixels or files, and ``save`` forks
     #: workers only when enough do (``engine.worth_a_pool``). False: always on ``--jobs``.
     light_items: ClassVar[bool] = False
+    #: True when ``plan`` and the per-item phase take a stream (a Source that is no
+    #: Dataset, walked again for each pass) without holding its items; False: ``api.save``
+    #: reads a stream into a Dataset first.
+    streams: ClassVar[bool] = False
 
     def save(self, source: "Source", out_dir: str, ctx: "Context", **options: Any) -> None:
         """Write ``source`` in three phases: ``plan`` here, ``item_function`` per item on

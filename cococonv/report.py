@@ -132,10 +132,14 @@ class Written:
 
     @classmethod
     def of(cls, dataset: Any, folder: str, target: str) -> "Written":
-        """Counted from the dataset the exporter was given (an in-memory Dataset; a stream
-        is not read twice, its counts stay None) and the files in its finished folder."""
+        """Counted from the dataset the exporter was given (an in-memory Dataset, or a
+        stream that counted its last walk as ``counted``: else they stay None, a stream is
+        not read again for them) and the files in its finished folder."""
         items = annotations = None
-        if hasattr(dataset, "__len__"):
+        counted = getattr(dataset, "counted", None)  # a stream's last whole walk
+        if counted is not None:
+            items, annotations = counted
+        elif hasattr(dataset, "__len__"):
             items = annotations = 0
             for item in dataset:
                 items += 1

@@ -55,21 +55,37 @@ class TailNames:
         report.approximated(f"{self.what}s {_ESCAPES}", "written by their tail", self.count)
 
 
-def warn_kept_as_data(items: Iterable[Item], report: Report) -> None:
-    """Warn once when image names that escape are written into the output as data: a tool
-    joining them to its image folder (MMDetection, Detectron2, CVAT) reads outside it."""
-    count = 0
-    example = ""
-    for item in items:
+class KeptAsData:
+    """Counts the image names that escape and are written as data, for one warning: a
+    tool joining them to its image folder (MMDetection, Detectron2, CVAT) reads outside
+    it. ``see`` each item as it passes (a stream is walked once), then ``warn``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.example = ""
+
+    def see(self, item: Item) -> Item:
         image = item.image
         if image is not None and escaping_tail(image.name) is not None:
-            count += 1
-            example = example or image.name
-    if count:
-        report.warn(f"{count} image name(s) are {_ESCAPES.replace('climbed', 'climb')} "
-                    f"(e.g. {shown(example)}); kept as data as the source had them, so a "
-                    f"tool joining them to its image folder reads outside it "
-                    f"(--save-images writes them by their tail)")
+            self.count += 1
+            self.example = self.example or image.name
+        return item
+
+    def warn(self, report: Report) -> None:
+        if self.count:
+            report.warn(f"{self.count} image name(s) are "
+                        f"{_ESCAPES.replace('climbed', 'climb')} (e.g. {shown(self.example)}); "
+                        f"kept as data as the source had them, so a tool joining them to its "
+                        f"image folder reads outside it (--save-images writes them by their "
+                        f"tail)")
 
 
-__all__ = ["TailNames", "warn_kept_as_data"]
+def warn_kept_as_data(items: Iterable[Item], report: Report) -> None:
+    """Warn once when image names that escape are written into the output as data."""
+    kept = KeptAsData()
+    for item in items:
+        kept.see(item)
+    kept.warn(report)
+
+
+__all__ = ["KeptAsData", "TailNames", "warn_kept_as_data"]

@@ -25,6 +25,8 @@ Plugin options come from each plugin's ``options`` tuple. They are accepted dire
 from __future__ import annotations
 
 import functools
+import sys
+
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -350,11 +352,22 @@ def render_report(report: Report, as_json: bool, report_file: str | None = None)
             write_report(report_file, data)
         if as_json:
             click.echo(data.decode())
+    report.info(f"peak memory: {peak_rss_mib()} MiB resident (the process's high-water mark)")
     table = report.table()
     if table and not report.quiet:
         click.echo(table, err=True)
     if report.written is not None and not report.quiet and not as_json:
         click.echo(report.written.line(), err=True)
+
+
+def peak_rss_mib() -> int:
+    """This process's peak resident memory in MiB (0 where the platform cannot say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak >> 20 if sys.platform == "darwin" else peak >> 10
 
 
 def write_report(path: str, data: bytes) -> None:

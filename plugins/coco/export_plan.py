@@ -5,18 +5,20 @@ where their objects go, per-file category ids, panoptic PNG names and image dest
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import tee
 from typing import Any
 
 from cococonv.images import normalise_ext, with_ext
-from cococonv.model import SOURCE_ID, Categories, Dataset, Ellipse, Item, Mask, Polygon
+from cococonv.model import SOURCE_ID, Categories, Dataset, Item, Source
 
 from . import tasks as T
 from .panoptic_names import PanopticNames
 from .foreign import ForeignKeys
-from .grouping import declares
 from .record_maker import RecordMaker
-from .units import Unit, count_unwritable, item_units
+from .plan_survey import Survey, is_heavy
+from .units import Unit, item_units
 
 
 @dataclass
@@ -77,90 +79,107 @@ def file_name_of(item: Item, image_ext: str | None) -> str:
     return with_ext(name, image_ext)
 
 
-def build_plan(dataset: Dataset, out_dir: str, options: dict[str, Any],
+def build_plan(dataset: Source, out_dir: str, options: dict[str, Any],
                allowed: tuple[str, ...], explicit: bool, foreign: ForeignKeys,
-               count_heavy: bool = True) -> CocoPlan:
-    """Everything the per-item function and the finish need, in one pass over the items."""
+               count_heavy: bool = True, walked: Iterable[Item] | None = None) -> CocoPlan:
+    """Everything the per-item function and the finish need, in one pass over the items.
+
+    ``dataset`` is a Dataset, or a stream (any other Source): its items are then surveyed
+    from ``walked`` (its first walk, default the source itself) and the plan's
+    ``items`` walks it again, making each entry as its item comes.
+    """
+    in_memory = isinstance(dataset, Dataset)
     reindex = options["reindex"]
     meta_files = {key: _by_index(file_meta, dataset.categories) for key, file_meta
                   in dataset.meta.get("coco", {}).get("files", {}).items()}
-    names = dataset.subsets or ["default"]
-    by_subset: dict[str, list[Item]] = {s: [] for s in names}
-    used: dict[str, dict[str, set[int]]] = {s: {} for s in names}
-    counts: dict[str, dict[str, int]] = {s: {} for s in names}
-    stats: dict[str, Counter] = {s: Counter() for s in names}
-    units_of: dict[int, list[Unit]] = {}
-    for item in dataset:
-        by_subset[item.subset].append(item)
-        bucket = counts[item.subset]
-        labels_by_task = used[item.subset]
-        units = units_of[id(item)] = item_units(item)
-        for task, anns in units:
-            bucket[task] = bucket.get(task, 0) + 1
-            labels = labels_by_task.get(task)
-            if labels is None:
-                labels = labels_by_task[task] = set()
-            for ann in anns:
-                if ann.label is not None:
-                    labels.add(ann.label)
-        count_unwritable(item, stats[item.subset], foreign)
+    survey = Survey(foreign, in_memory, options)
+    for item in (dataset if walked is None else walked):
+        survey.add(item)
+    names = list(survey.image_ids) or ["default"]
     category_ids = _category_ids(dataset, reindex)
     image_ext = normalise_ext(options["image_ext"])
     subsets: dict[str, SubsetPlan] = {}
-    image_ids: dict[int, Any] = {}
+    image_ids: dict[str, list[Any]] = {}
     for name in names:
-        items = by_subset[name]
         had = {m["task"] for m in meta_files.values() if m["subset"] == name}
-        tasks = list(allowed) if explicit else _tasks_for(had, set(counts[name]), allowed)
+        counts = survey.counts.get(name, {})
+        tasks = list(allowed) if explicit else _tasks_for(had, set(counts), allowed)
         routes = {task: _route(task, tasks, had) for task in T.TASKS}
-        plan = subsets[name] = SubsetPlan(name, tasks, routes, counts=counts[name],
-                                          stats=stats[name])
+        plan = subsets[name] = SubsetPlan(name, tasks, routes, counts=counts,
+                                          stats=survey.stats.get(name, Counter()))
         if not reindex:
-            plan.first_free_id = 1 + max((a.id for it in items for a in it.annotations
-                                          if type(a.id) is int), default=0)
-        for item, iid in zip(items, _image_ids(items, reindex)):
-            image_ids[id(item)] = iid
+            largest = survey.largest_id.get(name)
+            plan.first_free_id = 1 + (largest if largest is not None else 0)
+        image_ids[name] = _image_ids(survey.image_ids.get(name, []), reindex)
         for task in tasks:
-            plan.files[task] = _file_plan(dataset, task, name, meta_files, used[name], routes,
-                                          category_ids, foreign)
+            plan.files[task] = _file_plan(dataset, task, name, meta_files,
+                                          survey.used.get(name, {}), routes, category_ids,
+                                          foreign)
         if T.PANOPTIC in tasks:
-            plan.panoptic = PanopticNames(name, items)
-    entries = []
+            if not in_memory:
+                raise NotImplementedError("a panoptic plan needs the items in memory")
+            plan.panoptic = PanopticNames(name, dataset.items_of(name))
+    plan = CocoPlan(out_dir, options, dataset.categories, category_ids, subsets, [],
+                    image_ext, survey.heavy, frozenset(foreign.found))
+    if not in_memory:
+        plan.items = _Entries(plan, dataset, image_ids)  # type: ignore[assignment]
+        return plan
     heavy = 0
     every_item_heavy = options["save_images"] or options["crop_covered"]
     # Only a scheduling hint: one item in `stride` is looked at, the count scaled.
+    units_of = survey.units or []
     stride = max(1, len(units_of) // 1024)
+    make = _entry_maker(plan, image_ids)
     for position, item in enumerate(dataset):
-        entry = ItemEntry(item, image_ids[id(item)], units_of[id(item)])
+        entry = make(item, units_of[position])
         sub = subsets[item.subset]
         if count_heavy and position % stride == 0 and (
-                every_item_heavy or sub.panoptic is not None or _is_heavy(item, options)):
+                every_item_heavy or sub.panoptic is not None or is_heavy(item, options)):
             heavy += stride
+        plan.items.append(entry)
+    plan.heavy_items = heavy
+    return plan
+
+
+def _entry_maker(plan: CocoPlan, image_ids: dict[str, list[Any]]
+                 ) -> Callable[[Item, list[Unit]], ItemEntry]:
+    """Entries in item order: each takes the next image id of its subset."""
+    taken = {name: iter(ids) for name, ids in image_ids.items()}
+    options = plan.options
+
+    def make(item: Item, units: list[Unit]) -> ItemEntry:
+        entry = ItemEntry(item, next(taken[item.subset]), units)
+        sub = plan.subsets[item.subset]
         if sub.panoptic is not None:
             entry.png_name = sub.panoptic.png_name(item)
         if options["save_images"] and item.image is not None and item.image.has_data:
             folder = "images" if options["merge_images"] else f"images/{item.subset}"
-            entry.image_dest = f"{folder}/{file_name_of(item, image_ext)}"
-        entries.append(entry)
-    return CocoPlan(out_dir, options, dataset.categories, category_ids, subsets, entries,
-                    image_ext, heavy, frozenset(foreign.found))
+            entry.image_dest = f"{folder}/{file_name_of(item, plan.image_ext)}"
+        return entry
+    return make
 
 
-def _is_heavy(item: Item, options: dict[str, Any]) -> bool:
-    image = item.image
-    if image is not None and image.size is None and image.has_data:
-        return True  # its size is read from the file
-    mode = options["segmentation_mode"]
-    for ann in item.annotations:
-        kind = type(ann)
-        if kind is Ellipse:
-            return True
-        declared = declares(ann, "area") and declares(ann, "bbox")
-        if kind is Mask and (mode == "polygons" or ann.group or not declared):
-            return True  # traced, joined with other outlines, or measured
-        if kind is Polygon and (mode == "mask" or not declared):
-            return True  # rasterised, or its area measured on the image grid
-    return False
+class _Entries:
+    """A stream's plan items: its next walk, each item's entry made as it comes. The
+    engine (for the records) and the finish (pairing each result with its entry) iterate
+    it side by side: the second ``iter`` is a twin of the first walk (``itertools.tee``,
+    holding only the entries one is ahead of the other), not a walk of its own."""
+
+    def __init__(self, plan: CocoPlan, source: Source, image_ids: dict[str, list[Any]]):
+        self.plan, self.source, self.image_ids = plan, source, image_ids
+        self._twin: Iterator[ItemEntry] | None = None
+
+    def __iter__(self) -> Iterator[ItemEntry]:
+        if self._twin is not None:
+            twin, self._twin = self._twin, None
+            return twin
+        first, self._twin = tee(self._walk())
+        return first
+
+    def _walk(self) -> Iterator[ItemEntry]:
+        make = _entry_maker(self.plan, self.image_ids)
+        for item in self.source:
+            yield make(item, item_units(item))
 
 
 def _tasks_for(had: set[str], present: set[str], allowed: tuple[str, ...]) -> list[str]:
@@ -207,15 +226,14 @@ def _category_ids(dataset: Dataset, reindex: bool) -> list[Any]:
     return ids
 
 
-def _image_ids(items: list[Item], reindex: bool) -> list[Any]:
+def _image_ids(source_ids: list[Any], reindex: bool) -> list[Any]:
     if reindex:
-        return list(range(1, len(items) + 1))
+        return list(range(1, len(source_ids) + 1))
     ids = []
     seen: set = set()
-    taken = {item.image_id for item in items}
+    taken = set(source_ids)
     next_id = max((v for v in taken if type(v) is int), default=0) + 1
-    for item in items:
-        iid = item.image_id
+    for iid in source_ids:
         if type(iid) not in (int, str) or iid in seen:
             while next_id in taken:
                 next_id += 1

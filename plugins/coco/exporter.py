@@ -15,11 +15,11 @@ from cococonv.context import Context
 from cococonv.export_options import chosen_tasks
 from cococonv.fileio import dumps_json  # noqa: F401  (tests replace it to simulate MemoryError)
 from cococonv.images import normalise_ext, with_safe_image_name
-from cococonv.model import Item, Source
+from cococonv.model import Dataset, Item, Source
 from cococonv.errors import DataError
 from cococonv.paths import safe_segment, shown, writable
 from cococonv.plugin import Exporter
-from cococonv.tailnames import TailNames, warn_kept_as_data
+from cococonv.tailnames import KeptAsData, TailNames, warn_kept_as_data
 
 from . import tasks as T
 from .export_finish import finish_export
@@ -48,18 +48,29 @@ class CocoExporter(Exporter):
     # workers only when enough items need masks, pixels or files (the plan counts them):
     # records alone cost less to make than to ship back
     light_items = True
+    streams = True  # a stream's items are walked twice (plan, records), never held
 
     def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> CocoPlan:
         report = ctx.report
         chosen, explicit = chosen_tasks(self.name, self.tasks, options["tasks"])
         names = _OutputNames(options)
         dataset = writable(source, report, names)
+        foreign = ForeignKeys(lambda: ctx.namespaces)
+        if isinstance(dataset, Dataset):
+            names.tails.report(report)
+            if not options["save_images"]:
+                warn_kept_as_data(dataset, report)
+            return build_plan(dataset, out_dir, options, chosen, explicit=explicit,
+                              foreign=foreign, count_heavy=ctx.jobs > 1)
+        # A stream is walked once here (checked, surveyed and its names warned about)
+        # and once more for the records.
+        kept = KeptAsData()
+        walked = map(kept.see, dataset) if not options["save_images"] else dataset
+        plan = build_plan(dataset, out_dir, options, chosen, explicit=explicit,
+                          foreign=foreign, walked=walked)
         names.tails.report(report)
-        if not options["save_images"]:
-            warn_kept_as_data(dataset, report)
-        return build_plan(dataset, out_dir, options, chosen, explicit=explicit,
-                          foreign=ForeignKeys(lambda: ctx.namespaces),
-                          count_heavy=ctx.jobs > 1)
+        kept.warn(report)
+        return plan
 
     def finish(self, plan: CocoPlan, results: Any, ctx: Context) -> None:
         finish_export(plan, results, ctx.report, ctx.scratch(), write_json)
@@ -74,7 +85,7 @@ class _OutputNames:
         self.opts = options
         self.safe_subsets: set[str] = set()
         self.tails = TailNames("image name")
-        self.files: dict[tuple[str, str], Item] = {}
+        self.files: dict[tuple[str, str], str] = {}  # -> item id (not the item: a stream)
 
     def __call__(self, item: Item) -> tuple[Item, tuple[str, ...]]:
         if item.subset not in self.safe_subsets:
@@ -96,10 +107,10 @@ class _OutputNames:
         if item.image is None:
             return
         key = (item.subset, file_name_of(item, normalise_ext(self.opts["image_ext"])))
-        other = self.files.setdefault(key, item)
-        if other is not item:
+        other = self.files.setdefault(key, item.id)
+        if other != item.id:
             raise DataError(f"its image {shown(key[1])} is also the image of item "
-                            f"{shown(other.id)}; a COCO file names each image once (merge "
+                            f"{shown(other)}; a COCO file names each image once (merge "
                             f"the two, or --on-error skip to drop the later)")
 
 

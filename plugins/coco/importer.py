@@ -19,6 +19,7 @@ from . import tasks as T
 from .discovery import AnnotationFile, find_annotation_files
 from .label_ids import pad_labels_to_ids
 from .reader import CocoReader
+from .streaming import STREAMING, open_stream
 
 __all__ = ["CocoImporter", "CocoReader", "TASK_IMPORTERS"]
 
@@ -45,7 +46,7 @@ class CocoImporter(Importer):
     name = "coco"
     namespace = "coco"
     tasks: ClassVar[tuple[str, ...]] = T.TASKS
-    options = (RELPATH, KEEP_IDS)
+    options = (RELPATH, KEEP_IDS, STREAMING)
 
     @classmethod
     def detect(cls, tree: Tree) -> int:
@@ -60,7 +61,7 @@ class CocoImporter(Importer):
         return 10 if cls.tasks[0] in known else 0
 
     def load(self, tree: Tree, ctx: Context, *, relpath: list[str],
-             keep_original_category_ids: bool) -> Dataset:
+             keep_original_category_ids: bool, streaming: str = "auto") -> Dataset:
         report = ctx.report
         files = find_annotation_files(tree, self.tasks, relpath, sniff=False)
         if not files:
@@ -77,6 +78,9 @@ class CocoImporter(Importer):
                 source.task = self.tasks[0]
         layers = _layers(files)
         if len(layers) == 1:
+            stream = open_stream(tree, ctx, files, streaming, keep_original_category_ids)
+            if stream is not None:
+                return stream  # a Source: api.load reads it into a Dataset unless streamed
             return self._read(tree, ctx, files).finish(keep_original_category_ids)
         # Several files of one task and subset (-r a.json,b.json) are parts of one
         # dataset, each numbering its own ids: merged as `cococonv merge` does, so labels
