@@ -63,6 +63,7 @@ class SegmentAnythingExporter(Exporter):
 
     name = "segment_anything"
     namespace = NAMESPACE
+    streams = True  # one walk, each item's names checked as it comes (iter_writable)
     options = (
         shared.save_images("the item's folder, beside its JSON file, named as its "
                            "file_name says"),
