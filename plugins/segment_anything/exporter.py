@@ -86,8 +86,9 @@ class SegmentAnythingExporter(Exporter):
                             "default) read back as subsets", len(unread))
         ctx.report.lost("labels", "SA-1B has no label list", sum(
             1 for label in labels if not label.placeholder and not _assigned(label)))
-        ctx.report.lost("keypoint skeletons", "SA-1B has no keypoints",
-                        len(source.categories.keypoints))
+        ctx.report.lost("keypoint skeletons", "SA-1B has no keypoints", sum(
+            1 for schema in source.categories.keypoints.values()
+            if schema.names or schema.skeleton))  # COCO's "keypoints": [] holds nothing
         plan = SaPlan(out_dir, per_subset, save_images, normalise_ext(image_ext),
                       [_assigned(label) for label in labels], ctx.namespaces)
         # the walk plan_items hands the engine: kept here, not in the plan workers get

@@ -231,3 +231,17 @@ def test_coco_fields_sa_cannot_hold_are_reported_by_name(tmp_path):
                               report=_report())
     assert report.losses[("annotation fields of other formats: foo",
                           "SA-1B annotations hold only their own keys")] == 1
+
+
+def test_empty_keypoint_schemas_are_not_reported_as_lost_skeletons(tmp_path):
+    from cococonv.model import Categories, Image, Item, KeypointSchema
+
+    cats = Categories()
+    for name in ("car", "person"):
+        cats.add(name)
+    cats.keypoints[0] = KeypointSchema()  # COCO's "keypoints": [] of a person_keypoints file
+    cats.keypoints[1] = KeypointSchema(["nose", "eye"], [[1, 2]])
+    report = cococonv.save(Dataset(cats, [Item(id="a", image=Image("a.jpg", size=(4, 4)))]),
+                           "segment_anything", str(tmp_path / "out"), jobs=1,
+                           report=_report())
+    assert report.losses[("keypoint skeletons", "SA-1B has no keypoints")] == 1
