@@ -245,3 +245,13 @@ def test_empty_keypoint_schemas_are_not_reported_as_lost_skeletons(tmp_path):
                            "segment_anything", str(tmp_path / "out"), jobs=1,
                            report=_report())
     assert report.losses[("keypoint skeletons", "SA-1B has no keypoints")] == 1
+
+
+def test_the_run_says_how_many_items_and_annotations_it_wrote(runner, cli, tmp_path):
+    sa_set(tmp_path / "in", 3)
+    for fmt in ("coco", "segment_anything"):
+        done = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-f", fmt,
+                                   "-o", str(tmp_path / fmt), "-j", "1"])
+        assert done.exit_code == 0, done.output
+        assert done.stderr.splitlines()[-1].startswith("wrote 3 items, 3 annotations, "), \
+            done.stderr
