@@ -153,10 +153,10 @@ class Written:
 
     def line(self) -> str:
         """``wrote 2 items, 14 annotations, 5 files to OUT`` (the end of a run, on stderr)."""
-        counts = [_plural(n, noun) for n, noun in ((self.items, "item"),
+        counts = [plural(n, noun) for n, noun in ((self.items, "item"),
                                                    (self.annotations, "annotation"))
                   if n is not None]
-        counts.append(_plural(self.files, "file"))
+        counts.append(plural(self.files, "file"))
         where = "the standard output" if self.target == "-" else self.target
         return printable(f"wrote {', '.join(counts)} to {where}")
 
@@ -180,7 +180,8 @@ def replay_tally(report: Report, counts: Mapping[Any, int],
             raise ValueError(f"tally status {status!r} (expected 'lost' or 'approximated')")
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """``1 item``, ``2 items``: the counts of the end-of-run lines."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import DataError, OptionError
 from ..model import Source
-from ..report import Report
+from ..report import Report, plural
 from .page import render_html, write_page
 from .payload import build_payload
 
@@ -32,8 +32,10 @@ class GalleryResult:
 
     def lines(self) -> list[str]:
         """The end-of-run lines for stderr."""
-        lines = [f"wrote a gallery of {self.items} items, {self.annotations} annotations "
-                 f"({self.bytes / 1e6:.1f} MB) to {self.target}"]
+        where = "the standard output" if self.target == "-" else self.target
+        lines = [f"wrote a gallery of {plural(self.items, 'item')}, "
+                 f"{plural(self.annotations, 'annotation')} ({self.bytes / 1e6:.1f} MB) to "
+                 f"{where}"]
         for kind, count in self.not_drawn.items():
             lines.append(f"  not drawn: {count} {kind} annotations (a kind the gallery "
                          f"does not know)")

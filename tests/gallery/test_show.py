@@ -72,7 +72,7 @@ def test_images_are_linked_by_an_encoded_relative_path_and_never_touched(tmp_pat
     result = runner.invoke(cli, ["show", "-i", str(source), "-o", str(tmp_path / "o" / "g.html")])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert "wrote a gallery of 1 items, 1 annotations" in result.stderr
+    assert "wrote a gallery of 1 item, 1 annotation (" in result.stderr
     item = embedded(tmp_path / "o" / "g.html")["items"][0]
     assert item["src"] == "../data/images/sub%20dir/a%20%231%3F.jpg"
     assert (item["w"], item["h"]) == (10, 8)
@@ -205,6 +205,9 @@ def test_the_page_can_go_to_stdout_with_paths_from_the_working_folder(tmp_path, 
     page = tmp_path / "out.html"
     page.write_bytes(result.stdout_bytes)
     assert embedded(page)["items"][0]["src"] == "src/images/a.jpg"
+    loud = runner.invoke(cli, ["show", "-i", "src", "-o", "-"])
+    assert loud.stderr.startswith("wrote a gallery of 1 item, 1 annotation (") and \
+        loud.stderr.endswith(" MB) to the standard output\n"), loud.stderr
 
 
 def test_a_mask_written_another_way_is_not_a_difference(tmp_path):
