@@ -40,7 +40,7 @@ class GalleryResult:
             lines.append(f"  not drawn: {count} {kind} annotations (a kind the gallery "
                          f"does not know)")
         for why, count in self.no_picture.items():
-            lines.append(f"  without a picture: {count} items ({why})")
+            lines.append(f"  without a picture: {plural(count, 'item')} ({why})")
         return lines
 
 

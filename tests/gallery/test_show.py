@@ -115,7 +115,7 @@ def test_zip_images_need_embedding_and_embedded_thumbnails_are_small_jpegs(tmp_p
             zf.write(path, path.relative_to(folder))
     plain = runner.invoke(cli, ["show", "-i", str(archive), "-o", str(tmp_path / "a.html")])
     assert plain.exit_code == 0, plain.stderr
-    assert "without a picture: 1 items (image inside an archive (use --embed-images))" \
+    assert "without a picture: 1 item (image inside an archive (use --embed-images))" \
         in plain.stderr
     assert "src" not in embedded(tmp_path / "a.html")["items"][0]
     inlined = runner.invoke(cli, ["show", "-i", str(archive), "-o", str(tmp_path / "b.html"),
