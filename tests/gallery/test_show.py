@@ -181,6 +181,10 @@ def test_show_on_a_project_with_its_conversion_report(tmp_path, runner, cli):
     data = embedded(tmp_path / "g.html")
     assert data["report"]["lost"][0]["count"] == 3
     assert [rec["i"] for rec in data["items"][0]["a"][0]] == [1, 2]
+    for out in (["-o", str(source / "g.html")], ["--png", str(source / "pngs")]):
+        inside = runner.invoke(cli, ["show", "-p", str(tmp_path / "proj"), *out])
+        assert inside.exit_code == 2 and "overlaps the input" in inside.stderr, inside.stderr
+    assert sorted(p.name for p in source.iterdir()) == ["annotations"]
 
 
 def test_rotation_crowd_and_ids_reach_the_page_exactly(tmp_path):
