@@ -14,6 +14,7 @@ from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.fileio import loads_json
+from cococonv.limits import declared_image_size
 from cococonv.model import MAX_IMAGE_SIDE, Image
 from cococonv.paths import is_hidden, lookup_relpath
 from cococonv.sources import FileTree, Tree
@@ -61,14 +62,7 @@ class ImageBinder:
 
 def declared_size(doc: dict[str, Any]) -> tuple[int, int] | None:
     """``(imageHeight, imageWidth)`` when both are given (old files have neither)."""
-    height, width = doc.get("imageHeight"), doc.get("imageWidth")
-    if height is None and width is None:
-        return None
-    for key, value in (("imageHeight", height), ("imageWidth", width)):
-        if type(value) is not int or not 0 < value <= MAX_IMAGE_SIDE:
-            raise DataError(f"must be a whole number from 1 to {MAX_IMAGE_SIDE}, got "
-                            f"{str(value)[:40]}", where=key)
-    return height, width
+    return declared_image_size(doc, "imageHeight", "imageWidth")
 
 
 def embedded_loader(tree: Tree, rel: str):

@@ -130,3 +130,13 @@ def test_keypoint_indices_cannot_make_a_small_file_hold_millions_of_keypoints(
     # b.json: one visible point of 133 (a whole-body schema) is an ordinary set
     assert sorted(a["num_keypoints"] for a in coco["annotations"]) == [1, 1]
     assert len(coco["categories"][0]["keypoints"]) == 133
+
+
+def test_a_declared_size_past_the_limit_is_one_line_naming_the_key(runner, cli,
+                                                                     tmp_path: Path):
+    write(tmp_path / "in", {"a.json": doc(imageHeight=10**12)})
+    done = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-if", "labelme",
+                               "-f", "coco", "-o", str(tmp_path / "out")])
+    assert done.exit_code == 1 and not (tmp_path / "out").exists()
+    assert done.stderr == ("error: a.json: imageHeight: must be a whole number from 1 to "
+                           "1048576, got 1000000000000\n")
