@@ -26,13 +26,14 @@ def count_steps(run: Callable[[], object]) -> int:
         if event == "c_call":
             count += 1
 
+    before = sys.gettrace(), sys.getprofile()  # a coverage or debugger hook comes back after
     sys.settrace(trace)
     sys.setprofile(profile)
     try:
         run()
     finally:
-        sys.setprofile(None)
-        sys.settrace(None)
+        sys.setprofile(before[1])
+        sys.settrace(before[0])
     return count
 
 
