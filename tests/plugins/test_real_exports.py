@@ -1,0 +1,131 @@
+"""Datasets written by the tools themselves (tests/data/real, see its README): each is
+detected as its format, and every object reaches COCO, CVAT and VOC or is reported."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import cococonv
+from cococonv.report import Report
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+ULTRALYTICS = REAL / "ultralytics"
+DOTA_SIZE = {"image_size": "1024x1024"}  # dota8's tiles, left out here (see the README)
+
+
+def label_lines(root: Path) -> list[tuple[str, list[float]]]:
+    """Every object line of a YOLO dataset's label files, read without cococonv."""
+    lines = []
+    for path in sorted(root.rglob("labels/**/*.txt")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                values = line.split()
+                lines.append((path.stem, [float(v) for v in values]))
+    return lines
+
+
+def convert(source: Path, target: Path, fmt: str, **options) -> Report:
+    report = Report(quiet=True)
+    cococonv.convert(str(source), str(target), output_format=fmt, input_format=None,
+                     input_options=options, report=report)
+    return report
+
+
+def coco_annotations(folder: Path) -> list[dict]:
+    found = []
+    for path in sorted((folder / "annotations").glob("*.json")):
+        doc = json.loads(path.read_text())
+        names = {image["id"]: Path(image["file_name"]).stem for image in doc["images"]}
+        found += [dict(ann, stem=names[ann["image_id"]]) for ann in doc["annotations"]]
+    return found
+
+
+def cvat_shapes(folder: Path) -> dict[str, int]:
+    text = (folder / "annotations.xml").read_text()
+    return {tag: len(re.findall(rf"<{tag} label=", text))
+            for tag in ("box", "polygon", "skeleton")}
+
+
+def voc_objects(folder: Path) -> int:
+    return sum(path.read_text().count("<object>")
+               for path in (folder / "Annotations").glob("*.xml"))
+
+
+@pytest.mark.parametrize("name", ["coco8", "coco8-seg", "coco8-pose", "dota8"])
+def test_ultralytics_datasets_are_detected_and_read_whole(name):
+    root = ULTRALYTICS / name
+    assert cococonv.detect(str(root))[0][0] == "yolo"
+    options = DOTA_SIZE if name == "dota8" else {}
+    dataset = cococonv.load(str(root), report=Report(quiet=True), **options)
+    assert {item.subset for item in dataset} == {"train", "val"} and len(dataset) == 8
+    objects = [a for item in dataset for a in item.annotations if a.kind != "points"]
+    assert len(objects) == len(label_lines(root))
+    expected = 80 if name in ("coco8", "coco8-seg") else 1 if name == "coco8-pose" else 15
+    assert len(dataset.categories.labels) == expected
+
+
+def test_coco8_boxes_reach_coco_in_the_pixels_of_their_images(tmp_path):
+    root = ULTRALYTICS / "coco8"
+    convert(root, tmp_path / "coco", "coco")
+    sizes = {path.stem: Image.open(path).size for path in root.rglob("images/**/*.jpg")}
+    got = sorted((ann["stem"], ann["category_id"], ann["bbox"])
+                 for ann in coco_annotations(tmp_path / "coco"))
+    want = []
+    for stem, (cls, cx, cy, w, h) in label_lines(root):
+        width, height = sizes[stem]
+        want.append((stem, int(cls), [(cx - w / 2) * width, (cy - h / 2) * height,
+                                      w * width, h * height]))
+    assert len(got) == len(want) == 30
+    # COCO's ids are the label's position + 1 here: coco8's names are a 0-based map.
+    for (stem, cat, box), (stem2, cls, box2) in zip(got, sorted(want)):
+        assert stem == stem2 and cat == cls + 1 and box == pytest.approx(box2, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["coco8", "coco8-seg", "coco8-pose", "dota8"])
+def test_ultralytics_datasets_reach_coco_cvat_and_voc(name, tmp_path):
+    root = ULTRALYTICS / name
+    options = DOTA_SIZE if name == "dota8" else {}
+    lines = len(label_lines(root))
+    convert(root, tmp_path / "coco", "coco", **options)
+    assert len(coco_annotations(tmp_path / "coco")) == lines
+    convert(root, tmp_path / "cvat", "cvat", **options)
+    shapes = cvat_shapes(tmp_path / "cvat")
+    if name == "coco8-pose":
+        assert shapes == {"box": lines, "polygon": 0, "skeleton": lines}
+    else:
+        kind = "box" if name == "coco8" else "polygon"
+        assert shapes[kind] == lines and sum(shapes.values()) == lines
+    report = convert(root, tmp_path / "voc", "voc", **options)
+    assert voc_objects(tmp_path / "voc") == lines
+    if name == "coco8-pose":
+        assert report.losses[("keypoints", "VOC has no keypoints")] == lines
+
+
+def test_coco8_pose_keypoints_keep_their_visibility_through_coco(tmp_path):
+    root = ULTRALYTICS / "coco8-pose"
+    convert(root, tmp_path / "coco", "coco")
+    got = sorted((ann["stem"], ann["keypoints"][2::3]) for ann in
+                 coco_annotations(tmp_path / "coco"))
+    want = sorted((stem, [int(v) for v in values[7::3]]) for stem, values in
+                  label_lines(root))
+    assert got == want and len(got) == 21
+
+
+def test_dota8_without_its_images_needs_the_image_size(tmp_path):
+    with pytest.raises(cococonv.DataError, match="give --image-size"):
+        cococonv.load(str(ULTRALYTICS / "dota8"), report=Report(quiet=True))
+
+
+def test_roboflow_export_reads_train_and_warns_of_the_splits_not_there():
+    root = REAL / "roboflow" / "ships"
+    assert cococonv.detect(str(root))[0][0] == "yolo"
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(root), report=report)
+    assert [label.name for label in dataset.categories.labels] == ["Ships"]
+    assert [(item.subset, len(item.annotations)) for item in dataset] == [("train", 1)] * 3
+    assert sorted(w.split(":")[1].strip() for w in report.warnings) == ["test", "val"]
+    assert all(item.id.endswith(".rf." + item.id.split(".rf.")[1]) for item in dataset)
