@@ -15,6 +15,7 @@ from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Caption, Categories, Dat
 from cococonv.report import Report
 from cococonv.sources import Tree
 
+from . import jsonmin
 from .config import LabelingConfig
 from .discovery import find_image, image_candidates
 from .regions import shape_of, to_shape
@@ -45,11 +46,21 @@ class TaskReader:
         if type(doc) not in (list, dict):
             raise DataError("a Label Studio export is a list of tasks or one task object",
                             file=self.display)
-        for t, task in enumerate(tasks):
-            where = f"[{t}]" if type(doc) is list else ""
+        if jsonmin.is_json_min(tasks):
+            built = jsonmin.to_tasks(tasks, self.config, self.report)
+            if type(doc) is dict:
+                built[0].where, built[0].places = "", {
+                    k[3:]: v[3:] for k, v in built[0].places.items()}
+        else:
+            built = [jsonmin.Converted(task, f"[{t}]" if type(doc) is list else "")
+                     for t, task in enumerate(tasks)]
+        for one in built:
             try:
-                self.task(task, where, subset)
+                if one.error is not None:
+                    raise one.error
+                self.task(one.task, one.where, subset)
             except DataError as err:
+                err.where = one.place(err.where)
                 self.report.bad_record(err.located(file=self.display))
 
     def error(self, message: str, where: str) -> DataError:
@@ -61,8 +72,8 @@ class TaskReader:
         data = task.get("data")
         if type(data) is not dict:
             if "annotation_id" in task or "annotator" in task:
-                raise self.error("a JSON-MIN task, which is not read: export the project "
-                                 "as JSON (tasks with 'data' and 'annotations')", where)
+                raise self.error("a JSON-MIN record among the tasks of a JSON export: "
+                                 "a file holds one export or the other", where)
             raise self.error("missing its 'data' object", where)
         key, url = self._image_field(data, where)
         item = self._item(task, key, url, subset)
