@@ -41,6 +41,11 @@ class Converted:
     places: dict[str, str] = field(default_factory=dict)  # task place -> JSON-MIN place
     error: DataError | None = None
 
+    def check(self) -> None:
+        """Raise what building the task found wrong (a value of no known control)."""
+        if self.error is not None:
+            raise self.error
+
     def place(self, where: str | None) -> str | None:
         """The JSON-MIN place of a place in the built task (``.value`` is the record's
         own region object there)."""
@@ -53,6 +58,21 @@ class Converted:
                     rest = rest[len(".value"):]
                 return self.places[prefix] + rest
         return where
+
+
+def tasks_of(doc: list | dict, config: LabelingConfig | None,
+             report: Report) -> list[Converted]:
+    """The tasks of an export document (a list, or one object): a JSON export's as they
+    are, a JSON-MIN export's built from its records."""
+    records = doc if type(doc) is list else [doc]
+    if not is_json_min(records):
+        return [Converted(task, f"[{t}]" if type(doc) is list else "")
+                for t, task in enumerate(records)]
+    built = to_tasks(records, config, report)
+    if type(doc) is dict:  # one record, not in a list: its places have no "[0]"
+        built[0].where = ""
+        built[0].places = {k[3:]: v[3:] for k, v in built[0].places.items()}
+    return built
 
 
 def is_json_min(records: list) -> bool:

@@ -42,22 +42,12 @@ class TaskReader:
     # -- files and tasks ---------------------------------------------------------------
     def read(self, rel: str, doc: Any, subset: str) -> None:
         self.display = self.tree.display(rel)
-        tasks = doc if type(doc) is list else [doc]
         if type(doc) not in (list, dict):
             raise DataError("a Label Studio export is a list of tasks or one task object",
                             file=self.display)
-        if jsonmin.is_json_min(tasks):
-            built = jsonmin.to_tasks(tasks, self.config, self.report)
-            if type(doc) is dict:
-                built[0].where, built[0].places = "", {
-                    k[3:]: v[3:] for k, v in built[0].places.items()}
-        else:
-            built = [jsonmin.Converted(task, f"[{t}]" if type(doc) is list else "")
-                     for t, task in enumerate(tasks)]
-        for one in built:
+        for one in jsonmin.tasks_of(doc, self.config, self.report):
             try:
-                if one.error is not None:
-                    raise one.error
+                one.check()
                 self.task(one.task, one.where, subset)
             except DataError as err:
                 err.where = one.place(err.where)
