@@ -65,7 +65,7 @@ class TaskReader:
                 raise self.error("a JSON-MIN record among the tasks of a JSON export: "
                                  "a file holds one export or the other", where)
             raise self.error("missing its 'data' object", where)
-        key, url = self._image_field(data, where)
+        key, url = image_field(data, self.config, f"{where}.data", self.error)
         item = self._item(task, key, url, subset)
         records: list[tuple[str, int, dict]] = []
         for field in ("annotations", "completions", "predictions"):
@@ -101,24 +101,6 @@ class TaskReader:
                                              "predictions")},
                       "data": {k2: v for k2, v in data.items() if k2 != key}})
         self.dataset.add(item)
-
-    def _image_field(self, data: dict, where: str) -> tuple[str, str]:
-        keys = list(self.config.image_keys) if self.config else []
-        keys += [k for k in ("image", "img", "image_url", "url") if k not in keys]
-        for key in keys:
-            if type(data.get(key)) is str:
-                return key, data[key]
-        for key in (k for k, v in data.items() if type(v) in (str, list)):
-            kind = _media_kind(key)
-            if kind is not None:
-                article = "an" if kind[0] in "aeiou" else "a"
-                raise self.error(f"{article} {kind} task (data.{key}): cococonv reads Label "
-                                 f"Studio image tasks only", f"{where}.data")
-        strings = [k for k, v in data.items() if type(v) is str]
-        if len(strings) == 1:
-            return strings[0], data[strings[0]]
-        raise self.error("no image in 'data' (expected data.image, or the field the "
-                         "labeling config's <Image value=\"$...\"> names)", f"{where}.data")
 
     def _item(self, task: dict, key: str, url: str, subset: str) -> Item:
         candidates = image_candidates(url)
@@ -275,6 +257,33 @@ class TaskReader:
                                  f"after its labels")
             found = self.categories.add(name)
         return found
+
+
+def image_field(data: dict, config: LabelingConfig | None, where: str,
+                error: Any) -> tuple[str, str]:
+    """The data field holding the task's image and its URL: the config's ``<Image
+    value="$x">`` field, a usual name, or the one string; tasks of other media, and
+    multi-image ones, are refused naming the field."""
+    keys = list(config.image_keys) if config else []
+    keys += [k for k in ("image", "img", "image_url", "url") if k not in keys]
+    for key in keys:
+        if type(data.get(key)) is str:
+            return key, data[key]
+    for key in (k for k, v in data.items() if type(v) in (str, list)):
+        kind = _media_kind(key)
+        if kind is not None:
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise error(f"{article} {kind} task (data.{key}): cococonv reads Label Studio "
+                        f"image tasks only", where)
+    for key in (k for k, v in data.items() if type(v) is list and "image" in k.lower()):
+        # <Repeater> over images (multi-page documents): data.images = [{"url": ...}]
+        raise error(f"a task of several images (data.{key}, a list): cococonv reads one "
+                    f"image per task", where)
+    strings = [k for k, v in data.items() if type(v) is str]
+    if len(strings) == 1:
+        return strings[0], data[strings[0]]
+    raise error("no image in 'data' (expected data.image, or the field the labeling "
+                "config's <Image value=\"$...\"> names)", where)
 
 
 def _source(result: dict) -> dict[str, Any]:
