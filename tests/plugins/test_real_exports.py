@@ -129,3 +129,22 @@ def test_roboflow_export_reads_train_and_warns_of_the_splits_not_there():
     assert [(item.subset, len(item.annotations)) for item in dataset] == [("train", 1)] * 3
     assert sorted(w.split(":")[1].strip() for w in report.warnings) == ["test", "val"]
     assert all(item.id.endswith(".rf." + item.id.split(".rf.")[1]) for item in dataset)
+
+
+def test_labelme_tutorial_file_naming_itself_reads_its_embedded_image(tmp_path):
+    # LabelMe's examples/tutorial/apc2016_obj3.json: version 4.0.0, imageData embedded and
+    # imagePath "apc2016_obj3.json", the JSON itself, not the image.
+    root = REAL / "labelme" / "tutorial"
+    assert cococonv.detect(str(root))[0][0] == "labelme"
+    item = next(iter(cococonv.load(str(root), report=Report(quiet=True))))
+    assert (item.image.name, item.image.size) == ("apc2016_obj3.jpg", (907, 1210))
+    assert [a.kind for a in item.annotations] == ["polygon"] * 4
+    report = convert(root, tmp_path / "coco", "coco")
+    assert not report.losses
+    cococonv.convert(str(root), str(tmp_path / "cvat"), output_format="cvat",
+                     output_options={"save_images": True}, report=Report(quiet=True))
+    saved = tmp_path / "cvat" / "images" / "apc2016_obj3.jpg"
+    assert Image.open(saved).size == (1210, 907)
+    assert cvat_shapes(tmp_path / "cvat")["polygon"] == 4
+    doc = json.loads((tmp_path / "coco/annotations/instances_default.json").read_text())
+    assert [image["file_name"] for image in doc["images"]] == ["apc2016_obj3.jpg"]
