@@ -127,17 +127,24 @@ def _read_yaml(tree: Tree, index: P.Index, rel: str, layout: Layout, used: set[s
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str) for v in values):
             raise DataError(f"{key}: must be a path or a list of paths", file=display)
-        entries = _split_entries(tree, index, values, bases, used, layout.warnings)
+        taken: list[str] = []
+        entries = _split_entries(tree, index, values, bases, used, layout.warnings, taken)
         if entries is None:
             layout.warnings.append(f"{display}: {key}: {values[0][:200]!r} is not in the "
                                    f"input")
         else:
             name = layout.meta.subsets.get(key, key) if layout.meta else key
             layout.splits.setdefault(name, []).extend(entries)
+        if taken:
+            # Ultralytics' VOC.yaml names images/test2007 as val and as test: an item has
+            # one subset here, the first split that names it.
+            layout.warnings.append(f"{display}: {key}: {len(taken)} image(s) an earlier "
+                                   f"split names too are read in that split only")
 
 
 def _split_entries(tree: Tree, index: P.Index, values: list[str], bases: list[str],
-                   used: set[str], warnings: list[str]) -> list[Entry] | None:
+                   used: set[str], warnings: list[str],
+                   taken: list[str]) -> list[Entry] | None:
     """The items one split names (folders, image lists, images); None when none of its
     paths is in the tree."""
     entries: list[Entry] = []
@@ -153,17 +160,18 @@ def _split_entries(tree: Tree, index: P.Index, values: list[str], bases: list[st
             continue
         found = True
         if rel in index.folders:
-            entries += _folder_entries(index, rel, used)
+            entries += _folder_entries(index, rel, used, taken)
         elif P.is_image(rel):
-            entries += _image_entries(index, [rel], used)
+            entries += _image_entries(index, [rel], used, taken=taken)
         else:
-            entries += _list_entries(tree, index, rel, bases, used, warnings)
+            entries += _list_entries(tree, index, rel, bases, used, warnings, taken)
     return entries if found else None
 
 
-def _folder_entries(index: P.Index, folder: str, used: set[str]) -> list[Entry]:
+def _folder_entries(index: P.Index, folder: str, used: set[str],
+                    taken: list[str] | None = None) -> list[Entry]:
     images = [f for f in index.under(folder) if P.is_image(f)]
-    entries = _image_entries(index, images, used, root=folder)
+    entries = _image_entries(index, images, used, root=folder, taken=taken)
     labels = P.labels_folder(folder)
     if labels is not None:
         entries += _label_entries(index, labels, {e.label for e in entries}, used)
@@ -182,11 +190,14 @@ def _label_entries(index: P.Index, labels: str, seen: set, used: set[str]) -> li
 
 
 def _image_entries(index: P.Index, images: list[str], used: set[str],
-                   root: str | None = None) -> list[Entry]:
+                   root: str | None = None, taken: list[str] | None = None) -> list[Entry]:
+    """Items of these images, less those already read (listed in ``taken``)."""
     root = P.common_folder(images) if root is None else root
     entries = []
     for image in images:
         if image in used:
+            if taken is not None:
+                taken.append(image)
             continue
         used.add(image)
         label = P.label_of(image)
@@ -204,7 +215,8 @@ MAX_LIST_LINES = 10_000_000
 
 
 def _list_entries(tree: Tree, index: P.Index, rel: str, bases: list[str],
-                  used: set[str], warnings: list[str]) -> list[Entry]:
+                  used: set[str], warnings: list[str],
+                  taken: list[str] | None = None) -> list[Entry]:
     display = tree.display(rel)
     try:
         text = tree.read_bytes(rel).decode("utf-8-sig")
@@ -226,7 +238,7 @@ def _list_entries(tree: Tree, index: P.Index, rel: str, bases: list[str],
         images.append(found)
     if missing:
         warnings.append(f"{display}: {missing} listed images are not in the input")
-    return _image_entries(index, images, used)
+    return _image_entries(index, images, used, taken=taken)
 
 
 def _read_darknet(tree: Tree, index: P.Index, layout: Layout, used: set[str]) -> None:

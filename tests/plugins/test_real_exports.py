@@ -148,3 +148,80 @@ def test_labelme_tutorial_file_naming_itself_reads_its_embedded_image(tmp_path):
     assert cvat_shapes(tmp_path / "cvat")["polygon"] == 4
     doc = json.loads((tmp_path / "coco/annotations/instances_default.json").read_text())
     assert [image["file_name"] for image in doc["images"]] == ["apc2016_obj3.jpg"]
+
+
+# The shapes of Ultralytics' own dataset YAMLs (ultralytics/cfg/datasets/VOC.yaml and
+# coco.yaml), written here with their keys and comments but a few classes: a `path`
+# outside the input, splits as lists of folders (VOC's val and test name the same one),
+# splits as .txt image lists of "./images/..." lines, a test list that is not there, and a
+# `download:` Python script.
+VOC_YAML = """path: ../datasets/VOC
+train: # train images (relative to 'path')  16551 images
+  - images/train2012
+  - images/train2007
+val: # val images (relative to 'path')  4952 images
+  - images/test2007
+test: # test images (optional)
+  - images/test2007
+
+# Classes
+names:
+  0: aeroplane
+  1: person
+
+# Download script/URL (optional) -------------------------------------------------------
+download: |
+  from pathlib import Path
+  dir = Path(yaml['path'])  # dataset root dir
+  for year, image_set in ('2012', 'train'), ('2007', 'train'), ('2007', 'test'):
+      imgs_path = dir / 'images' / f'{image_set}{year}'
+"""
+COCO_YAML = """path: coco # dataset root dir
+train: train2017.txt # train images (relative to 'path') 118287 images
+val: val2017.txt # val images (relative to 'path') 5000 images
+test: test-dev2017.txt # 20288 of 40670 images, submit via https://cocodataset.org/#detection-eval
+
+names:
+  0: person
+  1: bicycle
+
+download: |
+  from ultralytics.utils.downloads import download
+  download(["http://images.cocodataset.org/zips/train2017.zip"], dir=dir / "images")
+"""
+
+
+def ultralytics_tree(root: Path, folders: list[str], lists: bool) -> Path:
+    image = (ULTRALYTICS / "coco8/images/train/000000000009.jpg").read_bytes()
+    for folder in folders:
+        (root / "images" / folder).mkdir(parents=True)
+        (root / "labels" / folder).mkdir(parents=True)
+        (root / "images" / folder / f"{folder}_a.jpg").write_bytes(image)
+        (root / "labels" / folder / f"{folder}_a.txt").write_text("1 0.5 0.5 0.25 0.5\n")
+        if lists:
+            (root / f"{folder}.txt").write_text(f"./images/{folder}/{folder}_a.jpg\n")
+    return root
+
+
+def test_voc_yaml_lists_of_folders_and_a_folder_named_by_two_splits(tmp_path):
+    root = ultralytics_tree(tmp_path / "VOC", ["train2012", "train2007", "test2007"], False)
+    (root / "VOC.yaml").write_text(VOC_YAML)
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(root), report=report)
+    assert sorted((item.subset, item.id) for item in dataset) == [
+        ("train", "train2007_a"), ("train", "train2012_a"), ("val", "test2007_a")]
+    assert report.warnings == ["VOC.yaml: test: 1 image(s) an earlier split names too are "
+                               "read in that split only"]
+    assert {a.label for item in dataset for a in item.annotations} == {1}
+
+
+def test_coco_yaml_image_lists_and_a_list_that_is_not_there(tmp_path):
+    root = ultralytics_tree(tmp_path / "coco", ["train2017", "val2017"], True)
+    (root / "coco.yaml").write_text(COCO_YAML)
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(root / "coco.yaml"), report=report)
+    assert sorted((item.subset, item.id, len(item.annotations)) for item in dataset) == [
+        ("train", "train2017_a", 1), ("val", "val2017_a", 1)]
+    assert report.warnings == ["coco.yaml: test: 'test-dev2017.txt' is not in the input"]
+    convert(root, tmp_path / "cvat", "cvat")
+    assert cvat_shapes(tmp_path / "cvat")["box"] == 2
