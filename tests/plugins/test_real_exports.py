@@ -225,3 +225,14 @@ def test_coco_yaml_image_lists_and_a_list_that_is_not_there(tmp_path):
     assert report.warnings == ["coco.yaml: test: 'test-dev2017.txt' is not in the input"]
     convert(root, tmp_path / "cvat", "cvat")
     assert cvat_shapes(tmp_path / "cvat")["box"] == 2
+
+
+def test_ultralytics_label_caches_beside_the_labels_are_ignored(tmp_path):
+    # dota8.zip as Ultralytics ships it holds labels/train.cache and labels/val.cache
+    # (numpy-pickled); a dataset once trained on gets them too.
+    import shutil
+    root = shutil.copytree(ULTRALYTICS / "dota8", tmp_path / "dota8")
+    for split in ("train", "val"):
+        (root / "labels" / f"{split}.cache").write_bytes(b"\x93NUMPY\x01\x00v\x00{'descr'")
+    dataset = cococonv.load(str(root), report=Report(quiet=True), **DOTA_SIZE)
+    assert len(dataset) == 8 and sum(len(i.annotations) for i in dataset) == 133
