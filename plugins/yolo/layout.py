@@ -229,16 +229,38 @@ def _list_entries(tree: Tree, index: P.Index, rel: str, bases: list[str],
         raise DataError(f"{len(lines)} lines, more than {MAX_LIST_LINES}", file=display)
     images = []
     list_bases = [P.parent(rel), *bases, ""]
-    missing = 0
+    missing: list[str] = []
     for line in lines:
         found = index.resolve(line, list_bases)
         if found is None or found not in index.file_set:
-            missing += 1
+            missing.append(line)
             continue
         images.append(found)
+    entries = _image_entries(index, images, used, taken=taken)
     if missing:
-        warnings.append(f"{display}: {missing} listed images are not in the input")
-    return _image_entries(index, images, used, taken=taken)
+        labels = _labels_of_missing(index, missing, list_bases, used)
+        read = f"; their {len(labels)} label files are read without them" if labels else ""
+        warnings.append(f"{display}: {len(missing)} listed images are not in the "
+                        f"input{read}")
+        entries += labels
+    return entries
+
+
+def _labels_of_missing(index: P.Index, lines: list[str], bases: list[str],
+                       used: set[str]) -> list[Entry]:
+    """Items of the label files of listed images that are not in the input (CVAT's YOLO
+    1.1 export without images: train.txt names data/obj_train_data/x.jpg, and only
+    obj_train_data/x.txt is there)."""
+    entries = []
+    for line in lines:
+        stem = posixpath.splitext(line.strip().replace("\\", "/"))[0]
+        for candidate in dict.fromkeys((P.label_of(stem + ".jpg"), stem + ".txt")):
+            found = index.resolve(candidate, bases)
+            if found is not None and found in index.file_set and found not in used:
+                used.add(found)
+                entries.append(Entry(P.item_id(found, P.parent(found)), None, found))
+                break
+    return entries
 
 
 def _read_darknet(tree: Tree, index: P.Index, layout: Layout, used: set[str]) -> None:

@@ -236,3 +236,29 @@ def test_ultralytics_label_caches_beside_the_labels_are_ignored(tmp_path):
         (root / "labels" / f"{split}.cache").write_bytes(b"\x93NUMPY\x01\x00v\x00{'descr'")
     dataset = cococonv.load(str(root), report=Report(quiet=True), **DOTA_SIZE)
     assert len(dataset) == 8 and sum(len(i.annotations) for i in dataset) == 133
+
+
+def test_cvat_yolo_1_1_export_without_its_images(tmp_path):
+    # CVAT's "YOLO 1.1" export with "Save images" off (the default): obj.data, obj.names,
+    # train.txt naming data/obj_train_data/<frame>.jpg, and only the label files there.
+    root = tmp_path / "task_export"
+    (root / "obj_train_data").mkdir(parents=True)
+    (root / "obj.data").write_text("classes = 2\ntrain = data/train.txt\n"
+                                   "names = data/obj.names\nbackup = backup/\n")
+    (root / "obj.names").write_text("car\nperson\n")
+    (root / "train.txt").write_text("data/obj_train_data/frame_000000.jpg\n"
+                                    "data/obj_train_data/frame_000001.jpg\n")
+    (root / "obj_train_data/frame_000000.txt").write_text(
+        "0 0.500000 0.500000 0.200000 0.300000\n1 0.250000 0.250000 0.100000 0.100000\n")
+    (root / "obj_train_data/frame_000001.txt").write_text("")
+    assert cococonv.detect(str(root))[0][0] == "yolo"
+    report = Report(quiet=True)
+    dataset = cococonv.load(str(root), report=report, image_size="640x480")
+    assert [(item.subset, item.id, len(item.annotations)) for item in dataset] == [
+        ("train", "frame_000000", 2), ("train", "frame_000001", 0)]
+    assert report.warnings == ["train.txt: 2 listed images are not in the input; their 2 "
+                               "label files are read without them"]
+    with pytest.raises(cococonv.DataError, match="give --image-size"):
+        cococonv.load(str(root), report=Report(quiet=True))
+    convert(root, tmp_path / "cvat", "cvat", image_size="640x480")
+    assert cvat_shapes(tmp_path / "cvat")["box"] == 2
