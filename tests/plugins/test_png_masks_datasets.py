@@ -182,3 +182,27 @@ def test_cityscapes_label_ids_and_instance_ids(tmp_path):
     assert sorted((names[a.label], masks.area(a.rle)) for a in item.annotations) == \
         [("class_24", 4), ("class_26", 9), ("class_26", 12), ("class_7", 64)]
     assert through_coco_and_cvat(root, tmp_path) == (3, 3)
+
+
+def test_real_palette_masks_read_as_the_voc_importer_reads_them(fixtures_root, tmp_path):
+    # labelme2voc's palette PNGs (255 void) and class_names.txt, laid out as mask pairs.
+    import shutil
+    voc = fixtures_root / "labelme/instance_segmentation/data_dataset_voc"
+    root = tmp_path / "pairs"
+    shutil.copytree(voc / "JPEGImages", root / "images")
+    shutil.copytree(voc / "SegmentationClass", root / "masks")
+    shutil.copy(voc / "class_names.txt", root / "class_names.txt")
+    assert PILImage.open(root / "masks/2011_000003.png").mode == "P"
+    pairs = cococonv.load(str(root), report=Report(quiet=True))
+    by_voc = cococonv.load(str(voc), "voc_segmentation", report=Report(quiet=True))
+
+
+    def by_class(dataset):  # VOC reads the object layer too: one mask per object
+        total: dict[tuple[str, str], int] = {}
+        for item in dataset:
+            for a in item.annotations:
+                key = (item.id, dataset.categories.labels[a.label].name)
+                total[key] = total.get(key, 0) + masks.area(a.rle)
+        return total
+    assert by_class(pairs) == by_class(by_voc) and len(by_class(pairs)) == 7
+    assert any(item.ignore is not None for item in pairs)  # __ignore__ shapes: 255
