@@ -55,6 +55,8 @@ class YoloImporter(Importer):
         labels = _label_files(files)
         if not labels:
             return 0
+        if {"classes.txt", "notes.json"} <= names:
+            return 32  # Label Studio's YOLO export: above COCO's guess for its notes.json
         if names & {"data.yaml", "data.yml", "obj.data", "obj.names"}:
             return 30  # even when a label file is broken: load then says where
         return 15 if _looks_like_labels(tree, labels[:3]) else 0

@@ -17,6 +17,7 @@ from cococonv.sources import Tree
 
 from . import paths as P
 from .names import names_from_file, names_from_yaml, shape_from_yaml
+from .notes import NOTES_NAME, keypoints_of_notes
 from .sidecar import META_NAME, Meta, read_meta
 from .yamlfile import load_yaml
 
@@ -47,6 +48,7 @@ class Layout:
     flip_idx: list[int] | None = None
     splits: dict[str, list[Entry]] = field(default_factory=dict)
     meta: Meta | None = None
+    keypoint_names: dict[int, list[str]] = field(default_factory=dict)  # Label Studio's
     described_by: str = ""  # the YAML, obj.data or names file found, for detect's score
     warnings: list[str] = field(default_factory=list)  # paths named but not in the input
 
@@ -281,6 +283,13 @@ def _read_darknet(tree: Tree, index: P.Index, layout: Layout, used: set[str]) ->
     if names_rel is not None:
         layout.names = names_from_file(tree.read_bytes(names_rel), tree.display(names_rel))
         layout.described_by = data_rel or names_rel
+        notes = posixpath.join(P.parent(names_rel), NOTES_NAME)
+        if notes in index.file_set:
+            layout.keypoint_names = keypoints_of_notes(tree.read_bytes(notes),
+                                                       tree.display(notes))
+            if layout.keypoint_names:
+                count = max(len(names) for names in layout.keypoint_names.values())
+                layout.kpt_shape = (count, 3)
     lists = {key: config[key] for key in ("train", "valid", "test") if key in config}
     if not lists:
         lists = {name: rel for rel in index.files if rel.count("/") == 0

@@ -133,3 +133,28 @@ def test_their_json_min_reaches_coco_and_cvat_whole(folder, tmp_path):
     cvat = (tmp_path / "cvat" / "annotations.xml").read_text()
     shapes_written = sum(cvat.count(f"<{tag} label=") for tag in ("box", "polygon", "points"))
     assert coco == shapes_written == regions > 0
+
+
+def test_their_yolo_export_with_notes_json_reads_its_keypoints(tmp_path):
+    # label-studio-sdk's convert_to_yolo of the keypoints export: classes.txt, notes.json
+    # naming 17 keypoints, a pose line of 4 + 17 * 3 values, no YAML, no images.
+    root = MIN / "yolo_kp"
+    assert cococonv.detect(str(root))[0][0] == "yolo"
+    got = cococonv.load(str(root), report=Report(quiet=True), image_size="216x174")
+    want = load(DATA / "label_studio" / "yolo_keypoints" / "data_keypoints.json")
+    schema = got.categories.keypoints[0]
+    assert schema.names[:3] == ["nose", "left_eye", "right_eye"] and len(schema.names) == 17
+    points = next(a for item in got for a in item.annotations if a.kind == "points")
+    visible = [c for k, v in enumerate(points.visibility) if v
+               for c in points.points[2 * k:2 * k + 2]]
+    theirs = [c for item in want for a in item.annotations if a.kind == "points"
+              for c in a.points]
+    assert visible == pytest.approx(theirs, abs=1e-4) and len(visible) == 6
+
+
+@pytest.mark.parametrize("name,lines", [("yolo_coco", 1), ("yolo_obb", 25), ("yolo_poly", 1)])
+def test_their_yolo_exports_are_yolo_not_coco(name, lines, tmp_path):
+    root = MIN / name
+    assert cococonv.detect(str(root))[0][0] == "yolo"  # notes.json is no COCO file
+    dataset = cococonv.load(str(root), report=Report(quiet=True), image_size="640x480")
+    assert sum(1 for item in dataset for a in item.annotations if a.kind != "points") == lines
