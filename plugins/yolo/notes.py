@@ -8,6 +8,8 @@ from __future__ import annotations
 from cococonv.errors import DataError
 from cococonv.fileio import loads_json
 
+from .names import MAX_CLASSES, MAX_KEYPOINTS
+
 NOTES_NAME = "notes.json"
 MAX_NOTES_BYTES = 4 << 20
 
@@ -25,9 +27,11 @@ def keypoints_of_notes(data: bytes, display: str) -> dict[int, list[str]]:
             continue
         names, index = category["keypoints"], category.get("id", k)
         if type(names) is not list or any(type(n) is not str for n in names) or \
-                type(index) is not int or index < 0:
-            raise DataError("keypoints must be a list of names of a category with an id "
-                            "from 0", file=display, where=f"categories[{k}]")
+                len(names) > MAX_KEYPOINTS or type(index) is not int or \
+                not 0 <= index < MAX_CLASSES:
+            raise DataError(f"keypoints must be a list of at most {MAX_KEYPOINTS} names, "
+                            f"of a category with an id from 0 to {MAX_CLASSES - 1}",
+                            file=display, where=f"categories[{k}]")
         if names:
             found[index] = names
     return found

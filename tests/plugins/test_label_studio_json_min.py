@@ -158,3 +158,15 @@ def test_their_yolo_exports_are_yolo_not_coco(name, lines, tmp_path):
     assert cococonv.detect(str(root))[0][0] == "yolo"  # notes.json is no COCO file
     dataset = cococonv.load(str(root), report=Report(quiet=True), image_size="640x480")
     assert sum(1 for item in dataset for a in item.annotations if a.kind != "points") == lines
+
+
+def test_bad_notes_json_keypoints_are_one_line(tmp_path):
+    root = tmp_path / "yolo"
+    (root / "labels").mkdir(parents=True)
+    (root / "labels/a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (root / "classes.txt").write_text("person\n")
+    (root / "notes.json").write_text(json.dumps({"categories": [
+        {"id": 0, "name": "person", "keypoints": ["nose"] * 10_001}]}))
+    with pytest.raises(DataError, match=r"notes.json: categories\[0\]: keypoints must be a "
+                                        r"list of at most 10000 names"):
+        cococonv.load(str(root), report=Report(quiet=True), image_size="8x8")
