@@ -124,9 +124,9 @@ def to_tasks(records: list, config: LabelingConfig | None, report: Report) -> li
                 tag = config.controls.get(name) if config else None
                 try:
                     results.append(_result(name, value, tag, to_name, place))
+                    places.append(place)
                 except DataError as err:
                     conv.error = conv.error or err
-                places.append(place)
         if not results and record.get("annotation_id") is None:
             continue  # a task without annotations: JSON-MIN writes its data alone
         k = len(conv.task["annotations"])
