@@ -161,8 +161,8 @@ def _bbox(rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
         from cococonv import masks
         return masks.bbox(rle)
     if rings:
-        flat = [v for ring in rings for v in ring]
-        return points_bbox(flat)
+        # one ring (the usual object) is its own flat list: no copy per record
+        return points_bbox(rings[0] if len(rings) == 1 else [v for ring in rings for v in ring])
     if points:
         pts = points[0]
         visible = []

@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import posixpath
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from cococonv.context import Context
 from cococonv.errors import DataError
 from cococonv.images import probe_size
-from cococonv.model import (Bbox, Categories, Dataset, Image, Item, KeypointSchema,
-                            LabelCategory, Points, Polygon)
+from cococonv.model import Categories, Dataset, Image, Item, KeypointSchema, LabelCategory
+from cococonv.raster.speedups import fasttext
 from cococonv.sources import Tree
 
 from .layout import Entry, Layout, find_layout
 from .lines import LabelLine, parse_file
+from .names import MAX_CLASSES
+from .objects import annotations, row_annotations
 
 NAMESPACE = "yolo"
 #: The largest label file read (a million objects of 20 points still fit).
@@ -31,33 +33,66 @@ class ReadPlan:
     image_size: tuple[int, int] | None  # (height, width) from --image-size
 
 
+#: A label file's objects as ``read_entry`` returns them: the Python parser's lines, or
+#: the compiled parser's rows and packed pixel coordinates (small to send back from a
+#: worker: one bytes object instead of a float object per value).
+Parsed = list[LabelLine] | tuple[list[tuple[int, bool, float | None, int]], bytes]
+
+
 def read_entry(plan: ReadPlan, job: tuple[str, Entry]) -> tuple[Any, ...]:
-    """One item's objects (normalised), read errors and image size: runs in workers."""
+    """One item's image size, objects and read errors: runs in workers. Box and polygon
+    files of a sized image take the compiled parser, in pixels already; anything it
+    refuses (an error to name, pose lines, unusual text) the Python one."""
     subset, entry = job
     tree = plan.tree
     size = plan.sizes.get((subset, entry.id))
-    image = None
-    if entry.image is not None:
+    if entry.image is not None and size is None:
         image = Image(name=entry.image)
         tree.bind_image(image, entry.image)
-        if size is None:
-            size = probe_size(image)
+        size = probe_size(image)
     if size is None:
         size = plan.image_size
-    lines: list[LabelLine] = []
+    parsed: Parsed = []
     errors: list[DataError] = []
     if entry.label is not None:
         display = tree.display(entry.label)
         try:
-            local = tree.local_path(entry.label)
-            if local is not None and os.path.getsize(local) > MAX_LABEL_BYTES:
-                raise DataError(f"more than {MAX_LABEL_BYTES} bytes, too large for a label "
-                                f"file", file=display)
-            lines, errors = parse_file(tree.read_bytes(entry.label), display, plan.names,
-                                       plan.kpt_shape)
+            with tree.open(entry.label) as fh:
+                data = _label_bytes(fh, display)
+            fast = fasttext() if size is not None and plan.kpt_shape is None else None
+            rows = fast.labels(data, -1 if plan.names is None else plan.names, MAX_CLASSES,
+                               size[1], size[0]) if fast is not None else None  # type: ignore[index]
+            if rows is not None:
+                parsed = rows
+            else:
+                parsed, errors = parse_file(data, display, plan.names, plan.kpt_shape)
         except DataError as err:
             errors = [err]
-    return size, lines, errors
+    return size, parsed, errors
+
+
+def _label_bytes(fh: BinaryIO, display: str) -> bytes:
+    """The open label file's bytes, at most MAX_LABEL_BYTES (its size from fstat where it
+    is a file on disk, else from the bytes read)."""
+    try:
+        known: int | None = os.fstat(fh.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # an archive member: no descriptor
+        known = None
+    if known is not None and known > MAX_LABEL_BYTES:
+        data = b""
+    else:  # read(n) allocates n bytes at once: n from fstat where there is one
+        data = fh.read((MAX_LABEL_BYTES if known is None else known) + 1)
+    if (known or 0) > MAX_LABEL_BYTES or len(data) > MAX_LABEL_BYTES:
+        raise DataError(f"more than {MAX_LABEL_BYTES} bytes, too large for a label file",
+                        file=display)
+    return data
+
+
+def _top_class(parsed: Parsed) -> int:
+    """The largest class index of a file's objects (-1 for none)."""
+    if type(parsed) is tuple:
+        return max((row[0] for row in parsed[0]), default=-1)
+    return max((line.cls for line in parsed), default=-1)  # type: ignore[union-attr]
 
 
 def parse_image_size(text: str | None) -> tuple[int, int] | None:
@@ -91,20 +126,24 @@ class YoloReader:
                         layout.kpt_shape, sizes, self.image_size)
         jobs = [(subset, entry) for subset, entries in layout.splits.items()
                 for entry in entries]
-        results = list(self.ctx.map(read_entry, plan, self.ctx.progress(
-            jobs, total=len(jobs), desc="labels")))
-        if layout.names is None:
-            top = max((line.cls for _, lines, _ in results for line in lines), default=-1)
-            layout.names = [f"class_{k}" for k in range(top + 1)]
-        dataset = Dataset(_categories(layout), meta={NAMESPACE: {"task": _task(layout)}})
-        for (subset, entry), (size, lines, errors) in zip(jobs, results):
+        results = self.ctx.map(read_entry, plan, self.ctx.progress(
+            jobs, total=len(jobs), desc="labels"))
+        dataset = Dataset(meta={NAMESPACE: {"task": _task(layout)}})
+        top = -1  # the largest class index, for the class list when no names are given
+        # built as the workers' results come in, so the parent's part overlaps theirs
+        for (subset, entry), (size, parsed, errors) in zip(jobs, results):
             for err in errors:
                 self.ctx.report.bad_record(err)
-            self._add(dataset, layout, subset, entry, size, lines)
+            if layout.names is None:
+                top = max(top, _top_class(parsed))
+            self._add(dataset, layout, subset, entry, size, parsed)
+        if layout.names is None:
+            layout.names = [f"class_{k}" for k in range(top + 1)]
+        dataset.categories = _categories(layout)
         return dataset
 
     def _add(self, dataset: Dataset, layout: Layout, subset: str, entry: Entry,
-             size: tuple[int, int] | None, lines: list[LabelLine]) -> None:
+             size: tuple[int, int] | None, parsed: Parsed) -> None:
         record = (layout.meta.images.get(subset, {}).get(entry.id, {})
                   if layout.meta else {})
         name = record.get("file") if isinstance(record.get("file"), str) else None
@@ -119,21 +158,26 @@ class YoloReader:
             item.image_id = record["image_id"]
         if entry.label is None:
             item.extra[NAMESPACE] = {"unlabelled": True}
-        if lines and size is None:
+        fast = type(parsed) is tuple
+        count = len(parsed[0]) if fast else len(parsed)
+        if count and size is None:
             self.ctx.report.bad_record(DataError(
                 "no image to read the size from, so the normalised coordinates cannot be "
                 "turned into pixels; give --image-size WIDTHxHEIGHT",
                 file=self.tree.display(entry.label or entry.id)))
-            lines = []
+            count = 0
         if size is not None:
             boxes = record.get("boxes")
             boxes = set(boxes) if isinstance(boxes, list) else set()
             groups = record.get("groups")
-            if not (isinstance(groups, list) and len(groups) == len(lines) and
+            if not (isinstance(groups, list) and len(groups) == count and
                     all(type(g) is int and g >= 0 for g in groups)):
-                groups = [0] * len(lines)
-            item.annotations = _annotations(lines, size, layout.kpt_shape, self.ctx, boxes,
-                                            groups)
+                groups = [0] * count
+            if fast:
+                item.annotations = row_annotations(parsed[0], parsed[1], boxes, groups)
+            else:
+                item.annotations = annotations(parsed, size, layout.kpt_shape, self.ctx,
+                                               boxes, groups)
         try:
             dataset.add(item)
         except KeyError:
@@ -192,70 +236,3 @@ def _categories(layout: Layout) -> Categories:
             categories.keypoints[index] = KeypointSchema(
                 given + [str(k + 1) for k in range(len(given), layout.kpt_shape[0])], [])
     return categories
-
-
-def _annotations(lines: list[LabelLine], size: tuple[int, int],
-                 kpt_shape: tuple[int, int] | None, ctx: Context,
-                 boxes: set[int], groups: list[int]) -> list:
-    """The model annotations of a file's lines; ``boxes`` numbers the lines (from 0) the
-    meta file says were boxes written as 4-corner polygons (segment task), ``groups``
-    gives each line's object group (the meta file's, else 0)."""
-    height, width = size
-    out: list = []
-    group = max(groups, default=0)  # pose lines without one get groups above these
-    for index, line in enumerate(lines):
-        attributes = {"score": line.score} if line.score is not None else {}
-        if line.kind == "polygon":
-            values = line.values
-            points = values[:]
-            points[0::2] = [x * width for x in values[0::2]]
-            points[1::2] = [y * height for y in values[1::2]]
-            if index in boxes and len(points) == 8:
-                x0, y0 = min(points[0::2]), min(points[1::2])
-                out.append(Bbox(label=line.cls, x=x0, y=y0, w=max(points[0::2]) - x0,
-                                h=max(points[1::2]) - y0, attributes=attributes,
-                                group=groups[index]))
-                continue
-            out.append(Polygon(label=line.cls, points=points, attributes=attributes,
-                               group=groups[index]))
-            continue
-        cx, cy, w, h = line.values
-        box = Bbox(label=line.cls, x=(cx - w / 2) * width, y=(cy - h / 2) * height,
-                   w=w * width, h=h * height, attributes=attributes, group=groups[index])
-        points = _keypoints(line.keypoints, kpt_shape, size, ctx) if line.keypoints else None
-        if points is not None:
-            if not groups[index]:
-                group += 1
-            box.group = points.group = groups[index] or group
-            points.label = line.cls
-            out += [box, points]
-        else:
-            out.append(box)
-    return out
-
-
-def _keypoints(values: list[float], kpt_shape: Any, size: tuple[int, int],
-               ctx: Context) -> Points | None:
-    """The pose line's keypoints; None when every value is 0 (a box without points)."""
-    if not any(values):
-        return None
-    height, width = size
-    dims = kpt_shape[1]
-    points: list[float] = []
-    visibility: list[int] = []
-    fractional = 0
-    for k in range(0, len(values), dims):
-        x, y = values[k], values[k + 1]
-        points += (x * width, y * height)
-        if dims == 2:
-            visibility.append(0 if x == 0 and y == 0 else 2)
-            continue
-        v = values[k + 2]
-        if v in (0, 1, 2):
-            visibility.append(int(v))
-        else:
-            fractional += 1
-            visibility.append(2 if v >= 0.5 else 1)
-    ctx.report.approximated("keypoints", "confidences read as visibility (2 from 0.5, "
-                            "else 1)", fractional)
-    return Points(points=points, visibility=visibility)

@@ -16,8 +16,9 @@ What it does:
    folds the parent's RSS high-water mark into a vfork'ed child's ``ru_maxrss``.
 3. Prints median wall time, CPU time, peak RSS, and cococonv/baseline ratios; checks the
    outputs (counts, ids 1..N after --reindex, bboxes/areas/segmentations equal to the input).
-   The coco-voc path first waits until the last run's deleted outputs are 5 minutes old:
-   this machine's ext4 has no journal, and new files are several times slower to create
+   The coco-voc, coco-yolo and yolo-coco paths (thousands of new files each) first wait
+   until the last deleted outputs (this run's earlier paths', the last run's) are 5 minutes
+   old: this machine's ext4 has no journal, and new files are several times slower to create
    until then (``_move_aside``; ``--no-settle`` skips the wait).
    cococonv's modules are byte-compiled first, as ``pip install .`` leaves them
    (``compile_first``; ``--no-compile`` times the checkout as it is).
@@ -862,6 +863,7 @@ def main() -> None:
         exporters = formats.get("exporter", formats.get("exporters", []))
         importers = formats.get("importer", formats.get("importers", []))
         if path in ("coco-yolo", "yolo-coco"):
+            settle(not args.no_settle)  # an earlier path's deletes slow these creations
             report["paths"][path] = _yolo_path(path, baseline, builds, cococonv, src_dir,
                                                src_json, work, (n_img, n_ann, n_crowd), args)
             continue

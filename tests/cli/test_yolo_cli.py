@@ -78,6 +78,27 @@ def test_zip_input(tmp_path):
     assert doc["annotations"][0]["bbox"] == [0.0, 0.0, 20.0, 10.0]
 
 
+@pytest.mark.parametrize("archived", [False, True])
+def test_a_label_file_past_the_cap_is_one_error_also_in_an_archive(tmp_path, monkeypatch,
+                                                                   archived):
+    from cococonv_plugins.yolo import reader
+
+    monkeypatch.setattr(reader, "MAX_LABEL_BYTES", 40)
+    root = write_files(tmp_path / "ds", {"data.yaml": "train: images/train\nnames: [a]\n",
+                                        "images/train/x.jpg": jpeg(),
+                                        "labels/train/x.txt": "0 0.5 0.5 1 1\n" * 3})
+    source = root
+    if archived:
+        source = tmp_path / "ds.zip"
+        with zipfile.ZipFile(source, "w") as zf:
+            for rel in files_under(root):
+                zf.write(root / rel, rel)
+    result = run("convert", "-i", source, "-f", "coco", "-o", tmp_path / "c")
+    one_error_line(result.output, result.exit_code,
+                   "labels/train/x.txt: more than 40 bytes, too large for a label file")
+    assert not (tmp_path / "c").exists()
+
+
 @pytest.mark.parametrize("label, needle", [
     ("0 0.5 0.5 0.2\n", "labels/train/x.txt: line 1: 4 values, a box needs 5"),
     ("0 0.5 0.5 0.2 0.2\n3 0.5 0.5 0.2 0.2\n",
