@@ -1,0 +1,99 @@
+"""Red-team findings of session 22 (R1, R2, ...), each through the CLI or the module that
+had the bug. The numbered list and what each covers is in the docstring of each test."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from cococonv.registry import default_registry
+
+from ..builders import coco_ann, coco_doc, coco_image, files_under, jpeg
+
+
+@pytest.fixture(autouse=True)
+def _plugins_loaded():
+    """Load plugins before a CLI run so a plugin warning cannot land in a command's stderr."""
+    default_registry()
+
+
+# -- R1 (F40): a single file's input root is its folder, nothing above it ------------------
+def _labelme(name: str) -> dict:
+    return {"version": "5.0.1", "flags": {}, "imagePath": name, "imageData": None,
+            "imageHeight": 10, "imageWidth": 20,
+            "shapes": [{"label": "a", "points": [[1, 1], [5, 5]],
+                        "shape_type": "rectangle", "flags": {}}]}
+
+
+def _label_studio(name: str) -> list:
+    return [{"id": 1, "data": {"image": name}, "annotations": [{"id": 1, "result": []}]}]
+
+
+def _cvat(name: str) -> str:
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>'
+            '<meta><task><labels><label><name>a</name><attributes/></label></labels></task>'
+            f'</meta>\n<image id="0" name="{name}" width="20" height="10"></image>'
+            '</annotations>\n')
+
+
+# A stranger's file in ~/annotations/ (a COCO annotation zip unpacked in the home folder)
+# naming the user's pictures above it, in every way each format can name a file.
+STRANGERS = {
+    "coco": ("instances_Pictures.json", lambda n: json.dumps(coco_doc(
+        images=[coco_image(id=i + 1, file_name=f) for i, f in enumerate(n)],
+        annotations=[coco_ann(id=i + 1, image_id=i + 1) for i in range(len(n))])),
+        ["me.jpg", "images/me.jpg", "../Pictures/me.jpg", "/home/u/Pictures/x/you.jpg"]),
+    "labelme": ("a.json", lambda n: json.dumps(_labelme(n[0])), ["../Pictures/me.jpg"]),
+    "label_studio": ("tasks.json", lambda n: json.dumps(_label_studio(n[0])),
+                     ["../images/me.jpg"]),
+    "cvat": ("annotations.xml", lambda n: _cvat(n[0]), ["../images/me.jpg"]),
+}
+
+
+def _home_with_a_stranger(tmp_path: Path, fmt: str) -> Path:
+    home = tmp_path / "home"
+    for folder in ("Pictures", "images"):
+        (home / folder).mkdir(parents=True)
+        (home / folder / "me.jpg").write_bytes(jpeg())
+    name, make, names = STRANGERS[fmt]
+    (home / "annotations").mkdir()
+    (home / "annotations" / name).write_text(make(names))
+    return home / "annotations" / name
+
+
+@pytest.mark.parametrize("fmt", sorted(STRANGERS))
+def test_r1_a_single_file_never_copies_the_pictures_above_its_folder(runner, cli, tmp_path,
+                                                                      fmt):
+    path = _home_with_a_stranger(tmp_path, fmt)
+    out = tmp_path / "out"
+    done = runner.invoke(cli, ["convert", "-if", fmt, "-i", str(path), "-f", "coco", "-o",
+                               str(out), "--save-images"])
+    assert done.exit_code == 0, done.stderr
+    assert [rel for rel in files_under(out) if not rel.startswith("annotations/")] == []
+    assert re.search(r"lost +images +\d +not present in the input", done.stderr)
+
+
+@pytest.mark.parametrize("fmt", sorted(STRANGERS))
+def test_r1_show_never_embeds_the_pictures_above_a_single_files_folder(runner, cli, tmp_path,
+                                                                       fmt):
+    path = _home_with_a_stranger(tmp_path, fmt)
+    items = len(STRANGERS[fmt][2])
+    done = runner.invoke(cli, ["show", "-if", fmt, "-i", str(path), "-o",
+                               str(tmp_path / "g.html"), "--embed-images"])
+    assert done.exit_code == 0, done.stderr
+    assert f"without a picture: {items} items" in done.stderr, done.stderr
+
+
+def test_r1_the_dataset_folder_as_input_reads_its_images(runner, cli, tmp_path):
+    """The way out the warning names: the dataset folder is the input, one file is read."""
+    path = _home_with_a_stranger(tmp_path, "coco")
+    out = tmp_path / "out"
+    done = runner.invoke(cli, ["convert", "-i", str(path.parent.parent), "--relpath",
+                               "annotations/instances_Pictures.json", "-f", "coco", "-o",
+                               str(out), "--save-images"])
+    assert done.exit_code == 0, done.stderr
+    assert sorted(rel for rel in files_under(out) if not rel.startswith("annotations/")) == [
+        "images/Pictures/Pictures/me.jpg", "images/Pictures/images/me.jpg",
+        "images/Pictures/me.jpg"]  # you.jpg is not in the dataset
