@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import re
 import tracemalloc
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from cococonv import casenames
 from cococonv.errors import DataError
 from cococonv.registry import default_registry
 from cococonv.sources import ZipTree
 
-from ..builders import coco_ann, coco_doc, coco_image, files_under, jpeg, one_error_line
+from ..builders import (coco_ann, coco_doc, coco_image, files_under, jpeg, one_error_line,
+                        write_coco)
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +151,42 @@ def test_r2_honest_members_of_every_method_read_whole(tmp_path, method):
         archive.writestr("annotations/instances_default.json", data)
     # the single wrapping folder is looked through
     assert ZipTree(str(tmp_path / "ok.zip")).read_bytes("instances_default.json") == data
+
+
+# -- R3: names one only by Unicode normalisation (one file on macOS) ------------------------
+COMPOSED, DECOMPOSED = "caf\u00e9", "cafe\u0301"
+
+
+def _two_normalisations(tmp_path: Path) -> Path:
+    doc = coco_doc(images=[coco_image(id=1, file_name=f"{COMPOSED}.jpg"),
+                           coco_image(id=2, file_name=f"{DECOMPOSED}.jpg")],
+                   annotations=[coco_ann(id=1, image_id=1), coco_ann(id=2, image_id=2)])
+    return write_coco(tmp_path / "in", {"instances_train": doc})
+
+
+def test_r3_an_archive_warns_of_names_one_only_by_normalisation(runner, cli, tmp_path):
+    out = tmp_path / "out.zip"
+    done = runner.invoke(cli, ["convert", "-i", str(_two_normalisations(tmp_path)), "-f",
+                               "yolo", "-o", str(out)])
+    assert done.exit_code == 0, done.stderr
+    assert "1 name(s) in the archive differ from another only by letter case or Unicode " \
+           "normalisation" in done.stderr
+    assert {f"labels/train/{COMPOSED}.txt", f"labels/train/{DECOMPOSED}.txt"} <= set(
+        zipfile.ZipFile(out).namelist())
+
+
+def test_r3_a_folder_on_a_normalising_file_system_is_refused(runner, cli, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.setattr(casenames, "ignores_case", lambda folder: True)
+    out = tmp_path / "out"
+    done = runner.invoke(cli, ["convert", "-i", str(_two_normalisations(tmp_path)), "-f",
+                               "yolo", "-o", str(out)])
+    one_error_line(done.stderr, done.exit_code, "or Unicode normalisation", "write a .zip")
+    assert not out.exists()
+
+
+def test_r3_the_probe_sees_a_file_system_that_normalises(tmp_path, monkeypatch):
+    real = casenames.os.path.exists
+    monkeypatch.setattr(casenames.os.path, "exists", lambda p: real(
+        unicodedata.normalize("NFC", p)))  # APFS: a decomposed name finds the composed file
+    assert casenames.ignores_case(str(tmp_path))
