@@ -190,3 +190,32 @@ def test_r3_the_probe_sees_a_file_system_that_normalises(tmp_path, monkeypatch):
     monkeypatch.setattr(casenames.os.path, "exists", lambda p: real(
         unicodedata.normalize("NFC", p)))  # APFS: a decomposed name finds the composed file
     assert casenames.ignores_case(str(tmp_path))
+
+
+# -- R4: a LabelMe export of attributes that are lists or objects reads back ---------------
+def test_r4_labelme_reads_back_the_list_and_object_attributes_it_writes(runner, cli,
+                                                                        tmp_path):
+    attributes = {"tags": [1, "two"], "meta": {"by": "x", "n": [3]}, "kind": "a"}
+    doc = coco_doc(annotations=[coco_ann(attributes=attributes)])
+    src = write_coco(tmp_path / "in", {"instances_default": doc})
+    done = runner.invoke(cli, ["convert", "-i", str(src), "-f", "labelme", "-o",
+                               str(tmp_path / "lm")])
+    assert done.exit_code == 0, done.stderr
+    back = runner.invoke(cli, ["convert", "-if", "labelme", "-i", str(tmp_path / "lm"), "-f",
+                               "coco", "-o", str(tmp_path / "back")])
+    assert back.exit_code == 0, back.stderr
+    ann = json.loads((tmp_path / "back/annotations/instances_default.json").read_text())[
+        "annotations"][0]
+    assert ann["attributes"] == attributes
+
+
+def test_r4_labelme_flags_stay_plain_values(runner, cli, tmp_path):
+    shape = {"label": "a", "points": [[1, 1], [5, 5]], "shape_type": "rectangle",
+             "flags": {"x": [1]}}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_text(json.dumps({
+        "version": "5.0.1", "flags": {}, "shapes": [shape], "imagePath": "a.jpg",
+        "imageData": None, "imageHeight": 10, "imageWidth": 20}))
+    done = runner.invoke(cli, ["convert", "-if", "labelme", "-i", str(tmp_path / "in"), "-f",
+                               "coco", "-o", str(tmp_path / "out")])
+    one_error_line(done.stderr, done.exit_code, "a.json", "'x' must be a plain value")
