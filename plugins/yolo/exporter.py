@@ -15,7 +15,7 @@ from typing import Any
 
 from cococonv import export_options as shared
 from cococonv.context import Context
-from cococonv.errors import OptionError
+from cococonv.errors import DataError, OptionError
 from cococonv.fileio import write_bytes
 from cococonv.foreign_fields import add as add_field
 from cococonv.foreign_fields import what as field_what
@@ -23,9 +23,11 @@ from cococonv.images import copy_image, normalise_ext, probe_size, with_ext
 from cococonv.model import Dataset, Item, Label, Mask, Points, Polygon
 from cococonv.paths import join_inside, safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
+from cococonv.text import shown
 
 from . import paths as P
 from .flips import flip_index
+from .names import name_problem
 from .shapes import EVENTS, TASKS, LineMaker
 from .sidecar import META_NAME, Meta, dump_meta
 from .yamlfile import dump_data_yaml
@@ -152,6 +154,10 @@ class YoloExporter(Exporter):
         classes = {}
         for index, label in enumerate(labels):
             if not label.placeholder:
+                problem = name_problem(label.name)
+                if problem:  # the reader refuses it: the output would not read back
+                    raise DataError(f"label {shown(label.name)} {problem}, which a YOLO "
+                                    f"reader refuses (rename it with remap_labels)")
                 classes[index] = len(classes)
         chosen = task or default_task(source)
         kpt_count = 0

@@ -219,3 +219,41 @@ def test_r4_labelme_flags_stay_plain_values(runner, cli, tmp_path):
     done = runner.invoke(cli, ["convert", "-if", "labelme", "-i", str(tmp_path / "in"), "-f",
                                "coco", "-o", str(tmp_path / "out")])
     one_error_line(done.stderr, done.exit_code, "a.json", "'x' must be a plain value")
+
+
+# -- R5: an exporter refuses a label name its own reader refuses (the output would not read
+# back): YOLO wrote "a\nb" and "" into data.yaml, png_masks "" and "#b" (a comment line,
+# shifting every later class) into labelmap.txt, LabelMe "" as a shape label -------------
+@pytest.mark.parametrize("fmt, name, needle", [
+    ("yolo", "cat\ntrain: /etc", "is empty or holds a line break"),
+    ("yolo", "", "is empty or holds a line break"),
+    ("png_masks", "#b", "starts with '#'"),
+    ("png_masks", " ", "starts or ends with whitespace"),
+    ("png_masks", "a\x00b", "holds a control character"),
+    ("labelme", " ", "label ' ' is empty"),
+], ids=["yolo-newline", "yolo-empty", "png-hash", "png-space", "png-nul", "labelme-blank"])
+def test_r5_a_label_the_reader_refuses_is_refused_on_export(runner, cli, tmp_path, fmt, name,
+                                                            needle):
+    doc = coco_doc(categories=[{"id": 1, "name": name, "supercategory": ""}])
+    src = write_coco(tmp_path / "in", {"instances_default": doc})
+    out = tmp_path / "out"
+    done = runner.invoke(cli, ["convert", "-i", str(src), "-f", fmt, "-o", str(out)])
+    one_error_line(done.stderr, done.exit_code, needle, "rename it with remap_labels")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "png_masks", "labelme"])
+def test_r5_odd_names_the_reader_takes_still_read_back(runner, cli, tmp_path, fmt):
+    names = ["a: b" if fmt != "png_masks" else "a b", "x#y", "\u00e9t\u00e9", "- item"]
+    doc = coco_doc(categories=[{"id": k + 1, "name": n, "supercategory": ""}
+                               for k, n in enumerate(names)],
+                   annotations=[coco_ann(id=k + 1, category_id=k + 1) for k in range(4)])
+    src = write_coco(tmp_path / "in", {"instances_default": doc})
+    done = runner.invoke(cli, ["convert", "-i", str(src), "-f", fmt, "-o", str(tmp_path / "o")])
+    assert done.exit_code == 0, done.stderr
+    back = runner.invoke(cli, ["convert", "-if", fmt, "-i", str(tmp_path / "o"), "-f", "coco",
+                               "-o", str(tmp_path / "back")])
+    assert back.exit_code == 0, back.stderr
+    read = json.loads(next((tmp_path / "back/annotations").glob("instances_*.json"))
+                      .read_text())
+    assert set(names) <= {c["name"] for c in read["categories"]}
