@@ -95,7 +95,7 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
         record["image_id"] = item.image_id
     shapes = [a for a in item.annotations]
     unlabelled = bool(item.extra.get(NAMESPACE, {}).get("unlabelled")) and not shapes
-    rel = _label_rel(item)
+    rel = _label_rel(item, _saves_image(item, plan.save_images))
     if size is None:
         events["no_size"] += len(shapes)
         lines: list[str] = []
@@ -122,8 +122,18 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
     return item.subset, item.id, record, events
 
 
-def _label_rel(item: Item) -> str:
+def _label_rel(item: Item, with_image: bool) -> str:
+    """``labels/<subset>/<id>.txt``; beside a saved image, the label file Ultralytics reads
+    for it: it swaps the image path's last ``images`` folder for ``labels``, so the labels of
+    an id with an ``images`` folder (Label Studio's ``images/a``) go in
+    ``images/<subset>/labels/`` (red-team R6: they were never found)."""
+    if with_image:
+        return P.label_of(f"images/{item.subset}/{item.id}.jpg")
     return f"labels/{item.subset}/{item.id}.txt"
+
+
+def _saves_image(item: Item, save_images: bool) -> bool:
+    return save_images and item.image is not None and item.image.has_data
 
 
 def _image_rel(item: Item, image_ext: str | None) -> str:
@@ -177,7 +187,8 @@ class YoloExporter(Exporter):
 
         def prepare(item: Item) -> tuple[Item, list[str]]:
             safe_segment(item.subset, what="subset")
-            owned = [safe_relpath(_label_rel(item), what="item id")]
+            owned = [safe_relpath(_label_rel(item, _saves_image(item, save_images)),
+                                  what="item id")]
             if save_images and item.image is not None:
                 owned.append(safe_relpath(_image_rel(item, image_ext), what="item id"))
             return item, owned

@@ -257,3 +257,28 @@ def test_r5_odd_names_the_reader_takes_still_read_back(runner, cli, tmp_path, fm
     read = json.loads(next((tmp_path / "back/annotations").glob("instances_*.json"))
                       .read_text())
     assert set(names) <= {c["name"] for c in read["categories"]}
+
+
+# -- R6: YOLO labels of an id with an ``images`` folder go where Ultralytics looks --------
+def test_r6_labels_of_an_id_under_an_images_folder_sit_where_ultralytics_reads_them(
+        runner, cli, tmp_path):
+    """Ultralytics reads an image's labels by swapping the last ``images`` folder of its
+    path for ``labels``: for ``images/default/images/a.jpg`` that is
+    ``images/default/labels/a.txt``. They were written to ``labels/default/images/a.txt``:
+    Ultralytics saw the image unlabelled, and the read-back was an error."""
+    doc = coco_doc(images=[coco_image(file_name="images/a.jpg", width=20, height=10)])
+    src = write_coco(tmp_path / "in", {"instances_default": doc})
+    (src / "images").mkdir()
+    (src / "images" / "a.jpg").write_bytes(jpeg())
+    out = tmp_path / "out"
+    done = runner.invoke(cli, ["convert", "-i", str(src), "-f", "yolo", "-o", str(out),
+                               "--save-images"])
+    assert done.exit_code == 0, done.stderr
+    assert {"images/default/images/a.jpg", "images/default/labels/a.txt"} <= set(
+        files_under(out))
+    back = runner.invoke(cli, ["convert", "-if", "yolo", "-i", str(out), "-f", "coco", "-o",
+                               str(tmp_path / "back")])
+    assert back.exit_code == 0, back.stderr
+    read = json.loads((tmp_path / "back/annotations/instances_default.json").read_text())
+    assert [i["file_name"] for i in read["images"]] == ["images/a.jpg"]
+    assert len(read["annotations"]) == 1
