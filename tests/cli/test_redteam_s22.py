@@ -282,3 +282,22 @@ def test_r6_labels_of_an_id_under_an_images_folder_sit_where_ultralytics_reads_t
     read = json.loads((tmp_path / "back/annotations/instances_default.json").read_text())
     assert [i["file_name"] for i in read["images"]] == ["images/a.jpg"]
     assert len(read["annotations"]) == 1
+
+
+# -- R7: Label Studio data.image is a URL: names with % ? # are escaped, so they read back -
+def test_r7_label_studio_image_names_with_url_characters_read_back(runner, cli, tmp_path):
+    names = ["c%20d.jpg", "q?x.jpg", "h#1.jpg", "a b.jpg"]
+    doc = coco_doc(images=[coco_image(id=k + 1, file_name=n) for k, n in enumerate(names)],
+                   annotations=[coco_ann(id=k + 1, image_id=k + 1) for k in range(4)])
+    src = write_coco(tmp_path / "in", {"instances_default": doc})
+    out = tmp_path / "ls"
+    done = runner.invoke(cli, ["convert", "-i", str(src), "-f", "label_studio", "-o",
+                               str(out)])
+    assert done.exit_code == 0, done.stderr
+    images = [t["data"]["image"] for t in json.loads(next(out.glob("*.json")).read_text())]
+    assert images == ["c%2520d.jpg", "q%3Fx.jpg", "h%231.jpg", "a b.jpg"]
+    back = runner.invoke(cli, ["convert", "-if", "label_studio", "-i", str(out), "-f", "coco",
+                               "-o", str(tmp_path / "back")])
+    assert back.exit_code == 0, back.stderr
+    read = json.loads((tmp_path / "back/annotations/instances_default.json").read_text())
+    assert sorted(i["file_name"] for i in read["images"]) == sorted(names)
