@@ -90,7 +90,8 @@ def test_r1_show_never_embeds_the_pictures_above_a_single_files_folder(runner, c
     done = runner.invoke(cli, ["show", "-if", fmt, "-i", str(path), "-o",
                                str(tmp_path / "g.html"), "--embed-images"])
     assert done.exit_code == 0, done.stderr
-    assert f"without a picture: {items} items" in done.stderr, done.stderr
+    shown = f"{items} items" if items > 1 else "1 item "
+    assert f"without a picture: {shown}" in done.stderr, done.stderr
 
 
 def test_r1_the_dataset_folder_as_input_reads_its_images(runner, cli, tmp_path):
