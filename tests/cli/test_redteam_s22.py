@@ -302,3 +302,24 @@ def test_r7_label_studio_image_names_with_url_characters_read_back(runner, cli, 
     assert back.exit_code == 0, back.stderr
     read = json.loads((tmp_path / "back/annotations/instances_default.json").read_text())
     assert sorted(i["file_name"] for i in read["images"]) == sorted(names)
+
+
+# -- R8: a mask limit on export names the item (and no "annotation None") ------------------
+@pytest.mark.parametrize("fmt", ["coco", "segment_anything"])
+def test_r8_a_huge_image_past_the_rle_limit_is_one_line_naming_the_item(runner, cli,
+                                                                        tmp_path, fmt):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "annotations.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version><meta>'
+        '<task><labels><label><name>a</name><attributes/></label></labels></task></meta>\n'
+        '<image id="0" name="big.jpg" width="100000" height="100000"><polygon label="a" '
+        'occluded="0" points="1,1;50,1;50,50" z_order="0"></polygon></image></annotations>\n')
+    done = runner.invoke(cli, ["convert", "-if", "cvat", "-i", str(tmp_path / "in"), "-f",
+                               fmt, "-o", str(tmp_path / "out"), "--segmentation-mode", "mask"]
+                         if fmt == "coco" else
+                         ["convert", "-if", "cvat", "-i", str(tmp_path / "in"), "-f", fmt,
+                          "-o", str(tmp_path / "out")])
+    line = one_error_line(done.stderr, done.exit_code, "error: big: ",
+                          "more than an RLE mask can describe")
+    assert "None" not in line
+    assert not (tmp_path / "out").exists()
