@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .errors import DataError
+from .localfs import name_key
 from .text import shown
 
 if TYPE_CHECKING:
@@ -24,11 +26,12 @@ if TYPE_CHECKING:
 
 
 def case_pairs(names: Iterable[str]) -> list[tuple[str, str]]:
-    """Each name that differs from an earlier one only by case, with that earlier one."""
+    """Each name that differs from an earlier one only by case or by Unicode normalisation
+    (``café`` composed and decomposed: one name on macOS's APFS), with that earlier one."""
     seen: dict[str, str] = {}
     pairs = []
     for name in names:
-        first = seen.setdefault(name.casefold(), name)
+        first = seen.setdefault(name_key(name), name)
         if first != name:
             pairs.append((first, name))
     return pairs
@@ -52,18 +55,19 @@ def warn_case_pairs(folder: str, report: "Report") -> None:
     if found:
         a, b = found[0]
         report.warn(f"{len(found)} name(s) in the archive differ from another only by letter "
-                    f"case (e.g. {shown(a)} and {shown(b)}): unpacked on Windows or macOS, "
+                    f"case or Unicode normalisation (e.g. {shown(a)} and {shown(b)}): unpacked on Windows or macOS, "
                     f"one file of each pair replaces the other")
 
 
 def ignores_case(folder: str) -> bool:
-    """Whether the file system of ``folder`` (an existing folder) ignores letter case: a
-    probe file's upper-case name finds it."""
+    """Whether the file system of ``folder`` (an existing folder) ignores letter case or
+    Unicode normalisation: a probe file's upper-case or decomposed name finds it."""
     try:
-        with tempfile.NamedTemporaryFile(prefix=".cococonv-case-", dir=folder) as probe:
+        with tempfile.NamedTemporaryFile(prefix=".cococonv-case-\u00e9", dir=folder) as probe:
             name = os.path.basename(probe.name)
-            return os.path.exists(os.path.join(folder, name.upper()))
-    except OSError:
+            return any(os.path.exists(os.path.join(folder, other)) for other in
+                       (name.upper(), unicodedata.normalize("NFD", name)))
+    except (OSError, UnicodeError):
         return False
 
 
@@ -86,6 +90,6 @@ def refuse_case_pairs(dataset: "Source", target: str) -> None:
                 a, b = pairs[0]
                 raise DataError(
                     f"{what} {shown(a)} and {shown(b)} of subset {shown(subset)} differ only "
-                    f"by letter case, and the output's file system ignores case (one file "
-                    f"would replace the other; {len(pairs)} such pair(s)): rename one, or "
-                    f"write a .zip", file=target)
+                    f"by letter case (or Unicode normalisation), and the output's file system "
+                    f"ignores case (one file would replace the other; {len(pairs)} such "
+                    f"pair(s)): rename one, or write a .zip", file=target)

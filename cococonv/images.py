@@ -114,7 +114,7 @@ def copy_image(image: Image, dst: str, ext: str | None = None) -> bool:
     byte for byte. False, and nothing written, when the file is not an image.
 
     Why: an image is looked up by a name the dataset gives, so a hostile name may point
-    at any file of the input roots (a key in the home folder above ``annotations/``);
+    at any file of the input root (a key in the home folder a stranger's file was saved in);
     only a file whose first bytes are an image format is copied into the output.
     """
     reencoding = bool(ext) and posixpath.splitext(image.name)[1].lower() != ext

@@ -142,7 +142,8 @@ def _joined_mask(item: Item, obj: list[Annotation], shapes: list[Annotation],
     try:
         rle = masks.polygons_to_rle(rings, size[0], size[1])
     except LimitError as err:  # docs/limits.md: name the object
-        raise err.located(file=item.id, where=f"annotation {leader.id}") from None
+        raise err.located(file=item.id, where=None if leader.id is None else
+                          f"annotation {leader.id}") from None
     crowd_of = obj[0] if rules.whole_objects else leader
     if rules.crowd_list_counts and crowd_of.attributes.get("is_crowd"):
         rle = masks.uncompress(rle)

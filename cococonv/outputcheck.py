@@ -50,9 +50,8 @@ def check_named_files(source: str, target: str, dataset: Source, *, overwrite: b
     """Refuse ``--overwrite`` of a folder holding files the dataset names, found or not.
 
     ``check_separate`` protects the folders a run read from. A folder the dataset's image
-    names point into, where the lookup did not look (the dataset folder above
-    ``annotations/`` is searched only in its image folders) or found nothing, is the input's
-    too: ``-i ds/annotations/x.json -o ds/pics --overwrite`` with ``file_name: pics/a.jpg``
+    names point into, where the lookup did not look (nothing above a single file's folder
+    is searched) or found nothing, is the input's too: ``-i ds/annotations/x.json -o ds/pics --overwrite`` with ``file_name: pics/a.jpg``
     would delete ``ds/pics/a.jpg``. Only an existing target under ``--overwrite`` can lose
     files, so nothing else is checked. Raises OptionError (exit 2).
     """
@@ -77,8 +76,9 @@ def check_named_files(source: str, target: str, dataset: Source, *, overwrite: b
 
 
 def input_roots(source: str) -> list[str]:
-    """A folder input itself; for a single annotation file its folder, and the folder above
-    when that one is ``annotations`` (the roots ``sources.FileTree`` reads in)."""
+    """The folders a dataset's names may mean: a folder input itself; for a single
+    annotation file its folder (``sources.FileTree`` reads only there), and the folder above
+    when that one is ``annotations`` (not read, but the dataset's, so kept from --overwrite)."""
     if os.path.isdir(source):
         return [source]
     if not os.path.isfile(source) or is_archive(source):

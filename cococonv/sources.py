@@ -20,6 +20,7 @@ from .errors import DataError, UnsafeInputError
 from .localfs import folder_name_keys, name_key, open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
 from .travel import MemberLoader, reopened
+from .zipread import read_member
 
 if TYPE_CHECKING:
     from .model import Image
@@ -211,34 +212,30 @@ class FileTree(Tree):
         self.name = "<stdin>" if path is None and data is not None else filename
         self._data = data
         self._path = path
-        # The input roots of a single annotation file: its folder, and the folder above when
-        # that one is named ``annotations`` (COCO's layout, images in ../images/). Images
-        # and masks it names are looked up only inside these.
+        # The input root of a single annotation file is its folder, and nothing above it:
+        # a stranger's file saved in a home or downloads folder (or in an ``annotations/``
+        # folder unpacked there) must not reach the files around that folder (red-team
+        # F40). Images and masks it names are looked up only inside this root.
         self.base = DirTree(os.path.dirname(os.path.abspath(path))) if path else None
-        self.bases: list[DirTree] = [self.base] if self.base is not None else []
-        if self.base is not None and os.path.basename(self.base.root) == "annotations":
-            self.bases.append(DirTree(os.path.dirname(self.base.root)))
 
     def read_folders(self) -> list[str]:
-        return sorted({folder for base in self.bases for folder in base.read_folders()})
+        return self.base.read_folders() if self.base is not None else []
 
-    def image_lookups(self, candidates: Iterable[str],
-                      image_folders: Iterable[str]) -> Iterator[tuple[DirTree, str]]:
-        """Where to look an image up, in order: ``(root, rel)`` for each input root.
+    def image_lookups(self, candidates: Iterable[str]) -> Iterator[tuple[DirTree, str]]:
+        """Where to look an image up, in order: ``(root, rel)`` in the file's folder; a
+        candidate with a hidden segment (``.ssh/``) is never looked up."""
+        if self.base is None:
+            return
+        for rel in candidates:
+            if not is_hidden(rel.split("/")):
+                yield self.base, rel
 
-        The file's own folder is searched at every candidate path. The dataset folder above
-        ``annotations/`` only inside its image folders (a candidate whose first segment is
-        in ``image_folders``: ``images``, the subset): unpacked in a home or downloads
-        folder, it is that folder, and a name must not reach its other files. A candidate
-        with a hidden segment (``.ssh/``) is never looked up.
-        """
-        folders = set(image_folders)
-        for base in self.bases:
-            for rel in candidates:
-                parts = rel.split("/")
-                if is_hidden(parts) or (base is not self.base and parts[0] not in folders):
-                    continue
-                yield base, rel
+    def dataset_folder(self) -> str | None:
+        """The folder above the file's when that one is named ``annotations`` (COCO's
+        layout): named in a hint only, never read."""
+        if self._path is None or os.path.basename(self.base.root) != "annotations":
+            return None
+        return os.path.dirname(os.path.dirname(self._path)) or "."
 
     def files(self) -> list[str]:
         return [self.filename]
@@ -340,7 +337,7 @@ class ZipTree(ArchiveTree):
             if os.getpid() != self._pid:
                 self._reopen()
             with self._lock:
-                return self._zip.read(info)
+                return read_member(self._zip, info)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             # a flipped bit: zlib's "invalid code lengths set", or a bad CRC (BadZipFile)
             raise DataError(f"cannot read member ({exc})", file=self.display(rel)) from None

@@ -119,14 +119,16 @@ def test_dir_tree_never_reads_outside_its_root(tmp_path):
     assert tree.read_folders() == [str(root / "images")]
 
 
-def test_single_file_roots_are_its_folder_and_the_dataset_above_annotations(tmp_path):
+def test_a_single_file_is_looked_in_only_in_its_folder(tmp_path):
+    """F40: nothing above the file's folder is a root, not even above annotations/."""
     (tmp_path / "ds" / "annotations").mkdir(parents=True)
-    (tmp_path / "flat").mkdir()
     coco = FileTree("x.json", path=str(tmp_path / "ds" / "annotations" / "x.json"))
-    flat = FileTree("x.json", path=str(tmp_path / "flat" / "x.json"))
-    assert [b.root for b in coco.bases] == [str(tmp_path / "ds" / "annotations"),
-                                            str(tmp_path / "ds")]
-    assert [b.root for b in flat.bases] == [str(tmp_path / "flat")]
+    lookups = list(coco.image_lookups(["images/a.jpg", ".ssh/id_rsa", "a.jpg"]))
+    assert [(base.root, rel) for base, rel in lookups] == [
+        (str(tmp_path / "ds" / "annotations"), "images/a.jpg"),
+        (str(tmp_path / "ds" / "annotations"), "a.jpg")]
+    assert coco.dataset_folder() == str(tmp_path / "ds")
+    assert FileTree("x.json", path=str(tmp_path / "ds" / "x.json")).dataset_folder() is None
 
 
 def test_safe_relpath_bounds_the_whole_path_and_shortens_the_name_it_quotes():

@@ -45,6 +45,7 @@ def item_records(maker: RecordMaker, task: str, item: Item, iid: Any,
             record = object_record(maker, obj, item, iid, task,
                                    obj[0].group if obj[0].group in links else 0)
         except CococonvError as err:  # a mask limit (docs/limits.md): name the object
-            raise err.located(file=item.id, where=f"annotation {obj[0].id}") from None
+            where = f"annotation {obj[0].id}" if obj[0].id is not None else None
+            raise err.located(file=item.id, where=where) from None  # CVAT's have no ids
         if record is not None:
             yield record

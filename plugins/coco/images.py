@@ -5,12 +5,13 @@ the input only, so an absolute or climbing ``file_name`` cannot make us read els
 """
 from __future__ import annotations
 
+import os
 import posixpath
 from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.model import MAX_IMAGE_SIDE, Dataset, Image, Item
-from cococonv.paths import is_hidden, lookup_relpath
+from cococonv.paths import is_hidden, is_plain, lookup_relpath
 from cococonv.sources import FileTree, Tree
 
 from .records import ID_TYPES, FileScope, describe_ids, type_name
@@ -36,6 +37,7 @@ class ImageTable:
         # this file's image id -> (item, height, width)
         self.image_map: dict[Any, tuple[Item, int | None, int | None]] = {}
         self._image_index: dict[Any, int] = {}
+        self._hinted = False
 
     def read_images(self, images: list, subset: str) -> None:
         """Read one file's ``images``; they become the ids ``image_id`` resolves in."""
@@ -130,8 +132,8 @@ class ImageTable:
     def _attach_image(self, image: Image, subset: str) -> None:
         """Point the image at its file when the input has it; a missing image is fine.
 
-        Only the input roots are searched (a single file's: its folder, and the one above
-        ``annotations/``); an absolute or escaping ``file_name`` is looked up by its tail.
+        Only the input root is searched (a single file's: its folder, nothing above it);
+        an absolute or escaping ``file_name`` is looked up by its tail.
         """
         tree: Tree = self.scope.tree
         name = lookup_relpath(image.name)
@@ -139,16 +141,32 @@ class ImageTable:
             return
         if isinstance(tree, FileTree):
             candidates = (name, f"images/{subset}/{name}", f"images/{name}", f"{subset}/{name}")
-            for base, rel in tree.image_lookups(candidates, ("images", subset)):
+            for base, rel in tree.image_lookups(candidates):
                 if base.exists(rel):
                     base.bind_image(image, rel)
                     return
+            if not self._hinted:
+                self._hinted = True
+                self._hint_dataset_folder(tree, subset)
             return
         for folder in self._image_folders(subset):
             rel = f"{folder}/{name}" if folder else name
             if tree.exists(rel):
                 tree.bind_image(image, rel)
                 return
+
+    def _hint_dataset_folder(self, tree: FileTree, subset: str) -> None:
+        """Say once how to read the images of ``ds/annotations/x.json``'s dataset: a single
+        file's images are looked up beside it only (red-team F40), so those in ``ds/images``
+        are read when the folder is the input (``-i ds --relpath annotations/x.json``)."""
+        folder = tree.dataset_folder()
+        if folder is None or not any(
+                is_plain(d) and os.path.isdir(os.path.join(folder, d)) for d in ("images", subset)):
+            return
+        self.scope.report.warn(
+            f"{tree.display(tree.filename)}: images are looked up only in the annotation "
+            f"file's own folder, not in {folder}; to read the dataset's images give its "
+            f"folder: -i {folder} --relpath annotations/{tree.filename}")
 
     def item_of(self, ann: dict, i: int) -> tuple[Item, int | None, int | None]:
         """The item of a record's ``image_id`` (popped), with the image's height and width."""

@@ -23,8 +23,8 @@ class ImageFiles:
     def attach(self, image: Image, subset: str, rel: str) -> None:
         """Point the image at its file when the input has it; a missing image is fine.
 
-        Only the input roots are searched (a single XML's: its folder, and the one above
-        ``annotations/``); an absolute or escaping name is looked up by its tail. ``rel``
+        Only the input root is searched (a single XML's: its folder, nothing above it); an
+        absolute or escaping name is looked up by its tail. ``rel``
         is the XML file naming the image.
         """
         name = lookup_relpath(image.name)
@@ -32,8 +32,7 @@ class ImageFiles:
             return
         if isinstance(self.tree, FileTree):
             candidates = (f"images/{subset}/{name}", f"images/{name}", name, f"{subset}/{name}")
-            lookups: Iterable[tuple[Tree, str]] = self.tree.image_lookups(
-                candidates, ("images", subset))
+            lookups: Iterable[tuple[Tree, str]] = self.tree.image_lookups(candidates)
         else:
             lookups = ((self.tree, f"{d}/{name}" if d else name)
                        for d in self._image_folders(subset, rel))

@@ -110,7 +110,7 @@ def image_candidates(url: str) -> list[str]:
 def find_image(tree: Tree, candidates: list[str]) -> tuple[Tree, str] | None:
     """The first candidate that is a file of the input (a single file's: its folder)."""
     if isinstance(tree, FileTree):
-        for base, rel in tree.image_lookups(candidates, ("images",)):
+        for base, rel in tree.image_lookups(candidates):
             if base.exists(rel):
                 return base, rel
         return None

@@ -32,11 +32,20 @@ def task_image(plan: Any, item: Item, own: dict[str, Any]) -> str:
     """The ``data.image`` value of ``item``: its saved copy, the URL it was read from
     (when its name and the prefix are as read), else ``--image-prefix`` + its name."""
     if is_saved(plan, item):
-        return plan.image_prefix + saved_rel(plan, item)
+        return plan.image_prefix + url_path(saved_rel(plan, item))
     if item.image is None:
-        return plan.image_prefix + item.id
+        return plan.image_prefix + url_path(item.id)
     name = with_ext(item.image.name, plan.image_ext)
     url = own.get("url")
     if type(url) is str and name == own.get("name") and not plan.image_prefix:
         return url  # the image read from this URL: the URL Label Studio knows it by
-    return plan.image_prefix + name
+    return plan.image_prefix + url_path(name)
+
+
+def url_path(name: str) -> str:
+    """``name`` as the path of a URL: ``%``, ``?`` and ``#`` escaped, the rest as it is.
+
+    Why: ``data.image`` is a URL, read back with its query and fragment cut and its
+    escapes decoded, so ``q?x.jpg`` read back as ``q`` and ``c%20d.jpg`` as ``c d.jpg``
+    (red-team R7); a name without those three characters is written unchanged."""
+    return name.replace("%", "%25").replace("?", "%3F").replace("#", "%23")

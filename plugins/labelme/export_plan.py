@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cococonv.errors import DataError
 from cococonv.images import normalise_ext, save_images, with_ext, with_safe_image_name
 from cococonv.model import Dataset, Item, Source
 from cococonv.paths import safe_relpath, safe_segment, writable
@@ -86,6 +87,10 @@ def make_plan(source: Source, out_dir: str, report: Report, *, save_images: bool
         if per_subset:
             safe_segment(item.subset, what="subset")
         safe_relpath(item.id + ".json", what="item id")
+        for ann in item.annotations:  # the reader refuses a shape without a class name
+            if ann.label is not None and not labels[ann.label].name.strip():
+                raise DataError(f"label {labels[ann.label].name!r} is empty, which a LabelMe "
+                                f"shape cannot be (rename it with remap_labels)")
         json_rel, image_rel = plan.paths(item)
         owned = [json_rel]
         if save_images and item.image is not None and item.image.has_data:

@@ -47,7 +47,7 @@ class ImageBinder:
             return False
         tree = self.tree
         if isinstance(tree, FileTree):
-            for base, candidate in tree.image_lookups([rel], ()):
+            for base, candidate in tree.image_lookups([rel]):
                 if base.exists(candidate):
                     base.bind_image(image, candidate)
                     return True

@@ -239,7 +239,9 @@ def box_of_corners(flat: list[float]) -> Bbox:
 
 def _attributes(shape: dict[str, Any]) -> dict[str, Any]:
     """Shape flags, an ``attributes`` dict (X-AnyLabeling and forks write one) and the
-    description, as model attributes."""
+    description, as model attributes. An ``attributes`` value may be any JSON value (a
+    list, an object): our exporter writes a COCO attribute of any kind there, and a tool's
+    own export must read back (red-team R4)."""
     out: dict[str, Any] = {}
     for key in ("flags", "attributes"):
         value = shape.get(key)
@@ -248,7 +250,7 @@ def _attributes(shape: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise DataError(f"must be an object, got {type(value).__name__}", where=key)
         for name, v in value.items():
-            if not isinstance(v, _SCALARS) and v is not None:
+            if key == "flags" and not isinstance(v, _SCALARS) and v is not None:
                 raise DataError(f"{name!r} must be a plain value (text, number, true/false)",
                                 where=key)
             if v is not None:

@@ -64,6 +64,20 @@ class ColorMap:
             table[(r << 16) | (g << 8) | b] = -1
         return table
 
+    @staticmethod
+    def name_problem(name: str) -> str | None:
+        """Why a label cannot be written as a labelmap.txt class name that reads back as
+        itself, or None (the exporter's check: the reader strips each line and field,
+        skips ``#`` lines, splits at ``:`` and refuses control characters)."""
+        if not name or name != name.strip():
+            return "is empty or starts or ends with whitespace, which the reader strips"
+        if _CONTROL.search(name):
+            return "holds a control character (a line break, tab or NUL)"
+        if ":" in name:
+            return "holds ':', which separates labelmap.txt fields"
+        return "starts with '#', which makes its labelmap.txt line a comment" \
+            if name.startswith("#") else None
+
     def add(self, value: int, name: str, color: tuple[int, int, int] | None, where: str) -> None:
         if _CONTROL.search(name) or not name.strip():
             raise DataError(f"class name {name!r} is empty or holds a control character",

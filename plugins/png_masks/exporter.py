@@ -26,8 +26,9 @@ from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
 from cococonv.raster.palette import voc_color
 from cococonv.report import Row, replay_tally
+from cococonv.text import shown
 
-from .colormap import BACKGROUND_NAMES, LABELMAP, VOID_COLOR, labelmap_text
+from .colormap import BACKGROUND_NAMES, LABELMAP, VOID_COLOR, ColorMap, labelmap_text
 from .importer import KINDS, NAMESPACE
 from .instances import assign_instances, instance_png
 from .layout import DEFAULT_SUBSET
@@ -286,9 +287,10 @@ def _class_values(categories: Any, ctx: Context) -> tuple[list[str], list[tuple[
     value_of: dict[int, int] = {} if background is None else {background: 0}
     for value, index in enumerate(ordered[:MAX_CLASS], 1):
         label = categories.labels[index]
-        if ":" in label.name or "\n" in label.name or "\r" in label.name:
-            raise DataError(f"label {label.name!r}: a class name of labelmap.txt cannot hold "
-                            f"':' or a line break")
+        problem = ColorMap.name_problem(label.name)
+        if problem:  # the reader would refuse or change it
+            raise DataError(f"label {shown(label.name)} {problem} (rename it with "
+                            f"remap_labels)")
         names.append(label.name)
         colors.append(tuple(categories.colormap.get(index, voc_color(value))))
         value_of[index] = value

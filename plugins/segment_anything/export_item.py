@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from cococonv import foreign_fields
+from cococonv.errors import CococonvError
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.images import copy_image, probe_size
 from cococonv.model import Annotation, Bbox, Caption, Ellipse, Item, Label, Mask, Points, \
@@ -60,7 +61,10 @@ def write_item(plan: Any, entry: tuple[int, Item]) -> dict[str, int]:
     if renamed:
         tally["renamed"] += 1
     size = probe_size(item.image)
-    records = _records(item, size, plan.assigned, tally)
+    try:
+        records = _records(item, size, plan.assigned, tally)
+    except CococonvError as err:  # a mask limit (docs/limits.md): name the item
+        raise err.located(file=item.id) from None
     if size is None:
         size = next((tuple(r["segmentation"]["size"]) for r in records), None)
     own = item.extra.get(NAMESPACE) or {}

@@ -133,7 +133,7 @@ class SegmentAnythingSource:
         wanted = posixpath.join(posixpath.dirname(rel), tail)
         tree = self.tree
         if isinstance(tree, FileTree):
-            for base, candidate in tree.image_lookups([wanted], ()):
+            for base, candidate in tree.image_lookups([wanted]):
                 if base.exists(candidate):
                     base.bind_image(image, candidate)
                     return image.has_data

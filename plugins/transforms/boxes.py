@@ -187,7 +187,8 @@ def _merged(item: Item, members: list[Annotation]) -> Mask | None:
     try:
         rle = rasterize(members, size[0], size[1])
     except LimitError as err:
-        raise err.located(file=item.id, where=f"annotation {leader.id}") from None
+        raise err.located(file=item.id, where=None if leader.id is None else
+                          f"annotation {leader.id}") from None
     if rle is None:
         return None
     mask = Mask(id=leader.id, label=leader.label, group=leader.group, z_order=leader.z_order,

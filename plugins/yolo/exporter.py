@@ -15,7 +15,7 @@ from typing import Any
 
 from cococonv import export_options as shared
 from cococonv.context import Context
-from cococonv.errors import OptionError
+from cococonv.errors import DataError, OptionError
 from cococonv.fileio import write_bytes
 from cococonv.foreign_fields import add as add_field
 from cococonv.foreign_fields import what as field_what
@@ -23,9 +23,11 @@ from cococonv.images import copy_image, normalise_ext, probe_size, with_ext
 from cococonv.model import Dataset, Item, Label, Mask, Points, Polygon
 from cococonv.paths import join_inside, safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
+from cococonv.text import shown
 
 from . import paths as P
 from .flips import flip_index
+from .names import name_problem
 from .shapes import EVENTS, TASKS, LineMaker
 from .sidecar import META_NAME, Meta, dump_meta
 from .yamlfile import dump_data_yaml
@@ -93,7 +95,7 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
         record["image_id"] = item.image_id
     shapes = [a for a in item.annotations]
     unlabelled = bool(item.extra.get(NAMESPACE, {}).get("unlabelled")) and not shapes
-    rel = _label_rel(item)
+    rel = _label_rel(item, _saves_image(item, plan.save_images))
     if size is None:
         events["no_size"] += len(shapes)
         lines: list[str] = []
@@ -120,8 +122,18 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
     return item.subset, item.id, record, events
 
 
-def _label_rel(item: Item) -> str:
+def _label_rel(item: Item, with_image: bool) -> str:
+    """``labels/<subset>/<id>.txt``; beside a saved image, the label file Ultralytics reads
+    for it: it swaps the image path's last ``images`` folder for ``labels``, so the labels of
+    an id with an ``images`` folder (Label Studio's ``images/a``) go in
+    ``images/<subset>/labels/`` (red-team R6: they were never found)."""
+    if with_image:
+        return P.label_of(f"images/{item.subset}/{item.id}.jpg")
     return f"labels/{item.subset}/{item.id}.txt"
+
+
+def _saves_image(item: Item, save_images: bool) -> bool:
+    return save_images and item.image is not None and item.image.has_data
 
 
 def _image_rel(item: Item, image_ext: str | None) -> str:
@@ -152,6 +164,10 @@ class YoloExporter(Exporter):
         classes = {}
         for index, label in enumerate(labels):
             if not label.placeholder:
+                problem = name_problem(label.name)
+                if problem:  # the reader refuses it: the output would not read back
+                    raise DataError(f"label {shown(label.name)} {problem}, which a YOLO "
+                                    f"reader refuses (rename it with remap_labels)")
                 classes[index] = len(classes)
         chosen = task or default_task(source)
         kpt_count = 0
@@ -171,7 +187,8 @@ class YoloExporter(Exporter):
 
         def prepare(item: Item) -> tuple[Item, list[str]]:
             safe_segment(item.subset, what="subset")
-            owned = [safe_relpath(_label_rel(item), what="item id")]
+            owned = [safe_relpath(_label_rel(item, _saves_image(item, save_images)),
+                                  what="item id")]
             if save_images and item.image is not None:
                 owned.append(safe_relpath(_image_rel(item, image_ext), what="item id"))
             return item, owned

@@ -12,13 +12,21 @@ MAX_CLASSES = 100_000
 MAX_KEYPOINTS = 10_000
 
 
+def name_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a class name, or None: the reader's rule, which the exporter
+    applies too so that what it writes reads back."""
+    if not text.strip() or any(ch in text for ch in "\n\r\x00"):
+        return "is empty or holds a line break"
+    return None
+
+
 def _name(value: Any, display: str, where: str) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         raise DataError(f"class name {value!r} is not text", file=display, where=where)
     text = str(value)
-    if not text.strip() or any(ch in text for ch in "\n\r\x00"):
-        raise DataError(f"class name {text[:40]!r} is empty or holds a line break",
-                        file=display, where=where)
+    problem = name_problem(text)
+    if problem:
+        raise DataError(f"class name {text[:40]!r} {problem}", file=display, where=where)
     return text
 
 

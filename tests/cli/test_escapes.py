@@ -205,7 +205,7 @@ def test_absolute_file_name_in_a_single_coco_file_never_copies_outside_files(
 
 def test_absolute_file_name_is_looked_up_by_its_tail_inside_the_input(runner, cli, tmp_path):
     """The image is found by its base name under the dataset's images/ (its size read from
-    it); nothing outside is touched."""
+    it) when the dataset folder is the input; nothing outside is touched."""
     from PIL import Image as PILImage
 
     root, ds = sandbox_of(tmp_path)
@@ -218,8 +218,8 @@ def test_absolute_file_name_is_looked_up_by_its_tail_inside_the_input(runner, cl
     PILImage.new("RGB", (7, 5)).save(buffer, "PNG")
     (ds / "images" / "pic.png").write_bytes(buffer.getvalue())
     target = ds.parent / "out"
-    result = run(runner, cli, root, target, ["-if", "coco_instances", "-i",
-                                             str(ds / "annotations" / "x.json"), "-f", "cvat"])
+    result = run(runner, cli, root, target, ["-if", "coco_instances", "-i", str(ds),
+                                             "--relpath", "annotations/x.json", "-f", "cvat"])
     assert result.exit_code == 0, result.stderr
     assert 'width="7" height="5"' in (target / "annotations.xml").read_text()
 

@@ -160,16 +160,19 @@ def saved_images(out: Path) -> dict[str, bytes]:
             if not rel.startswith("annotations/") and not rel.endswith(".xml")}
 
 
-def test_coco_file_in_annotations_reads_only_the_image_folders_above(tmp_path):
+def test_coco_file_in_annotations_reads_nothing_above_it(tmp_path):
+    """F40: the folder above annotations/ is not an input root (unpacked in a home folder,
+    it is the home folder); the run says how to read a real dataset's images."""
     home = home_with_keys(tmp_path)
     coco_file(home / "annotations" / "x.json", HOSTILE)
     result = run_cli(tmp_path, "convert", "-if", "coco_instances", "-i",
                      "home/annotations/x.json", "-f", "coco", "-o", "out", "--save-images")
     assert result.returncode == 0, result.stderr
-    saved = saved_images(tmp_path / "out")
-    assert saved == {"images/default/ok.jpg": JPEG, "images/default/in_subset.jpg": JPEG,
-                     "images/default/images/ok.jpg": JPEG}, saved
-    assert KEY not in b"".join(saved.values())
+    assert saved_images(tmp_path / "out") == {}
+    assert "lost         images        8  not present in the input" in result.stderr
+    assert ("warning: x.json: images are looked up only in the annotation file's own folder, "
+            "not in home; to read the dataset's images give its folder: -i home --relpath "
+            "annotations/x.json") in result.stderr
 
 
 def test_cvat_file_in_home_never_copies_hidden_or_non_image_files(tmp_path):
