@@ -52,7 +52,8 @@ class Context:
             if find is None:
                 from .registry import default_registry
                 find = default_registry().namespaces
-            self._namespaces = frozenset(find())
+            found = find()
+            self._namespaces = found if isinstance(found, frozenset) else frozenset(found)
         return self._namespaces
 
     def map(self, func: engine.ItemFunction, plan: Any, items: Iterable[Any], *,

@@ -245,7 +245,7 @@ class PngMasksExporter(Exporter):
             palette = bytes(channel for color in table for channel in color)
         subsets = {item.subset for item in source}
         plan = MaskPlan(out_dir, value_of, palette, subsets <= {DEFAULT_SUBSET},
-                        frozenset(ctx.namespaces) - {NAMESPACE}, names, colors,
+                        ctx.namespaces - {NAMESPACE}, names, colors,
                         save_images, normalise_ext(image_ext), mask_kind == "instance",
                         instance_divisor)
 

@@ -17,7 +17,7 @@ from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import OptionError
 from cococonv.fileio import write_bytes
-from cococonv.foreign_fields import add as add_field
+from cococonv.foreign_fields import settle
 from cococonv.foreign_fields import what as field_what
 from cococonv.images import copy_image, normalise_ext, probe_size, with_ext
 from cococonv.model import Dataset, Item, Label, Mask, Points, Polygon
@@ -240,10 +240,10 @@ def _keypoint_names(source: Dataset, plan: YoloPlan) -> list[str]:
 
 
 def _report(events: Counter, ctx: Context) -> None:
-    fields: dict[str, int] = {}
+    outlines: dict[str, int] = {}
     for key, count in sorted(events.items()):
         if key.startswith("field:"):
-            add_field(fields, key[len("field:"):], count)
+            outlines[key[len("field:"):]] = count
         elif key == "image_missing":
             ctx.report.lost("images", "not present in the input", count)
         elif key == "image_not_image":
@@ -251,6 +251,8 @@ def _report(events: Counter, ctx: Context) -> None:
         else:
             kind, what, why = EVENTS[key]
             (ctx.report.lost if kind == "lost" else ctx.report.approximated)(what, why, count)
+    fields: dict[str, int] = {}
+    settle(outlines, lambda: ctx.namespaces, fields)
     for name, count in fields.items():
         ctx.report.lost(field_what(name), "a YOLO line holds the class and the shape only",
                         count)
