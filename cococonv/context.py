@@ -60,7 +60,8 @@ class Context:
             jobs: int | None = None) -> Iterator[Any]:
         """``func(plan, item)`` for each item in order, on this run's workers (or on
         ``jobs`` of them, fewer when the caller knows forking would not pay)."""
-        return engine.map_items(func, plan, items, self.jobs if jobs is None else jobs)
+        return engine.map_items(func, plan, items, self.jobs if jobs is None else jobs,
+                                note=self.report.note)
 
     def progress(self, iterable: Iterable[T], *, total: int | None = None,
                  desc: str = "") -> Iterator[T]:
