@@ -134,3 +134,28 @@ def test_a_third_party_plugins_source_fields_come_from_the_registry(tmp_path):
     cococonv.save(dataset, "voc", str(tmp_path / "out"), report=report, registry=registry,
                   jobs=1)
     assert [w for w in lost(report) if w.startswith(ANN)] == [f"{ANN}thirdparty.confidence"]
+
+
+def _item_with(attributes: dict, extra: dict) -> Dataset:
+    categories = Categories()
+    categories.add("cat")
+    item = Item("a", image=Image("a.jpg", size=(20, 30)), attributes=attributes, extra=extra,
+                annotations=[Bbox(label=0, x=1, y=1, w=4, h=4)])
+    return Dataset(categories, [item])
+
+
+def test_coco_reports_image_attributes_and_image_source_fields(tmp_path):
+    """Label Studio's image-level controls (item attributes) and SA-1B's unknown image
+    keys have no place in a COCO image record; CVAT's frame number (the image's place in
+    its task, which the image order keeps) and LabelMe's version are no loss."""
+    report = Report(quiet=True)
+    dataset = _item_with({"quality": 4, "frame": 2},
+                         {"segment_anything": {"image_keys": {"camera": "x"}},
+                          "labelme": {"version": "5.5.0"}})
+    cococonv.save(dataset, "coco", str(tmp_path / "out"), report=report, jobs=1)
+    assert {w: c for w, c in lost(report).items() if w.startswith("image")} == {
+        "image attributes": 1, "image fields of other formats: segment_anything.camera": 1}
+    quiet = Report(quiet=True)
+    cococonv.save(_item_with({"frame": 2}, {"labelme": {"version": "5.5.0"}}), "coco",
+                  str(tmp_path / "again"), report=quiet, jobs=1)
+    assert not quiet.losses

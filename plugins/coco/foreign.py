@@ -31,7 +31,8 @@ class ForeignKeys:
 
     def namespaces(self) -> frozenset[str]:
         if self._namespaces is None:
-            self._namespaces = frozenset(self._find()) - {OWN_NAMESPACE}
+            # the run's Namespaces keep their source fields through "-" (foreign_fields)
+            self._namespaces = self._find() - {OWN_NAMESPACE}
         return self._namespaces
 
     def of(self, extra: Mapping[str, Any]) -> list[str]:

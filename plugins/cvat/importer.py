@@ -47,8 +47,6 @@ class CvatImporter(Importer):
 
     name = "cvat"
     namespace = "cvat"
-    # XML attributes CVAT 1.1 does not define; "source" (manual, auto) is CVAT's own
-    source_fields = ("xml.*",)
     options = ()
 
     @classmethod
