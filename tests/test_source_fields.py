@@ -159,3 +159,39 @@ def test_coco_reports_image_attributes_and_image_source_fields(tmp_path):
     cococonv.save(_item_with({"frame": 2}, {"labelme": {"version": "5.5.0"}}), "coco",
                   str(tmp_path / "again"), report=quiet, jobs=1)
     assert not quiet.losses
+
+
+def _group_of_two(box_attributes: dict) -> Dataset:
+    """A LabelMe-like object: an outline with a description and a flag, grouped with its
+    box, which has attributes of its own."""
+    categories = Categories()
+    categories.add("cat")
+    outline = Polygon(label=0, group=3, points=[1, 1, 8, 1, 8, 6],
+                      attributes={"description": "a tabby", "sleeping": False})
+    box = Bbox(label=0, group=3, x=1, y=1, w=7, h=5, attributes=box_attributes)
+    return Dataset(categories, [Item("a", image=Image("a.jpg", size=(20, 30)),
+                                     annotations=[box, outline])])
+
+
+def test_voc_writes_the_attributes_of_every_shape_of_one_object(tmp_path):
+    report = Report(quiet=True)
+    cococonv.save(_group_of_two({"sleeping": True}), "voc", str(tmp_path / "voc"),
+                  report=report, jobs=1)
+    xml = (tmp_path / "voc/Annotations/a.xml").read_text()
+    assert xml.count("<object>") == 1 and "<value>a tabby</value>" in xml
+    assert "<value>true</value>" in xml  # the box's sleeping: the first shape's wins
+    from cococonv.joined import CLASH_WHY
+    assert report.losses[("object attributes", CLASH_WHY)] == 1  # the outline's False
+
+
+def test_coco_writes_the_attributes_of_every_shape_of_one_record(tmp_path):
+    import json
+
+    report = Report(quiet=True)
+    cococonv.save(_group_of_two({"occluded": True}), "coco", str(tmp_path / "coco"),
+                  report=report, jobs=1)
+    doc = json.loads((tmp_path / "coco/annotations/instances_default.json").read_text())
+    (record,) = doc["annotations"]
+    assert record["attributes"] == {"occluded": True, "description": "a tabby",
+                                    "sleeping": False}
+    assert not [what for what in lost(report) if "attributes" in what]
