@@ -66,9 +66,8 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
     from cococonv.raster.png import encode_index_png
 
     tally: Counter[tuple[str, str, str]] = Counter()
-    for key, value in item.extra.items():
-        if key in plan.foreign and isinstance(value, dict):
-            tally[("lost", f"{key}-only item fields", "png_masks does not hold them")] += 1
+    # another format's namespace is that format's to write; the source data some hold
+    # (Plugin.source_fields) is what dropped_fields names
     foreign = lambda: plan.foreign  # noqa: E731  (the namespaces, for foreign_fields)
     if item.image_id is not None or FF.dropped_fields(item.extra, NAMESPACE, foreign):
         tally[("lost", "image ids and fields", "png_masks does not hold them")] += 1
