@@ -196,3 +196,20 @@ def test_coco_writes_the_attributes_of_every_shape_of_one_record(tmp_path):
     assert record["attributes"] == {"occluded": True, "description": "a tabby",
                                     "sleeping": False}
     assert not [what for what in lost(report) if "attributes" in what]
+
+
+@pytest.mark.parametrize("fmt, lines", [
+    ("yolo", {"image attributes": 1,
+              "image fields of other formats: segment_anything.camera": 1}),
+    ("png_masks", {"image ids and fields": 1}),
+    ("label_studio", {"image fields of other formats: segment_anything.camera": 1}),
+])
+def test_image_attributes_and_image_source_fields_are_reported(tmp_path, fmt, lines):
+    report = Report(quiet=True)
+    dataset = _item_with({"quality": 4}, {"segment_anything": {"image_keys": {"camera": "x"}}})
+    cococonv.save(dataset, fmt, str(tmp_path / "out"), report=report, jobs=1)
+    assert {w: c for w, c in lost(report).items() if w.startswith("image")} == lines
+    quiet = Report(quiet=True)
+    cococonv.save(_item_with({}, {"segment_anything": {"keys": {}}}), fmt,
+                  str(tmp_path / "again"), report=quiet, jobs=1)
+    assert not [w for w in lost(quiet) if w.startswith("image")]

@@ -69,7 +69,8 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
     # another format's namespace is that format's to write; the source data some hold
     # (Plugin.source_fields) is what dropped_fields names
     foreign = lambda: plan.foreign  # noqa: E731  (the namespaces, for foreign_fields)
-    if item.image_id is not None or FF.dropped_fields(item.extra, NAMESPACE, foreign):
+    if item.image_id is not None or item.attributes or \
+            FF.dropped_fields(item.extra, NAMESPACE, foreign):
         tally[("lost", "image ids and fields", "png_masks does not hold them")] += 1
     shapes = []
     for ann in item.annotations:

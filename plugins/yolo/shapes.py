@@ -51,6 +51,8 @@ EVENTS = {
     "no_size": ("lost", "annotations", "the image size is unknown, and YOLO coordinates "
                                        "are fractions of it"),
     "void": ("lost", "void regions", "YOLO marks no pixels as ignored (VOC's 255)"),
+    "image_attributes": ("lost", "image attributes", "YOLO keeps an image's file, size and "
+                                                     "id only (yolo_meta.json)"),
 }
 
 
