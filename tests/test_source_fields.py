@@ -213,3 +213,26 @@ def test_image_attributes_and_image_source_fields_are_reported(tmp_path, fmt, li
     cococonv.save(_item_with({}, {"segment_anything": {"keys": {}}}), fmt,
                   str(tmp_path / "again"), report=quiet, jobs=1)
     assert not [w for w in lost(quiet) if w.startswith("image")]
+
+
+class _Counted(_EntryPoint):
+    loads = 0
+
+    def load(self):
+        type(self).loads += 1
+        return super().load()
+
+
+def test_coco_to_coco_judges_its_image_records_without_loading_every_plugin(tmp_path):
+    """COCO keeps an image's unknown keys under extra["coco_image"]: no namespace, and no
+    reason to load the other plugins (numpy among their imports) to learn so."""
+    from .builders import coco_doc, write_coco
+
+    source = write_coco(tmp_path / "in", {"instances_default": coco_doc()})
+    registry = Registry([EntryPoint("coco", "cococonv_plugins.coco:PLUGINS", GROUP),
+                         _Counted()])
+    _Counted.loads = 0
+    cococonv.convert(str(source), str(tmp_path / "out"), input_format="coco",
+                     output_format="coco", report=Report(quiet=True), registry=registry,
+                     jobs=1)
+    assert _Counted.loads == 0
