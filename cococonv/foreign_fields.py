@@ -94,7 +94,10 @@ def outline(extra: Mapping[str, Any], own: str) -> list[str]:
     """What :func:`dropped_fields` would judge, for per-item work in workers, which cannot
     ask the run's namespaces: a plain key as it is, a dict-valued one as ``KEY``, each of
     its keys and each key of a dict under those (joined by ``_SEP``); :func:`settle`
-    judges the counted outlines in the parent."""
+    judges the counted outlines in the parent. (Judging in the worker would need the
+    namespaces, which load every plugin, and an item of almost every source has a
+    dict-valued extra: COCO's image record. The names are as many as the items' own
+    keys; the exporters using this hold their items or output whole anyway.)"""
     found = []
     for key, value in extra.items():
         if key == own or key in _BOOKKEEPING or (type(key) is str and key.startswith("_")):
