@@ -7,14 +7,12 @@ import math
 from collections import Counter
 from typing import Any
 
-from cococonv import masks
 from cococonv.fileio import dumps_json
 from cococonv.foreign_fields import outline
 from cococonv.images import probe_size
 from cococonv.model import (Annotation, Bbox, Caption, Ellipse, Item, Label, Mask, Points,
                             Polygon, Polyline)
 
-from . import brush
 from .config import CAPTION_CONTROL, CONTROLS, IMAGE_NAME, RESERVED, TAGS_CONTROL
 from .images import task_image
 from .reader import NAMESPACE
@@ -278,6 +276,9 @@ def _mask(plan: Any, ann: Mask, size: tuple[int, int], ids: _Ids,
     if list(ann.rle.get("size", [])) != [size[0], size[1]]:
         piece.lost[("masks", "their size is not the image's")] += 1
         return []
+    from cococonv import masks  # numpy: not for loading the plugin
+
+    from . import brush
     value = {"format": "rle", "rle": brush.encode_rle(masks.compress(ann.rle))}
     return [_base(plan, ann, "mask", ids.take(_own(ann).get("id")), size, value, piece)]
 
