@@ -5,7 +5,8 @@ Linux datasets hold such pairs; Windows and macOS (by default) keep one file of 
 An archive is written as it is, with a warning counting the pairs, as for names Windows
 cannot hold (:mod:`cococonv.winnames`). A folder written on a case-insensitive file system
 would lose one file of each pair silently, so that run is refused before it writes,
-naming the first pair: rename one item (``transform -t rename``) or write an archive.
+naming the first pair: rename one item in the input (there is no rename transform), or
+write an archive.
 """
 from __future__ import annotations
 

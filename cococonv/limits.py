@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import struct
 from functools import lru_cache
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .errors import DataError
+from .model import MAX_IMAGE_SIDE
+from .text import shown
 
 #: The most pixels one mask plane may have: painting (VOC PNGs, --crop-covered), decoding
 #: an RLE to pixels and reading a mask PNG hold a few planes of this many bytes at once.
@@ -163,6 +165,21 @@ def box_problem(box: Sequence[float], height: int, width: int) -> str | None:
     except OverflowError:  # a float plus an int of hundreds of digits
         return "a box value is not a number within range"
     return coordinates_problem(corners, height, width)
+
+
+def declared_image_size(record: Mapping[str, Any], height_key: str = "height",
+                        width_key: str = "width", prefix: str = "") -> tuple[int, int] | None:
+    """``(height, width)`` as a record declares them, None when it gives neither; a side
+    that is not a whole number in 1..MAX_IMAGE_SIDE is a DataError at ``prefix + key``
+    (no claimed size decides memory)."""
+    height, width = record.get(height_key), record.get(width_key)
+    if height is None and width is None:
+        return None
+    for key, value in ((height_key, height), (width_key, width)):
+        if type(value) is not int or not 0 < value <= MAX_IMAGE_SIDE:
+            raise DataError(f"must be a whole number from 1 to {MAX_IMAGE_SIDE}, got "
+                            f"{shown(value)}", where=prefix + key)
+    return height, width
 
 
 def _shown(value: float) -> str:

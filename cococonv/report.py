@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from .errors import CococonvError, DataError, LossError, shorten
@@ -164,15 +164,35 @@ class Written:
 
     def line(self) -> str:
         """``wrote 2 items, 14 annotations, 5 files to OUT`` (the end of a run, on stderr)."""
-        counts = [_plural(n, noun) for n, noun in ((self.items, "item"),
+        counts = [plural(n, noun) for n, noun in ((self.items, "item"),
                                                    (self.annotations, "annotation"))
                   if n is not None]
-        counts.append(_plural(self.files, "file"))
+        counts.append(plural(self.files, "file"))
         where = "the standard output" if self.target == "-" else self.target
         return printable(f"wrote {', '.join(counts)} to {where}")
 
 
-def _plural(count: int, noun: str) -> str:
+#: A tally row: ("lost" or "approximated", what, why or how).
+Row = tuple[str, str, str]
+
+
+def replay_tally(report: Report, counts: Mapping[Any, int],
+                 table: Mapping[Any, Row] | None = None) -> None:
+    """Add counts that workers tallied (they cannot reach the run's Report) to ``report``,
+    in the counts' order. A key is a ``Row``, or a code that ``table`` maps to one; a
+    status other than lost/approximated is a bug in the plugin, so it raises."""
+    for key, count in counts.items():
+        status, what, why = key if table is None else table[key]
+        if status == "lost":
+            report.lost(what, why, count)
+        elif status == "approximated":
+            report.approximated(what, why, count)
+        else:
+            raise ValueError(f"tally status {status!r} (expected 'lost' or 'approximated')")
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 item``, ``2 items``: the counts of the end-of-run lines."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from ..fileio import dumps_json
+from ..report import plural
 from ..text import printable
 from ..validation import Validation, validate as run_validation, validate_project
 from .group import cli
@@ -69,6 +70,7 @@ def validation_lines(result: Validation, strict: bool) -> list[str]:
     if len(result.findings) > SHOWN:
         lines.append(f"... and {len(result.findings) - SHOWN} more (--json lists them all)")
     verdict = "passed" if result.passed(strict) else "failed"
-    lines.append(f"{verdict}: {result.errors} errors, {result.warnings} warnings"
+    lines.append(f"{verdict}: {plural(result.errors, 'error')}, "
+                 f"{plural(result.warnings, 'warning')}"
                  + (" (--strict: warnings fail)" if strict else ""))
     return lines

@@ -21,7 +21,7 @@ from ..errors import OptionError
 from ..fileio import atomic_output, check_target, output_kind, write_bytes
 from ..model import Categories, Source
 from ..paths import is_within, join_inside
-from ..report import Report
+from ..report import Report, replay_tally
 from .pngcanvas import MAX_CANVAS_SIDE, frame_for, open_image, pixels
 from .pngnames import PngNames, set_folder
 from .pngtext import short
@@ -127,8 +127,7 @@ def _write_set(source: Source, work: str, prefix: str, colours: list[RGB], legen
         report.info(f"item {short(item_id)} of subset {short(subset)}: written as "
                     f"{prefix + '/' if prefix else ''}{name}")
     report.approximated("PNG file names", RENAMED, len(namer.renamed))
-    for (status, what, why), count in sorted(tally.items()):
-        (report.lost if status == "lost" else report.approximated)(what, why, count)
+    replay_tally(report, dict(sorted(tally.items())))
     return written
 
 

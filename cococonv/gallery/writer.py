@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import DataError, OptionError
 from ..model import Source
-from ..report import Report
+from ..report import Report, plural
 from .page import render_html, write_page
 from .payload import build_payload
 
@@ -32,13 +32,15 @@ class GalleryResult:
 
     def lines(self) -> list[str]:
         """The end-of-run lines for stderr."""
-        lines = [f"wrote a gallery of {self.items} items, {self.annotations} annotations "
-                 f"({self.bytes / 1e6:.1f} MB) to {self.target}"]
+        where = "the standard output" if self.target == "-" else self.target
+        lines = [f"wrote a gallery of {plural(self.items, 'item')}, "
+                 f"{plural(self.annotations, 'annotation')} ({self.bytes / 1e6:.1f} MB) to "
+                 f"{where}"]
         for kind, count in self.not_drawn.items():
             lines.append(f"  not drawn: {count} {kind} annotations (a kind the gallery "
                          f"does not know)")
         for why, count in self.no_picture.items():
-            lines.append(f"  without a picture: {count} items ({why})")
+            lines.append(f"  without a picture: {plural(count, 'item')} ({why})")
         return lines
 
 
@@ -85,27 +87,6 @@ def write_gallery(sources: Sequence[Source], target: str, *,
     return GalleryResult(target, payload, len(data))
 
 
-def load_project(root: str, report: Report | None = None) -> Source:
-    """A project folder's sources, loaded and merged as `export` does."""
-    from .. import api
-    from ..errors import CococonvError
-    from ..project import open_project
-
-    project = open_project(root)
-    if not project.sources:
-        raise DataError("the project has no sources yet (use `cococonv import`)", file=root)
-    datasets = []
-    for source in project.sources:
-        try:
-            datasets.append(api.load(source.path, source.format, report=report,
-                                     **source.options))
-        except CococonvError as err:
-            raise err.located(file=source.path)
-    if len(datasets) == 1:
-        return datasets[0]
-    return api.merge(datasets, report=report, names=[s.path for s in project.sources])
-
-
 def show(inputs: Sequence[str], target: str | None, *,
          input_formats: Sequence[str | None] = (),
          projects: Sequence[str] = (), embed_images: bool = False, overwrite: bool = False,
@@ -135,7 +116,10 @@ def show(inputs: Sequence[str], target: str | None, *,
     outputs = [out for out in (target, png) if out is not None]
     if not outputs:
         raise OptionError("give -o FILE.html, --png DIR, or both")
-    for path in paths:
+    from ..project import open_project
+
+    read = paths + [source.path for root in projects for source in open_project(root).sources]
+    for path in read:  # a project's sources too: the page may not land in one of them
         for out in outputs:
             api.check_separate(path, out)
     if png is not None:  # both targets refused before reading, not one after the other
@@ -156,7 +140,7 @@ def show(inputs: Sequence[str], target: str | None, *,
         declared = {opt.name for opt in registry.importer(fmt).options} if fmt else set()
         sources.append(api.load(path, fmt, report=report, jobs=jobs, registry=registry,
                                 **{k: v for k, v in options.items() if k in declared}))
-    sources.extend(load_project(root, report) for root in projects)
+    sources.extend(api.load_project(root, report=report, jobs=jobs) for root in projects)
     written: list[Any] = []
     if target is not None:
         written.append(write_gallery(sources, target, names=paths, embed_images=embed_images,

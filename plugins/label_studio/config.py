@@ -20,6 +20,9 @@ class LabelingConfig:
     labels: list[str] = field(default_factory=list)  # region and choice classes, in order
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> label value
     image_keys: list[str] = field(default_factory=list)  # data fields of <Image value="$x">
+    # control name -> its tag, lower case (JSON-MIN keys results by control name only)
+    controls: dict[str, str] = field(default_factory=dict)
+    per_region: set[str] = field(default_factory=set)  # controls with perRegion="true"
 
     def name_of(self, value: str) -> str:
         return self.aliases.get(value, value)
@@ -36,6 +39,10 @@ def read_config(data: bytes, display: str) -> LabelingConfig:
             value = elem.get("value", "")
             if value.startswith("$") and value[1:] not in config.image_keys:
                 config.image_keys.append(value[1:])
+        if elem.get("name") and elem.get("toName"):
+            config.controls.setdefault(elem.get("name"), tag)
+            if _per_region(elem):
+                config.per_region.add(elem.get("name"))
         parent = elem.getparent()
         parent_tag = parent.tag.lower() if parent is not None and isinstance(parent.tag, str) \
             else ""

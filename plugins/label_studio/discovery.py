@@ -12,10 +12,12 @@ from cococonv.paths import lookup_relpath
 from cococonv.sources import FileTree, Tree
 
 SNIFF_BYTES = 1 << 16
-# Keys only Label Studio's task and result records have (COCO's have none of them).
+# Keys only Label Studio's task and result records have (COCO's have none of them);
+# annotation_id is JSON-MIN's.
 _MARKERS = re.compile(rb'"(from_name|to_name|was_cancelled|completed_by|'
-                      rb'original_width)"\s*:|"data"\s*:\s*\{')
-_COCO = re.compile(rb'"(images|categories)"\s*:\s*\[')
+                      rb'original_width|annotation_id)"\s*:|"data"\s*:\s*\{')
+# COCO's lists; "images": [ alone is no sign, a multi-image task has it in its data.
+_COCO = re.compile(rb'"categories"\s*:\s*\[|"image_id"\s*:')
 _UPLOAD_PREFIX = re.compile(r"[0-9a-f]{8}-(.+)")
 
 

@@ -1,4 +1,5 @@
-"""Label Studio JSON export importer (the ``JSON`` export: a list of tasks, or one task)."""
+"""Label Studio JSON export importer (the ``JSON`` export: a list of tasks, or one task;
+and the ``JSON-MIN`` export)."""
 from __future__ import annotations
 
 import os
@@ -27,7 +28,8 @@ class LabelStudioImporter(Importer):
     """Label Studio JSON export: tasks with annotations, predictions and brush masks.
 
     Reads every top-level `*.json` of a folder or zip that holds tasks (one per subset,
-    named by the file, when there are several), or the JSON file itself. Rectangles
+    named by the file, when there are several), or the JSON file itself; the JSON-MIN
+    export (one record per annotation) is read as the tasks it came from. Rectangles
     (rotated too), polygons, keypoints, ellipses, brush RLE masks, labels paired by
     region id, choices as image labels, textareas as captions, per-region attributes.
     """

@@ -15,6 +15,7 @@ from cococonv.model import (MAX_IMAGE_SIDE, Annotation, Caption, Categories, Dat
 from cococonv.report import Report
 from cococonv.sources import Tree
 
+from . import jsonmin
 from .config import LabelingConfig
 from .discovery import find_image, image_candidates
 from .regions import shape_of, to_shape
@@ -41,15 +42,15 @@ class TaskReader:
     # -- files and tasks ---------------------------------------------------------------
     def read(self, rel: str, doc: Any, subset: str) -> None:
         self.display = self.tree.display(rel)
-        tasks = doc if type(doc) is list else [doc]
         if type(doc) not in (list, dict):
             raise DataError("a Label Studio export is a list of tasks or one task object",
                             file=self.display)
-        for t, task in enumerate(tasks):
-            where = f"[{t}]" if type(doc) is list else ""
+        for one in jsonmin.tasks_of(doc, self.config, self.report):
             try:
-                self.task(task, where, subset)
+                one.check()
+                self.task(one.task, one.where, subset)
             except DataError as err:
+                err.where = one.place(err.where)
                 self.report.bad_record(err.located(file=self.display))
 
     def error(self, message: str, where: str) -> DataError:
@@ -61,10 +62,10 @@ class TaskReader:
         data = task.get("data")
         if type(data) is not dict:
             if "annotation_id" in task or "annotator" in task:
-                raise self.error("a JSON-MIN task, which is not read: export the project "
-                                 "as JSON (tasks with 'data' and 'annotations')", where)
+                raise self.error("a JSON-MIN record among the tasks of a JSON export: "
+                                 "a file holds one export or the other", where)
             raise self.error("missing its 'data' object", where)
-        key, url = self._image_field(data, where)
+        key, url = image_field(data, self.config, f"{where}.data", self.error)
         item = self._item(task, key, url, subset)
         records: list[tuple[str, int, dict]] = []
         for field in ("annotations", "completions", "predictions"):
@@ -100,24 +101,6 @@ class TaskReader:
                                              "predictions")},
                       "data": {k2: v for k2, v in data.items() if k2 != key}})
         self.dataset.add(item)
-
-    def _image_field(self, data: dict, where: str) -> tuple[str, str]:
-        keys = list(self.config.image_keys) if self.config else []
-        keys += [k for k in ("image", "img", "image_url", "url") if k not in keys]
-        for key in keys:
-            if type(data.get(key)) is str:
-                return key, data[key]
-        for key in (k for k, v in data.items() if type(v) in (str, list)):
-            kind = _media_kind(key)
-            if kind is not None:
-                article = "an" if kind[0] in "aeiou" else "a"
-                raise self.error(f"{article} {kind} task (data.{key}): cococonv reads Label "
-                                 f"Studio image tasks only", f"{where}.data")
-        strings = [k for k, v in data.items() if type(v) is str]
-        if len(strings) == 1:
-            return strings[0], data[strings[0]]
-        raise self.error("no image in 'data' (expected data.image, or the field the "
-                         "labeling config's <Image value=\"$...\"> names)", f"{where}.data")
 
     def _item(self, task: dict, key: str, url: str, subset: str) -> Item:
         candidates = image_candidates(url)
@@ -274,6 +257,33 @@ class TaskReader:
                                  f"after its labels")
             found = self.categories.add(name)
         return found
+
+
+def image_field(data: dict, config: LabelingConfig | None, where: str,
+                error: Any) -> tuple[str, str]:
+    """The data field holding the task's image and its URL: the config's ``<Image
+    value="$x">`` field, a usual name, or the one string; tasks of other media, and
+    multi-image ones, are refused naming the field."""
+    keys = list(config.image_keys) if config else []
+    keys += [k for k in ("image", "img", "image_url", "url") if k not in keys]
+    for key in keys:
+        if type(data.get(key)) is str:
+            return key, data[key]
+    for key in (k for k, v in data.items() if type(v) in (str, list)):
+        kind = _media_kind(key)
+        if kind is not None:
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise error(f"{article} {kind} task (data.{key}): cococonv reads Label Studio "
+                        f"image tasks only", where)
+    for key in (k for k, v in data.items() if type(v) is list and "image" in k.lower()):
+        # <Repeater> over images (multi-page documents): data.images = [{"url": ...}]
+        raise error(f"a task of several images (data.{key}, a list): cococonv reads one "
+                    f"image per task", where)
+    strings = [k for k, v in data.items() if type(v) is str]
+    if len(strings) == 1:
+        return strings[0], data[strings[0]]
+    raise error("no image in 'data' (expected data.image, or the field the labeling "
+                "config's <Image value=\"$...\"> names)", where)
 
 
 def _source(result: dict) -> dict[str, Any]:

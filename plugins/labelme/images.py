@@ -14,6 +14,7 @@ from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.fileio import loads_json
+from cococonv.limits import declared_image_size
 from cococonv.model import MAX_IMAGE_SIDE, Image
 from cococonv.paths import is_hidden, lookup_relpath
 from cococonv.sources import FileTree, Tree
@@ -61,14 +62,7 @@ class ImageBinder:
 
 def declared_size(doc: dict[str, Any]) -> tuple[int, int] | None:
     """``(imageHeight, imageWidth)`` when both are given (old files have neither)."""
-    height, width = doc.get("imageHeight"), doc.get("imageWidth")
-    if height is None and width is None:
-        return None
-    for key, value in (("imageHeight", height), ("imageWidth", width)):
-        if type(value) is not int or not 0 < value <= MAX_IMAGE_SIDE:
-            raise DataError(f"must be a whole number from 1 to {MAX_IMAGE_SIDE}, got "
-                            f"{str(value)[:40]}", where=key)
-    return height, width
+    return declared_image_size(doc, "imageHeight", "imageWidth")
 
 
 def embedded_loader(tree: Tree, rel: str):
@@ -82,25 +76,31 @@ def embedded_loader(tree: Tree, rel: str):
     return load
 
 
-def check_embedded(text: str) -> tuple[int, int] | None:
-    """Check that ``imageData`` is base64, and read its image's ``(height, width)`` from
-    the header in its first piece (None when Pillow cannot tell from that)."""
-    size = None
+def check_embedded(text: str) -> tuple[tuple[int, int] | None, str]:
+    """Check that ``imageData`` is base64, and read its image's ``(height, width)`` and
+    file extension (``.jpg``) from the header in its first piece (None and ``""`` when
+    Pillow cannot tell from that)."""
+    size, ext = None, ""
     for index, piece in enumerate(iter_base64(text, "imageData")):
         if index == 0:
-            size = _header_size(piece)
-    return size
+            size, ext = _header(piece)
+    return size, ext
 
 
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """The size Pillow reads from the header (it decodes no pixels until asked)."""
+_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "GIF": ".gif",
+               "TIFF": ".tif", "WEBP": ".webp"}
+
+
+def _header(data: bytes) -> tuple[tuple[int, int] | None, str]:
+    """The size and format Pillow reads from the header (it decodes no pixels)."""
     from PIL import Image as PILImage
 
     try:
         with PILImage.open(io.BytesIO(data)) as opened:
             width, height = opened.size
+            ext = _EXTENSIONS.get(opened.format or "", "")
     except Exception:  # not an image Pillow knows, or cut short: no size
-        return None
+        return None, ""
     if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
-        return None
-    return height, width
+        return None, ext
+    return (height, width), ext

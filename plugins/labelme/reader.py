@@ -6,6 +6,8 @@ file-level field, the file) is dropped and counted.
 """
 from __future__ import annotations
 
+import posixpath
+
 from typing import Any
 
 from cococonv.errors import DataError
@@ -120,17 +122,23 @@ class LabelmeReader:
         if path is not None and not isinstance(path, str):
             raise DataError(f"must be text, got {type(path).__name__}", where="imagePath")
         rel = image_rel(source.rel, path) if path else None
+        if rel is not None and posixpath.splitext(rel)[1].lower() == ".json":
+            # LabelMe's own tutorial file (examples/tutorial/apc2016_obj3.json) names
+            # itself: its image is the imageData only.
+            rel = None
         name = _name_in_subset(rel, source.root) if rel else source.item_id + ".jpg"
         image = Image(name=name, size=declared_size(doc))
         data = doc.get("imageData")
         bound = self.images.bind(image, rel)
         if data:  # null, or "" as some scripts write: no embedded image
             try:
-                embedded_size = check_embedded(data)
+                embedded_size, ext = check_embedded(data)
             except DataError as err:
                 raise err.located(where="imageData") from None
             if not bound:
                 image.loader = embedded_loader(self.tree, source.rel)
+                if rel is None and ext:
+                    image.name = posixpath.splitext(name)[0] + ext
                 if image.size is None:
                     image.size = embedded_size
         if image.size is None and bound:

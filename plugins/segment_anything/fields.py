@@ -13,8 +13,8 @@ import math
 from typing import Any
 
 from cococonv.errors import DataError
-from cococonv.limits import box_problem
-from cococonv.model import MAX_IMAGE_SIDE, Mask
+from cococonv.limits import box_problem, declared_image_size
+from cococonv.model import Mask
 from cococonv.text import shown
 
 NAMESPACE = "segment_anything"
@@ -40,14 +40,7 @@ def _numbers(value: Any, count: int, what: str, key: str) -> list[float]:
 
 def image_size(image: dict[str, Any]) -> tuple[int, int] | None:
     """``(height, width)`` of the image record; None when it gives neither."""
-    height, width = image.get("height"), image.get("width")
-    if height is None and width is None:
-        return None
-    for key, value in (("height", height), ("width", width)):
-        if type(value) is not int or not 0 < value <= MAX_IMAGE_SIDE:
-            raise DataError(f"must be a whole number from 1 to {MAX_IMAGE_SIDE}, got "
-                            f"{shown(value)}", where=f"image.{key}")
-    return height, width
+    return declared_image_size(image, prefix="image.")
 
 
 def image_id(image: dict[str, Any]) -> int | str | None:

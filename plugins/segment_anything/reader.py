@@ -48,17 +48,20 @@ class SegmentAnythingSource:
         self.meta: dict[str, Any] = {}
         self.subsets = subsets_of(files)
         self._noted: set[str] = set()  # files whose bad records were reported
+        self.counted: tuple[int, int] | None = None  # items and annotations of a whole walk
         self._warned = False
 
     def __iter__(self) -> Iterator[Item]:
         left_out: list[str] = []
-        produced = 0
+        produced = annotations = 0
         for source in self.report.progress(self.files, desc="segment_anything files"):
             item = self._read(source, left_out)
             if item is not None:
                 produced += 1
+                annotations += len(item.annotations)
                 yield item
         self._end_of_walk(left_out, produced)
+        self.counted = (produced, annotations)  # for the run's "wrote N items" (Written.of)
 
     def _read(self, source: SaFile, left_out: list[str]) -> Item | None:
         display = self.tree.display(source.rel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from cococonv.errors import OptionError
-from cococonv.model import Categories, Item
+from cococonv.model import Categories
 
 
 def parse_pairs(entries: Sequence[str], transform: str, flag: str = "--mapping"
@@ -39,8 +39,3 @@ def label_indices(categories: Categories, names: Sequence[str], transform: str) 
     check_known(names, (label.name for label in categories.labels), "label", transform)
     wanted = set(names)
     return {index for index, label in enumerate(categories.labels) if label.name in wanted}
-
-
-def free_group(item: Item) -> int:
-    """A group number no annotation of the item uses yet."""
-    return max((a.group for a in item.annotations), default=0) + 1

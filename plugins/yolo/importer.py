@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import posixpath
+import re
 
 from cococonv.context import Context
 from cococonv.errors import DataError
@@ -54,6 +55,8 @@ class YoloImporter(Importer):
         labels = _label_files(files)
         if not labels:
             return 0
+        if {"classes.txt", "notes.json"} <= names:
+            return 32  # Label Studio's YOLO export: above COCO's guess for its notes.json
         if names & {"data.yaml", "data.yml", "obj.data", "obj.names"}:
             return 30  # even when a label file is broken: load then says where
         return 15 if _looks_like_labels(tree, labels[:3]) else 0
@@ -86,16 +89,22 @@ def dataset_tree(tree: Tree) -> tuple[Tree, str | None]:
 
 
 def _label_files(files: list[str]) -> list[str]:
-    """Text files where YOLO keeps labels: under a ``labels`` folder, or beside an image
-    of the same stem."""
+    """Text files where YOLO keeps labels: under a ``labels`` folder or darknet's
+    ``obj_<split>_data`` (CVAT's YOLO 1.1 export without its images has nothing else), or
+    beside an image of the same stem."""
     stems = {posixpath.splitext(f)[0] for f in files if P.is_image(f)}
     found = []
     for rel in files:
         if not rel.endswith(".txt") or posixpath.basename(rel) in NOT_LABELS:
             continue
-        if "labels" in rel.split("/")[:-1] or posixpath.splitext(rel)[0] in stems:
+        folders = rel.split("/")[:-1]
+        if "labels" in folders or posixpath.splitext(rel)[0] in stems or \
+                any(_DARKNET_FOLDER.fullmatch(f) for f in folders):
             found.append(rel)
     return found
+
+
+_DARKNET_FOLDER = re.compile(r"obj_\w+_data")
 
 
 def _looks_like_labels(tree: Tree, labels: list[str]) -> bool:

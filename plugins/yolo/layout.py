@@ -17,6 +17,7 @@ from cococonv.sources import Tree
 
 from . import paths as P
 from .names import names_from_file, names_from_yaml, shape_from_yaml
+from .notes import NOTES_NAME, keypoints_of_notes
 from .sidecar import META_NAME, Meta, read_meta
 from .yamlfile import load_yaml
 
@@ -47,6 +48,7 @@ class Layout:
     flip_idx: list[int] | None = None
     splits: dict[str, list[Entry]] = field(default_factory=dict)
     meta: Meta | None = None
+    keypoint_names: dict[int, list[str]] = field(default_factory=dict)  # Label Studio's
     described_by: str = ""  # the YAML, obj.data or names file found, for detect's score
     warnings: list[str] = field(default_factory=list)  # paths named but not in the input
 
@@ -127,17 +129,24 @@ def _read_yaml(tree: Tree, index: P.Index, rel: str, layout: Layout, used: set[s
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str) for v in values):
             raise DataError(f"{key}: must be a path or a list of paths", file=display)
-        entries = _split_entries(tree, index, values, bases, used, layout.warnings)
+        taken: list[str] = []
+        entries = _split_entries(tree, index, values, bases, used, layout.warnings, taken)
         if entries is None:
             layout.warnings.append(f"{display}: {key}: {values[0][:200]!r} is not in the "
                                    f"input")
         else:
             name = layout.meta.subsets.get(key, key) if layout.meta else key
             layout.splits.setdefault(name, []).extend(entries)
+        if taken:
+            # Ultralytics' VOC.yaml names images/test2007 as val and as test: an item has
+            # one subset here, the first split that names it.
+            layout.warnings.append(f"{display}: {key}: {len(taken)} image(s) an earlier "
+                                   f"split names too are read in that split only")
 
 
 def _split_entries(tree: Tree, index: P.Index, values: list[str], bases: list[str],
-                   used: set[str], warnings: list[str]) -> list[Entry] | None:
+                   used: set[str], warnings: list[str],
+                   taken: list[str]) -> list[Entry] | None:
     """The items one split names (folders, image lists, images); None when none of its
     paths is in the tree."""
     entries: list[Entry] = []
@@ -153,17 +162,18 @@ def _split_entries(tree: Tree, index: P.Index, values: list[str], bases: list[st
             continue
         found = True
         if rel in index.folders:
-            entries += _folder_entries(index, rel, used)
+            entries += _folder_entries(index, rel, used, taken)
         elif P.is_image(rel):
-            entries += _image_entries(index, [rel], used)
+            entries += _image_entries(index, [rel], used, taken=taken)
         else:
-            entries += _list_entries(tree, index, rel, bases, used, warnings)
+            entries += _list_entries(tree, index, rel, bases, used, warnings, taken)
     return entries if found else None
 
 
-def _folder_entries(index: P.Index, folder: str, used: set[str]) -> list[Entry]:
+def _folder_entries(index: P.Index, folder: str, used: set[str],
+                    taken: list[str] | None = None) -> list[Entry]:
     images = [f for f in index.under(folder) if P.is_image(f)]
-    entries = _image_entries(index, images, used, root=folder)
+    entries = _image_entries(index, images, used, root=folder, taken=taken)
     labels = P.labels_folder(folder)
     if labels is not None:
         entries += _label_entries(index, labels, {e.label for e in entries}, used)
@@ -182,11 +192,14 @@ def _label_entries(index: P.Index, labels: str, seen: set, used: set[str]) -> li
 
 
 def _image_entries(index: P.Index, images: list[str], used: set[str],
-                   root: str | None = None) -> list[Entry]:
+                   root: str | None = None, taken: list[str] | None = None) -> list[Entry]:
+    """Items of these images, less those already read (listed in ``taken``)."""
     root = P.common_folder(images) if root is None else root
     entries = []
     for image in images:
         if image in used:
+            if taken is not None:
+                taken.append(image)
             continue
         used.add(image)
         label = P.label_of(image)
@@ -204,7 +217,8 @@ MAX_LIST_LINES = 10_000_000
 
 
 def _list_entries(tree: Tree, index: P.Index, rel: str, bases: list[str],
-                  used: set[str], warnings: list[str]) -> list[Entry]:
+                  used: set[str], warnings: list[str],
+                  taken: list[str] | None = None) -> list[Entry]:
     display = tree.display(rel)
     try:
         text = tree.read_bytes(rel).decode("utf-8-sig")
@@ -217,16 +231,38 @@ def _list_entries(tree: Tree, index: P.Index, rel: str, bases: list[str],
         raise DataError(f"{len(lines)} lines, more than {MAX_LIST_LINES}", file=display)
     images = []
     list_bases = [P.parent(rel), *bases, ""]
-    missing = 0
+    missing: list[str] = []
     for line in lines:
         found = index.resolve(line, list_bases)
         if found is None or found not in index.file_set:
-            missing += 1
+            missing.append(line)
             continue
         images.append(found)
+    entries = _image_entries(index, images, used, taken=taken)
     if missing:
-        warnings.append(f"{display}: {missing} listed images are not in the input")
-    return _image_entries(index, images, used)
+        labels = _labels_of_missing(index, missing, list_bases, used)
+        read = f"; their {len(labels)} label files are read without them" if labels else ""
+        warnings.append(f"{display}: {len(missing)} listed images are not in the "
+                        f"input{read}")
+        entries += labels
+    return entries
+
+
+def _labels_of_missing(index: P.Index, lines: list[str], bases: list[str],
+                       used: set[str]) -> list[Entry]:
+    """Items of the label files of listed images that are not in the input (CVAT's YOLO
+    1.1 export without images: train.txt names data/obj_train_data/x.jpg, and only
+    obj_train_data/x.txt is there)."""
+    entries = []
+    for line in lines:
+        stem = posixpath.splitext(line.strip().replace("\\", "/"))[0]
+        for candidate in dict.fromkeys((P.label_of(stem + ".jpg"), stem + ".txt")):
+            found = index.resolve(candidate, bases)
+            if found is not None and found in index.file_set and found not in used:
+                used.add(found)
+                entries.append(Entry(P.item_id(found, P.parent(found)), None, found))
+                break
+    return entries
 
 
 def _read_darknet(tree: Tree, index: P.Index, layout: Layout, used: set[str]) -> None:
@@ -247,6 +283,13 @@ def _read_darknet(tree: Tree, index: P.Index, layout: Layout, used: set[str]) ->
     if names_rel is not None:
         layout.names = names_from_file(tree.read_bytes(names_rel), tree.display(names_rel))
         layout.described_by = data_rel or names_rel
+        notes = posixpath.join(P.parent(names_rel), NOTES_NAME)
+        if notes in index.file_set:
+            layout.keypoint_names = keypoints_of_notes(tree.read_bytes(notes),
+                                                       tree.display(notes))
+            if layout.keypoint_names:
+                count = max(len(names) for names in layout.keypoint_names.values())
+                layout.kpt_shape = (count, 3)
     lists = {key: config[key] for key in ("train", "valid", "test") if key in config}
     if not lists:
         lists = {name: rel for rel in index.files if rel.count("/") == 0

@@ -188,8 +188,9 @@ def _categories(layout: Layout) -> Categories:
                                                               schema["skeleton"]])
     elif layout.kpt_shape is not None:
         for index in range(len(names)):
+            given = layout.keypoint_names.get(index, [])  # Label Studio's notes.json
             categories.keypoints[index] = KeypointSchema(
-                [str(k + 1) for k in range(layout.kpt_shape[0])], [])
+                given + [str(k + 1) for k in range(len(given), layout.kpt_shape[0])], [])
     return categories
 
 

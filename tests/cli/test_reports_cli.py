@@ -60,7 +60,7 @@ def test_validate_errors_exit_1_with_places(runner, cli, tmp_path):
     zero = [f for f in data["findings"] if f["rule"] == "annotation-id-zero"]
     assert zero and zero[0]["subset"] == "train" and zero[0]["item"] == "img2"
     table = run(runner, cli, "validate", "-i", str(root), code=1).stdout
-    assert table.splitlines()[-1] == "failed: 1 errors, 1 warnings"
+    assert table.splitlines()[-1] == "failed: 1 error, 1 warning"
 
 
 def test_validate_strict_fails_on_warnings(runner, cli, tmp_path):

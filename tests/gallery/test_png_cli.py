@@ -45,7 +45,7 @@ def test_show_png_with_a_gallery_writes_both(tmp_path, runner, cli):
                                  "--png", str(tmp_path / "pngs")])
     assert result.exit_code == 0, result.stderr
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("wrote a gallery of 1 items") and \
+    assert lines[0].startswith("wrote a gallery of 1 item, ") and \
         lines[1] == f"wrote 1 PNG overlay to {tmp_path / 'pngs'}"
     assert (tmp_path / "g.html").is_file() and files_under(tmp_path / "pngs") == ["train/a.png"]
 

@@ -72,7 +72,7 @@ def test_images_are_linked_by_an_encoded_relative_path_and_never_touched(tmp_pat
     result = runner.invoke(cli, ["show", "-i", str(source), "-o", str(tmp_path / "o" / "g.html")])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert "wrote a gallery of 1 items, 1 annotations" in result.stderr
+    assert "wrote a gallery of 1 item, 1 annotation (" in result.stderr
     item = embedded(tmp_path / "o" / "g.html")["items"][0]
     assert item["src"] == "../data/images/sub%20dir/a%20%231%3F.jpg"
     assert (item["w"], item["h"]) == (10, 8)
@@ -115,7 +115,7 @@ def test_zip_images_need_embedding_and_embedded_thumbnails_are_small_jpegs(tmp_p
             zf.write(path, path.relative_to(folder))
     plain = runner.invoke(cli, ["show", "-i", str(archive), "-o", str(tmp_path / "a.html")])
     assert plain.exit_code == 0, plain.stderr
-    assert "without a picture: 1 items (image inside an archive (use --embed-images))" \
+    assert "without a picture: 1 item (image inside an archive (use --embed-images))" \
         in plain.stderr
     assert "src" not in embedded(tmp_path / "a.html")["items"][0]
     inlined = runner.invoke(cli, ["show", "-i", str(archive), "-o", str(tmp_path / "b.html"),
@@ -181,6 +181,10 @@ def test_show_on_a_project_with_its_conversion_report(tmp_path, runner, cli):
     data = embedded(tmp_path / "g.html")
     assert data["report"]["lost"][0]["count"] == 3
     assert [rec["i"] for rec in data["items"][0]["a"][0]] == [1, 2]
+    for out in (["-o", str(source / "g.html")], ["--png", str(source / "pngs")]):
+        inside = runner.invoke(cli, ["show", "-p", str(tmp_path / "proj"), *out])
+        assert inside.exit_code == 2 and "overlaps the input" in inside.stderr, inside.stderr
+    assert sorted(p.name for p in source.iterdir()) == ["annotations"]
 
 
 def test_rotation_crowd_and_ids_reach_the_page_exactly(tmp_path):
@@ -205,6 +209,9 @@ def test_the_page_can_go_to_stdout_with_paths_from_the_working_folder(tmp_path, 
     page = tmp_path / "out.html"
     page.write_bytes(result.stdout_bytes)
     assert embedded(page)["items"][0]["src"] == "src/images/a.jpg"
+    loud = runner.invoke(cli, ["show", "-i", "src", "-o", "-"])
+    assert loud.stderr.startswith("wrote a gallery of 1 item, 1 annotation (") and \
+        loud.stderr.endswith(" MB) to the standard output\n"), loud.stderr
 
 
 def test_a_mask_written_another_way_is_not_a_difference(tmp_path):

@@ -213,11 +213,13 @@ def test_detect_claims_tasks_not_coco_or_other_json(tmp_path):
         assert "label_studio" not in [n for n, _ in cococonv.detect(str(tmp_path / name))]
 
 
-def test_json_min_is_named_not_misread(tmp_path):
-    path = write(tmp_path, [{"image": "a.jpg", "id": 1, "annotator": "a@b.c",
+def test_a_json_min_record_among_json_tasks_is_refused(tmp_path):
+    # A whole JSON-MIN export is read (test_label_studio_json_min.py); one file of both is not.
+    path = write(tmp_path, [task(result("rectanglelabels", BOX)),
+                            {"image": "a.jpg", "id": 1, "annotator": "a@b.c",
                              "annotation_id": 2, "label": [dict(BOX, original_width=9,
                                                                 original_height=9)]}])
-    with pytest.raises(DataError, match=r"\[0\]: a JSON-MIN task, which is not read"):
+    with pytest.raises(DataError, match=r"\[1\]: a JSON-MIN record among the tasks"):
         load(path)
 
 

@@ -217,3 +217,41 @@ def test_what_sa_cannot_hold_is_reported(tmp_path):
     assert lost["labels"] == 1
     approximated = {what: n for (what, _how), n in report.approximations.items()}
     assert approximated == {"polygons": 2, "objects of several masks or polygons": 1}
+
+
+def test_coco_fields_sa_cannot_hold_are_reported_by_name(tmp_path):
+    ann = {"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 3, 3], "area": 9,
+           "iscrowd": 0, "segmentation": [[1, 1, 4, 1, 4, 4]], "foo": 3}
+    doc_ = {"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}],
+            "categories": [{"id": 1, "name": "car"}], "annotations": [ann]}
+    (tmp_path / "in" / "annotations").mkdir(parents=True)
+    (tmp_path / "in" / "annotations" / "instances_default.json").write_text(json.dumps(doc_))
+    report = cococonv.convert(str(tmp_path / "in"), str(tmp_path / "out"),
+                              output_format="segment_anything", input_format="coco",
+                              report=_report())
+    assert report.losses[("annotation fields of other formats: foo",
+                          "SA-1B annotations hold only their own keys")] == 1
+
+
+def test_empty_keypoint_schemas_are_not_reported_as_lost_skeletons(tmp_path):
+    from cococonv.model import Categories, Image, Item, KeypointSchema
+
+    cats = Categories()
+    for name in ("car", "person"):
+        cats.add(name)
+    cats.keypoints[0] = KeypointSchema()  # COCO's "keypoints": [] of a person_keypoints file
+    cats.keypoints[1] = KeypointSchema(["nose", "eye"], [[1, 2]])
+    report = cococonv.save(Dataset(cats, [Item(id="a", image=Image("a.jpg", size=(4, 4)))]),
+                           "segment_anything", str(tmp_path / "out"), jobs=1,
+                           report=_report())
+    assert report.losses[("keypoint skeletons", "SA-1B has no keypoints")] == 1
+
+
+def test_the_run_says_how_many_items_and_annotations_it_wrote(runner, cli, tmp_path):
+    sa_set(tmp_path / "in", 3)
+    for fmt in ("coco", "segment_anything"):
+        done = runner.invoke(cli, ["convert", "-i", str(tmp_path / "in"), "-f", fmt,
+                                   "-o", str(tmp_path / fmt), "-j", "1"])
+        assert done.exit_code == 0, done.output
+        assert done.stderr.splitlines()[-1].startswith("wrote 3 items, 3 annotations, "), \
+            done.stderr
