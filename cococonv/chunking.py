@@ -6,7 +6,7 @@ memory bounded. ``OPEN`` holds the pools not closed yet, for ``engine.stop_all``
 """
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
@@ -23,8 +23,14 @@ class ChunkWindow:
     items are shipped only when ``ship_sequences`` (workers that inherit nothing)."""
 
     ship_sequences = False
+    #: Where the chunks run, for the line on items redone here (``redo_note``).
+    where = "the workers"
 
     def _open(self, items: Iterable[Any]) -> None:
+        #: Why the items the caller must redo failed: reason (an exception's type, a dead
+        #: worker) -> items, and the first one's message; see ``redo_note``.
+        self.failures: Counter[str] = Counter()
+        self.first_failure = ""
         self.items = items
         self.indexed = isinstance(items, Sequence)
         self.count = len(items) if self.indexed else None  # type: ignore[arg-type]
@@ -68,3 +74,23 @@ class ChunkWindow:
 
     def stop(self) -> None:
         raise NotImplementedError
+
+    def _failed(self, reason: str, count: int = 1, message: str = "") -> None:
+        """Count ``count`` items that come back as None for the caller to redo."""
+        self.failures[reason] += count
+        if not self.first_failure:
+            self.first_failure = message or reason
+
+    def redo_note(self) -> str:
+        """One line on the items that failed where they were sent and were redone by the
+        caller ("" when none): how many, why, the first one's message. A redo that
+        succeeds means the workers differ from this process (a path they cannot see)."""
+        count = sum(self.failures.values())
+        if not count:
+            return ""
+        why = ", ".join(f"{reason} {n}" for reason, n in self.failures.most_common(3))
+        if len(self.failures) > 3:
+            why += ", ..."
+        noun = "item" if count == 1 else "items"
+        return (f"{count} {noun} failed on {self.where} and {'was' if count == 1 else 'were'}"
+                f" redone in this process ({why}); first: {self.first_failure}")

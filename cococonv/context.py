@@ -52,14 +52,16 @@ class Context:
             if find is None:
                 from .registry import default_registry
                 find = default_registry().namespaces
-            self._namespaces = frozenset(find())
+            found = find()
+            self._namespaces = found if isinstance(found, frozenset) else frozenset(found)
         return self._namespaces
 
     def map(self, func: engine.ItemFunction, plan: Any, items: Iterable[Any], *,
             jobs: int | None = None) -> Iterator[Any]:
         """``func(plan, item)`` for each item in order, on this run's workers (or on
         ``jobs`` of them, fewer when the caller knows forking would not pay)."""
-        return engine.map_items(func, plan, items, self.jobs if jobs is None else jobs)
+        return engine.map_items(func, plan, items, self.jobs if jobs is None else jobs,
+                                note=self.report.note)
 
     def progress(self, iterable: Iterable[T], *, total: int | None = None,
                  desc: str = "") -> Iterator[T]:

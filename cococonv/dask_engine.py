@@ -11,7 +11,8 @@ dataset's size.
 Workers need cococonv installed (the same version: functions travel by name) and must
 see the input and the output at the same paths as this process (a shared filesystem;
 docs/cluster.md). An item that fails on a worker comes back as None and is redone here,
-raising the error a local run raises; a task that fails as a whole (a worker that cannot
+raising the error a local run raises (a redo that succeeds is one ``-v`` line and a note
+in the run report: the workers see something this process does not); a task that fails as a whole (a worker that cannot
 import cococonv, a result that does not pickle, a cluster gone) is one EngineError line.
 
 When the run fails, ``stop`` raises a Dask event the chunks look at between items, waits
@@ -113,19 +114,22 @@ def _stopped(event_name: str) -> bool:
     return Event(event_name).is_set()
 
 
-def run_chunk(func: Any, plan: Any, chunk: list[Any], event_name: str) -> list[Any]:
+def run_chunk(func: Any, plan: Any, chunk: list[Any], event_name: str
+              ) -> tuple[list[Any], list[tuple[str, str]]]:
     """On a worker: ``func(plan, item)`` for each item of the chunk, None for one that
-    raised (the client redoes it and raises as a local run would); cut short when the
-    client stopped the run."""
-    out = []
+    raised (the client redoes it and raises as a local run would), with the failures'
+    (type, message) for the client's note; cut short when the client stopped the run."""
+    out: list[Any] = []
+    failures: list[tuple[str, str]] = []
     for item in chunk:
         if _stopped(event_name):
             break
         try:
             out.append(func(plan, item))
-        except Exception:  # redone (and raised) by the client, in order
+        except Exception as exc:  # redone (and raised) by the client, in order
             out.append(None)
-    return out
+            failures.append((type(exc).__name__, _describe(exc)))
+    return out, failures
 
 
 def _describe(exc: BaseException, kind: bool = True) -> str:
@@ -142,6 +146,7 @@ class DaskChunks(ChunkWindow):
     workers' ``engine._Chunks``); every chunk ships its items."""
 
     ship_sequences = True
+    where = "the Dask workers"
 
     def __init__(self, func: Any, plan: Any, items: Iterable[Any], workers: Any):
         self.address = workers.address
@@ -182,10 +187,12 @@ class DaskChunks(ChunkWindow):
         None where the client must redo one); submits another."""
         start, stop, chunk, future = self.pending.popleft()
         try:
-            results = future.result()
+            results, failures = future.result()
         except Exception as exc:
             raise EngineError(f"a Dask task failed on items {start}-{stop - 1} "
                               f"({_describe(exc)})", file=self.address) from None
+        for reason, message in failures:
+            self._failed(reason, 1, message)
         self._submit()
         return start, chunk, results
 

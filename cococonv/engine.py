@@ -122,22 +122,28 @@ def _worker_started(parent: int) -> None:
         os._exit(1)
 
 
-def _run_chunk(start: int, stop: int, shipped: list[Any] | None) -> list[Any]:
+def _run_chunk(start: int, stop: int, shipped: list[Any] | None
+               ) -> tuple[list[Any], list[tuple[str, str]]]:
     func, plan, items = _JOB
     chosen = shipped if shipped is not None else (items[i] for i in range(start, stop))
-    out = []
+    out: list[Any] = []
+    failures: list[tuple[str, str]] = []
     for item in chosen:
         try:
             out.append(func(plan, item))
-        except Exception:  # redone (and raised) by the parent, in order
+        except Exception as exc:  # redone (and raised) by the parent, in order
             out.append(None)
-    return out
+            failures.append((type(exc).__name__, str(exc).splitlines()[0] if str(exc)
+                             else type(exc).__name__))
+    return out, failures
 
 
 class _Chunks(ChunkWindow):
     """``func(plan, item)`` for every item by ``jobs`` forked workers, a chunk of items per
     task, at most two chunks per worker in flight, taken in order. Once the pool breaks (a
     worker died), every later chunk comes back as None results for the parent to redo."""
+
+    where = "the forked workers"
 
     def __init__(self, func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int):
         import multiprocessing
@@ -171,11 +177,17 @@ class _Chunks(ChunkWindow):
         results = None
         if future is not None:
             try:
-                results = future.result()
+                results, failures = future.result()
             except Exception:  # the pool broke: the caller does what is left
                 self.broken = True
+            else:
+                for reason, message in failures:
+                    self._failed(reason, 1, message)
         self._submit()
-        return start, chunk, results if results is not None else [None] * (stop - start)
+        if results is None:
+            self._failed("a worker died", stop - start)
+            results = [None] * (stop - start)
+        return start, chunk, results
 
     def close(self) -> None:
         """Stop the workers (chunks already running finish first); safe to call twice."""
@@ -217,10 +229,11 @@ def stop_all() -> None:
 before_discard(stop_all)
 
 
-def map_items(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int = 1
-              ) -> Iterator[Any]:
+def map_items(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int = 1, *,
+              note: Callable[[str], None] | None = None) -> Iterator[Any]:
     """``func(plan, item)`` for each item, in item order; by ``jobs`` forked workers when
-    there are enough items (a failed item, or a dead worker's, is done here)."""
+    there are enough items (a failed item, or a dead worker's, is done here, and ``note``
+    gets one line saying how many and why once all are done)."""
     count = len(items) if isinstance(items, Sequence) else None
     if not worth_a_pool(jobs, count):
         for item in items:
@@ -239,6 +252,13 @@ def map_items(func: ItemFunction, plan: Any, items: Iterable[Any], jobs: int = 1
         chunks.stop()
         raise
     chunks.close()
+    _note_redone(chunks, note)
+
+
+def _note_redone(chunks: Any, note: Callable[[str], None] | None) -> None:
+    line = chunks.redo_note()
+    if line and note is not None:
+        note(line)
 
 
 class Prefetch:
@@ -248,9 +268,11 @@ class Prefetch:
     itself), also for every item left when a worker dies. Results are kept until
     ``finish``: meant for small ones."""
 
-    def __init__(self, func: ItemFunction, plan: Any, items: Sequence[Any], jobs: int):
+    def __init__(self, func: ItemFunction, plan: Any, items: Sequence[Any], jobs: int, *,
+                 note: Callable[[str], None] | None = None):
         self.results: list[Any] = [None] * len(items)
         self.chunks = _pool(func, plan, items, jobs)
+        self.note = note  # gets the line on failed items (map_items)
 
     def _store(self) -> None:
         start, _shipped, results = self.chunks.take()
@@ -268,6 +290,7 @@ class Prefetch:
                 self._store()
         finally:
             self.close()
+        _note_redone(self.chunks, self.note)
         return self.results
 
     def close(self) -> None:

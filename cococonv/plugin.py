@@ -95,11 +95,17 @@ class Plugin:
     it lost. Core learns the set from the registry, so a third-party format's extras are
     recognised as soon as its plugin is installed. Transforms keep no extras: they leave it
     empty.
+
+    ``source_fields`` names the keys of that namespace that hold values the source gave
+    (SA-1B's ``predicted_iou``), as opposed to what the plugin keeps only to write its
+    format back the same way; ``"keys.*"`` means every key of the dict under ``keys`` (a
+    record's unknown keys). Every other exporter reports each of them lost, by name.
     """
 
     name: ClassVar[str] = ""
     kind: ClassVar[str] = ""
     namespace: ClassVar[str] = ""
+    source_fields: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[tuple[Option, ...]] = ()
 
     @classmethod

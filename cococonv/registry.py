@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import CococonvError, UnknownFormatError
+from .foreign_fields import Namespaces
 from .plugin import Exporter, Importer, Plugin, Transform
 
 GROUP = "cococonv.plugins"
@@ -101,11 +102,18 @@ class Registry:
     def transforms(self) -> dict[str, type[Transform]]:
         return self.table("transform")  # type: ignore[return-value]
 
-    def namespaces(self) -> frozenset[str]:
-        """The ``extra`` namespaces every plugin declares (loads all entry points)."""
+    def namespaces(self) -> Namespaces:
+        """The ``extra`` namespaces every plugin declares, with the source fields each
+        holds (``Plugin.source_fields``, of its importer and exporter; loads all entry
+        points)."""
         self.load_all()
-        return frozenset(plugin.namespace for table in self._tables.values()
-                         for plugin in table.values() if plugin.namespace)
+        plugins = [plugin for table in self._tables.values() for plugin in table.values()
+                   if plugin.namespace]
+        source: dict[str, list[str]] = {}
+        for plugin in plugins:
+            fields = source.setdefault(plugin.namespace, [])
+            fields += [f for f in plugin.source_fields if f not in fields]
+        return Namespaces((plugin.namespace for plugin in plugins), source)
 
     def _spelling(self, kind: str, name: str) -> str | None:
         """The registered spelling of ``name`` among the plugins loaded so far."""

@@ -35,6 +35,9 @@ class Report:
         self.approximations: Counter[tuple[str, str]] = Counter()
         self.skipped: list[str] = []
         self.warnings: list[str] = []
+        #: What a user may want to know of how the run went (not of the data): items
+        #: the workers failed and this process redid; printed under -v.
+        self.notes: list[str] = []
         #: The dataset as written, set by api.convert and api.export_project.
         self.dataset: Any = None
         #: What the run wrote (``Written``), set by api.save once the output is complete.
@@ -63,6 +66,12 @@ class Report:
         self.warnings.append(message)
         if not self.quiet:
             print(f"warning: {printable(message)}", file=sys.stderr)
+
+    def note(self, message: str) -> None:
+        """Keep ``message`` for the run report (``notes``) and print it under -v."""
+        message = shorten(message)
+        self.notes.append(message)
+        self.info(message)
 
     def info(self, message: str) -> None:
         if self.verbose and not self.quiet:
@@ -99,6 +108,8 @@ class Report:
             "skipped": list(self.skipped),
             "warnings": list(self.warnings),
         }
+        if self.notes:
+            data["notes"] = list(self.notes)
         if self.written is not None:
             data["written"] = self.written.as_dict()
         return data

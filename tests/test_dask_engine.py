@@ -212,3 +212,23 @@ def test_help_and_a_local_run_never_import_dask(sources, tmp_path):
                           check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "out").is_dir()
+
+
+def _fails_off_the_client(client_pid: int, index: int) -> int:
+    """Fails on a worker for every 50th item (a path only the client sees, say)."""
+    if os.getpid() != client_pid and index % 50 == 7:
+        raise OSError(f"item {index}: /data/local/{index}.jpg not found")
+    return index
+
+
+def test_items_the_workers_failed_and_the_client_redid_are_one_note(workers, capsys):
+    from cococonv.context import Context
+
+    report = Report(verbose=True)
+    results = Context(report, jobs=workers).map(_fails_off_the_client, os.getpid(),
+                                                range(4 * engine.CHUNK))
+    assert list(results) == list(range(4 * engine.CHUNK))  # redone here, in order
+    line = ("5 items failed on the Dask workers and were redone in this process (OSError "
+            "5); first: OSError: item 7: /data/local/7.jpg not found")
+    assert report.notes == [line] and report.as_dict()["notes"] == [line]
+    assert capsys.readouterr().err == line + "\n"  # the -v log

@@ -9,6 +9,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from cococonv import foreign_fields as FF
 from cococonv.fileio import dumps_json, write_bytes
 from cococonv.images import NOT_AN_IMAGE
 from cococonv.paths import join_inside
@@ -156,6 +157,11 @@ def _count_unwritten(subset: SubsetPlan, report: Report, foreign: Counter[str]) 
                 "it)", stats["z_order"])
     foreign.update({key: count for key, count in stats.items()
                     if key.startswith(("ns:", "field:"))})
+    why = "COCO image records keep only COCO's own fields"
+    report.lost("image attributes", why, stats["image_attributes"])
+    for key, count in stats.items():
+        if key.startswith("image_field:"):
+            report.lost(FF.what(key[len("image_field:"):], "image"), why, count)
 
 
 def _count_foreign(stats: Counter[str], report: Report) -> None:

@@ -18,6 +18,9 @@ from typing import Any
 COCO_KEYS = frozenset({"bbox", "area", "coco_task", "num_keypoints", "_attributes_empty",
                        "_attributes", "_no_category"})
 OWN_NAMESPACE = "coco"
+#: What the COCO importer keeps of an image in ``Item.extra``: never a namespace either
+#: (judged without asking for the namespaces, which would load every plugin).
+ITEM_KEYS = frozenset({"coco_image", "coco_panoptic"})
 
 
 class ForeignKeys:
@@ -26,12 +29,13 @@ class ForeignKeys:
     def __init__(self, namespaces: Callable[[], frozenset[str]]):
         self._find = namespaces
         self._namespaces: frozenset[str] | None = None
-        self._plain = set(COCO_KEYS)  # names that are no namespace of this run
+        self._plain = set(COCO_KEYS | ITEM_KEYS)  # names that are no namespace of this run
         self.found: set[str] = set()  # names met holding another format's fields
 
     def namespaces(self) -> frozenset[str]:
         if self._namespaces is None:
-            self._namespaces = frozenset(self._find()) - {OWN_NAMESPACE}
+            # the run's Namespaces keep their source fields through "-" (foreign_fields)
+            self._namespaces = self._find() - {OWN_NAMESPACE}
         return self._namespaces
 
     def of(self, extra: Mapping[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cococonv.geometry import rotation_of
+from cococonv.joined import CLASH_WHY, joined_attributes
 from cococonv.model import Annotation, Bbox, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
 
 from . import tasks as T
@@ -122,7 +123,13 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
         else:
             maker.report.lost("keypoints", f"{task} has no keypoints (add "
                               f"person_keypoints to --tasks)", len(points))
-    maker.finish(record, leader, task, drop=("rotation",) if rotated or ellipses else ())
+    attributes, clashes = joined_attributes(
+        [leader, *(a for a in obj[1:] if type(a) is not Polyline)]) if len(obj) > 1 \
+        else (attrs, 0)
+    if clashes:
+        maker.report.lost("annotation attributes", CLASH_WHY, clashes)
+    maker.finish(record, leader, task, drop=("rotation",) if rotated or ellipses else (),
+                 attributes=attributes)
     if link:
         maker.link(record, link)
     return record

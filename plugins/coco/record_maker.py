@@ -38,9 +38,10 @@ class RecordMaker:
             else self.category_ids[label]
 
     def finish(self, record: dict, ann: Annotation, task: str,
-               drop: tuple[str, ...] = ()) -> None:
-        """Score, kept source keys and custom attributes."""
-        attrs = ann.attributes
+               drop: tuple[str, ...] = (), attributes: dict | None = None) -> None:
+        """Score, kept source keys and custom attributes (``attributes``: those of the
+        whole object, when it joins several shapes; else the annotation's)."""
+        attrs = ann.attributes if attributes is None else attributes
         if "score" in attrs:
             record["score"] = attrs["score"]
         if not ann.extra and attrs.keys() <= _OWN_ATTRS_SET:

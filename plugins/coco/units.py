@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cococonv.model import Annotation, Caption, Item, Label, Points
+from cococonv.foreign_fields import source_fields
+from cococonv.model import SOURCE_ID, Annotation, Caption, Item, Label, Points
 
 from . import tasks as T
 from .foreign import ForeignKeys
 from .grouping import group_objects
 
 Unit = tuple[str, list[Annotation]]
+#: Image attributes no loss: the id ``reindex --keep-source-ids`` keeps (written), and
+#: CVAT's frame number, the image's place in its task, which COCO's image order keeps.
+_IMAGE_KEPT = frozenset({SOURCE_ID, "frame"})
 
 
 def home_task(ann: Annotation, item: Item | None = None) -> str:
@@ -49,8 +53,15 @@ def object_task(obj: list[Annotation], item: Item) -> str:
 
 
 def count_unwritable(item: Item, stats: Counter, foreign: ForeignKeys) -> None:
-    """Count what COCO cannot hold: drawing order, other formats' fields and ignored
-    regions (groups split into several records keep their link, see grouping.py)."""
+    """Count what COCO cannot hold: drawing order, other formats' fields, ignored regions
+    (groups split into several records keep their link, see grouping.py), image
+    attributes and the source data of other formats' image namespaces."""
+    if item.attributes and item.attributes.keys() - _IMAGE_KEPT:
+        stats["image_attributes"] += 1
+    if item.extra:
+        for key in foreign.of(item.extra):
+            for name in source_fields(key, item.extra[key], foreign.namespaces()):
+                stats["image_field:" + name] += 1
     for ann in item.annotations:
         if ann.z_order:
             stats["z_order"] += 1

@@ -122,10 +122,11 @@ class _Planner:
 
     def _source_fields(self, item: Item) -> bool:
         """Whether the item keeps its source format's own fields at the top level of
-        ``extra`` (COCO's image record keys): CVAT has no place for them. Another format's
-        namespace (``extra["voc"]``) is that format's to write, not a field of the image."""
-        return any(value and key != "cvat" and key not in self.namespaces()
-                   for key, value in item.extra.items())
+        ``extra`` (COCO's image record keys), or source data in another format's namespace
+        (``Plugin.source_fields``): CVAT has no place for them. The rest of a namespace
+        (``extra["voc"]``) is that format's to write, not a field of the image."""
+        return bool(FF.dropped_fields({k: v for k, v in item.extra.items() if v}, "cvat",
+                                      self.namespaces))
 
     def plan(self, out_dir: str) -> CvatPlan:
         items = list(self.source)  # the one pass; kept for the per-item phase

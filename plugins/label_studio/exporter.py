@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv import export_options as shared
+from cococonv import foreign_fields as FF
 from cococonv.context import Context
 from cococonv.fileio import write_bytes
 from cococonv.images import normalise_ext, save_images, with_safe_image_name
@@ -82,6 +83,7 @@ class LabelStudioExporter(Exporter):
         attributes: dict[str, str] = {}
         tags: set[str] = set()
         captions: set[str] = set()
+        outlines: dict[str, Counter[str]] = {"image": Counter(), "annotation": Counter()}
         for number, piece in enumerate(results, 1):
             data = piece.data
             if not piece.has_id:  # tasks from other formats: numbered in output order
@@ -94,6 +96,8 @@ class LabelStudioExporter(Exporter):
                 attributes.setdefault(name, kind)
             tags |= piece.tags
             captions |= piece.captions
+            for (of, name), count in piece.fields.items():
+                outlines[of][name] += count
         os.makedirs(plan.out, exist_ok=True)
         for subset in by_subset or {"default": []}:
             name = safe_segment(subset, what="subset") + ".json"
@@ -104,6 +108,12 @@ class LabelStudioExporter(Exporter):
         write_bytes(os.path.join(plan.out, CONFIG_NAME), config.encode("utf-8"))
         for (what, why), count in lost.items():
             ctx.report.lost(what, why, count)
+        for of, counted in outlines.items():
+            fields: dict[str, int] = {}
+            FF.settle(counted, lambda: ctx.namespaces, fields)
+            for name, count in fields.items():
+                ctx.report.lost(FF.what(name, of), "a Label Studio task has no place for them",
+                                count)
         for (what, how), count in approximated.items():
             ctx.report.approximated(what, how, count)
         if plan.items is not None:

@@ -36,6 +36,8 @@ class LabelStudioImporter(Importer):
 
     name = "label_studio"
     namespace = NAMESPACE
+    # task data beside the image (a text, a URL): values the task gave
+    source_fields = ("data.*",)
     options = OPTIONS
 
     @classmethod

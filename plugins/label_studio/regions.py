@@ -6,12 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from cococonv import masks
 from cococonv.errors import DataError
 from cococonv.limits import box_problem, coordinates_problem
 from cococonv.model import Annotation, Bbox, Ellipse, Mask, Points, Polygon, Polyline
 
-from . import brush
 
 #: Result types that draw a region, by their base name (``rectangle`` and
 #: ``rectanglelabels`` are one shape with and without its labels).
@@ -136,6 +134,9 @@ def _brush(value: dict[str, Any], where: str, height: int, width: int) -> Mask:
     if fmt != "rle":
         raise DataError(f"brush format {_shown(fmt)} is not read (only 'rle')",
                         where=f"{where}.format")
+    from cococonv import masks  # numpy: not for loading the plugin
+
+    from . import brush
     try:
         mask = brush.decode(value.get("rle"), height, width)
     except DataError as err:

@@ -7,13 +7,12 @@ import math
 from collections import Counter
 from typing import Any
 
-from cococonv import masks
 from cococonv.fileio import dumps_json
+from cococonv.foreign_fields import outline
 from cococonv.images import probe_size
 from cococonv.model import (Annotation, Bbox, Caption, Ellipse, Item, Label, Mask, Points,
                             Polygon, Polyline)
 
-from . import brush
 from .config import CAPTION_CONTROL, CONTROLS, IMAGE_NAME, RESERVED, TAGS_CONTROL
 from .images import task_image
 from .reader import NAMESPACE
@@ -28,7 +27,7 @@ class TaskPiece:
     """What one item gives ``finish``: its task's JSON, what it lost, what it used."""
 
     __slots__ = ("subset", "data", "has_id", "lost", "approximated", "kinds", "attributes",
-                 "tags", "captions")
+                 "tags", "captions", "fields")
 
     def __init__(self, subset: str):
         self.subset = subset
@@ -40,6 +39,9 @@ class TaskPiece:
         self.attributes: dict[str, str] = {}
         self.tags: set[str] = set()  # image-level Choices controls used
         self.captions: set[str] = set()  # image-level TextArea controls used
+        #: ``foreign_fields.outline`` names of the extras no task holds, "image" or
+        #: "annotation" first: judged in ``finish``, which knows the run's namespaces
+        self.fields: Counter[tuple[str, str]] = Counter()
 
 
 def _own(obj: Any) -> dict[str, Any]:
@@ -62,10 +64,13 @@ def write_task(plan: Any, item: Item) -> TaskPiece:
         "annotations", []) if isinstance(r, dict)], "predictions": [
         dict(r) for r in records.get("predictions", []) if isinstance(r, dict)]}
     by_record: dict[tuple[str, int], list[Annotation]] = {}
+    piece.fields.update(("image", name) for name in outline(item.extra, NAMESPACE))
     for ann in item.annotations:
         if size is None and isinstance(ann, SHAPE_KINDS):
             piece.lost[("annotations", "no image size to turn pixels into percent")] += 1
             continue
+        if ann.extra and not (type(ann) is Label and ann.label is None):  # lost whole
+            piece.fields.update(("annotation", name) for name in outline(ann.extra, NAMESPACE))
         by_record.setdefault(_record_of(ann, out), []).append(ann)
     for (field, index), anns in by_record.items():
         while len(out[field]) <= index:
@@ -271,6 +276,9 @@ def _mask(plan: Any, ann: Mask, size: tuple[int, int], ids: _Ids,
     if list(ann.rle.get("size", [])) != [size[0], size[1]]:
         piece.lost[("masks", "their size is not the image's")] += 1
         return []
+    from cococonv import masks  # numpy: not for loading the plugin
+
+    from . import brush
     value = {"format": "rle", "rle": brush.encode_rle(masks.compress(ann.rle))}
     return [_base(plan, ann, "mask", ids.take(_own(ann).get("id")), size, value, piece)]
 

@@ -12,20 +12,19 @@ from typing import Any
 
 from cococonv.errors import DataError
 from cococonv.fileio import dumps_json, write_bytes
+from cococonv.foreign_fields import outline
 from cococonv.images import is_image_head, probe_size, reencode
 from cococonv.model import Caption, Item, Label
 from cococonv.paths import join_inside
 
 from .export_plan import LabelmePlan
-from .export_shapes import ShapeWriter, Tally
+from .export_shapes import FIELDS, ShapeWriter, Tally
 from .shapes import NAMESPACE
 
 #: The version written when the source gave none (LabelMe 5 reads it without a warning),
 #: and the first version with oriented rectangles, for files that hold one.
 VERSION = "5.5.0"
 ORIENTED_VERSION = "6.2.0"
-#: ``extra`` keys of annotations that are the model's own, not another format's fields.
-_MODEL_EXTRA = frozenset({NAMESPACE, "bbox", "area"})
 
 #: One item's result: its losses, its approximations and the label indices it used.
 ItemResult = tuple[dict[str, int], dict[str, int], set[int]]
@@ -59,8 +58,7 @@ def write_item(plan: LabelmePlan, item: Item) -> ItemResult:
         tally.lose("image attributes")
     if own.get("embedded") and not (plan.embed_images or plan.save_images):
         tally.lose("images only embedded in the source")
-    if set(item.extra) - {NAMESPACE}:
-        tally.lose("image fields of other formats")
+    _count_fields(item.extra, "image", tally)
     version = _version(own.get("version"), shapes)
     size = probe_size(item.image)
     json_dir = posixpath.dirname(json_rel)
@@ -104,8 +102,13 @@ def _count_extras(ann: Any, tally: Tally) -> None:
         tally.lose("annotation ids")
     if ann.z_order:
         tally.lose("z-order values")
-    if ann.extra and set(ann.extra) - _MODEL_EXTRA:
-        tally.lose("annotation fields of other formats")
+    if ann.extra:
+        _count_fields(ann.extra, "annotation", tally)
+
+
+def _count_fields(extra: dict[str, Any], of: str, tally: Tally) -> None:
+    for name in outline(extra, NAMESPACE):
+        tally.lose(f"{FIELDS}{of}{FIELDS}{name}")
 
 
 def _embedded(item: Item, tally: Tally, image_ext: str | None) -> str | None:

@@ -6,10 +6,11 @@ where ``--save-images`` copies it (so an image stays next to its JSON when the n
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cococonv import foreign_fields as FF
 from cococonv.errors import DataError
 from cococonv.images import normalise_ext, save_images, with_ext, with_safe_image_name
 from cococonv.model import Dataset, Item, Source
@@ -17,7 +18,7 @@ from cococonv.paths import safe_relpath, safe_segment, writable
 from cococonv.report import Report
 from cococonv.tailnames import TailNames
 
-from .export_shapes import APPROXIMATIONS
+from .export_shapes import APPROXIMATIONS, FIELDS
 from .layout import SPLIT_NAMES
 
 _REASONS = {
@@ -25,8 +26,8 @@ _REASONS = {
     "annotation ids": "LabelMe shapes have no ids",
     "z-order values": "LabelMe draws shapes in file order: they are written in z order",
     "image attributes": "LabelMe keeps no image fields besides flags",
-    "image fields of other formats": "LabelMe keeps no image fields besides flags",
-    "annotation fields of other formats": "LabelMe writes only its own shape keys",
+    "image": "LabelMe keeps no image fields besides flags",  # fields of other formats
+    "annotation": "LabelMe writes only its own shape keys",
     "image label attributes": "LabelMe image flags are true/false only",
     "image labels without a class": "a LabelMe flag needs a name",
     "absent keypoints": "LabelMe has no absent points (visibility 0)",
@@ -108,9 +109,11 @@ def make_plan(source: Source, out_dir: str, report: Report, *, save_images: bool
     return plan
 
 
-def finish_export(plan: LabelmePlan, results: Iterable[Any], report: Report) -> None:
+def finish_export(plan: LabelmePlan, results: Iterable[Any], report: Report,
+                  namespaces: Callable[[], frozenset[str]] = frozenset) -> None:
     """Add up the items' counts in item order, save the images, report the labels no
-    shape used (LabelMe has no label list to keep them in)."""
+    shape used (LabelMe has no label list to keep them in) and the fields of other
+    formats no file holds (``namespaces``: the run's, ``Context.namespaces``)."""
     lost: dict[str, int] = {}
     used: set[int] = set()
     for item_lost, approx, labels in results:
@@ -122,8 +125,18 @@ def finish_export(plan: LabelmePlan, results: Iterable[Any], report: Report) -> 
     if plan.save_images:
         save_images(plan.items, plan.out, lambda item: plan.paths(item)[1], report,
                     ext=plan.image_ext)
+    outlines: dict[str, dict[str, int]] = {"image": {}, "annotation": {}}
     for what, count in lost.items():
-        report.lost(what, _REASONS.get(what, "LabelMe cannot hold them"), count)
+        if what.startswith(FIELDS):
+            of, name = what[1:].split(FIELDS, 1)
+            outlines[of][name] = count
+        else:
+            report.lost(what, _REASONS.get(what, "LabelMe cannot hold them"), count)
+    for of, counted in outlines.items():
+        fields: dict[str, int] = {}
+        FF.settle(counted, namespaces, fields)
+        for name, count in fields.items():
+            report.lost(FF.what(name, of), _REASONS[of], count)
     unused = sum(1 for index in range(len(plan.names)) if index not in used and
                  not plan.placeholders[index])
     report.lost("labels", "LabelMe has no label list: a label no shape uses is not written",

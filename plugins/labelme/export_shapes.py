@@ -34,6 +34,11 @@ APPROXIMATIONS = {
 _TURNED = ("oriented_rectangle", "rotation")
 
 
+#: Starts a tally key that holds a ``foreign_fields.outline`` name: ``FIELDS + "image" +
+#: FIELDS + name`` (or ``"annotation"``), judged by ``finish_export`` (the run's namespaces).
+FIELDS = "\x01"
+
+
 class Tally:
     """What one item lost and approximated, in the order first counted."""
 

@@ -44,4 +44,4 @@ class LabelmeExporter(Exporter):
         return make_plan(source, out_dir, ctx.report, **options)
 
     def finish(self, plan: LabelmePlan, results: Iterable[ItemResult], ctx: Context) -> None:
-        finish_export(plan, results, ctx.report)
+        finish_export(plan, results, ctx.report, lambda: ctx.namespaces)

@@ -24,6 +24,8 @@ class LabelmeImporter(Importer):
 
     name = "labelme"
     namespace = NAMESPACE
+    # the shape and file keys LabelMe does not define; the rest only writes LabelMe back
+    source_fields = ("keys.*",)
     options = (
         Option("keypoint_groups", bool, False, "Read the point shapes that share a group_id "
                "with one box, polygon or mask as that object's keypoints (one set per group; "

@@ -68,11 +68,11 @@ def write_item(plan: MaskPlan, item: Item) -> tuple[bool, dict[Row, int]]:
     from cococonv.raster.png import encode_index_png
 
     tally: Counter[tuple[str, str, str]] = Counter()
-    for key, value in item.extra.items():
-        if key in plan.foreign and isinstance(value, dict):
-            tally[("lost", f"{key}-only item fields", "png_masks does not hold them")] += 1
+    # another format's namespace is that format's to write; the source data some hold
+    # (Plugin.source_fields) is what dropped_fields names
     foreign = lambda: plan.foreign  # noqa: E731  (the namespaces, for foreign_fields)
-    if item.image_id is not None or FF.dropped_fields(item.extra, NAMESPACE, foreign):
+    if item.image_id is not None or item.attributes or \
+            FF.dropped_fields(item.extra, NAMESPACE, foreign):
         tally[("lost", "image ids and fields", "png_masks does not hold them")] += 1
     shapes = []
     for ann in item.annotations:
@@ -243,7 +243,7 @@ class PngMasksExporter(Exporter):
             palette = bytes(channel for color in table for channel in color)
         subsets = {item.subset for item in source}
         plan = MaskPlan(out_dir, value_of, palette, subsets <= {DEFAULT_SUBSET},
-                        frozenset(ctx.namespaces) - {NAMESPACE}, names, colors,
+                        ctx.namespaces - {NAMESPACE}, names, colors,
                         save_images, normalise_ext(image_ext), mask_kind == "instance",
                         instance_divisor)
 

@@ -6,7 +6,7 @@ from cococonv.errors import DataError
 from cococonv.plugin import Importer, Option
 from cococonv.sources import FileTree, Tree
 
-from .fields import NAMESPACE
+from .fields import NAMESPACE, SA_FIELDS
 from .layout import detect_files, json_files, layout
 from .reader import SegmentAnythingSource
 
@@ -23,6 +23,8 @@ class SegmentAnythingImporter(Importer):
 
     name = "segment_anything"
     namespace = NAMESPACE
+    # what SAM predicted (and keys SA-1B does not define): values, not bookkeeping
+    source_fields = SA_FIELDS + ("keys.*", "image_keys.*")
     options = (
         Option("label", str, "object", "The class every mask gets (SA-1B masks have none, "
                "and COCO, VOC and YOLO need one); written back to no SA file. Empty: the "

@@ -128,7 +128,8 @@ class _Finisher:
         FF.count_dropped([a for a in item.annotations if type(a) not in (Points, Caption, Polyline)
                           and not (type(a) is Label and a.label is None)],
                          "voc", self.namespaces, self.fields)
-        if item.attributes or item.image_id is not None:
+        if item.attributes or item.image_id is not None or \
+                FF.dropped_fields(item.extra, "voc", self.namespaces):
             lost[("image attributes", "VOC has no image attributes")] += 1
 
     def _count_unpainted(self, units: list[ObjectUnit]) -> None:

@@ -59,6 +59,8 @@ class VocImporter(Importer):
 
     name = "voc"
     namespace = "voc"
+    # the object tags VOC does not define (kept as XML); the rest only writes VOC back
+    source_fields = ("unknown",)
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
     options = (COORDINATE_MODE, VOID_REGIONS)
 

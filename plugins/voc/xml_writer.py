@@ -13,6 +13,7 @@ from typing import Any, Union
 
 from cococonv.errors import DataError
 from cococonv.fileio import write_bytes
+from cococonv.joined import CLASH_WHY, joined_attributes
 from cococonv.model import Bbox, Ellipse, Item, Mask, Polygon
 from cococonv.paths import join_inside
 from cococonv.xmlsafe import check_writable
@@ -94,7 +95,11 @@ def annotation_nodes(plan: VocPlan, item: Item, units: list[ObjectUnit], painted
 def _object_nodes(plan: VocPlan, unit: ObjectUnit, item: Item, tally: Tally) -> list[Node]:
     leader = unit.leader
     voc = leader.extra.get("voc", {}) if leader.extra else {}
-    attrs = dict(leader.attributes)
+    joined, clashes = joined_attributes([leader, *unit.shapes] if unit.box is not None
+                                        else unit.shapes)
+    if clashes:
+        tally.lost[("object attributes", CLASH_WHY)] += clashes
+    attrs = dict(joined)
     empty = voc.get("empty", ())
     from_voc = "voc" in item.extra
     nodes: list[Node] = [("name", plan.names[unit.label])]  # type: ignore[index]

@@ -17,7 +17,7 @@ from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import DataError, OptionError
 from cococonv.fileio import write_bytes
-from cococonv.foreign_fields import add as add_field
+from cococonv.foreign_fields import outline, settle
 from cococonv.foreign_fields import what as field_what
 from cococonv.images import copy_image, normalise_ext, probe_size, with_ext
 from cococonv.model import Dataset, Item, Label, Mask, Points, Polygon
@@ -109,6 +109,10 @@ def write_item(plan: YoloPlan, item: Item) -> tuple[str, str, dict[str, Any], Co
             record["groups"] = maker.line_groups
     if item.ignore:
         events["void"] += 1
+    if item.attributes:
+        events["image_attributes"] += 1
+    for key in outline(item.extra, NAMESPACE):  # judged in finish (foreign_fields)
+        events["image_field:" + key] += 1
     if not unlabelled:
         text = "".join(line + "\n" for line in lines)
         write_bytes(join_inside(plan.out_dir, rel, what="label file"), text.encode())
@@ -257,10 +261,12 @@ def _keypoint_names(source: Dataset, plan: YoloPlan) -> list[str]:
 
 
 def _report(events: Counter, ctx: Context) -> None:
-    fields: dict[str, int] = {}
+    outlines: dict[str, dict[str, int]] = {"annotation": {}, "image": {}}
     for key, count in sorted(events.items()):
         if key.startswith("field:"):
-            add_field(fields, key[len("field:"):], count)
+            outlines["annotation"][key[len("field:"):]] = count
+        elif key.startswith("image_field:"):
+            outlines["image"][key[len("image_field:"):]] = count
         elif key == "image_missing":
             ctx.report.lost("images", "not present in the input", count)
         elif key == "image_not_image":
@@ -268,6 +274,10 @@ def _report(events: Counter, ctx: Context) -> None:
         else:
             kind, what, why = EVENTS[key]
             (ctx.report.lost if kind == "lost" else ctx.report.approximated)(what, why, count)
-    for name, count in fields.items():
-        ctx.report.lost(field_what(name), "a YOLO line holds the class and the shape only",
-                        count)
+    whys = {"annotation": "a YOLO line holds the class and the shape only",
+            "image": "YOLO keeps an image's file, size and id only (yolo_meta.json)"}
+    for of, counted in outlines.items():
+        fields: dict[str, int] = {}
+        settle(counted, lambda: ctx.namespaces, fields)
+        for name, count in fields.items():
+            ctx.report.lost(field_what(name, of), whys[of], count)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from cococonv.foreign_fields import dropped_fields
+from cococonv.foreign_fields import outline
 from cococonv.geometry import box_corners, is_rotated, points_bbox
 from cococonv.model import Annotation, Bbox, Mask, Points, Polygon
 from cococonv.raster.speedups import fasttext
@@ -51,6 +51,8 @@ EVENTS = {
     "no_size": ("lost", "annotations", "the image size is unknown, and YOLO coordinates "
                                        "are fractions of it"),
     "void": ("lost", "void regions", "YOLO marks no pixels as ignored (VOC's 255)"),
+    "image_attributes": ("lost", "image attributes", "YOLO keeps an image's file, size and "
+                                                     "id only (yolo_meta.json)"),
 }
 
 
@@ -201,7 +203,7 @@ class LineMaker:
     def _count_fields(self, ann: Annotation) -> None:
         """Each field of another format the line leaves out, by name (``field:NAME``)."""
         if ann.extra:
-            for key in dropped_fields(ann.extra, "yolo", frozenset):
+            for key in outline(ann.extra, "yolo"):  # judged in finish (foreign_fields)
                 self.events[f"field:{key}"] += 1
 
     def _box_values(self, box: Bbox) -> str:
