@@ -163,11 +163,11 @@ def _box_of(unit: ObjectUnit, tally: Tally) -> tuple | None:
     if isinstance(declared, list) and len(declared) == 4 and len(unit.shapes) == 1 and \
             all(type(v) in (int, float) for v in declared):
         return tuple(declared)
-    from cococonv import masks
     from cococonv.geometry import ellipse_to_polygon, points_bbox
     bounds: list[list[float]] = []
     for shape in unit.shapes:
         if type(shape) is Mask:
+            from cococonv import masks  # here: polygons need no numpy in a worker
             bounds.append(masks.bbox(shape.rle))
         elif type(shape) is Polygon:
             bounds.append(points_bbox(shape.points))
