@@ -31,6 +31,7 @@ same order, window and redo rules; every other value forks local workers. Plugin
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -160,6 +161,10 @@ class _Chunks(ChunkWindow):
         self.owner = os.getpid()
         _OPEN.add(self)
         _JOB = (func, plan, items if self.indexed else None)  # inherited by the forks
+        # What the workers inherit is moved out of the collector's reach first: a full
+        # collection in a worker would otherwise write to every object's header, copying
+        # the parent's pages into each worker (gc.freeze's documented use before fork).
+        gc.freeze()
         self._fill(2 * jobs)
 
     def _submit(self) -> None:

@@ -76,9 +76,8 @@ def shoelace_area(points: Sequence[float]) -> float:
 
 
 def rasterize(shapes: Sequence[Annotation], height: int, width: int) -> dict[str, Any] | None:
-    """Union of the area shapes (polygon, mask, box, ellipse) as one compressed RLE."""
-    from . import masks
-
+    """Union of the area shapes (polygon, mask, box, ellipse) as one compressed RLE (a
+    lone mask of the right size as it is)."""
     rings: list[list[float]] = []
     rles: list[dict[str, Any]] = []
     for shape in shapes:
@@ -93,6 +92,10 @@ def rasterize(shapes: Sequence[Annotation], height: int, width: int) -> dict[str
             rings.append(box_corners(shape))
         elif isinstance(shape, Ellipse):
             rings.append(ellipse_to_polygon(shape))
+    if len(rles) == 1 and not rings:
+        return rles[0]  # no pycocotools needed (nor its import, in a forked worker)
+    from . import masks
+
     if rings:
         rles.append(masks.polygons_to_rle(rings, height, width))
     if not rles:

@@ -58,7 +58,9 @@ def parse_bytes(data: bytes, display: str) -> Any:
 
 _ATTR_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+#: ``str.translate`` table of element text (``text``), for loops that escape many values.
+TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_TEXT_ESCAPES = TEXT_ESCAPES
 
 
 def attr(value: str) -> str:

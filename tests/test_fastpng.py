@@ -6,7 +6,10 @@ and the PNG writer's output decodes to the same pixels on both paths and through
 from __future__ import annotations
 
 import io
+import os
+import pickle
 import struct
+import subprocess
 import sys
 import zlib
 
@@ -295,3 +298,31 @@ def test_png_writer_gives_the_same_pixels_on_both_paths(monkeypatch):
         assert np.array_equal(decode_plain_png(png)[:, 1:], plane)
     with Image.open(io.BytesIO(compiled)) as image:
         assert np.array_equal(np.asarray(image), plane)
+
+
+def test_compare_widths_give_the_same_stream(tmp_path):
+    """The AVX2 compare loop (chosen at import where the CPU has it) and the SSE2 one
+    (COCOCONV_NO_AVX2=1) parse every picture into the same symbols: same bytes."""
+    rng = np.random.default_rng(7)
+    pictures = []
+    for h, w in ((1, 1), (3, 40), (17, 300), (64, 97), (5, 40000)):
+        plane = np.zeros((h, w), np.uint8)
+        for _ in range(6):  # rectangles whose edges move row by row: matches of every length
+            y0, x0 = rng.integers(0, h), rng.integers(0, w)
+            plane[y0:y0 + rng.integers(1, h + 1), x0:x0 + rng.integers(1, 300)] = \
+                rng.integers(1, 256)
+        plane[rng.random((h, w)) < 0.01] = 7  # and some noise
+        pictures.append((scanlines(plane), h, w))
+    (tmp_path / "in.pkl").write_bytes(pickle.dumps(pictures))
+    script = ("import pickle, sys\nfrom cococonv.raster import speedups\n"
+              "f = speedups.fastpng()\n"
+              "p = pickle.load(open(sys.argv[1], 'rb'))\n"
+              "sys.stdout.buffer.write(pickle.dumps([f.deflate_rows(d, h, w, len(d))"
+              " for d, h, w in p]))\n")
+    env = dict(os.environ, COCOCONV_NO_AVX2="1")
+    narrow = subprocess.run([sys.executable, "-c", script, str(tmp_path / "in.pkl")],
+                            env=env, capture_output=True, check=True).stdout
+    here = [fast.deflate_rows(d, h, w, len(d)) for d, h, w in pictures]
+    assert pickle.loads(narrow) == here
+    for (data, _h, _w), raw in zip(pictures, here):
+        assert inflate(raw, data) == data

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cococonv.limits import check_plane, coordinates_problem
+from cococonv.limits import check_plane, coordinate_bounds, coordinates_problem, ring_checker
 from cococonv.rings import MAX_RING_CROSSINGS
 
 from . import speedups
@@ -41,15 +41,17 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
     from the one above only where a run starts, so the picture is the running XOR, down the
     rows, of those differences (done 8 bytes at a time).
     """
-    import numpy as np
-
-    from cococonv import masks
-
     check_plane(height, width, "the masks")
     units = _tame_rings(units, height, width)
     painted = _paint_compiled(height, width, units, void_class, void_object, scratch)
     if painted is not None:
         return painted
+    # Imported here, not above: with the compiled painter a worker never needs numpy or
+    # pycocotools (their import is ~0.1 s of CPU in every forked worker).
+    import numpy as np
+
+    from cococonv import masks
+
     rings = [k for k, unit in enumerate(units) if type(unit[0]) is list]
     if rings:
         rles = iter(masks.polygons_to_rles([units[k][0] for k in rings], height, width))
@@ -99,13 +101,21 @@ def _tame_rings(units: list[tuple[Any, int, int | None]], height: int,
     """The units with every ring that reaches far outside the image (past the coordinate
     margin) rasterised to its RLE first: the painters walk a ring's edges over their
     whole length, ``cococonv.rings`` only over the image."""
-    from cococonv import masks
-
-    wild = [k for k, unit in enumerate(units) if type(unit[0]) is list and (
+    # The usual ring has every coordinate in the tighter axis's range (so no
+    # coordinates_problem) and too few points to reach MAX_RING_CROSSINGS even across the
+    # whole width: one compiled pass says so, which reads the floats without touching
+    # their reference counts (a forked worker then copies none of the parent's pages).
+    within = ring_checker()
+    low, high = coordinate_bounds(height, width)
+    short = MAX_RING_CROSSINGS // max(width, 1)
+    wild = [k for k, unit in enumerate(units) if type(unit[0]) is list and not (
+            len(unit[0]) // 2 <= short and within(unit[0], low, high)) and (
             coordinates_problem(unit[0], height, width) is not None or
             _crossings_bound(unit[0], width) > MAX_RING_CROSSINGS)]
     if not wild:
         return units
+    from cococonv import masks
+
     rles = masks.polygons_to_rles([units[k][0] for k in wild], height, width)
     units = list(units)
     for k, rle in zip(wild, rles):

@@ -12,6 +12,7 @@ used when it is missing, with the same output bytes apart from compression choic
 """
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import warnings
@@ -33,17 +34,28 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
+_END = _chunk(b"IEND", b"")
+
+
 def encode_index_png(scanlines: bytes, height: int, width: int,
                      palette: bytes | None) -> bytes:
     """An 8-bit palette PNG (grayscale when ``palette`` is None) from its raw scanlines:
     ``height`` rows of a filter byte (0) and ``width`` index bytes."""
     if len(scanlines) != height * (width + 1):
         raise ValueError(f"expected {height * (width + 1)} scanline bytes, got {len(scanlines)}")
+    data = _deflate(scanlines, height, width)
+    head = _head(height, width, palette) if palette is None or type(palette) is bytes \
+        else _head.__wrapped__(height, width, palette)  # a bytearray cannot be a cache key
+    return head + _chunk(b"IDAT", data) + _END
+
+
+@functools.lru_cache(maxsize=64)
+def _head(height: int, width: int, palette: bytes | None) -> bytes:
+    """Signature, IHDR and PLTE: the same for every mask of one size and palette (a
+    dataset has a few), so their CRCs are computed once."""
     kind = 3 if palette is not None else 0
     head = _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, kind, 0, 0, 0))
-    plte = _chunk(b"PLTE", palette) if palette is not None else b""
-    data = _deflate(scanlines, height, width)
-    return SIGNATURE + head + plte + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+    return SIGNATURE + head + (_chunk(b"PLTE", palette) if palette is not None else b"")
 
 
 def _deflate(scanlines: bytes, height: int, width: int) -> bytes:

@@ -1,0 +1,35 @@
+"""The VOC XML's two serialisations agree: the string writer gives lxml's bytes for every
+document it takes, and hands the rest (CR, characters XML cannot hold, odd tags) to lxml."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cococonv_plugins.voc import xml_writer as W
+
+TEXT = st.text(st.sampled_from(["a", " ", "&", "<", ">", "\r", "\n", "\t", "\x01", "\x0b",
+                                "é", "\u2028", "\ud800", "\ufffe", "7", "."]), max_size=6)
+LEAF = st.tuples(st.sampled_from(["name", "pose", "x.y", "_t", "1bad", "a b"]),
+                 st.one_of(TEXT, st.none(), st.integers(-5, 5), st.floats(-10, 10)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(LEAF, st.tuples(st.just("object"), st.lists(LEAF, max_size=4))),
+                max_size=5))
+def test_voc_string_writer_gives_lxml_bytes_or_falls_back(children):
+    root = ("annotation", children)
+    try:
+        text = W._as_text(root)
+    except W._Fallback:
+        return  # lxml writes it (or refuses it: write_xml's DataError)
+    assert text.encode("utf-8") == W._as_tree(root)
+
+
+def test_voc_string_writer_falls_back_on_a_carriage_return():
+    root = ("annotation", [("object", [("name", "cat\r")])])
+    try:
+        W._as_text(root)
+    except W._Fallback:
+        pass
+    else:
+        raise AssertionError("a CR must go through lxml (&#13;)")
