@@ -119,16 +119,12 @@ class VocPlan:
                 if name in attrs and isinstance(attrs[name], bool)}
 
 
-def make_plan(source: Source, out_dir: str, report: Report, options: dict[str, Any],
+def make_plan(dataset: Dataset, out_dir: str, report: Report, options: dict[str, Any],
               tasks: tuple[str, ...], *, explicit: bool) -> VocPlan:
-    """Plan the export of ``source`` into ``out_dir``: a Dataset's item ids made writable
-    (naming.py) and its entries kept; a stream planned over two walks (stream_plan.py)."""
-    planner = Planner(source, report, options, tasks)
-    if not isinstance(source, Dataset):
-        from .stream_plan import plan_stream
-
-        return plan_stream(planner, source, out_dir, explicit=explicit)
-    dataset = writable_ids(source, report, save_images=options["save_images"],
+    """Plan the export of ``dataset`` into ``out_dir``: its item ids made writable
+    (naming.py) and its entries kept (a stream's plan is stream_plan.py's)."""
+    planner = Planner(dataset, report, options, tasks)
+    dataset = writable_ids(dataset, report, save_images=options["save_images"],
                            image_ext=options["image_ext"])
     survey = planner.survey(keep_units=True)
     for item in dataset:

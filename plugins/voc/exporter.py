@@ -20,14 +20,15 @@ from typing import Any, ClassVar
 from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import DataError
-from cococonv.model import Source
+from cococonv.model import Dataset, Source
 from cococonv.plugin import Exporter, Option
 
 from . import layout as L
 from .export_finish import ItemResult, finish_export
-from .export_plan import XML_TASKS, ItemUnits, Tally, VocPlan, make_plan
+from .export_plan import XML_TASKS, ItemUnits, Planner, Tally, VocPlan, make_plan
 from .importer import COORDINATE_MODE
 from .mask_writer import write_masks
+from .stream_plan import plan_stream
 from .xml_writer import wants_xml, write_xml
 
 OPTIONS = (
@@ -80,7 +81,10 @@ class VocExporter(Exporter):
 
     def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> VocPlan:
         chosen, explicit = shared.chosen_tasks(self.name, self.tasks, options["tasks"])
-        return make_plan(source, out_dir, ctx.report, options, chosen, explicit=explicit)
+        if isinstance(source, Dataset):
+            return make_plan(source, out_dir, ctx.report, options, chosen, explicit=explicit)
+        planner = Planner(source, ctx.report, options, chosen)
+        return plan_stream(planner, source, out_dir, explicit=explicit)
 
     def finish(self, plan: VocPlan, results: Iterable[ItemResult], ctx: Context) -> None:
         finish_export(plan, results, ctx.report, lambda: ctx.namespaces)
