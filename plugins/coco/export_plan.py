@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import tee
+from functools import partial
 from typing import Any
 
 from cococonv.images import normalise_ext, with_ext
 from cococonv.model import SOURCE_ID, Categories, Dataset, Item, Source
+from cococonv.twinwalk import TwinWalk
 
 from . import tasks as T
 from .panoptic_names import PanopticNames
@@ -122,7 +123,8 @@ def build_plan(dataset: Source, out_dir: str, options: dict[str, Any],
     plan = CocoPlan(out_dir, options, dataset.categories, category_ids, subsets, [],
                     image_ext, survey.heavy, frozenset(foreign.found))
     if not in_memory:
-        plan.items = _Entries(plan, dataset, image_ids)  # type: ignore[assignment]
+        # the engine and the finish walk it side by side, as one walk
+        plan.items = TwinWalk(partial(_walk, plan, dataset, image_ids))  # type: ignore
         return plan
     heavy = 0
     every_item_heavy = options["save_images"] or options["crop_covered"]
@@ -159,27 +161,12 @@ def _entry_maker(plan: CocoPlan, image_ids: dict[str, list[Any]]
     return make
 
 
-class _Entries:
-    """A stream's plan items: its next walk, each item's entry made as it comes. The
-    engine (for the records) and the finish (pairing each result with its entry) iterate
-    it side by side: the second ``iter`` is a twin of the first walk (``itertools.tee``,
-    holding only the entries one is ahead of the other), not a walk of its own."""
-
-    def __init__(self, plan: CocoPlan, source: Source, image_ids: dict[str, list[Any]]):
-        self.plan, self.source, self.image_ids = plan, source, image_ids
-        self._twin: Iterator[ItemEntry] | None = None
-
-    def __iter__(self) -> Iterator[ItemEntry]:
-        if self._twin is not None:
-            twin, self._twin = self._twin, None
-            return twin
-        first, self._twin = tee(self._walk())
-        return first
-
-    def _walk(self) -> Iterator[ItemEntry]:
-        make = _entry_maker(self.plan, self.image_ids)
-        for item in self.source:
-            yield make(item, item_units(item))
+def _walk(plan: CocoPlan, source: Source, image_ids: dict[str, list[Any]]
+          ) -> Iterator[ItemEntry]:
+    """A stream's plan items: its next walk, each item's entry made as it comes."""
+    make = _entry_maker(plan, image_ids)
+    for item in source:
+        yield make(item, item_units(item))
 
 
 def _tasks_for(had: set[str], present: set[str], allowed: tuple[str, ...]) -> list[str]:

@@ -1,6 +1,7 @@
 """The VOC export's finish: ImageSets lists, class and action flags, labelmap.txt,
 dataset_meta.json, saved images, and the run's loss report, from the per-item results in
-item order."""
+item order. It walks the plan's items once, beside the engine (a stream's are made as they
+come), and keeps of each item only what its lists need: its id, and its class flags."""
 from __future__ import annotations
 
 import os
@@ -17,10 +18,11 @@ from cococonv.paths import join_inside, safe_segment
 from cococonv.report import Report
 
 from . import layout as L
-from .export_plan import XML_TASKS, Tally, VocPlan, label_positions
+from .export_plan import XML_TASKS, Tally, VocPlan
 from .lists import ListFiles
 from .naming import list_subset
 from .parts import ObjectUnit
+from .plan_survey import label_positions
 
 ItemResult = tuple[bool, list[tuple[str, Any, int]]]
 
@@ -41,14 +43,15 @@ class _Finisher:
         self.namespaces = namespaces
         self.fields: dict[str, int] = {}  # source fields of annotations VOC cannot hold
         self.opts = plan.options
-        self.tally = Tally(plan.tally.lost.copy(), plan.tally.approx.copy())
+        self.tally = Tally()  # reported after the plan's own counts (plan.tally, numbered)
         self.list_files = ListFiles()  # ImageSets file -> what it was written for
 
     def run(self, results: Iterable[ItemResult]) -> None:
         plan, active, lost = self.plan, self.plan.active, self.tally.lost
         keep_empty = self.opts["keep_empty"]
         lists: dict[str, dict[str, list[str]]] = {f: {} for f in L.LIST_FOLDERS}
-        class_flags: dict[str, list[tuple[str, list[Label]]]] = {}
+        class_flags: dict[str, list[tuple[str, dict[int | None, int]]]] = {}
+        all_ids: dict[str, list[str]] | None = {} if keep_empty else None
         action_rows: dict[str, list[tuple[str, int, dict[str, Any]]]] = {}
         for subset in plan.subsets or ["default"]:
             for folder in L.LIST_FOLDERS:
@@ -60,6 +63,8 @@ class _Finisher:
         for entry in self.report.progress(plan.items, desc="voc"):
             item, units, xml_units = entry.item, entry.units, entry.xml_units
             self._count_unwritable(item)
+            if all_ids is not None:
+                all_ids.setdefault(item.subset, []).append(item.id)
             painted, events = next(results)
             self.tally.add(events)
             if L.SEGMENTATION in active:
@@ -78,7 +83,7 @@ class _Finisher:
                 if unnamed:  # a classification answer without a class (RedBrick)
                     lost[("image labels without a class", "a VOC class list needs a class")] \
                         += unnamed
-                class_flags.setdefault(item.subset, []).append((item.id, labels))
+                class_flags.setdefault(item.subset, []).append((item.id, _flags(labels)))
             elif any(type(a) is Label and not a.extra.get("voc") for a in item.annotations):
                 lost[("image labels", "classification is not written")] += sum(
                     1 for a in item.annotations if type(a) is Label)
@@ -97,7 +102,7 @@ class _Finisher:
                 action_rows.setdefault(item.subset, []).extend(rows)  # type: ignore[arg-type]
             if self.opts["save_images"]:
                 self._save_image(item)
-        self._write_lists(lists)
+        self._write_lists(lists, all_ids)
         if L.CLASSIFICATION in active:
             self._write_class_lists(class_flags)
         if L.ACTION in active:
@@ -109,9 +114,10 @@ class _Finisher:
             self._write_dataset_meta()
         for name, count in self.fields.items():
             lost[(FF.what(name), "VOC objects have no place for them")] += count
-        for (what, why), count in self.tally.lost.items():
+        tally = Tally.joined(plan.tally, plan.numbered, self.tally)
+        for (what, why), count in tally.lost.items():
             self.report.lost(what, why, count)
-        for (what, how), count in self.tally.approx.items():
+        for (what, how), count in tally.approx.items():
             self.report.approximated(what, how, count)
 
     def _count_unwritable(self, item: Item) -> None:
@@ -154,12 +160,10 @@ class _Finisher:
             lost[("image sizes", "only the Annotations XML or a mask PNG holds them")] += 1
 
     # -- lists ---------------------------------------------------------------------------
-    def _write_lists(self, lists: dict[str, dict[str, list[str]]]) -> None:
+    def _write_lists(self, lists: dict[str, dict[str, list[str]]],
+                     all_ids: dict[str, list[str]] | None) -> None:
+        """Each task's subset lists; with --keep-empty (``all_ids``) every item's id."""
         keep_empty, active = self.opts["keep_empty"], self.plan.active
-        all_ids: dict[str, list[str]] = {}
-        if keep_empty:
-            for entry in self.plan.items:
-                all_ids.setdefault(entry.item.subset, []).append(entry.item.id)
         for folder, by_subset in lists.items():
             task_on = {"Main": active & {L.DETECTION, L.CLASSIFICATION},
                        "Segmentation": L.SEGMENTATION in active,
@@ -169,7 +173,7 @@ class _Finisher:
                 continue
             written = {}
             for subset, ids in by_subset.items():
-                if keep_empty:
+                if all_ids is not None:
                     ids = all_ids.get(subset, [])
                 if not ids and not keep_empty:
                     continue
@@ -199,22 +203,15 @@ class _Finisher:
                               (f" for subset {subset!r}" if subset else ""))
         return join_inside(self.plan.out, rel, what=what)
 
-    def _write_class_lists(self, flags: dict[str, list[tuple[str, list[Label]]]]) -> None:
+    def _write_class_lists(self, flags: dict[str, list[tuple[str, dict[int | None, int]]]]
+                           ) -> None:
         names = [e.name for e in self.plan.label_map.entries]
         position = label_positions(self.plan.names)
         for subset, rows in flags.items():
             for name in names:
                 index = position.get(name)
-                lines = []
-                for item_id, labels in rows:
-                    mine = [a for a in labels if a.label == index and index is not None]
-                    if not mine:
-                        flag = -1
-                    elif all(a.attributes.get("difficult") for a in mine):
-                        flag = 0
-                    else:
-                        flag = 1
-                    lines.append(f"{item_id} {flag:>2}\n")
+                lines = [f"{item_id} {flag.get(index, -1) if index is not None else -1:>2}\n"
+                         for item_id, flag in rows]
                 path = self._list_path("Main", name, subset, "label name")
                 if path is not None:
                     write_bytes(path, "".join(lines).encode())
@@ -255,3 +252,13 @@ class _Finisher:
                 entries[0].name in L.BACKGROUND_NAMES else None}
         write_bytes(os.path.join(self.plan.out, "dataset_meta.json"),
                     dumps_json(meta, indent=True))
+
+
+def _flags(labels: list[Label]) -> dict[int | None, int]:
+    """An item's class flags by label index: 1 present, 0 present only as difficult (the
+    labels it does not have are -1, left out)."""
+    flags: dict[int | None, int] = {}
+    for ann in labels:
+        hard = bool(ann.attributes.get("difficult"))
+        flags[ann.label] = max(flags.get(ann.label, 0), 0 if hard else 1)
+    return flags

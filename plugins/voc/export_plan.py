@@ -1,28 +1,33 @@
 """The VOC export plan: what the parent decides before any item is written.
 
 The plan is one object the per-item function takes (forked workers inherit it): the active
-tasks, the label map and its palettes, the options, and each item's VOC objects. Planning
-needs every item's objects before the first file is written (which tasks have content,
-the parts found in the groups of a source without a label map), so the plan keeps them as
-a list of ``ItemUnits``; the per-item phase and ``finish`` walk that list, not the source.
+tasks, the label map and its palettes, the options, and its ``items``: each item with its
+VOC objects (``ItemUnits``), numbered by ``number_objects``. The decisions need every item
+first (which tasks have content, the parts found in the groups of a source without a label
+map): plan_survey.py gathers them in one pass. A Dataset's entries are then kept as a list;
+a stream's are made again, one at a time, on its next walk (stream_plan.py), so that
+neither the plan nor ``finish`` holds its items.
 """
 from __future__ import annotations
 
 import os
 import posixpath
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cococonv.errors import DataError, OptionError
 from cococonv.images import probe_size
-from cococonv.model import Bbox, Dataset, Item, Label
+from cococonv.model import Bbox, Dataset, Item, Source
 from cococonv.report import Report
 
 from . import layout as L
 from .labelmap import (LabelEntry, LabelMap, default_voc, parse_labelmap, with_background,
                        writable_map)
-from .parts import ObjectUnit, gather_units, inferred_parts
+from .naming import writable_ids
+from .parts import ObjectUnit
+from .plan_survey import Survey
 
 XML_TASKS = frozenset({L.DETECTION, L.LAYOUT, L.ACTION})
 
@@ -53,6 +58,15 @@ class Tally:
         for counter, key, count in events:
             (self.lost if counter == "lost" else self.approx)[key] += count
 
+    @classmethod
+    def joined(cls, *tallies: "Tally") -> "Tally":
+        """The sums of ``tallies``, each count in the place its first tally gave it."""
+        joined = cls()
+        for tally in tallies:
+            joined.lost.update(tally.lost)
+            joined.approx.update(tally.approx)
+        return joined
+
 
 @dataclass(slots=True)
 class VocPlan:
@@ -68,9 +82,12 @@ class VocPlan:
     parts: set[str]
     class_palette: bytes | None
     object_palette: bytes | None
-    items: list[ItemUnits]
+    items: Iterable[ItemUnits]  # a list, or a stream's next walk (stream_plan.py)
     subsets: list[str]
     tally: Tally  # what planning lost or approximated (reported first)
+    # what numbering the objects lost or approximated (reported next): complete once
+    # every entry was made, at the plan for a Dataset, at the end of a stream's walk
+    numbered: Tally = field(default_factory=Tally)
     scratch: bytearray = field(default_factory=bytearray)  # the mask painter's buffer
 
     @property
@@ -104,86 +121,58 @@ class VocPlan:
 
 def make_plan(dataset: Dataset, out_dir: str, report: Report, options: dict[str, Any],
               tasks: tuple[str, ...], *, explicit: bool) -> VocPlan:
-    """Plan the export of ``dataset`` (item ids already writable) into ``out_dir``."""
-    return _Planner(dataset, report, options, tasks).plan(out_dir, explicit=explicit)
+    """Plan the export of ``dataset`` into ``out_dir``: its item ids made writable
+    (naming.py) and its entries kept (a stream's plan is stream_plan.py's)."""
+    planner = Planner(dataset, report, options, tasks)
+    dataset = writable_ids(dataset, report, save_images=options["save_images"],
+                           image_ext=options["image_ext"])
+    survey = planner.survey(keep_units=True)
+    for item in dataset:
+        survey.add(item)
+    plan = planner.plan(out_dir, survey, explicit=explicit)
+    plan.items = [ItemUnits(item, units, number_objects(plan, item, units))
+                  for item, units in survey.pairs or ()]
+    return plan
 
 
-class _Planner:
-    """The decisions made over the whole dataset: tasks, label map, object numbering."""
+class Planner:
+    """The decisions made over the whole dataset: tasks, label map, palettes."""
 
-    def __init__(self, dataset: Dataset, report: Report, options: dict[str, Any],
+    def __init__(self, source: Source, report: Report, options: dict[str, Any],
                  tasks: tuple[str, ...]):
-        self.dataset = dataset
+        self.source = source
         self.report = report
         self.opts = options
         self.tasks = set(tasks)
-        self.meta = dataset.meta.get("voc", {}) if isinstance(dataset.meta, dict) else {}
-        self.names = [label.name for label in dataset.categories.labels]
+        self.meta = source.meta.get("voc", {}) if isinstance(source.meta, dict) else {}
+        self.names = [label.name for label in source.categories.labels]
         self.tally = Tally()
-
-    def plan(self, out_dir: str, *, explicit: bool) -> VocPlan:
-        # One pass over the source: each item's objects are needed by every later decision.
         self.declared_parts = self._declared_parts()
-        pairs = [(item, gather_units(item.annotations, self.names, self.declared_parts))
-                 for item in self.dataset]
-        self.units_of = [units for _item, units in pairs]
-        has = self._content(pairs)
+
+    def survey(self, *, keep_units: bool) -> Survey:
+        """An empty survey to ``add`` every item to."""
+        return Survey(self.names, self.meta, self.declared_parts, keep_units=keep_units)
+
+    def plan(self, out_dir: str, survey: Survey, *, explicit: bool) -> VocPlan:
+        """The plan of the items ``survey`` saw (its ``items`` left empty)."""
+        has = survey.has
         active = {task for task in self.tasks if explicit or has[task]}
         if not explicit:
             active.add(L.DETECTION)  # Main lists and XMLs always, as every VOC reader wants
-        label_map = self._label_map(pairs, paint=L.SEGMENTATION in active)
+        label_map = self._label_map(survey, paint=L.SEGMENTATION in active)
         index, parts = label_map.index(), label_map.part_names()
         colours = self.opts["apply_colormap"]
-        items = [ItemUnits(item, units, self._number_objects(item, units, active, index,
-                                                             parts))
-                 for item, units in pairs]
-        subsets: dict[str, None] = {}
-        for item, _units in pairs:
-            subsets.setdefault(item.subset, None)
         return VocPlan(out_dir, self.opts, active, self.meta, self.names, label_map, index,
                        parts, bytes(label_map.palette()) if colours else None,
-                       bytes(L.voc_palette()) if colours else None, items, list(subsets),
-                       self.tally)
+                       bytes(L.voc_palette()) if colours else None, [],
+                       list(survey.subsets), self.tally)
 
-    def _content(self, pairs: list[tuple[Item, list[ObjectUnit]]]) -> dict[str, bool]:
-        had = set(self.meta.get("tasks", ()))
-        has = {task: task in had for task in L.TASKS}
-        for item, units in pairs:
-            if any(type(a) is Label and not a.extra.get("voc") for a in item.annotations):
-                has[L.CLASSIFICATION] = True
-            if any(u.box is not None or u.shapes for u in units):
-                has[L.DETECTION] = True
-            if any(u.shapes for u in units) or item.ignore:
-                has[L.SEGMENTATION] = True
-            if any(u.parts for u in units):
-                has[L.LAYOUT] = True
-        has[L.ACTION] = has[L.ACTION] or self._has_actions(pairs)
-        return has
-
-    def _has_actions(self, pairs: list[tuple[Item, list[ObjectUnit]]]) -> bool:
-        # One pass over the annotations whatever the number of labels (200,000 labels
-        # with actions were a pass each).
-        position = label_positions(self.names)
-        actions_of: dict[int, set] = {}
-        for entry in self.meta.get("labelmap", ()):
-            if entry.get("actions") and entry["name"] in position:
-                actions_of.setdefault(position[entry["name"]], set()).update(entry["actions"])
-        if not actions_of:
-            return False
-        for item, _units in pairs:
-            for ann in item.annotations:
-                actions = actions_of.get(ann.label)
-                if actions and actions & set(ann.attributes):
-                    return True
-        return False
-
-    def _label_map(self, pairs: list[tuple[Item, list[ObjectUnit]]], *,
-                   paint: bool) -> LabelMap:
+    def _label_map(self, survey: Survey, *, paint: bool) -> LabelMap:
         choice = self.opts["label_map"] or "source"
         if choice == "voc":
             label_map = default_voc()
         elif choice == "source":
-            label_map = self._source_map()
+            label_map = self._source_map(survey)
         else:
             if not os.path.isfile(choice):
                 raise OptionError(f"--label-map {choice}: expected voc, source or the path "
@@ -200,9 +189,7 @@ class _Planner:
         known = set(label_map.names()) | label_map.part_names()
         missing = {name for name in self.names if name not in known}
         if missing:
-            counts = Counter(self.names[a.label] for item, _units in pairs
-                             for a in item.annotations if a.label is not None
-                             and self.names[a.label] in missing)
+            counts = survey.label_counts(missing)
             total = sum(counts.values())
             if total:
                 shown = ", ".join(n if n.isprintable() else repr(n) for n in sorted(counts))
@@ -223,7 +210,7 @@ class _Planner:
                     declared.setdefault(entry.name, set()).update(entry.parts)
         return declared
 
-    def _source_map(self) -> LabelMap:
+    def _source_map(self, survey: Survey) -> LabelMap:
         """The dataset's labels; parts, actions and explicit colours kept from a VOC source.
 
         Parts found in the groups of a source without a label map (see parts.py) are
@@ -233,7 +220,7 @@ class _Planner:
         known = {entry["name"]: LabelEntry.from_dict(entry)
                  for entry in self.meta.get("labelmap", ())}
         parts = {part for entry in known.values() for part in entry.parts}
-        found_parts, objects = inferred_parts(self.units_of) if not self.declared_parts \
+        found_parts, objects = survey.parts.result() if not self.declared_parts \
             else ({}, set())
         for owner, labels in found_parts.items():
             entry = known.get(self.names[owner])
@@ -245,8 +232,8 @@ class _Planner:
                     entry.parts.append(name)
                 if label not in objects:
                     parts.add(name)
-        colormap = self.dataset.categories.colormap
-        labels = self.dataset.categories.labels
+        colormap = self.source.categories.colormap
+        labels = self.source.categories.labels
         entries = []
         for index, name in enumerate(self.names):
             if name in parts and name not in known:
@@ -263,41 +250,34 @@ class _Planner:
                                       list(source.actions) if source else []))
         return LabelMap(entries, "source")
 
-    def _number_objects(self, item: Item, units: list[ObjectUnit], active: set[str],
-                        index: dict[str, int], parts: set[str]) -> list[ObjectUnit]:
-        """Give XML positions to the units written as objects; returns them in order."""
-        lost = self.tally.lost
-        from_voc = "voc" in item.extra
-        written = []
-        for unit in units:
-            unit.xml_index = None
-            crowd = bool(unit.leader.attributes.get("is_crowd")) and unit.shapes
-            if unit.label is None:
-                lost[("unlabelled shapes", "VOC needs a class name")] += \
+
+def number_objects(plan: VocPlan, item: Item, units: list[ObjectUnit]) -> list[ObjectUnit]:
+    """Give XML positions to the item's units written as objects (counting in
+    ``plan.numbered`` those that cannot be); returns them in order."""
+    lost, names, index = plan.numbered.lost, plan.names, plan.index
+    from_voc = "voc" in item.extra
+    written = []
+    for unit in units:
+        unit.xml_index = None
+        crowd = bool(unit.leader.attributes.get("is_crowd")) and unit.shapes
+        if unit.label is None:
+            lost[("unlabelled shapes", "VOC needs a class name")] += \
+                (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
+            continue
+        if names[unit.label] not in index:
+            if names[unit.label] in plan.parts:
+                # Not reported as a label missing from the map: it is there, as a part.
+                lost[("layout part labels outside an object that has them",
+                      "VOC writes parts inside their object")] += \
                     (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
-                continue
-            if self.names[unit.label] not in index:
-                if self.names[unit.label] in parts:
-                    # Not reported as a label missing from the map: it is there, as a part.
-                    lost[("layout part labels outside an object that has them",
-                          "VOC writes parts inside their object")] += \
-                        (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
-                continue
-            if crowd or (unit.box is None and from_voc):
-                continue
-            written.append(unit)
-            unit.xml_index = len(written)
-        if active & XML_TASKS:
-            # The target needs a box that the source did not hold as a shape of its own.
-            self.tally.approx[("masks and polygons without a box", "given one as their VOC "
-                               "object's <bndbox> (COCO's bbox, else their bounds)")] += \
-                sum(1 for u in written if u.box is None)
-        return written
-
-
-def label_positions(names: list[str]) -> dict[str, int]:
-    """Each label name's first index (list.index per name was quadratic)."""
-    position: dict[str, int] = {}
-    for index, name in enumerate(names):
-        position.setdefault(name, index)
-    return position
+            continue
+        if crowd or (unit.box is None and from_voc):
+            continue
+        written.append(unit)
+        unit.xml_index = len(written)
+    if plan.active & XML_TASKS:
+        # The target needs a box that the source did not hold as a shape of its own.
+        plan.numbered.approx[("masks and polygons without a box", "given one as their VOC "
+                              "object's <bndbox> (COCO's bbox, else their bounds)")] += \
+            sum(1 for u in written if u.box is None)
+    return written

@@ -8,7 +8,9 @@ area shapes without a box get one from the shape. What VOC cannot hold is report
 
 The export runs in the three phases of ``cococonv.plugin.Exporter``: ``export_plan`` in the
 parent, ``write_item_files`` per item (masks by ``mask_writer``, XML by ``xml_writer``), and
-``export_finish`` for the lists, label map and report.
+``export_finish`` for the lists, label map and report. A stream (the streaming COCO reader)
+is walked twice, once for the plan and once for the files, and never held
+(``stream_plan``).
 """
 from __future__ import annotations
 
@@ -18,15 +20,15 @@ from typing import Any, ClassVar
 from cococonv import export_options as shared
 from cococonv.context import Context
 from cococonv.errors import DataError
-from cococonv.model import Dataset
+from cococonv.model import Dataset, Source
 from cococonv.plugin import Exporter, Option
 
 from . import layout as L
 from .export_finish import ItemResult, finish_export
-from .export_plan import XML_TASKS, ItemUnits, Tally, VocPlan, make_plan
+from .export_plan import XML_TASKS, ItemUnits, Planner, Tally, VocPlan, make_plan
 from .importer import COORDINATE_MODE
 from .mask_writer import write_masks
-from .naming import writable_ids
+from .stream_plan import plan_stream
 from .xml_writer import wants_xml, write_xml
 
 OPTIONS = (
@@ -75,12 +77,14 @@ class VocExporter(Exporter):
     options = OPTIONS
     item_function = write_item_files
     supercategory_loss = "VOC labels have no supercategory"
+    streams = True  # a stream's items are walked twice (plan, files), never held
 
-    def plan(self, source: Dataset, out_dir: str, ctx: Context, **options: Any) -> VocPlan:
+    def plan(self, source: Source, out_dir: str, ctx: Context, **options: Any) -> VocPlan:
         chosen, explicit = shared.chosen_tasks(self.name, self.tasks, options["tasks"])
-        dataset = writable_ids(source, ctx.report, save_images=options["save_images"],
-                               image_ext=options["image_ext"])
-        return make_plan(dataset, out_dir, ctx.report, options, chosen, explicit=explicit)
+        if isinstance(source, Dataset):
+            return make_plan(source, out_dir, ctx.report, options, chosen, explicit=explicit)
+        planner = Planner(source, ctx.report, options, chosen)
+        return plan_stream(planner, source, out_dir, explicit=explicit)
 
     def finish(self, plan: VocPlan, results: Iterable[ItemResult], ctx: Context) -> None:
         finish_export(plan, results, ctx.report, lambda: ctx.namespaces)

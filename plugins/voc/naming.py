@@ -21,7 +21,7 @@ VOC names every file after the item id (``Annotations/<id>.xml``, ``JPEGImages/<
 from __future__ import annotations
 
 import posixpath
-from collections import Counter
+from collections.abc import Collection
 from dataclasses import replace
 
 from cococonv.errors import DataError
@@ -32,46 +32,64 @@ from cococonv.tailnames import TailNames
 
 
 def writable_ids(dataset: Dataset, report: Report, *, save_images: bool,
-                 image_ext: str | None) -> Dataset:
+               image_ext: str | None) -> Dataset:
     """``dataset`` with every item id VOC can write (mapped as the module says)."""
     subsets_of: dict[str, list[str]] = {}
     for item in dataset:
         subsets_of.setdefault(item.id, []).append(item.subset)
     repeated = {item_id: subsets for item_id, subsets in subsets_of.items()
                 if len(subsets) > 1}
-    counts: Counter[str] = Counter()
-    safe_subsets: set[str] = set()
-    subset_names = list_subsets(dataset.subsets, report)
-    tails = TailNames("item id")
+    mapper = IdMapper(repeated, dataset.subsets, report, save_images=save_images,
+                      image_ext=image_ext)
+    result = writable(dataset, report, mapper)
+    mapper.report(report, next(iter(repeated.items()), None))
+    return result
 
-    def prepare(item: Item) -> tuple[Item, tuple[str]]:
-        if item.subset not in safe_subsets:
+
+class IdMapper:
+    """``paths.writable``'s ``prepare`` for a VOC export: each item's id and subset as
+    written (see the module), given the ids met more than once (``repeated``) and every
+    subset name, in first-seen order (their ``_`` renaming is warned about here)."""
+
+    def __init__(self, repeated: Collection[str], subsets: list[str], report: Report, *,
+                 save_images: bool, image_ext: str | None):
+        self.repeated = repeated
+        self.subset_names = list_subsets(subsets, report)
+        self.save_images, self.image_ext = save_images, image_ext
+        self.safe_subsets: set[str] = set()
+        self.tails = TailNames("item id")
+        self.moved = 0  # items written as <subset>/<id>
+
+    def __call__(self, item: Item) -> tuple[Item, tuple[str]]:
+        if item.subset not in self.safe_subsets:
             safe_segment(item.subset, what="subset")
-            safe_subsets.add(item.subset)
-        rel = tails.relpath(item.id, what="item id")
+            self.safe_subsets.add(item.subset)
+        rel = self.tails.relpath(item.id, what="item id")
         if rel != rel.strip():
             raise DataError(f"item id {item.id!r} starts or ends with whitespace, which "
                             f"VOC's ImageSets list lines lose")
-        subset = subset_names.get(item.subset, item.subset)
-        if item.id in repeated:
+        subset = self.subset_names.get(item.subset, item.subset)
+        if item.id in self.repeated:
             rel = f"{subset}/{rel}"
-            counts["repeated"] += 1
-        if save_images and item.image is not None and not image_ext:
+            self.moved += 1
+        if self.save_images and item.image is not None and not self.image_ext:
             safe_relpath(rel + posixpath.splitext(item.image.name)[1], what="image file name")
         if rel == item.id and subset == item.subset:
             return item, (rel,)
         return replace(item, id=rel, subset=subset), (rel,)
 
-    result = writable(dataset, report, prepare)
-    tails.report(report)
-    if repeated:
-        item_id, subsets = next(iter(repeated.items()))
-        report.warn(f"{len(repeated)} item id(s) are in several subsets (e.g. {item_id!r} in "
-                    f"{' and '.join(map(repr, subsets[:2]))}); VOC files are per id, so "
-                    f"they are written as <subset>/<id>")
+    def report(self, report: Report, example: tuple[str, list[str]] | None) -> None:
+        """The warnings and counts of the ids mapped so far; ``example`` the first repeated
+        id with its subsets (None: no id is repeated)."""
+        self.tails.report(report)
+        if example is None:
+            return
+        item_id, subsets = example
+        report.warn(f"{len(self.repeated)} item id(s) are in several subsets (e.g. "
+                    f"{item_id!r} in {' and '.join(map(repr, subsets[:2]))}); VOC files "
+                    f"are per id, so they are written as <subset>/<id>")
         report.approximated("item ids found in several subsets", "written as <subset>/<id>",
-                            counts["repeated"])
-    return result
+                            self.moved)
 
 
 def list_subset(subset: str) -> str:

@@ -106,16 +106,24 @@ def gather_units(annotations: Sequence[Annotation], names: list[str],
     return [unit for _position, unit in units]
 
 
-def inferred_parts(units_of: Sequence[Sequence[ObjectUnit]]) -> tuple[dict[int, list[int]],
-                                                                       set[int]]:
-    """``(owner label -> its part labels in first-seen order, labels used as objects)``:
-    what a label map written for a source without declared parts must say."""
-    parts_of: dict[int, dict[int, None]] = {}
-    objects: set[int] = set()
-    for units in units_of:
+class FoundParts:
+    """What a label map written for a source without declared parts must say, gathered an
+    item's objects at a time (``add``): each owner label's part labels in first-seen order,
+    and the labels used as objects."""
+
+    def __init__(self) -> None:
+        self.parts_of: dict[int, dict[int, None]] = {}
+        self.objects: set[int] = set()
+
+    def add(self, units: Sequence[ObjectUnit]) -> None:
         for unit in units:
             if unit.label is not None:
-                objects.add(unit.label)
-                for part in unit.parts:
-                    parts_of.setdefault(unit.label, {})[part.label] = None  # type: ignore
-    return {owner: list(found) for owner, found in parts_of.items()}, objects
+                self.objects.add(unit.label)
+                if unit.parts:
+                    found = self.parts_of.setdefault(unit.label, {})
+                    for part in unit.parts:
+                        found[part.label] = None  # type: ignore[index]
+
+    def result(self) -> tuple[dict[int, list[int]], set[int]]:
+        """``(owner label -> its part labels in first-seen order, labels used as objects)``."""
+        return {owner: list(found) for owner, found in self.parts_of.items()}, self.objects

@@ -2,6 +2,8 @@
 
     .venv/bin/python tests/benchmarks/big.py --sizes 200M,1G,3G --work /tmp/big
     .venv/bin/python tests/benchmarks/big.py --sizes 200M --paths coco-coco --keep
+    .venv/bin/python tests/benchmarks/big.py --sizes 1G --paths coco-voc \
+        --floor-lock /tmp/lead/bigmem.lock
 
 What it does, one size at a time (smallest first):
 
@@ -12,12 +14,16 @@ What it does, one size at a time (smallest first):
    size, reused with new ids and categories). It prints the images and annotations.
 2. Runs, each as a subprocess read with ``os.wait4`` (peak RSS of that child only):
    the floor (an orjson load + dump of the file), then each chosen path with
-   ``--streaming on``: ``coco-coco`` (``-f coco``) and ``coco-voc`` (``-f voc_detection``:
-   the XML files); ``coco-coco-memory`` and ``coco-voc-memory`` run ``--streaming off``.
-   The floor is skipped where it cannot fit (``--floor-max``, default 1.5 GB: orjson holds
-   ~9x the file); its figure there is extrapolated from the smaller sizes, and labelled so.
-3. Prints wall time, peak RSS, RSS / file size, and time / floor, then deletes the size's
-   files unless ``--keep``.
+   ``--streaming on``: ``coco-coco`` (``-f coco``), ``coco-voc`` (``-f voc_detection``:
+   the XML files) and ``coco-voc-masks`` (``-f voc``: XML files and the two segmentation
+   PNGs of each image); each with ``-memory`` (``coco-voc-memory``) runs
+   ``--streaming off``. The floor is skipped where it cannot fit (``--floor-max``, default
+   1.5 GB: orjson holds ~9x the file); its figure there is extrapolated from the smaller
+   sizes, and labelled so. ``--floor-lock FILE`` holds an exclusive ``flock`` on FILE while
+   the floor runs (a shared machine's lock for big-memory runs; the wait is not timed).
+   A file kept by an earlier ``--keep`` run is used again (the generator is seeded).
+3. Prints wall time, CPU time (user + sys), peak RSS, RSS / file size, and time / floor,
+   then deletes the size's files unless ``--keep``.
 
 Run it alone, late, with ``nice``: it needs about 4 GB of memory at 3 GB and ~3x the
 largest size of disk. Not collected by pytest.
@@ -25,6 +31,8 @@ largest size of disk. Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import os
 import random
 import shutil
@@ -35,6 +43,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (its generators and its measured runner)
 
 UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+#: Each path's output format and --streaming mode.
+PATHS = {"coco-coco": ("coco", "on"), "coco-voc": ("voc_detection", "on"),
+         "coco-voc-masks": ("voc", "on")}
+PATHS.update({f"{name}-memory": (fmt, "off") for name, (fmt, _mode) in list(PATHS.items())})
 IMAGE_BYTES = 3700  # one image with its ~7 annotations, as generated here
 
 
@@ -107,14 +119,33 @@ def measure(argv: list[str], out: str | None) -> bench.Run:
     return run
 
 
+@contextlib.contextmanager
+def locked(path: str | None):
+    """An exclusive flock on ``path`` (the lock the ``flock`` command takes) while inside."""
+    if path is None:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="200M,1G,3G")
     parser.add_argument("--paths", default="coco-coco,coco-voc")
     parser.add_argument("--work", default="/tmp/cococonv-big")
     parser.add_argument("--floor-max", default="1.5G", help="largest file the floor runs on")
+    parser.add_argument("--floor-lock", help="flock this file while the floor runs")
+    parser.add_argument("--jobs", help="cococonv's --jobs (default: its own)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     args = parser.parse_args()
+    unknown = [p for p in args.paths.split(",") if p not in PATHS]
+    if unknown:
+        parser.error(f"unknown path {unknown[0]} (known: {', '.join(PATHS)})")
     cococonv = [sys.executable, "-m", "cococonv"]
     floors: list[tuple[int, float, float]] = []  # (bytes, seconds, peak bytes)
     rows = []
@@ -122,7 +153,11 @@ def main() -> None:
         size = parse_size(text)
         folder = os.path.join(args.work, text)
         src = os.path.join(folder, "annotations", "instances_train.json")
-        images, anns = generate(src, size)
+        if os.path.exists(src):  # kept (--keep) from an earlier run: seeded, so the same
+            images = max(1, size // IMAGE_BYTES)
+            anns = images * 7
+        else:
+            images, anns = generate(src, size)
         real = os.path.getsize(src)
         print(f"{text}: {real / 2**20:.0f} MiB, {images} images, {anns} annotations",
               flush=True)
@@ -132,24 +167,25 @@ def main() -> None:
             script = ("import orjson, sys\n"
                       "with open(sys.argv[1], 'rb') as f: d = orjson.loads(f.read())\n"
                       "with open(sys.argv[2], 'wb') as f: f.write(orjson.dumps(d))\n")
-            run = measure([sys.executable, "-c", script, src, floor_out], floor_out)
-            floor = (run.wall, run.maxrss_kib * 1024, "measured")
+            with locked(args.floor_lock):
+                run = measure([sys.executable, "-c", script, src, floor_out], floor_out)
+            floor = (run.wall, run.maxrss_kib * 1024, "measured", run.cpu)
             floors.append((real, run.wall, run.maxrss_kib * 1024))
             os.remove(floor_out)
         elif floors:
             # time and peak of the floor grow linearly with the file: scaled from the
             # largest size measured, and labelled as such
             base, wall, peak = floors[-1]
-            floor = (wall * real / base, peak * real / base, "extrapolated")
+            floor = (wall * real / base, peak * real / base, "extrapolated", float("nan"))
         rows.append((text, real, "floor orjson load+dump", floor))
         for path in args.paths.split(","):
-            mode = "off" if path.endswith("-memory") else "on"
-            target = {"coco": "coco", "voc": "voc_detection"}[path.split("-")[1]]
+            target, mode = PATHS[path]
             out = os.path.join(args.work, f"out-{target}")
+            jobs = ["--jobs", args.jobs] if args.jobs else []
             run = measure(cococonv + ["convert", "-if", "coco", "-i", folder, "-f", target,
-                                      "-o", out, "--streaming", mode, "-q"], out)
+                                      "-o", out, "--streaming", mode, "-q", *jobs], out)
             rows.append((text, real, f"{path} streaming {mode}",
-                         (run.wall, run.maxrss_kib * 1024, "")))
+                         (run.wall, run.maxrss_kib * 1024, "", run.cpu)))
             shutil.rmtree(out)
         if not args.keep:
             shutil.rmtree(folder)
@@ -157,19 +193,19 @@ def main() -> None:
 
 
 def print_rows(rows: list, floors: list) -> None:
-    print(f"{'size':>6} {'case':<28} {'wall s':>8} {'peak MiB':>9} {'RSS/file':>8} "
-          f"{'t/floor':>8}")
+    print(f"{'size':>6} {'case':<34} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} "
+          f"{'RSS/file':>8} {'t/floor':>8}")
     floor_of = {}
     for text, real, case, figures in rows:
         if figures is None:
             continue
-        wall, peak, note = figures
+        wall, peak, note, cpu = figures
         if case.startswith("floor"):
             floor_of[text] = wall
         ratio = wall / floor_of[text] if text in floor_of and not case.startswith("floor") \
             else float("nan")
-        print(f"{text:>6} {case:<28} {wall:8.1f} {peak / 2**20:9.0f} {peak / real:8.2f} "
-              f"{ratio:8.2f} {note}", flush=True)
+        print(f"{text:>6} {case:<34} {wall:8.1f} {cpu:8.1f} {peak / 2**20:9.0f} "
+              f"{peak / real:8.2f} {ratio:8.2f} {note}", flush=True)
 
 
 if __name__ == "__main__":

@@ -2,41 +2,19 @@
 as for the Dataset, its items walked twice and never held."""
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from cococonv import api, testing
-from cococonv.errors import CococonvError
+from cococonv import testing
 from cococonv.model import Dataset
-from cococonv.report import Report
 
-
-class _Walks:
-    """A Source over a list, counting its walks and never handing out the list."""
-
-    def __init__(self, dataset: Dataset):
-        self.categories, self.meta = dataset.categories, dataset.meta
-        self._items = list(dataset)
-        self.walks = 0
-
-    def __iter__(self):
-        self.walks += 1
-        for item in self._items:
-            yield replace(item, annotations=list(item.annotations))
+from .walks import Walks as _Walks, saved
 
 
 def _save(source, out: Path, on_error: str, **options):
-    report = Report(on_error, quiet=True)
-    try:
-        api.save(source, "coco", str(out), report=report, jobs=1, **options)
-    except CococonvError as err:
-        return str(err), report.warnings
-    files = {os.path.relpath(os.path.join(d, n), out): Path(d, n).read_bytes()
-             for d, _dirs, names in os.walk(out) for n in names}
-    return files, report.warnings, dict(report.losses), sorted(report.skipped)
+    return saved(source, "coco", out, on_error, **options)
 
 
 @pytest.mark.parametrize("options", [{}, {"reindex": True}, {"tasks": ["instances"]}],

@@ -77,8 +77,13 @@ def test_load_gives_a_dataset_unless_asked(coco_dir):
 
 
 def test_transforms_and_other_exporters_take_it_in_memory(runner, cli, coco_dir, tmp_path):
-    result = runner.invoke(cli, ["-v", "convert", "-i", str(coco_dir), "-f", "voc", "-o",
+    result = runner.invoke(cli, ["-v", "convert", "-i", str(coco_dir), "-f", "cvat", "-o",
                                  str(tmp_path / "v"), "--streaming", "on"])
     assert result.exit_code == 0, result.output
-    assert "the stream is read into memory: exporter voc needs every item" in result.output
-    assert (tmp_path / "v" / "Annotations" / "a.xml").is_file()
+    assert "the stream is read into memory: exporter cvat needs every item" in result.output
+    assert (tmp_path / "v" / "annotations.xml").is_file()
+    result = runner.invoke(cli, ["-v", "convert", "-i", str(coco_dir), "-f", "voc", "-o",
+                                 str(tmp_path / "w"), "--streaming", "on"])
+    assert result.exit_code == 0, result.output
+    assert "read into memory" not in result.output  # VOC plans over the stream
+    assert (tmp_path / "w" / "Annotations" / "a.xml").is_file()
