@@ -23,7 +23,7 @@ from . import tasks as T
 from .discovery import AnnotationFile
 from .reader import _READERS
 from .records import type_name
-from .stream_index import FileIndex, NotStreamable
+from .stream_index import FileIndex, NotStreamable, Spans
 from .stream_scope import DUPLICATES, ItemKeys, StreamImages, StreamScope
 
 #: Annotations decoded per batch (a batch is whole images: one larger image is one batch).
@@ -73,7 +73,7 @@ class StreamedCoco:
         if "images" not in sections:
             raise NotStreamable("it has no images list")
         images = index.list_of("images")
-        if not isinstance(images, list):
+        if not isinstance(images, (list, Spans)):
             raise scope.error(f"must be a list, got {type_name(images)}", "images")
         categories = index.decoded("categories")
         if categories is None:
@@ -81,10 +81,9 @@ class StreamedCoco:
         if not isinstance(categories, list):
             raise scope.error(f"must be a list, got {type_name(categories)}", "categories")
         annotations = index.list_of("annotations")
-        index.release()  # the spans are views: the pages they name can be read again
         has_annotations = annotations is not None
         annotations = annotations if annotations is not None else []
-        if not isinstance(annotations, list):
+        if not isinstance(annotations, (list, Spans)):
             raise scope.error(f"must be a list, got {type_name(annotations)}", "annotations")
         task = source.task
         if task is None:
