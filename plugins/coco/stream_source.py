@@ -21,7 +21,7 @@ from cococonv.sources import Tree
 
 from . import tasks as T
 from .discovery import AnnotationFile
-from .reader import _READERS
+from .reader import annotation_reader
 from .records import type_name
 from .stream_index import FileIndex, NotStreamable, Spans
 from .stream_scope import DUPLICATES, ItemKeys, StreamImages, StreamScope
@@ -160,7 +160,7 @@ class StreamedCoco:
         table: StreamImages = scope.images  # type: ignore[assignment]
         table.file_ids, table.failed = index.image_ids, set()
         by_name: dict = {}
-        read = _READERS[file.task]
+        read = annotation_reader(file.task)
         count = len(index.images)
         start = 0
         while start < count:
@@ -181,7 +181,7 @@ class StreamedCoco:
     def _batch(self, file: _File, read: Any, table: StreamImages, by_name: dict,
                start: int, stop: int) -> Iterator[Item]:
         index, scope = file.index, self.scope
-        table.image_map, table._image_index = {}, {}
+        table.image_map, table.image_index = {}, {}
         table.items_by_file, table.images_by_id = {}, {}
         scope._links = {}
         records = index.decode_records(index.images, range(start, stop))
@@ -190,9 +190,9 @@ class StreamedCoco:
             iid = img.get("id") if type(img) is dict else None
             if first is not None and iid not in table.image_map:
                 table.image_map[iid] = None  # type: ignore[assignment]
-                table._image_index[iid] = first
+                table.image_index[iid] = first
             try:
-                table._read_image(img, k, file.source.subset, by_name)
+                table.read_image(img, k, file.source.subset, by_name)
             except DataError as err:
                 table.failed.add(k)
                 scope.report.bad_record(err)
