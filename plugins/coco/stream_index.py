@@ -77,11 +77,12 @@ class FileIndex:
         self._grouper: Grouper | None = Grouper()
         self._records: dict[str, Spans] = {}
         self.windowed = True
+        self.parsed_whole: str | None = None  # why the windows did not take the file
         try:
             path_handle.seek(0)
             sections, records = read_top(path_handle, self._grouper.add, window)
-        except Fallback:
-            self._grouper, self.windowed = None, False
+        except Fallback as why:
+            self._grouper, self.windowed, self.parsed_whole = None, False, str(why)
             self.sections: dict[str, Any] = self._parse_whole()
             return
         self.sections = sections
