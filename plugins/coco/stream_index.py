@@ -44,6 +44,12 @@ class Spans:
     def __getitem__(self, position: int) -> bytes:
         return self._map[self.starts[position]:self.ends[position]]
 
+    def pick(self, positions: Any) -> list[bytes]:
+        """The records at ``positions`` (offsets looked up at once, not one by one)."""
+        source = self._map
+        return [source[a:b] for a, b in zip(self.starts[positions].tolist(),
+                                             self.ends[positions].tolist())]
+
     def run(self, start: int, stop: int) -> bytes:
         """Records ``start..stop-1`` as the file has them, with what lies between."""
         return self._map[self.starts[start]:self.ends[stop - 1]]
@@ -175,10 +181,12 @@ class FileIndex:
 
     def decode_records(self, raws: list, positions: Any) -> list:
         """The records at ``positions`` as dicts (one msgspec call)."""
-        if type(raws) is Spans and type(positions) is range and positions.step == 1 \
-                and len(positions):
-            return loads_json(b"[" + raws.run(positions.start, positions.stop) + b"]",
-                              file=self.display)
+        if type(raws) is Spans:
+            if type(positions) is range and positions.step == 1 and len(positions):
+                body = raws.run(positions.start, positions.stop)
+            else:
+                body = b",".join(raws.pick(positions))
+            return loads_json(b"[" + body + b"]", file=self.display)
         return loads_json(b"[" + b",".join([raws[p] for p in positions]) + b"]",
                           file=self.display)
 

@@ -16,7 +16,8 @@ What it does, one size at a time (smallest first):
    the XML files); ``coco-coco-memory`` and ``coco-voc-memory`` run ``--streaming off``.
    The floor is skipped where it cannot fit (``--floor-max``, default 1.5 GB: orjson holds
    ~9x the file); its figure there is extrapolated from the smaller sizes, and labelled so.
-3. Prints wall time, peak RSS, RSS / file size, and time / floor, then deletes the size's
+3. Prints wall and CPU time, peak RSS, RSS / file size, and both times / the floor's
+   (CPU seconds are the steadier figure on a shared machine), then deletes the size's
    files unless ``--keep``.
 
 Run it alone, late, with ``nice``: it needs about 4 GB of memory at 3 GB and ~3x the
@@ -133,14 +134,15 @@ def main() -> None:
                       "with open(sys.argv[1], 'rb') as f: d = orjson.loads(f.read())\n"
                       "with open(sys.argv[2], 'wb') as f: f.write(orjson.dumps(d))\n")
             run = measure([sys.executable, "-c", script, src, floor_out], floor_out)
-            floor = (run.wall, run.maxrss_kib * 1024, "measured")
-            floors.append((real, run.wall, run.maxrss_kib * 1024))
+            floor = (run.wall, run.cpu, run.maxrss_kib * 1024, "measured")
+            floors.append((real, run.wall, run.cpu, run.maxrss_kib * 1024))
             os.remove(floor_out)
         elif floors:
             # time and peak of the floor grow linearly with the file: scaled from the
             # largest size measured, and labelled as such
-            base, wall, peak = floors[-1]
-            floor = (wall * real / base, peak * real / base, "extrapolated")
+            base, wall, cpu, peak = floors[-1]
+            scale = real / base
+            floor = (wall * scale, cpu * scale, peak * scale, "extrapolated")
         rows.append((text, real, "floor orjson load+dump", floor))
         for path in args.paths.split(","):
             mode = "off" if path.endswith("-memory") else "on"
@@ -149,7 +151,7 @@ def main() -> None:
             run = measure(cococonv + ["convert", "-if", "coco", "-i", folder, "-f", target,
                                       "-o", out, "--streaming", mode, "-q"], out)
             rows.append((text, real, f"{path} streaming {mode}",
-                         (run.wall, run.maxrss_kib * 1024, "")))
+                         (run.wall, run.cpu, run.maxrss_kib * 1024, "")))
             shutil.rmtree(out)
         if not args.keep:
             shutil.rmtree(folder)
@@ -157,19 +159,20 @@ def main() -> None:
 
 
 def print_rows(rows: list, floors: list) -> None:
-    print(f"{'size':>6} {'case':<28} {'wall s':>8} {'peak MiB':>9} {'RSS/file':>8} "
-          f"{'t/floor':>8}")
+    print(f"{'size':>6} {'case':<28} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} "
+          f"{'RSS/file':>8} {'t/floor':>8} {'cpu/floor':>9}")
     floor_of = {}
     for text, real, case, figures in rows:
         if figures is None:
             continue
-        wall, peak, note = figures
+        wall, cpu, peak, note = figures
         if case.startswith("floor"):
-            floor_of[text] = wall
-        ratio = wall / floor_of[text] if text in floor_of and not case.startswith("floor") \
-            else float("nan")
-        print(f"{text:>6} {case:<28} {wall:8.1f} {peak / 2**20:9.0f} {peak / real:8.2f} "
-              f"{ratio:8.2f} {note}", flush=True)
+            floor_of[text] = (wall, cpu)
+        ratio = cpu_ratio = float("nan")
+        if text in floor_of and not case.startswith("floor"):
+            ratio, cpu_ratio = wall / floor_of[text][0], cpu / floor_of[text][1]
+        print(f"{text:>6} {case:<28} {wall:8.1f} {cpu:8.1f} {peak / 2**20:9.0f} "
+              f"{peak / real:8.2f} {ratio:8.2f} {cpu_ratio:9.2f} {note}", flush=True)
 
 
 if __name__ == "__main__":
