@@ -117,7 +117,7 @@ def read_top(handle: Any, on_records: Callable[[str, memoryview, Any], None],
     one = (spans[0][:1], spans[1][:1])
     win.refill(1)
     if bytes(win.buf[1:4]) == _BOM:
-        win.base, win.buf[1:4] = win.base, b"   "  # a BOM is skipped, as loads_json does
+        win.buf[1:4] = b"   "  # a BOM is skipped, as loads_json skips it
     c, pos = win.char(1)
     if c != 0x7B:  # "{"
         raise Fallback("not an object")
