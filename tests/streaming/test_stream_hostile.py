@@ -103,7 +103,11 @@ def test_same_as_in_memory(tmp_path: Path, case: str, on_error: str, batch: None
     b'{"images": [], "annotations": [], "categories": [{"id": 1}]}',
 ], ids=["truncated", "duplicate key and quotes", "bad syntax", "deep", "string",
         "images not a list", "annotations not a list", "category without name"])
-def test_broken_files(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize("window", [None, 5], ids=["16 MiB windows", "5-byte windows"])
+def test_broken_files(tmp_path: Path, content: bytes, window, monkeypatch) -> None:
+    if window:  # the scan meets the error at a window's edge, then the file is parsed whole
+        from cococonv_plugins.coco import stream_windows
+        monkeypatch.setattr(stream_windows, "WINDOW", window)
     folder = tmp_path / "in"
     (folder / "annotations").mkdir(parents=True)
     (folder / "annotations" / "instances_default.json").write_bytes(content)
