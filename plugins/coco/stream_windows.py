@@ -187,6 +187,8 @@ def _records(win: _Window, pos: int, key: str, scan: Callable, spans: tuple[Any,
             try:
                 with memoryview(buf) as view:
                     on_records(key, view[first - 1:last + 1], count)
+            except (msgspec.DecodeError, RecursionError):
+                raise Fallback("not valid JSON") from None
             finally:
                 buf[first - 1], buf[last] = saved
             shift = win.base - 1
