@@ -1,13 +1,14 @@
 """The optional compiled helpers (``cococonv.raster._fastmasks``, ``._fastpng``,
-``._fasttrace``, ``._fastcoords``, ``._fasttext``), or None.
+``._fasttrace``, ``._fastcoords``, ``._fasttext``, ``._fastscan``), or None.
 
 They are index-mask arithmetic (RLE <-> index-mask rows, polygon rasterisation, deflate of
 index images) for ``paint``, ``runs`` and ``png`` beside them, mask outline tracing for
 ``cococonv.contours``, the COCO reader's polygon check (``cococonv.limits``) and YOLO
-coordinate text for the yolo plugin. They are built from ``cococonv/raster/_fast*.c`` at
-install time when a C compiler is there; without them the
-numpy code paths run, with the same output. ``COCOCONV_NO_SPEEDUPS=1`` turns them off (the
-tests use it to check both paths; handy to rule them out in a bug).
+coordinate text for the yolo plugin, and the record spans of the streaming COCO reader.
+They are built from ``cococonv/raster/_fast*.c`` at install time when a C compiler is
+there; without them the numpy (or Python) code paths run, with the same output.
+``COCOCONV_NO_SPEEDUPS=1`` turns them off (the tests use it to check both paths; handy to
+rule them out in a bug).
 """
 from __future__ import annotations
 
@@ -70,3 +71,8 @@ def describe() -> str:
         return "built"
     return (f"not built ({', '.join(missing)}): numpy and zlib-ng do that work, slower; "
             f"reinstall with a C compiler and the Python headers to build them")
+
+
+def fastscan() -> ModuleType | None:
+    """Record spans for the streaming COCO reader (``cococonv/raster/_fastscan.c``)."""
+    return _compiled("_fastscan")

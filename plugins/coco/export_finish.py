@@ -30,7 +30,12 @@ class _FileParts:
         self.part = PartWriter(path)
         self.next_id = next_id
         self.reindex = reindex
+        # Ids a numbered record must avoid. An integer below the first free id never
+        # meets the counter (it only grows from there), so only the others are kept: not
+        # a set of every id written (6 million ints: ~400 MB for a 3 GB file).
+        self.floor = next_id
         self.used: set = set()
+        self.zero = False  # an id 0 was written (COCOeval reads it as "no match")
         self.tally = Tally()
 
     def add(self, records: Records) -> None:
@@ -53,7 +58,10 @@ class _FileParts:
                     self.next_id += 1
                 rid = self.next_id
                 self.next_id += 1
-            used.add(rid)
+            if type(rid) is not int or rid >= self.floor:
+                used.add(rid)
+            if rid == 0:
+                self.zero = True
             if type(rid) is int:
                 ids.append(b'{"id":%d' % rid)
             else:
@@ -123,7 +131,7 @@ def _write_file(plan: CocoPlan, subset: SubsetPlan, task: str, images: PartWrite
         report.warn(message)
     parts.part.close()
     parts.tally.replay(report)
-    if 0 in parts.used and task in (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF):
+    if parts.zero and task in (T.INSTANCES, T.PERSON_KEYPOINTS, T.STUFF):
         # COCOeval stores matches as annotation ids with 0 for "no match": an object
         # with id 0 never counts as matched (AP 0.0 where --reindex gives 1.0).
         report.warn(f"annotations/{T.file_name(task, subset.name)}: annotation id 0 "

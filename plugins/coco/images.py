@@ -34,24 +34,27 @@ class ImageTable:
         self.image_dirs: dict[str, list[str]] = {}
         self.items_by_file: dict[tuple[str, str], Item] = {}
         self.images_by_id: dict[Any, list[Item]] = {}
-        # this file's image id -> (item, height, width)
+        # this file's image id -> (item, height, width), and -> its position in images
         self.image_map: dict[Any, tuple[Item, int | None, int | None]] = {}
-        self._image_index: dict[Any, int] = {}
+        self.image_index: dict[Any, int] = {}
         self._hinted = False
 
     def read_images(self, images: list, subset: str) -> None:
         """Read one file's ``images``; they become the ids ``image_id`` resolves in."""
         self.image_map = {}
-        self._image_index = {}
+        self.image_index = {}
         by_name: dict[str, tuple[int, Any]] = {}
         for ii, img in enumerate(images):
             try:
-                self._read_image(img, ii, subset, by_name)
+                self.read_image(img, ii, subset, by_name)
             except DataError as err:
                 self.scope.report.bad_record(err)
 
-    def _read_image(self, img: Any, ii: int, subset: str,
-                    by_name: dict[str, tuple[int, Any]]) -> None:
+    def read_image(self, img: Any, ii: int, subset: str,
+                   by_name: dict[str, tuple[int, Any]]) -> None:
+        """Read ``images[ii]`` (popping the keys it uses) into its item; ``by_name``
+        holds the file's names read so far (two images of one file are refused). Raises
+        DataError naming the record; the streaming reader calls it a batch at a time."""
         scope = self.scope
         if type(img) is not dict:
             raise scope.error(f"must be an object, got {type_name(img)}", f"images[{ii}]")
@@ -61,7 +64,7 @@ class ImageTable:
                               f"images[{ii}].id")
         if iid in self.image_map:
             raise scope.error(f"{iid!r} is used twice (first at images["
-                              f"{self._image_index[iid]}])", f"images[{ii}].id")
+                              f"{self.image_index[iid]}])", f"images[{ii}].id")
         fname = img.pop("file_name", None)
         if fname is None:
             fname = ""
@@ -97,7 +100,7 @@ class ImageTable:
             scope.report.warn(f"{scope.display}: images[{ii}]: {fname!r} has id {iid!r} "
                               f"here and {item.image_id!r} in an earlier "
                               f"file; the first id is kept")
-        self._image_index[iid] = ii
+        self.image_index[iid] = ii
         self.images_by_id.setdefault(iid, []).append(item)
         self.image_map[iid] = (item, height, width)
 

@@ -5,7 +5,7 @@ which keeps unknown keys and the declared ``bbox``/``area`` at no copying cost.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from cococonv.fileio import loads_json
 from cococonv.model import Dataset, LabelCategory
@@ -72,7 +72,7 @@ class CocoReader(CocoScope):
         if task == T.PANOPTIC:
             read_panoptic_annotations(self, annotations, source, self.run_map)
         else:
-            _READERS[task](self, annotations, task)
+            annotation_reader(task)(self, annotations, task)
         if results or not file_meta["categories"]:
             file_meta["categories"] = self._label_objects(self.labels.cat_map.values())
 
@@ -91,3 +91,9 @@ _READERS = {
     T.INSTANCES: read_objects, T.STUFF: read_objects, T.PERSON_KEYPOINTS: read_objects,
     T.CAPTIONS: read_captions, T.LABELS: read_labels, T.IMAGE_INFO: read_nothing,
 }
+
+
+def annotation_reader(task: str) -> Callable[[CocoScope, list, str], None]:
+    """What reads a task's annotation records into the scope's items: ``read`` calls it
+    on a file's list, the streaming reader on each batch of records."""
+    return _READERS[task]

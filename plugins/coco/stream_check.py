@@ -15,7 +15,7 @@ from cococonv.errors import DataError
 from cococonv.model import Item
 from cococonv.report import Report
 
-from .reader import _READERS
+from .reader import annotation_reader
 from .stream_scope import ItemKeys, StreamImages, StreamScope
 
 #: Records checked per call.
@@ -53,13 +53,13 @@ def _check(scope: StreamScope, file: Any) -> DataError | None:
             stop = min(start + _CHUNK, len(index.images))
             records = index.decode_records(index.images, range(start, stop))
             for k, img in enumerate(records, start):
-                table._read_image(img, k, file.source.subset, by_name)
+                table.read_image(img, k, file.source.subset, by_name)
                 table.items_by_file, table.images_by_id = {}, {}
         # every image's size, on one item whose shapes are dropped after each chunk
         sink = Item("", file.source.subset)
         table.image_map = {iid: (sink, h, w) for iid, (_item, h, w)
                            in table.image_map.items()}
-        read = _READERS[file.task]
+        read = annotation_reader(file.task)
         for start in range(0, len(index.annotations), _CHUNK):
             positions = range(start, min(start + _CHUNK, len(index.annotations)))
             records = index.decode_records(index.annotations, positions)

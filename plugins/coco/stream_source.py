@@ -21,9 +21,9 @@ from cococonv.sources import Tree
 
 from . import tasks as T
 from .discovery import AnnotationFile
-from .reader import _READERS
+from .reader import annotation_reader
 from .records import type_name
-from .stream_index import FileIndex, NotStreamable
+from .stream_index import FileIndex, NotStreamable, Spans
 from .stream_scope import DUPLICATES, ItemKeys, StreamImages, StreamScope
 
 #: Annotations decoded per batch (a batch is whole images: one larger image is one batch).
@@ -73,7 +73,7 @@ class StreamedCoco:
         if "images" not in sections:
             raise NotStreamable("it has no images list")
         images = index.list_of("images")
-        if not isinstance(images, list):
+        if not isinstance(images, (list, Spans)):
             raise scope.error(f"must be a list, got {type_name(images)}", "images")
         categories = index.decoded("categories")
         if categories is None:
@@ -81,10 +81,9 @@ class StreamedCoco:
         if not isinstance(categories, list):
             raise scope.error(f"must be a list, got {type_name(categories)}", "categories")
         annotations = index.list_of("annotations")
-        index.release()  # the spans are views: the pages they name can be read again
         has_annotations = annotations is not None
         annotations = annotations if annotations is not None else []
-        if not isinstance(annotations, list):
+        if not isinstance(annotations, (list, Spans)):
             raise scope.error(f"must be a list, got {type_name(annotations)}", "annotations")
         task = source.task
         if task is None:
@@ -161,7 +160,7 @@ class StreamedCoco:
         table: StreamImages = scope.images  # type: ignore[assignment]
         table.file_ids, table.failed = index.image_ids, set()
         by_name: dict = {}
-        read = _READERS[file.task]
+        read = annotation_reader(file.task)
         count = len(index.images)
         start = 0
         while start < count:
@@ -182,7 +181,7 @@ class StreamedCoco:
     def _batch(self, file: _File, read: Any, table: StreamImages, by_name: dict,
                start: int, stop: int) -> Iterator[Item]:
         index, scope = file.index, self.scope
-        table.image_map, table._image_index = {}, {}
+        table.image_map, table.image_index = {}, {}
         table.items_by_file, table.images_by_id = {}, {}
         scope._links = {}
         records = index.decode_records(index.images, range(start, stop))
@@ -191,9 +190,9 @@ class StreamedCoco:
             iid = img.get("id") if type(img) is dict else None
             if first is not None and iid not in table.image_map:
                 table.image_map[iid] = None  # type: ignore[assignment]
-                table._image_index[iid] = first
+                table.image_index[iid] = first
             try:
-                table._read_image(img, k, file.source.subset, by_name)
+                table.read_image(img, k, file.source.subset, by_name)
             except DataError as err:
                 table.failed.add(k)
                 scope.report.bad_record(err)

@@ -32,6 +32,17 @@ def _size(tree: Tree, rel: str) -> int | None:
     return os.path.getsize(path) if path is not None else None
 
 
+def _how(source: Any) -> str:
+    """How the files were indexed: in windows (by which scanner), or parsed whole."""
+    from .json_scan import scan_py, scanner
+    from .stream_windows import WINDOW
+
+    whole = [f"{f.index.display} parsed whole ({f.index.parsed_whole})"
+             for f in source.files if f.index.parsed_whole]
+    kind = "Python" if scanner() is scan_py else "compiled"
+    return "; ".join(whole) if whole else f"read in {WINDOW >> 20} MiB windows ({kind} scanner)"
+
+
 def open_stream(tree: Tree, ctx: Context, files: list[AnnotationFile], mode: str,
                 keep_ids: bool) -> Any:
     """The streaming source of ``files``, or None when the in-memory reader reads them."""
@@ -65,5 +76,5 @@ def open_stream(tree: Tree, ctx: Context, files: list[AnnotationFile], mode: str
     images = sum(len(f.index.images) for f in source.files)
     records = sum(len(f.index.annotations) for f in source.files)
     report.info(f"streaming COCO reader: {len(files)} file(s), {sum(sizes) >> 20} MiB, "
-                f"{images} images and {records} annotations indexed")
+                f"{images} images and {records} annotations indexed, {_how(source)}")
     return source

@@ -22,8 +22,9 @@ What it does, one size at a time (smallest first):
    sizes, and labelled so. ``--floor-lock FILE`` holds an exclusive ``flock`` on FILE while
    the floor runs (a shared machine's lock for big-memory runs; the wait is not timed).
    A file kept by an earlier ``--keep`` run is used again (the generator is seeded).
-3. Prints wall time, CPU time (user + sys), peak RSS, RSS / file size, and time / floor,
-   then deletes the size's files unless ``--keep``.
+3. Prints wall and CPU time (user + sys), peak RSS, RSS / file size, and both times / the
+   floor's (CPU seconds are the steadier figure on a shared machine), then deletes the
+   size's files unless ``--keep``.
 
 Run it alone, late, with ``nice``: it needs about 4 GB of memory at 3 GB and ~3x the
 largest size of disk. Not collected by pytest.
@@ -169,14 +170,15 @@ def main() -> None:
                       "with open(sys.argv[2], 'wb') as f: f.write(orjson.dumps(d))\n")
             with locked(args.floor_lock):
                 run = measure([sys.executable, "-c", script, src, floor_out], floor_out)
-            floor = (run.wall, run.maxrss_kib * 1024, "measured", run.cpu)
-            floors.append((real, run.wall, run.maxrss_kib * 1024))
+            floor = (run.wall, run.cpu, run.maxrss_kib * 1024, "measured")
+            floors.append((real, run.wall, run.cpu, run.maxrss_kib * 1024))
             os.remove(floor_out)
         elif floors:
             # time and peak of the floor grow linearly with the file: scaled from the
             # largest size measured, and labelled as such
-            base, wall, peak = floors[-1]
-            floor = (wall * real / base, peak * real / base, "extrapolated", float("nan"))
+            base, wall, cpu, peak = floors[-1]
+            scale = real / base
+            floor = (wall * scale, cpu * scale, peak * scale, "extrapolated")
         rows.append((text, real, "floor orjson load+dump", floor))
         for path in args.paths.split(","):
             target, mode = PATHS[path]
@@ -185,7 +187,7 @@ def main() -> None:
             run = measure(cococonv + ["convert", "-if", "coco", "-i", folder, "-f", target,
                                       "-o", out, "--streaming", mode, "-q", *jobs], out)
             rows.append((text, real, f"{path} streaming {mode}",
-                         (run.wall, run.maxrss_kib * 1024, "", run.cpu)))
+                         (run.wall, run.cpu, run.maxrss_kib * 1024, "")))
             shutil.rmtree(out)
         if not args.keep:
             shutil.rmtree(folder)
@@ -194,18 +196,19 @@ def main() -> None:
 
 def print_rows(rows: list, floors: list) -> None:
     print(f"{'size':>6} {'case':<34} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} "
-          f"{'RSS/file':>8} {'t/floor':>8}")
+          f"{'RSS/file':>8} {'t/floor':>8} {'cpu/floor':>9}")
     floor_of = {}
     for text, real, case, figures in rows:
         if figures is None:
             continue
-        wall, peak, note, cpu = figures
+        wall, cpu, peak, note = figures
         if case.startswith("floor"):
-            floor_of[text] = wall
-        ratio = wall / floor_of[text] if text in floor_of and not case.startswith("floor") \
-            else float("nan")
+            floor_of[text] = (wall, cpu)
+        ratio = cpu_ratio = float("nan")
+        if text in floor_of and not case.startswith("floor"):
+            ratio, cpu_ratio = wall / floor_of[text][0], cpu / floor_of[text][1]
         print(f"{text:>6} {case:<34} {wall:8.1f} {cpu:8.1f} {peak / 2**20:9.0f} "
-              f"{peak / real:8.2f} {ratio:8.2f} {note}", flush=True)
+              f"{peak / real:8.2f} {ratio:8.2f} {cpu_ratio:9.2f} {note}", flush=True)
 
 
 if __name__ == "__main__":

@@ -96,14 +96,22 @@ def test_same_as_in_memory(tmp_path: Path, case: str, on_error: str, batch: None
     b'{"images": [], "images": [{"id": 2, "file_name": "b]\\"[.jpg"}], "annotations": [], '
     b'"categories": [{"id": 1, "name": "x"}]}',
     b'{"images": [{"id": 1, "file_name": "a.jpg"}], "annotations": [{"id": 1}} ',
+    b'{"images": [{"id": 1, "file_name": "a.jpg"}], "annotations": [{"id": 1 2}]}',
+    b'{"images": [{"id": 1, "file_name": "a.jpg", "x": "\\q"}], "annotations": []}',
+    b'{"info": {"a": [1 2]}, "images": [], "annotations": []}',
     b'[' * 2000 + b']' * 2000,
     b'"just a string"',
     b'{"images": {"id": 1}, "annotations": [], "categories": []}',
     b'{"images": [], "annotations": 5, "categories": []}',
     b'{"images": [], "annotations": [], "categories": [{"id": 1}]}',
-], ids=["truncated", "duplicate key and quotes", "bad syntax", "deep", "string",
+], ids=["truncated", "duplicate key and quotes", "bad syntax", "bad syntax in a record",
+        "bad escape in a record", "bad syntax in info", "deep", "string",
         "images not a list", "annotations not a list", "category without name"])
-def test_broken_files(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize("window", [None, 5], ids=["16 MiB windows", "5-byte windows"])
+def test_broken_files(tmp_path: Path, content: bytes, window, monkeypatch) -> None:
+    if window:  # the scan meets the error at a window's edge, then the file is parsed whole
+        from cococonv_plugins.coco import stream_windows
+        monkeypatch.setattr(stream_windows, "WINDOW", window)
     folder = tmp_path / "in"
     (folder / "annotations").mkdir(parents=True)
     (folder / "annotations" / "instances_default.json").write_bytes(content)

@@ -87,3 +87,14 @@ def test_transforms_and_other_exporters_take_it_in_memory(runner, cli, coco_dir,
     assert result.exit_code == 0, result.output
     assert "read into memory" not in result.output  # VOC plans over the stream
     assert (tmp_path / "w" / "Annotations" / "a.xml").is_file()
+
+
+def test_verbose_says_how_the_files_were_indexed(runner, cli, coco_dir, tmp_path):
+    result = _convert(runner, cli, coco_dir, tmp_path / "a", "--streaming", "on")
+    assert result.exit_code == 0, result.output
+    assert "annotations indexed, read in 16 MiB windows (" in result.output
+    path = coco_dir / "annotations" / "instances_train.json"
+    path.write_text(path.read_text()[:-1] + ', "info": {}, "info": {}}')
+    result = _convert(runner, cli, coco_dir, tmp_path / "b", "--streaming", "on")
+    assert result.exit_code == 0, result.output
+    assert "instances_train.json parsed whole (a key given twice)" in result.output
