@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO
 
+from . import engine
 from .casenames import refuse_case_pairs, warn_case_pairs
 from .chain import apply_chain, check_chain, split_export_options
 from .context import Context
@@ -96,7 +97,13 @@ def load(path: str | Tree, format: str | None = None, *,
         report.info("the stream is read into memory: this command needs the whole dataset")
         return in_memory(source)
     except MemoryError:
-        pass  # leaving the handler frees the half-read dataset before the message is made
+        engine.stop_all()
+    except BaseException:
+        # an importer that failed while consuming ctx.map leaves its generator (and the pool
+        # behind it) alive in the traceback: its workers go now, not at collection time
+        engine.stop_all()
+        raise
+    # leaving the handler freed the half-read dataset before the message is made
     raise OutOfMemoryError(f"memory ran out reading it; {MEMORY_HINT}", file=tree.name)
 
 

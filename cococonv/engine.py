@@ -164,8 +164,14 @@ class _Chunks(ChunkWindow):
         # What the workers inherit is moved out of the collector's reach first: a full
         # collection in a worker would otherwise write to every object's header, copying
         # the parent's pages into each worker (gc.freeze's documented use before fork).
+        # The parent thaws them once the workers exist (the pool forks them all at its first
+        # submit): frozen, its own garbage would never be collected again, a leak for a
+        # process that runs many conversions (the workers keep their frozen copy).
         gc.freeze()
-        self._fill(2 * jobs)
+        try:
+            self._fill(2 * jobs)
+        finally:
+            gc.unfreeze()
 
     def _submit(self) -> None:
         planned = self._next_chunk()

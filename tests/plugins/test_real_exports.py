@@ -3,6 +3,7 @@ detected as its format, and every object reaches COCO, CVAT and VOC or is report
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 from pathlib import Path
 
@@ -117,7 +118,9 @@ def test_coco8_pose_keypoints_keep_their_visibility_through_coco(tmp_path):
 
 def test_dota8_without_its_images_needs_the_image_size(tmp_path):
     with pytest.raises(cococonv.DataError, match="give --image-size"):
-        cococonv.load(str(ULTRALYTICS / "dota8"), report=Report(quiet=True))
+        cococonv.load(str(ULTRALYTICS / "dota8"), report=Report(quiet=True), jobs=2)
+    # the reader failed while its label files were mapped on workers: none is left running
+    assert not multiprocessing.active_children()
 
 
 def test_roboflow_export_reads_train_and_warns_of_the_splits_not_there():
