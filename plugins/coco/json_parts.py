@@ -15,6 +15,7 @@ from itertools import chain
 from collections.abc import Iterable
 from typing import Any
 
+from cococonv.fastjson import encode_like_msgspec
 from cococonv.fileio import dumps_json
 
 _BATCH = 512
@@ -28,7 +29,11 @@ def _plain(value: Any) -> Any:
 
 
 def encode_record(value: Any) -> tuple[bytes, bool]:
-    """``(bytes, plain)``: msgspec's bytes, or (plain False) the stdlib's."""
+    """``(bytes, plain)``: msgspec's bytes (orjson's where they are the same), or (plain
+    False) the stdlib's."""
+    fast = encode_like_msgspec(value)
+    if fast is not None:
+        return fast, True
     global _ENCODER
     if _ENCODER is None:
         import msgspec
