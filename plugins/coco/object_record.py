@@ -20,14 +20,17 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
     group spans several records. None when COCO can hold none of it (polylines only,
     unlabelled shapes)."""
     leader = obj[0]
-    if len(obj) == 1 and type(leader) is Polygon and leader.label is not None:
+    if type(leader) is Polygon and leader.label is not None and (
+            len(obj) == 1 or _rings_of_one_record(obj, leader)):
         area = leader.declared_area
         bbox = leader.declared_bbox
         if area is not None and bbox is not None:
-            # The common case: a lone polygon whose declared box and area still hold.
+            # The common case: the polygons of one source record whose declared box and
+            # area still hold (the general path below gives the same record).
             record = {"id": leader.id, "image_id": iid,
                       "category_id": maker.category(leader.label),
-                      "segmentation": [leader.points], "area": area, "bbox": bbox,
+                      "segmentation": [leader.points] if len(obj) == 1 else
+                      [p.points for p in obj], "area": area, "bbox": bbox,
                       "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
             maker.finish(record, leader, task)
             if link:
@@ -133,6 +136,17 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
     if link:
         maker.link(record, link)
     return record
+
+def _rings_of_one_record(obj: list[Annotation], leader: Annotation) -> bool:
+    """Whether every shape of ``obj`` is a polygon of the leader's record: its extra and
+    attributes (the same dicts: nothing to join), its label."""
+    extra, attrs, label = leader.extra, leader.attributes, leader.label
+    for ann in obj:
+        if type(ann) is not Polygon or ann.extra is not extra or \
+                ann.attributes is not attrs or ann.label != label:
+            return False
+    return True
+
 
 def _segmentation(maker: RecordMaker, rings: list[list[float]], masks_: list[Mask],
                   crowd: bool, height: int | None, width: int | None) -> tuple[Any, dict | None]:
