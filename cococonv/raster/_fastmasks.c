@@ -171,32 +171,37 @@ static int toggles_push(Toggles *t, int64_t at)
 
 /* Sort positions in 0..h*w: by column (counting sort over the columns the ring spans, a
    column holds a few), then by row within each column (insertion sort); several times
-   faster than qsort here. */
+   faster than qsort here. Each position's column is divided out once (a 64-bit division
+   costs more than the rest of its sorting). */
 static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
 {
     if (size < 2)
         return 0;
+    (void)w;
+    int64_t *column = malloc(sizeof(int64_t) * (size_t)size);
+    if (!column)
+        return -1;
     int64_t first = at[0] / h, last = first;
-    for (Py_ssize_t i = 1; i < size; i++) {
-        int64_t c = at[i] / h;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        int64_t c = column[i] = at[i] / h;
         first = c < first ? c : first;
         last = c > last ? c : last;
     }
-    (void)w;
     int64_t span = last - first + 1; /* a small object's few columns, not the image's */
     Py_ssize_t *starts = calloc((size_t)span + 1, sizeof(Py_ssize_t));
     int64_t *sorted = malloc(sizeof(int64_t) * (size_t)size);
     if (!starts || !sorted) {
+        free(column);
         free(starts);
         free(sorted);
         return -1;
     }
     for (Py_ssize_t i = 0; i < size; i++)
-        starts[at[i] / h - first + 1]++;
+        starts[column[i] - first + 1]++;
     for (int64_t c = 0; c < span; c++)
         starts[c + 1] += starts[c];
     for (Py_ssize_t i = 0; i < size; i++)
-        sorted[starts[at[i] / h - first]++] = at[i];
+        sorted[starts[column[i] - first]++] = at[i];
     for (Py_ssize_t i = 1; i < size; i++) {
         int64_t v = sorted[i];
         Py_ssize_t j = i;
@@ -207,6 +212,7 @@ static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
         sorted[j] = v;
     }
     memcpy(at, sorted, sizeof(int64_t) * (size_t)size);
+    free(column);
     free(starts);
     free(sorted);
     return 0;
