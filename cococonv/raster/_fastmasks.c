@@ -229,12 +229,15 @@ static int64_t crossing_step(int64_t xs, double s, int64_t level)
     double estimate = ceil(((double)level + 0.5 - (double)xs) / s);
     int64_t guess = isfinite(estimate) ? (int64_t)estimate : 0;
     for (int round = 0; round < 3; round++) {
+        int64_t before = guess;
         int64_t u = trunc_round((double)xs + s * (double)(guess - 1));
         if (rising ? u >= target : u <= target)
             guess--;
         u = trunc_round((double)xs + s * (double)guess);
         if (!(rising ? u >= target : u <= target))
             guess++;
+        if (guess == before)
+            break; /* settled: the next rounds would test the same two steps */
     }
     return guess;
 }
