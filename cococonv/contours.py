@@ -19,7 +19,7 @@ def mask_to_polygons(rle: dict[str, Any]) -> list[list[float]] | None:
     from . import masks
     from .pixel_match import same_pixels
 
-    array = masks.decode(rle).astype(bool)
+    array = masks.decode(rle).view(bool)  # pycocotools' 0/1 bytes, read as bools: no copy
     rows = np.flatnonzero(array.any(axis=1))
     cols = np.flatnonzero(array.any(axis=0))
     if rows.size == 0:
@@ -48,7 +48,7 @@ def _traced(padded, dx: int, dy: int) -> list[list[float]] | None:
 
     fast = speedups.fasttrace()
     if fast is not None:
-        return fast.trace(np.ascontiguousarray(padded, dtype=np.uint8), *padded.shape, dx, dy)
+        return fast.trace(padded.view(np.uint8), *padded.shape, dx, dy)  # C-ordered zeros
     traced = _trace_rings(padded)
     if traced is None:
         return None
