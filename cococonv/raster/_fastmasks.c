@@ -174,32 +174,37 @@ static int toggles_push(Toggles *t, int64_t at)
 
 /* Sort positions in 0..h*w: by column (counting sort over the columns the ring spans, a
    column holds a few), then by row within each column (insertion sort); several times
-   faster than qsort here. */
+   faster than qsort here. Each position's column is divided out once (a 64-bit division
+   costs more than the rest of its sorting). */
 static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
 {
     if (size < 2)
         return 0;
+    (void)w;
+    int64_t *column = malloc(sizeof(int64_t) * (size_t)size);
+    if (!column)
+        return -1;
     int64_t first = at[0] / h, last = first;
-    for (Py_ssize_t i = 1; i < size; i++) {
-        int64_t c = at[i] / h;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        int64_t c = column[i] = at[i] / h;
         first = c < first ? c : first;
         last = c > last ? c : last;
     }
-    (void)w;
     int64_t span = last - first + 1; /* a small object's few columns, not the image's */
     Py_ssize_t *starts = calloc((size_t)span + 1, sizeof(Py_ssize_t));
     int64_t *sorted = malloc(sizeof(int64_t) * (size_t)size);
     if (!starts || !sorted) {
+        free(column);
         free(starts);
         free(sorted);
         return -1;
     }
     for (Py_ssize_t i = 0; i < size; i++)
-        starts[at[i] / h - first + 1]++;
+        starts[column[i] - first + 1]++;
     for (int64_t c = 0; c < span; c++)
         starts[c + 1] += starts[c];
     for (Py_ssize_t i = 0; i < size; i++)
-        sorted[starts[at[i] / h - first]++] = at[i];
+        sorted[starts[column[i] - first]++] = at[i];
     for (Py_ssize_t i = 1; i < size; i++) {
         int64_t v = sorted[i];
         Py_ssize_t j = i;
@@ -210,6 +215,7 @@ static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
         sorted[j] = v;
     }
     memcpy(at, sorted, sizeof(int64_t) * (size_t)size);
+    free(column);
     free(starts);
     free(sorted);
     return 0;
@@ -226,12 +232,15 @@ static int64_t crossing_step(int64_t xs, double s, int64_t level)
     double estimate = ceil(((double)level + 0.5 - (double)xs) / s);
     int64_t guess = isfinite(estimate) ? (int64_t)estimate : 0;
     for (int round = 0; round < 3; round++) {
+        int64_t before = guess;
         int64_t u = trunc_round((double)xs + s * (double)(guess - 1));
         if (rising ? u >= target : u <= target)
             guess--;
         u = trunc_round((double)xs + s * (double)guess);
         if (!(rising ? u >= target : u <= target))
             guess++;
+        if (guess == before)
+            break; /* settled: the next rounds would test the same two steps */
     }
     return guess;
 }

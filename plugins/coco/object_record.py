@@ -201,6 +201,10 @@ def _area(rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
         return m.area(rle)
     if rings:
         if height is not None and width is not None:
+            from cococonv.ring_area import ring_area  # no numpy import for a lone ring
+            found = ring_area(rings, height, width)
+            if found is not None:
+                return found
             from cococonv import masks as m
             return m.polygons_area(rings, height, width)
         from cococonv.geometry import shoelace_area
