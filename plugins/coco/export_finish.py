@@ -19,15 +19,15 @@ from . import tasks as T
 from .crop import report_cropped
 from .export_item import ItemPiece, Records
 from .export_plan import CocoPlan, SubsetPlan
-from .json_parts import PartWriter, encode_record, join_with_ids
+from .json_parts import MEMORY_PARTS, MemoryBudget, PartWriter, encode_record, join_with_ids
 from .tally import Tally
 
 
 class _FileParts:
     """The growing annotation list of one task file, with its id counter."""
 
-    def __init__(self, path: str | None, next_id: int, reindex: bool):
-        self.part = PartWriter(path)
+    def __init__(self, part: PartWriter, next_id: int, reindex: bool):
+        self.part = part
         self.next_id = next_id
         self.reindex = reindex
         # Ids a numbered record must avoid. An integer below the first free id never
@@ -80,17 +80,16 @@ def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], report: Report, 
     files: dict[tuple[str, str], _FileParts] = {}
     cropped: dict[str, int] = {}
     saved: dict[str, list[int]] = {}
-    def part_path(name: str) -> str | None:  # None: kept in memory (plan.parts_in_memory)
-        return None if plan.parts_in_memory else os.path.join(scratch, name)
-
+    budget = MemoryBudget(MEMORY_PARTS) if plan.parts_in_memory else None
     for name, subset in plan.subsets.items():
         k = len(images)
-        images[name] = PartWriter(part_path(f"images-{k}.part"))
+        images[name] = PartWriter(os.path.join(scratch, f"images-{k}.part"), budget)
         cropped[name] = 0
         saved[name] = [0, 0, 0, 0]
         for j, task in enumerate(subset.tasks):
-            files[(name, task)] = _FileParts(part_path(f"ann-{k}-{j}.part"),
-                                             subset.first_free_id, plan.options["reindex"])
+            files[(name, task)] = _FileParts(
+                PartWriter(os.path.join(scratch, f"ann-{k}-{j}.part"), budget),
+                subset.first_free_id, plan.options["reindex"])
     files_of = {name: [files[(name, task)] for task in subset.tasks]
                 for name, subset in plan.subsets.items()}
     for entry, (image, pieces, crop_count, image_state) in zip(plan.items, results):

@@ -72,8 +72,9 @@ class CocoPlan:
     heavy_items: int = 0
     # Other formats' namespaces met in the items' extras: records leave them out.
     foreign: frozenset[str] = frozenset()
-    # The finish keeps the record lists in memory, not in part files: an in-memory source
-    # (the encoded records are smaller than its model), not a stream of a big file.
+    # The finish keeps the record lists in memory (up to json_parts.MEMORY_PARTS), not in
+    # part files: an in-memory source (its records are smaller than its model), not a
+    # stream of a big file.
     parts_in_memory: bool = False
 
 

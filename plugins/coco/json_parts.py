@@ -78,23 +78,39 @@ def join_with_ids(ids: list[bytes], pieces: list[bytes]) -> bytes:
     return b"".join(chain.from_iterable(zip(ids, pieces)))[:-1]
 
 
+class MemoryBudget:
+    """The bytes of records the part writers of one export may keep in memory together."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, size: int):
+        self.left = size
+
+
+#: What an in-memory source's export keeps in memory (then its parts go to files): the
+#: record lists of a dataset of some 10,000 images (5,000 x 7 objects: 20-40 MB) cost no
+#: second write and read then, for at most this much more memory.
+MEMORY_PARTS = 64 * 1024 * 1024
+
+
 class PartWriter:
-    """One record list of one file, appended a result at a time: in a part file (``path``),
-    or in memory (``path`` None: an in-memory source, which the list is smaller than, costs
-    no second write and read of every record).
+    """One record list of one file, appended a result at a time to the part file
+    ``path``; with a ``budget``, kept in memory instead until the budget is spent (an
+    in-memory source's records, which cost no second write and read then).
 
     Records msgspec refused are counted by position; a part that has any is rewritten at
     the end in batches of 512 (decoded and encoded again: the same bytes for msgspec's
     batches, the stdlib's for a batch holding a refused record).
     """
 
-    __slots__ = ("path", "fh", "chunks", "count", "refused")
+    __slots__ = ("path", "fh", "chunks", "budget", "count", "refused")
 
-    def __init__(self, path: str | None):
+    def __init__(self, path: str, budget: MemoryBudget | None = None):
         self.path = path
+        self.budget = budget
+        self.chunks: list[bytes] | None = [] if budget is not None else None
         # a write per item: a 1 MiB buffer makes 20 system calls of a 20 MB part, not 2,500
-        self.fh = open(path, "wb", buffering=1 << 20) if path is not None else None
-        self.chunks: list[bytes] | None = [] if path is None else None
+        self.fh = open(path, "wb", buffering=1 << 20) if budget is None else None
         self.count = 0
         self.refused: list[int] = []  # positions of records msgspec refused
 
@@ -108,11 +124,20 @@ class PartWriter:
         chunk = b"," + data if self.count else data
         if self.chunks is not None:
             self.chunks.append(chunk)
+            self.budget.left -= len(chunk)  # type: ignore[union-attr]
+            if self.budget.left < 0:  # type: ignore[union-attr]
+                self._spill()
         else:
             self.fh.write(chunk)  # type: ignore[union-attr]
         if plains is not None:
             self.refused += [self.count + k for k, plain in enumerate(plains) if not plain]
         self.count += count
+
+    def _spill(self) -> None:
+        """Go on in the part file, the records so far written to it first."""
+        self.fh = open(self.path, "wb", buffering=1 << 20)
+        self.fh.writelines(self.chunks)  # type: ignore[arg-type]
+        self.chunks = None
 
     def close(self) -> None:
         if self.fh is not None:
@@ -125,7 +150,7 @@ class PartWriter:
         if self.chunks is not None:
             fh.writelines(self.chunks)
             return
-        with open(self.path, "rb") as src:  # type: ignore[arg-type]
+        with open(self.path, "rb") as src:
             shutil.copyfileobj(src, fh, 1 << 20)
 
     def discard(self) -> None:
@@ -133,20 +158,20 @@ class PartWriter:
         if self.chunks is not None:
             self.chunks = []
         else:
-            os.unlink(self.path)  # type: ignore[arg-type]
+            os.unlink(self.path)
 
     def _rewrite(self) -> None:
         if self.chunks is not None:
             data = b"".join(self.chunks)
         else:
-            with open(self.path, "rb") as fh:  # type: ignore[arg-type]
+            with open(self.path, "rb") as fh:
                 data = fh.read()
         values = json.loads(b"[" + data + b"]")
         batches = _batches(values, set(self.refused))
         if self.chunks is not None:
             self.chunks = list(batches)
             return
-        with open(self.path, "wb") as fh:  # type: ignore[arg-type]
+        with open(self.path, "wb") as fh:
             fh.writelines(batches)
 
 
