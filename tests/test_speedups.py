@@ -46,12 +46,18 @@ def test_ci_builds_the_helpers():
     assert fast is not None
 
 
-def test_the_switch_turns_them_off(monkeypatch):
+@pytest.mark.parametrize("from_table", [True, False])
+def test_the_switch_turns_them_off(monkeypatch, from_table):
+    """Read from the environment's table, or through os.environ where there is none."""
+    if not from_table:
+        monkeypatch.setattr(speedups, "_TABLE", None)
     monkeypatch.setenv("COCOCONV_NO_SPEEDUPS", "1")
     assert speedups.fastmasks() is None
     monkeypatch.setenv("COCOCONV_NO_SPEEDUPS", "0")
     # (not `is fast`: the suite may run with the switch on, and then `fast` is None)
     built = importlib.util.find_spec("cococonv.raster._fastmasks") is not None
+    assert (speedups.fastmasks() is not None) == built
+    monkeypatch.delenv("COCOCONV_NO_SPEEDUPS")
     assert (speedups.fastmasks() is not None) == built
 
 

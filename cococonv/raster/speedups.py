@@ -18,7 +18,20 @@ import os
 from types import ModuleType
 
 
+# The switch is read on every call (tests flip it), some 90,000 times a yolo -> coco run:
+# from the environment's own table (20 ns) rather than through os.environ.get (0.5 us).
+_TABLE = getattr(os.environ, "_data", None)
+try:
+    _KEY = os.environ.encodekey("COCOCONV_NO_SPEEDUPS")  # type: ignore[attr-defined]
+    _ON = (os.environ.encodevalue(""), os.environ.encodevalue("0"))  # type: ignore[attr-defined]
+except AttributeError:
+    _TABLE = None
+
+
 def _switched_off() -> bool:
+    if _TABLE is not None:
+        value = _TABLE.get(_KEY)
+        return value is not None and value not in _ON
     return os.environ.get("COCOCONV_NO_SPEEDUPS", "") not in ("", "0")
 
 
