@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cococonv.geometry import rotation_of
+from cococonv.geometry import points_bbox, rotation_of, shoelace_area
 from cococonv.joined import CLASH_WHY, joined_attributes
 from cococonv.model import Annotation, Bbox, Ellipse, Item, Label, Mask, Points, Polygon, Polyline
+from cococonv.ring_area import ring_area
 
 from . import tasks as T
 from .grouping import declares
@@ -22,20 +23,24 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
     leader = obj[0]
     if type(leader) is Polygon and leader.label is not None and (
             len(obj) == 1 or _rings_of_one_record(obj, leader)):
-        area = leader.declared_area
+        # The common case: the polygons of one source record (COCO's, with its declared
+        # box and area; YOLO's, measured here): the general path below gives the same.
+        rings = [leader.points] if len(obj) == 1 else [p.points for p in obj]
         bbox = leader.declared_bbox
-        if area is not None and bbox is not None:
-            # The common case: the polygons of one source record whose declared box and
-            # area still hold (the general path below gives the same record).
-            record = {"id": leader.id, "image_id": iid,
-                      "category_id": maker.category(leader.label),
-                      "segmentation": [leader.points] if len(obj) == 1 else
-                      [p.points for p in obj], "area": area, "bbox": bbox,
-                      "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
-            maker.finish(record, leader, task)
-            if link:
-                maker.link(record, link)
-            return record
+        if bbox is None:
+            bbox = _bbox(rings, None, [], [])
+        area = leader.declared_area
+        if area is None:
+            size = item.image.size if item.image is not None else None
+            area = _area(rings, None, [], bbox, *(size or (None, None)))
+        record = {"id": leader.id, "image_id": iid,
+                  "category_id": maker.category(leader.label), "segmentation": rings,
+                  "area": area, "bbox": bbox,
+                  "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
+        maker.finish(record, leader, task)
+        if link:
+            maker.link(record, link)
+        return record
     polygons: list = []
     masks_: list = []
     boxes: list = []
@@ -175,7 +180,6 @@ def _segmentation(maker: RecordMaker, rings: list[list[float]], masks_: list[Mas
 
 def _bbox(rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
           points: list[Points]) -> list[float]:
-    from cococonv.geometry import points_bbox
     if boxes:
         return boxes[0].bounds()
     if rle is not None:
@@ -201,12 +205,10 @@ def _area(rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
         return m.area(rle)
     if rings:
         if height is not None and width is not None:
-            from cococonv.ring_area import ring_area  # no numpy import for a lone ring
-            found = ring_area(rings, height, width)
+            found = ring_area(rings, height, width)  # no numpy import for a lone ring
             if found is not None:
                 return found
             from cococonv import masks as m
             return m.polygons_area(rings, height, width)
-        from cococonv.geometry import shoelace_area
         return sum(shoelace_area(r) for r in rings)
     return bbox[2] * bbox[3]
