@@ -72,10 +72,9 @@ def _refuse_no_dataset(tree: Tree) -> None:
     """DataError for an input with no label file and nothing that describes a YOLO
     dataset (``-if yolo`` on a COCO folder read its images as unlabelled items, exit 0)."""
     files = [f for f in tree.files() if not f.startswith(".")]
-    if _label_files(files):
-        return
     names = {posixpath.basename(f) for f in files if f.count("/") <= 2}
-    if names & {META_NAME, *NAMES_FILES, *LIST_NAMES} or any(n.lower().endswith(DESCRIBING) for n in names):
+    if names & {META_NAME, *NAMES_FILES, *LIST_NAMES} or \
+            any(n.lower().endswith(DESCRIBING) for n in names) or _label_files(files):
         return
     raise DataError("no YOLO dataset found (expected labels/*.txt files, a data.yaml, or "
                     "darknet's obj.data, obj.names or classes.txt)", file=tree.name)
