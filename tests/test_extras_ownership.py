@@ -116,14 +116,20 @@ def _load(tmp_path_factory, fmt: str) -> Dataset:
 
 
 def _poison_foreign(dataset: Dataset, own: str) -> int:
-    """Replace every extra and meta entry that is not ``own`` format's; how many."""
+    """Replace every extra and meta entry that is not ``own`` format's; how many. A
+    namespace's declared source fields (``Plugin.source_fields``: what the report counts
+    as lost by name) stay, their values poisoned: counted the same, never written."""
     count = 0
+    declared = getattr(default_registry().namespaces(), "source", {})
 
     def scrub(extra: dict) -> None:
         nonlocal count
         for key in list(extra):
             if key != own:
-                extra[key] = dict(POISON)
+                value = extra[key]
+                kept = {field: dict(POISON) for field in declared.get(key, ())
+                        if isinstance(value, dict) and field in value}
+                extra[key] = {**POISON, **kept}
                 count += 1
 
     for label in dataset.categories.labels:

@@ -60,8 +60,9 @@ class VocImporter(Importer):
 
     name = "voc"
     namespace = "voc"
-    # the object tags VOC does not define (kept as XML); the rest only writes VOC back
-    source_fields = ("unknown",)
+    # the tags VOC's reader does not read, of objects and of the image (<folder>, <source>,
+    # <owner>: kept as XML); the rest only writes VOC back
+    source_fields = ("unknown", "unknown_tags")
     tasks: ClassVar[tuple[str, ...]] = L.TASKS
     options = (COORDINATE_MODE, VOID_REGIONS)
 

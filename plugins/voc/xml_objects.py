@@ -105,6 +105,9 @@ class XmlReader:
                 objects.append(self._read_object(child, len(objects) + 1, display))
             else:
                 children.append(_raw(child))
+                if len(child) or child.attrib or (child.text or "").strip():
+                    # named for the report (an empty <folder/> holds nothing to lose)
+                    voc.setdefault("unknown_tags", []).append(tag)
         if size is not None:
             for obj in objects:
                 _check_in_image(obj, size, display)

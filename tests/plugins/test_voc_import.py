@@ -261,3 +261,18 @@ def test_an_rgb_mask_pixel_of_a_colour_two_labels_share_is_refused(tmp_path):
         cococonv.load(str(root), "voc")
     assert str(caught.value) == ("SegmentationClass/a.png: colour (128, 0, 0) belongs to several "
                                  "labels of the label map, so its pixels have no one label")
+
+
+def test_image_level_tags_voc_does_not_read_are_reported_where_a_target_drops_them(tmp_path):
+    """<folder>, <source>, <owner> (or any other tag beside <object>) are written back by
+    voc; voc -> coco dropped them without a line. An empty one holds nothing to lose."""
+    src = write_voc(tmp_path / "in", {
+        "a": voc_xml(extra="<source><database>mine</database></source><owner>me</owner>"),
+        "b": voc_xml(filename="b.jpg").replace("<folder>VOC</folder>", "<folder/>")})
+    report = cococonv.convert(str(src), str(tmp_path / "coco"), input_format="voc",
+                              output_format="coco")
+    lost = {what: count for (what, _why), count in report.losses.items()}
+    assert lost["image fields of other formats: voc.unknown_tags"] == 1
+    cococonv.convert(str(src), str(tmp_path / "voc"), input_format="voc", output_format="voc")
+    written = (tmp_path / "voc" / "Annotations" / "a.xml").read_text()
+    assert "<database>mine</database>" in written and "<owner>me</owner>" in written
