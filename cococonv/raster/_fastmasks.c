@@ -150,12 +150,16 @@ static inline int64_t floor_div5(int64_t a) { return a >= 0 ? a / 5 : -((-a + 4)
 static inline int64_t mod5(int64_t a) { return ((a % 5) + 5) % 5; }
 static inline int64_t trunc_round(double v) { return (int64_t)(v + 0.5); } /* C's (int) */
 
+/* A ring's toggles as they are found, with each one's column (kept beside it, so that
+   sorting them by column divides nothing: three 64-bit divisions per toggle were most of
+   a ring's cost). */
 typedef struct {
     int64_t *at;
+    uint32_t *column;
     Py_ssize_t size, capacity;
 } Toggles;
 
-static int toggles_push(Toggles *t, int64_t at)
+static int toggles_push(Toggles *t, int64_t at, uint32_t column)
 {
     if (t->size == t->capacity) {
         Py_ssize_t capacity = t->capacity ? 2 * t->capacity : 256;
@@ -163,28 +167,35 @@ static int toggles_push(Toggles *t, int64_t at)
         if (!grown)
             return -1;
         t->at = grown;
+        uint32_t *columns = realloc(t->column, (size_t)capacity * sizeof(uint32_t));
+        if (!columns)
+            return -1;
+        t->column = columns;
         t->capacity = capacity;
     }
+    t->column[t->size] = column;
     t->at[t->size++] = at;
     return 0;
 }
 
-/* Sort positions in 0..h*w: by column (counting sort over the columns the ring spans, a
-   column holds a few), then by row within each column (insertion sort); several times
-   faster than qsort here. */
-static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
+/* Sort the toggles' positions (in 0..h*w): by column (counting sort over the columns the
+   ring spans, a column holds a few), then by row within each column (insertion sort);
+   several times faster than qsort here. */
+static int sort_positions(Toggles *t)
 {
+    Py_ssize_t size = t->size;
     if (size < 2)
         return 0;
-    int64_t first = at[0] / h, last = first;
+    const uint32_t *column = t->column;
+    int64_t *at = t->at;
+    uint32_t first = column[0], last = first;
     for (Py_ssize_t i = 1; i < size; i++) {
-        int64_t c = at[i] / h;
+        uint32_t c = column[i];
         first = c < first ? c : first;
         last = c > last ? c : last;
     }
-    (void)w;
-    int64_t span = last - first + 1; /* a small object's few columns, not the image's */
-    Py_ssize_t *starts = calloc((size_t)span + 1, sizeof(Py_ssize_t));
+    size_t span = (size_t)(last - first) + 1; /* a small object's few columns, not the image's */
+    Py_ssize_t *starts = calloc(span + 1, sizeof(Py_ssize_t));
     int64_t *sorted = malloc(sizeof(int64_t) * (size_t)size);
     if (!starts || !sorted) {
         free(starts);
@@ -192,11 +203,11 @@ static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
         return -1;
     }
     for (Py_ssize_t i = 0; i < size; i++)
-        starts[at[i] / h - first + 1]++;
-    for (int64_t c = 0; c < span; c++)
+        starts[column[i] - first + 1]++;
+    for (size_t c = 0; c < span; c++)
         starts[c + 1] += starts[c];
     for (Py_ssize_t i = 0; i < size; i++)
-        sorted[starts[at[i] / h - first]++] = at[i];
+        sorted[starts[column[i] - first]++] = at[i];
     for (Py_ssize_t i = 1; i < size; i++) {
         int64_t v = sorted[i];
         Py_ssize_t j = i;
@@ -244,7 +255,7 @@ static int ring_toggles(PyObject *ring, int64_t h, int64_t w, Decoder *d)
         return -1;
     Py_ssize_t size = PySequence_Fast_GET_SIZE(seq), k = size / 2;
     int64_t *xy = NULL;
-    Toggles found = {NULL, 0, 0};
+    Toggles found = {NULL, NULL, 0, 0};
     int status = -1;
     if (size < 6 || size % 2 || h <= 0 || w <= 0 || h * w >= ((int64_t)1 << 31)) {
         PyErr_SetString(PyExc_ValueError, "ring or image size not handled here");
@@ -302,13 +313,13 @@ static int ring_toggles(PyObject *ring, int64_t h, int64_t w, Decoder *d)
             /* ceil of a value in 0..h, exactly (libm's ceil is a call without SSE4.1) */
             int64_t row = (int64_t)yd;
             row += (double)row < yd;
-            if (toggles_push(&found, column * h + row) < 0) {
+            if (toggles_push(&found, column * h + row, (uint32_t)column) < 0) {
                 PyErr_NoMemory();
                 goto done;
             }
         }
     }
-    if (found.size && sort_positions(found.at, found.size, h, w) < 0) {
+    if (found.size && sort_positions(&found) < 0) {
         PyErr_NoMemory();
         goto done;
     }
@@ -325,6 +336,7 @@ done:
     Py_DECREF(seq);
     free(xy);
     free(found.at);
+    free(found.column);
     return status;
 }
 
