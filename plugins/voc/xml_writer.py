@@ -136,7 +136,9 @@ def _object_nodes(plan: VocPlan, unit: ObjectUnit, item: Item, tally: Tally) -> 
                                          for key, value in attrs.items()]))
         else:
             tally.lost[("object attributes", "--no-allow-attributes")] += len(attrs)
-    nodes.extend((None, raw) for raw in voc.get("unknown", ()))
+    unknown = voc.get("unknown")
+    if unknown:  # (no generator for the usual object: this runs for every one)
+        nodes.extend((None, raw) for raw in unknown)
     return nodes
 
 
