@@ -143,12 +143,16 @@ def _object_nodes(plan: VocPlan, unit: ObjectUnit, item: Item, tally: Tally) -> 
 
 
 def _bndbox(plan: VocPlan, x: Any, y: Any, w: Any, h: Any) -> list[Node]:
-    if plan.one_based:
-        xmin, ymin = solve(x, 1), solve(y, 1)
-    else:
-        xmin, ymin = x, y
     # solve's own first test, inline: the sum is almost always the answer (4 calls an
     # object were a tenth of the XML's time)
+    if plan.one_based:
+        xmin, ymin = x + 1, y + 1
+        if not (isinstance(xmin, int) or xmin - 1 == x):
+            xmin = solve(x, 1)
+        if not (isinstance(ymin, int) or ymin - 1 == y):
+            ymin = solve(y, 1)
+    else:
+        xmin, ymin = x, y
     xmax, ymax = w + xmin, h + ymin
     if not (isinstance(xmax, int) or xmax - xmin == w):
         xmax = solve(w, xmin)
