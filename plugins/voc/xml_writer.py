@@ -245,6 +245,7 @@ class _Fallback(Exception):
 # Text the string writer handles exactly as lxml: no CR (lxml writes &#13;), no characters
 # lxml refuses (control characters, surrogates, U+FFFE/U+FFFF).
 _PLAIN = re.compile("[^\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
+_CONTROLS = bytes(c for c in range(0x20) if c not in (0x09, 0x0A))  # _PLAIN's ASCII part
 _SIMPLE_TAG = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _SIMPLE_TAGS: set[str] = set()  # tags seen to match _SIMPLE_TAG (most are the fixed ones)
 
@@ -256,7 +257,12 @@ def _as_text(root: Node) -> str:
     document = "".join(out)
     # One check of the whole document, not one per value: the markup around the values
     # (simple tags, spaces, newlines, numbers) is plain, so it is plain when they all are.
-    if not _PLAIN.fullmatch(document):
+    # An ASCII one can only hold control characters: deleting them (one C pass over its
+    # bytes) is ~4x quicker than the regular expression's loop.
+    if document.isascii():
+        if len(document.encode("ascii").translate(None, _CONTROLS)) != len(document):
+            raise _Fallback
+    elif not _PLAIN.fullmatch(document):
         raise _Fallback
     return document
 
