@@ -8,6 +8,7 @@
  * ValueError and the caller takes the fallback, which reports what is wrong.
  *
  *   paint(height, width, layers, void_class, void_object[, out]) -> (class_rows, object_rows)
+ *       (with out: the planes go there, and the map of the instance indices present)
  *   column_runs(classes, instances) -> (starts, values)
  *   code_rles(starts, values, height, width, codes) -> [counts string per code]
  *   ring_positions(ring, height, width) -> toggles (what paint rasterises; for the tests)
@@ -587,6 +588,11 @@ static PyObject *paint(PyObject *self, PyObject *args)
     Py_ssize_t top = -1;
     int value = 0;
     int64_t next_top = 0; /* the next column top not yet written */
+    /* the instance indices with a pixel: each boundary starts a run of its value (those
+       at one position are taken together), and the pixels before the first are 0 */
+    uint8_t present[256] = {0};
+    if (n > 0 && (!size || heap[0].at > 0))
+        present[0] = 1;
     for (;;) {
         int64_t at = size ? heap[0].at : n;
         if (at > n)
@@ -620,6 +626,7 @@ static PyObject *paint(PyObject *self, PyObject *args)
             heap_down(heap, size, 0);
         }
         int now = value_of(top, classes, instances, covered[count], covered[count + 1]);
+        present[now >> 8] = 1;
         Py_ssize_t x = (Py_ssize_t)(at / h), y = (Py_ssize_t)(at % h);
         int change = y == 0 ? now : now ^ value;
         if (y == 0)
@@ -642,8 +649,7 @@ static PyObject *paint(PyObject *self, PyObject *args)
     xor_down(cls_out, h, stride);
     xor_down(inst_out, h, stride);
     if (out_held) {
-        Py_INCREF(Py_None);
-        result = Py_None;
+        result = PyBytes_FromStringAndSize((const char *)present, 256);
     } else {
         result = PyTuple_Pack(2, class_rows, object_rows);
     }
@@ -1025,7 +1031,8 @@ static PyMethodDef methods[] = {
      "run lengths, or lists of polygon ring coordinates (rasterised as pycocotools\n"
      "does). With a writable\n"
      "buffer `out` (2 * height * (width + 1) bytes) the planes go there, one after the\n"
-     "other, and None is returned."},
+     "other, and a 256-byte map is returned: byte i is 1 when the object plane holds\n"
+     "instance index i."},
     {"ring_positions", ring_positions, METH_VARARGS,
      "ring_positions(ring, height, width) -> int64 bytes: the sorted column-major positions\n"
      "where the polygon ring's mask (as pycocotools rasterises it) toggles."},
