@@ -17,8 +17,9 @@ def mask_to_polygons(rle: dict[str, Any]) -> list[list[float]] | None:
     import numpy as np
 
     from . import masks
+    from .pixel_match import same_pixels
 
-    array = masks.decode(rle).astype(bool)
+    array = masks.decode(rle).view(bool)  # pycocotools' 0/1 bytes, read as bools: no copy
     rows = np.flatnonzero(array.any(axis=1))
     cols = np.flatnonzero(array.any(axis=0))
     if rows.size == 0:
@@ -30,12 +31,13 @@ def mask_to_polygons(rle: dict[str, Any]) -> list[list[float]] | None:
     if flat_rings is None:
         return None
     height, width = array.shape
-    candidate = masks.polygons_to_rle(flat_rings, height, width)
-    area = masks.area(rle)
-    if masks.area(candidate) != area or \
-            masks.area(masks.merge([candidate, rle], intersect=True)) != area:
-        return None
-    return flat_rings
+    same = same_pixels(flat_rings, rle, height, width)
+    if same is None:  # pycocotools' own rasterisation, merge and intersection
+        candidate = masks.polygons_to_rle(flat_rings, height, width)
+        area = masks.area(rle)
+        same = masks.area(candidate) == area and \
+            masks.area(masks.merge([candidate, rle], intersect=True)) == area
+    return flat_rings if same else None
 
 
 def _traced(padded, dx: int, dy: int) -> list[list[float]] | None:
@@ -46,11 +48,7 @@ def _traced(padded, dx: int, dy: int) -> list[list[float]] | None:
 
     fast = speedups.fasttrace()
     if fast is not None:
-        rings = fast.trace(np.ascontiguousarray(padded, dtype=np.uint8), *padded.shape)
-        if rings is None:
-            return None
-        return [[float(v + d) for v, d in zip(ring, (dx, dy) * (len(ring) // 2))]
-                for ring in rings]
+        return fast.trace(padded.view(np.uint8), *padded.shape, dx, dy)  # C-ordered zeros
     traced = _trace_rings(padded)
     if traced is None:
         return None

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
-import orjson
 
 from .errors import CococonvError, DataError, OutputExistsError
 from .intofolder import stage_inside
@@ -60,6 +59,8 @@ def loads_json(data: bytes, *, file: str) -> Any:
             sys.setrecursionlimit(limit)
         if len(data) > _REPARSE_LIMIT:
             raise _json_error(data, detail, file)
+        import orjson  # 10 ms to load: only a broken file pays it
+
         try:
             orjson.loads(data)  # only to name the line and column
         except orjson.JSONDecodeError as exc:

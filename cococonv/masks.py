@@ -16,7 +16,7 @@ import numpy as np
 from pycocotools import mask as _mask
 
 from .limits import check_plane, check_rle_canvas, finite_coordinates
-from .raster.speedups import fastmasks
+from .ring_area import ring_area
 
 #: A compressed count has at most this many characters (60 bits: any image's run lengths;
 #: pycocotools' decoder shifts past 64 bits, undefined in C, on longer ones).
@@ -166,14 +166,8 @@ def polygons_area(rings: Sequence[Sequence[float]], height: int, width: int) -> 
     a yolo -> coco run went to frPyObjects and the RLE strings); rings it refuses (bad or
     long-walked ones) and unions of rings take pycocotools' path, which says what is
     wrong."""
-    if len(rings) == 1:
-        fast = fastmasks()
-        if fast is not None:
-            try:
-                return fast.ring_area(rings[0], height, width)
-            except (ValueError, TypeError, OverflowError):
-                pass
-    return area(polygons_to_rle(rings, height, width))
+    found = ring_area(rings, height, width)
+    return area(polygons_to_rle(rings, height, width)) if found is None else found
 
 
 def merge(rles: Sequence[dict[str, Any]], *, intersect: bool = False) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from .errors import DataError, UnsafeInputError
 from .localfs import folder_name_keys, name_key, open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
 from .travel import MemberLoader, reopened
-from .zipread import read_member
+from .zipread import member_name, read_member
 
 if TYPE_CHECKING:
     from .model import Image
@@ -67,6 +67,13 @@ class Tree:
             image.path = local
         else:
             image.loader = self.loader(rel)
+
+    def bind_if_present(self, image: "Image", rel: str) -> bool:
+        """``bind_image`` when ``rel`` exists; whether it did (one lookup, not two)."""
+        if not self.exists(rel):
+            return False
+        self.bind_image(image, rel)
+        return True
 
     def display(self, rel: str) -> str:
         return rel
@@ -126,8 +133,10 @@ class DirTree(Tree):
         """The path of file ``rel`` when it exists inside the root (one lstat for a file
         that is not a link, as many system calls as a plain isfile)."""
         path = self._abs(rel)
-        if path is None:
-            return None
+        return None if path is None else self._file_at(path)
+
+    def _file_at(self, path: str) -> str | None:
+        """``_file`` of the absolute ``path`` ``_abs`` made."""
         try:
             mode = os.lstat(path).st_mode
         except (OSError, ValueError):
@@ -151,14 +160,19 @@ class DirTree(Tree):
         return self._files
 
     def exists(self, rel: str) -> bool:
+        return self._found(rel) is not None
+
+    def _found(self, rel: str) -> str | None:
+        """``_file``, but a name its folder's listing lacks costs no failed lstat (one per
+        image of an annotations-only input)."""
         path = self._abs(rel)
         if path is None:
-            return False
+            return None
         folder, name = os.path.split(path)
         listed = self._listing(folder)
         if listed is not None and name_key(name) not in listed:
-            return False  # absent: no failed lstat per image of an annotations-only input
-        return self._file(rel) is not None
+            return None
+        return self._file_at(path)
 
     def _listing(self, folder: str) -> frozenset[str] | None:
         """``folder_name_keys(folder)``, read once per folder."""
@@ -199,6 +213,14 @@ class DirTree(Tree):
         local = self.local_path(rel)
         if local is not None:
             image.path = local
+
+    def bind_if_present(self, image: "Image", rel: str) -> bool:
+        path = self._found(rel)
+        if path is None:
+            return False
+        image.path = path
+        self._read_dirs.add(posixpath.dirname(rel))
+        return True
 
     def display(self, rel: str) -> str:
         return rel
@@ -309,7 +331,7 @@ class ZipTree(ArchiveTree):
         for info in infos:
             self._check_member(info)
             if not info.is_dir():
-                name = _member_name(info)
+                name = member_name(info)
                 if name in members:
                     raise UnsafeInputError("the archive holds this member twice; refusing "
                                            "to pick one", file=f"{self.name}!{info.filename}")
@@ -350,18 +372,6 @@ class ZipTree(ArchiveTree):
         self._zip = zipfile.ZipFile(self.path)
         self._lock = threading.Lock()
         self._pid = os.getpid()
-
-
-def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name; Info-ZIP on Linux stores UTF-8 names without the UTF-8 flag,
-    which zipfile then decodes as cp437 ("café" -> "caf├⌐"): undo that when it fits."""
-    name = info.filename
-    if info.flag_bits & 0x800:
-        return name
-    try:
-        return name.encode("cp437").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return name
 
 
 def check_member_name(name: str, shown: str) -> None:

@@ -1,4 +1,5 @@
-"""Reading one zip member in bounded memory, whatever its header claims (docs/limits.md)."""
+"""Reading zip members: one in bounded memory whatever its header claims (docs/limits.md),
+and their names as their writer meant them."""
 from __future__ import annotations
 
 import zipfile
@@ -26,3 +27,15 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         while part := fh.read(step):
             parts.append(part)
         return b"".join(parts)
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name; Info-ZIP on Linux stores UTF-8 names without the UTF-8 flag,
+    which zipfile then decodes as cp437 ("café" -> "caf├⌐"): undo that when it fits."""
+    name = info.filename
+    if info.flag_bits & 0x800:
+        return name
+    try:
+        return name.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return name

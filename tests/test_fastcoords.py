@@ -154,3 +154,30 @@ def _same_with_and_without(root):
             except DataError as err:
                 outcomes.append(str(err))
     assert outcomes[0] == outcomes[1]
+
+
+def _python_bounds(points: list) -> tuple:
+    return min(points[0::2]), min(points[1::2]), max(points[0::2]), max(points[1::2])
+
+
+@needs_fast
+@pytest.mark.parametrize("seed", range(10))
+def test_ring_bounds_are_python_min_and_max_objects(seed):
+    """The very float objects min and max pick: the first of equal values, -0.0 against
+    0.0 and NaN as float comparison orders them."""
+    import random
+
+    rng = random.Random(seed)
+    specials = [0.0, -0.0, math.nan, math.inf, -math.inf, 1.5, 1.5]
+    for _ in range(2000):
+        points = [rng.choice(specials) if rng.random() < 0.4 else rng.uniform(-9, 9)
+                  for _ in range(2 * rng.randint(1, 6))]
+        found = fast.ring_bounds(points)
+        assert all(a is b for a, b in zip(found, _python_bounds(points)))
+
+
+@needs_fast
+@pytest.mark.parametrize("points", [[], [1.0], [1.0, 2.0, 3.0], [1, 2.0], [1.0, True],
+                                    (1.0, 2.0), [1.0, 2.0, "3", 4.0]])
+def test_ring_bounds_leave_the_rest_to_python(points):
+    assert fast.ring_bounds(points) is None

@@ -68,3 +68,17 @@ def test_ci_builds_it():
     if os.environ.get("CI") != "true":
         pytest.skip("only CI promises a C compiler")
     assert fast is not None
+
+
+@needs_fast
+@pytest.mark.parametrize("seed", range(5))
+def test_shifted_rings_are_the_floats_of_the_shifted_ints(seed):
+    rng = np.random.default_rng(seed)
+    padded = np.zeros((30, 40), np.uint8)
+    padded[1:-1, 1:-1] = rng.random((28, 38)) < 0.7
+    plain, shifted = fast.trace(padded, 30, 40), fast.trace(padded, 30, 40, 7, -3)
+    if plain is None:
+        assert shifted is None
+        return
+    assert shifted == [[float(v + (7, -3)[k % 2]) for k, v in enumerate(r)] for r in plain]
+    assert all(type(v) is float for r in shifted for v in r)

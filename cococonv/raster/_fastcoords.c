@@ -12,6 +12,12 @@
  *
  * Measured on 5,000 images x 7 objects (40,824 rings, 1.9 M coordinates): the Python
  * ring checks (set of types, min, max) take ~95 ms, these ~10 ms.
+ *
+ * ring_bounds(points) gives (min x, min y, max x, max y) of a flat list of an even count
+ * (at least 2) of exact floats, the very objects Python's min and max of points[0::2] and
+ * points[1::2] give (the first of equal values; a value replaces only when it compares
+ * less, or greater, as float comparison goes, NaN included), or None for anything else:
+ * for cococonv.geometry.points_bbox, whose slices and four passes cost ~3 us a ring.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -95,7 +101,47 @@ static PyObject *box_within(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_RETURN_TRUE;
 }
 
+static PyObject *ring_bounds(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 1) {
+        PyErr_SetString(PyExc_TypeError, "ring_bounds(points) takes 1 argument");
+        return NULL;
+    }
+    PyObject *points = args[0];
+    if (!PyList_CheckExact(points))
+        Py_RETURN_NONE;
+    Py_ssize_t n = PyList_GET_SIZE(points);
+    if (n < 2 || n % 2)
+        Py_RETURN_NONE;
+    Py_ssize_t low[2] = {0, 1}, high[2] = {0, 1};
+    double low_v[2], high_v[2];
+    /* No Python code runs in this loop, so the list cannot change under it. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(points, i);
+        if (!PyFloat_CheckExact(item))
+            Py_RETURN_NONE;
+        double v = PyFloat_AS_DOUBLE(item);
+        int axis = (int)(i % 2);
+        if (i < 2) {
+            low_v[axis] = high_v[axis] = v;
+            continue;
+        }
+        if (v < low_v[axis]) {
+            low_v[axis] = v;
+            low[axis] = i;
+        }
+        if (v > high_v[axis]) {
+            high_v[axis] = v;
+            high[axis] = i;
+        }
+    }
+    return PyTuple_Pack(4, PyList_GET_ITEM(points, low[0]), PyList_GET_ITEM(points, low[1]),
+                        PyList_GET_ITEM(points, high[0]), PyList_GET_ITEM(points, high[1]));
+}
+
 static PyMethodDef METHODS[] = {
+    {"ring_bounds", (PyCFunction)(void (*)(void))ring_bounds, METH_FASTCALL,
+     "(min x, min y, max x, max y) of a flat list of exact floats (their objects), or None."},
     {"ring_within", (PyCFunction)(void (*)(void))ring_within, METH_FASTCALL,
      "True when ring is 6+ (even count) ints/floats all in low..high; False: not sure."},
     {"box_within", (PyCFunction)(void (*)(void))box_within, METH_FASTCALL,

@@ -5,7 +5,7 @@
  * contours.py calls it through cococonv.raster.speedups and falls back to its Python
  * tracer (same rings, checked by tests/test_fasttrace.py) when this module is not built.
  *
- *   trace(pixels, height, width) -> [flat ring, ...] or None
+ *   trace(pixels, height, width[, dx, dy]) -> [flat ring, ...] or None
  *
  * ``pixels`` is a C-contiguous uint8 (or bool) buffer of height x width, zero on its border
  * row and column. Each pixel edge between a set and an unset pixel is directed so the set
@@ -13,12 +13,15 @@
  * smallest remaining vertex (x, then y), turning towards the region the ring came from
  * where two edges leave a vertex (regions touching at a corner stay apart). A ring of
  * non-positive area (a hole) or a broken chain gives None. Vertices on straight runs are
- * dropped; each ring is [x0, y0, x1, y1, ...] in pixel-edge coordinates.
+ * dropped; each ring is [x0, y0, x1, y1, ...] in pixel-edge coordinates: ints, or with
+ * dx and dy the floats x + dx, y + dy (the image's coordinates of a cropped mask, built
+ * here since doing it per vertex in Python cost as much as the walk).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Directions of an edge leaving a vertex. */
 enum { RIGHT = 0, DOWN = 1, LEFT = 2, UP = 3 };
@@ -26,12 +29,27 @@ static const int DX[4] = {1, 0, -1, 0};
 static const int DY[4] = {0, 1, 0, -1};
 
 /* A vertex's byte: bits 0-1 how many edges leave it (0-2), bits 2-3 the first one's
-   direction, bits 4-5 the second's (in the order they were added). */
+   direction, bits 4-5 the second's. The two are kept in direction order (the Python
+   tracer's: it adds every top edge, then right, bottom, left), whatever order the pixels
+   are visited in; a vertex never has two edges of one direction. */
 static void add_edge(uint8_t *v, int dir)
 {
-    int n = *v & 3;
-    *v = (uint8_t)((*v & ~3) | (n + 1) | (dir << (2 + 2 * n)));
+    int n = *v & 3, first = (*v >> 2) & 3;
+    if (n == 1 && dir < first)
+        *v = (uint8_t)(2 | (dir << 2) | (first << 4));
+    else
+        *v = (uint8_t)((*v & ~3) | (n + 1) | (dir << (2 + 2 * n)));
 }
+
+/* Eight pixels from p (any alignment). */
+static inline uint64_t load8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+#define ONES 0x0101010101010101ULL
 
 /* Take the edge leaving a vertex: the last added one, or with two and a known incoming
    direction, the one with the larger cross product (incoming x outgoing). -1: none. */
@@ -59,8 +77,9 @@ static int take_edge(uint8_t *v, int incoming)
 /* One ring's vertices, x and y interleaved; room for every edge of the mask. */
 typedef struct { long *xy; Py_ssize_t size; } Ring;
 
-/* The ring without vertices on straight runs, as a Python list of ints. */
-static PyObject *kept_vertices(const Ring *r)
+/* The ring without vertices on straight runs, as a Python list: of ints, or with
+   `shift` of the floats x + dx, y + dy. */
+static PyObject *kept_vertices(const Ring *r, int shift, long dx, long dy)
 {
     Py_ssize_t n = r->size / 2;
     PyObject *out = PyList_New(0);
@@ -73,7 +92,9 @@ static PyObject *kept_vertices(const Ring *r)
         if ((bx - ax) * (cy - by) - (by - ay) * (cx - bx) == 0)
             continue;
         for (int j = 0; j < 2; j++) {
-            PyObject *value = PyLong_FromLong(j ? by : bx);
+            long v = j ? by : bx;
+            PyObject *value = shift ? PyFloat_FromDouble((double)(v + (j ? dy : dx)))
+                                    : PyLong_FromLong(v);
             if (!value || PyList_Append(out, value) < 0) {
                 Py_XDECREF(value);
                 Py_DECREF(out);
@@ -89,8 +110,10 @@ static PyObject *trace(PyObject *self, PyObject *args)
 {
     Py_buffer buf;
     Py_ssize_t h, w;
-    if (!PyArg_ParseTuple(args, "y*nn", &buf, &h, &w))
+    long dx = 0, dy = 0;
+    if (!PyArg_ParseTuple(args, "y*nn|ll", &buf, &h, &w, &dx, &dy))
         return NULL;
+    int shift = PyTuple_GET_SIZE(args) > 3;
     if (h < 3 || w < 3 || buf.len != h * w || h > (1L << 30) / w) {
         PyBuffer_Release(&buf);
         PyErr_SetString(PyExc_ValueError, "trace: pixels must be height x width, at least 3x3");
@@ -108,17 +131,27 @@ static PyObject *trace(PyObject *self, PyObject *args)
     }
 #define PX(y, x) (px[(y) * w + (x)] != 0)
 #define V(x, y) (&verts[(x) * vh + (y)])
-    /* Added in the Python tracer's order: every top edge, then right, bottom, left. */
-    for (int side = 0; side < 4; side++)
-        for (Py_ssize_t y = 1; y < h - 1; y++)
-            for (Py_ssize_t x = 1; x < w - 1; x++) {
-                if (!PX(y, x))
+    /* One pass over the pixels; eight at a time are skipped where none can have an edge:
+       all unset, or all set (as 1, a bool buffer's) amid set pixels on every side. */
+    for (Py_ssize_t y = 1; y < h - 1; y++) {
+        const uint8_t *row = px + y * w;
+        for (Py_ssize_t x = 1; x < w - 1; x++) {
+            if (x + 8 < w) {
+                uint64_t here = load8(row + x);
+                if (here == 0 || (here == ONES && load8(row + x - w) == ONES &&
+                                  load8(row + x + w) == ONES && row[x - 1] && row[x + 8])) {
+                    x += 7;
                     continue;
-                if (side == 0 && !PX(y - 1, x)) add_edge(V(x, y), RIGHT), edges++;
-                if (side == 1 && !PX(y, x + 1)) add_edge(V(x + 1, y), DOWN), edges++;
-                if (side == 2 && !PX(y + 1, x)) add_edge(V(x + 1, y + 1), LEFT), edges++;
-                if (side == 3 && !PX(y, x - 1)) add_edge(V(x, y + 1), UP), edges++;
+                }
             }
+            if (!row[x])
+                continue;
+            if (!PX(y - 1, x)) add_edge(V(x, y), RIGHT), edges++;
+            if (!PX(y, x + 1)) add_edge(V(x + 1, y), DOWN), edges++;
+            if (!PX(y + 1, x)) add_edge(V(x + 1, y + 1), LEFT), edges++;
+            if (!PX(y, x - 1)) add_edge(V(x, y + 1), UP), edges++;
+        }
+    }
     ring.xy = malloc((size_t)(2 * edges + 2) * sizeof(long));
     if (!ring.xy) {
         PyErr_NoMemory();
@@ -129,6 +162,8 @@ static PyObject *trace(PyObject *self, PyObject *args)
         goto fail;
     Py_ssize_t scan = 0, total = vw * vh;
     for (;;) {
+        while (scan + 8 <= total && (load8(verts + scan) & (3 * ONES)) == 0)
+            scan += 8;  /* vertices without edges, eight at a time */
         while (scan < total && (verts[scan] & 3) == 0)
             scan++;
         if (scan == total)
@@ -156,7 +191,7 @@ static PyObject *trace(PyObject *self, PyObject *args)
         }
         if (area <= 0)
             goto none;  /* a hole */
-        PyObject *kept = kept_vertices(&ring);
+        PyObject *kept = kept_vertices(&ring, shift, dx, dy);
         if (!kept || PyList_Append(rings, kept) < 0) {
             Py_XDECREF(kept);
             goto fail;

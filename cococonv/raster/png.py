@@ -132,8 +132,6 @@ def decode_mask_png(data: bytes, display: str, convert: Callable[[Any], Any]) ->
     loaded within cococonv's pixel limit (checked from the header before anything is
     decoded). A PNG that cannot be read, or a DataError ``convert`` raises, is one
     DataError naming ``display``."""
-    from PIL import Image as PILImage
-
     from cococonv.errors import DataError
     from cococonv.limits import check_plane, check_png_header, use_our_pixel_limit
 
@@ -144,6 +142,8 @@ def decode_mask_png(data: bytes, display: str, convert: Callable[[Any], Any]) ->
     rows = decode_plain_png(data)
     if rows is not None:
         return rows[:, 1:]
+    from PIL import Image as PILImage  # here: a worker reading plain PNGs never needs it
+
     use_our_pixel_limit(PILImage)
     try:
         with warnings.catch_warnings():

@@ -26,7 +26,7 @@ from .tally import Tally
 class _FileParts:
     """The growing annotation list of one task file, with its id counter."""
 
-    def __init__(self, path: str, next_id: int, reindex: bool):
+    def __init__(self, path: str | None, next_id: int, reindex: bool):
         self.part = PartWriter(path)
         self.next_id = next_id
         self.reindex = reindex
@@ -80,13 +80,16 @@ def finish_export(plan: CocoPlan, results: Iterable[ItemPiece], report: Report, 
     files: dict[tuple[str, str], _FileParts] = {}
     cropped: dict[str, int] = {}
     saved: dict[str, list[int]] = {}
+    def part_path(name: str) -> str | None:  # None: kept in memory (plan.parts_in_memory)
+        return None if plan.parts_in_memory else os.path.join(scratch, name)
+
     for name, subset in plan.subsets.items():
         k = len(images)
-        images[name] = PartWriter(os.path.join(scratch, f"images-{k}.part"))
+        images[name] = PartWriter(part_path(f"images-{k}.part"))
         cropped[name] = 0
         saved[name] = [0, 0, 0, 0]
         for j, task in enumerate(subset.tasks):
-            files[(name, task)] = _FileParts(os.path.join(scratch, f"ann-{k}-{j}.part"),
+            files[(name, task)] = _FileParts(part_path(f"ann-{k}-{j}.part"),
                                              subset.first_free_id, plan.options["reindex"])
     files_of = {name: [files[(name, task)] for task in subset.tasks]
                 for name, subset in plan.subsets.items()}
@@ -146,7 +149,7 @@ def _write_file(plan: CocoPlan, subset: SubsetPlan, task: str, images: PartWrite
         sections.append(("annotations", parts.part))
     write_json(path, file.head, sections, {"categories": file.categories},
                indent=plan.options["indent"])
-    os.unlink(parts.part.path)
+    parts.part.discard()
 
 
 def _count_unwritten(subset: SubsetPlan, report: Report, foreign: Counter[str]) -> None:

@@ -72,6 +72,9 @@ class CocoPlan:
     heavy_items: int = 0
     # Other formats' namespaces met in the items' extras: records leave them out.
     foreign: frozenset[str] = frozenset()
+    # The finish keeps the record lists in memory, not in part files: an in-memory source
+    # (the encoded records are smaller than its model), not a stream of a big file.
+    parts_in_memory: bool = False
 
 
 def file_name_of(item: Item, image_ext: str | None) -> str:
@@ -121,7 +124,7 @@ def build_plan(dataset: Source, out_dir: str, options: dict[str, Any],
                 raise NotImplementedError("a panoptic plan needs the items in memory")
             plan.panoptic = PanopticNames(name, dataset.items_of(name))
     plan = CocoPlan(out_dir, options, dataset.categories, category_ids, subsets, [],
-                    image_ext, survey.heavy, frozenset(foreign.found))
+                    image_ext, survey.heavy, frozenset(foreign.found), in_memory)
     if not in_memory:
         # the engine and the finish walk it side by side, as one walk
         plan.items = TwinWalk(partial(_walk, plan, dataset, image_ids))  # type: ignore

@@ -145,8 +145,7 @@ class ImageTable:
         if isinstance(tree, FileTree):
             candidates = (name, f"images/{subset}/{name}", f"images/{name}", f"{subset}/{name}")
             for base, rel in tree.image_lookups(candidates):
-                if base.exists(rel):
-                    base.bind_image(image, rel)
+                if base.bind_if_present(image, rel):
                     return
             if not self._hinted:
                 self._hinted = True
@@ -154,8 +153,7 @@ class ImageTable:
             return
         for folder in self._image_folders(subset):
             rel = f"{folder}/{name}" if folder else name
-            if tree.exists(rel):
-                tree.bind_image(image, rel)
+            if tree.bind_if_present(image, rel):
                 return
 
     def _hint_dataset_folder(self, tree: FileTree, subset: str) -> None:

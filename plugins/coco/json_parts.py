@@ -12,9 +12,10 @@ import json
 import os
 import shutil
 from itertools import chain
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
+from cococonv.fastjson import encode_like_msgspec
 from cococonv.fileio import dumps_json
 
 _BATCH = 512
@@ -28,7 +29,11 @@ def _plain(value: Any) -> Any:
 
 
 def encode_record(value: Any) -> tuple[bytes, bool]:
-    """``(bytes, plain)``: msgspec's bytes, or (plain False) the stdlib's."""
+    """``(bytes, plain)``: msgspec's bytes (orjson's where they are the same), or (plain
+    False) the stdlib's."""
+    fast = encode_like_msgspec(value)
+    if fast is not None:
+        return fast, True
     global _ENCODER
     if _ENCODER is None:
         import msgspec
@@ -74,19 +79,22 @@ def join_with_ids(ids: list[bytes], pieces: list[bytes]) -> bytes:
 
 
 class PartWriter:
-    """One record list of one file, appended a result at a time.
+    """One record list of one file, appended a result at a time: in a part file (``path``),
+    or in memory (``path`` None: an in-memory source, which the list is smaller than, costs
+    no second write and read of every record).
 
     Records msgspec refused are counted by position; a part that has any is rewritten at
     the end in batches of 512 (decoded and encoded again: the same bytes for msgspec's
     batches, the stdlib's for a batch holding a refused record).
     """
 
-    __slots__ = ("path", "fh", "count", "refused")
+    __slots__ = ("path", "fh", "chunks", "count", "refused")
 
-    def __init__(self, path: str):
+    def __init__(self, path: str | None):
         self.path = path
         # a write per item: a 1 MiB buffer makes 20 system calls of a 20 MB part, not 2,500
-        self.fh = open(path, "wb", buffering=1 << 20)
+        self.fh = open(path, "wb", buffering=1 << 20) if path is not None else None
+        self.chunks: list[bytes] | None = [] if path is None else None
         self.count = 0
         self.refused: list[int] = []  # positions of records msgspec refused
 
@@ -97,29 +105,61 @@ class PartWriter:
 
     def add(self, data: bytes, count: int = 1, plains: list[bool] | None = None) -> None:
         """``count`` records, comma-separated; ``plains`` None when all are msgspec's."""
-        self.fh.write(b"," + data if self.count else data)
+        chunk = b"," + data if self.count else data
+        if self.chunks is not None:
+            self.chunks.append(chunk)
+        else:
+            self.fh.write(chunk)  # type: ignore[union-attr]
         if plains is not None:
             self.refused += [self.count + k for k, plain in enumerate(plains) if not plain]
         self.count += count
 
     def close(self) -> None:
-        self.fh.close()
+        if self.fh is not None:
+            self.fh.close()
         if self.refused:
             self._rewrite()
 
+    def copy_to(self, fh: BinaryIO) -> None:
+        """Write the list's records (comma-separated) to ``fh``."""
+        if self.chunks is not None:
+            fh.writelines(self.chunks)
+            return
+        with open(self.path, "rb") as src:  # type: ignore[arg-type]
+            shutil.copyfileobj(src, fh, 1 << 20)
+
+    def discard(self) -> None:
+        """Free the records (the file is written)."""
+        if self.chunks is not None:
+            self.chunks = []
+        else:
+            os.unlink(self.path)  # type: ignore[arg-type]
+
     def _rewrite(self) -> None:
-        with open(self.path, "rb") as fh:
-            values = json.loads(b"[" + fh.read() + b"]")
-        refused = set(self.refused)
-        with open(self.path, "wb") as fh:
-            for start in range(0, len(values), _BATCH):
-                batch = values[start:start + _BATCH]
-                if refused.isdisjoint(range(start, start + _BATCH)):
-                    data = encode_record(batch)[0][1:-1]
-                else:
-                    data = json.dumps(batch, ensure_ascii=False, allow_nan=False,
-                                      separators=(",", ":")).encode()[1:-1]
-                fh.write(b"," + data if start else data)
+        if self.chunks is not None:
+            data = b"".join(self.chunks)
+        else:
+            with open(self.path, "rb") as fh:  # type: ignore[arg-type]
+                data = fh.read()
+        values = json.loads(b"[" + data + b"]")
+        batches = _batches(values, set(self.refused))
+        if self.chunks is not None:
+            self.chunks = list(batches)
+            return
+        with open(self.path, "wb") as fh:  # type: ignore[arg-type]
+            fh.writelines(batches)
+
+
+def _batches(values: list, refused: set[int]) -> Iterator[bytes]:
+    """The records as 512-record ``dumps_json`` calls wrote them, comma-joined."""
+    for start in range(0, len(values), _BATCH):
+        batch = values[start:start + _BATCH]
+        if refused.isdisjoint(range(start, start + _BATCH)):
+            data = encode_record(batch)[0][1:-1]
+        else:
+            data = json.dumps(batch, ensure_ascii=False, allow_nan=False,
+                              separators=(",", ":")).encode()[1:-1]
+        yield b"," + data if start else data
 
 
 def write_json(path: str, head: dict, sections: list[tuple[str, PartWriter | None]],
@@ -135,8 +175,7 @@ def write_json(path: str, head: dict, sections: list[tuple[str, PartWriter | Non
             fh.write((b"" if first_key else b",") + dumps(key) + b":[")
             first_key = False
             if part is not None:
-                with open(part.path, "rb") as src:
-                    shutil.copyfileobj(src, fh, 1 << 20)
+                part.copy_to(fh)
             fh.write(b"]")
         for key, value in tail.items():
             fh.write((b"" if first_key else b",") + dumps(key) + b":" + dumps(value))

@@ -20,14 +20,17 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
     group spans several records. None when COCO can hold none of it (polylines only,
     unlabelled shapes)."""
     leader = obj[0]
-    if len(obj) == 1 and type(leader) is Polygon and leader.label is not None:
+    if type(leader) is Polygon and leader.label is not None and (
+            len(obj) == 1 or _rings_of_one_record(obj, leader)):
         area = leader.declared_area
         bbox = leader.declared_bbox
         if area is not None and bbox is not None:
-            # The common case: a lone polygon whose declared box and area still hold.
+            # The common case: the polygons of one source record whose declared box and
+            # area still hold (the general path below gives the same record).
             record = {"id": leader.id, "image_id": iid,
                       "category_id": maker.category(leader.label),
-                      "segmentation": [leader.points], "area": area, "bbox": bbox,
+                      "segmentation": [leader.points] if len(obj) == 1 else
+                      [p.points for p in obj], "area": area, "bbox": bbox,
                       "iscrowd": 1 if leader.attributes.get("is_crowd") else 0}
             maker.finish(record, leader, task)
             if link:
@@ -134,6 +137,17 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
         maker.link(record, link)
     return record
 
+def _rings_of_one_record(obj: list[Annotation], leader: Annotation) -> bool:
+    """Whether every shape of ``obj`` is a polygon of the leader's record: its extra and
+    attributes (the same dicts: nothing to join), its label."""
+    extra, attrs, label = leader.extra, leader.attributes, leader.label
+    for ann in obj:
+        if type(ann) is not Polygon or ann.extra is not extra or \
+                ann.attributes is not attrs or ann.label != label:
+            return False
+    return True
+
+
 def _segmentation(maker: RecordMaker, rings: list[list[float]], masks_: list[Mask],
                   crowd: bool, height: int | None, width: int | None) -> tuple[Any, dict | None]:
     """The outline as written and its RLE when it has one. --segmentation-mode already
@@ -187,6 +201,10 @@ def _area(rings: list[list[float]], rle: dict | None, boxes: list[Bbox],
         return m.area(rle)
     if rings:
         if height is not None and width is not None:
+            from cococonv.ring_area import ring_area  # no numpy import for a lone ring
+            found = ring_area(rings, height, width)
+            if found is not None:
+                return found
             from cococonv import masks as m
             return m.polygons_area(rings, height, width)
         from cococonv.geometry import shoelace_area

@@ -53,11 +53,15 @@ class Survey:
             for ann in anns:
                 if ann.label is not None:
                     labels.add(ann.label)
+        if not self.options["reindex"]:  # reindexing makes every id anew
+            self._note_largest_id(item, name)
+        count_unwritable(item, self.stats[name], self.foreign)
+
+    def _note_largest_id(self, item: Item, name: str) -> None:
         largest = max((a.id for a in item.annotations if type(a.id) is int), default=None)
         if largest is not None:
             known = self.largest_id[name]
             self.largest_id[name] = largest if known is None or largest > known else known
-        count_unwritable(item, self.stats[name], self.foreign)
 
 
 def is_heavy(item: Item, options: dict[str, Any]) -> bool:

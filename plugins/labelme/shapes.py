@@ -253,8 +253,7 @@ def _attributes(shape: dict[str, Any]) -> dict[str, Any]:
             if key == "flags" and not isinstance(v, _SCALARS) and v is not None:
                 raise DataError(f"{name!r} must be a plain value (text, number, true/false)",
                                 where=key)
-            if v is not None:
-                out[name] = v
+            out[name] = v  # a null too: a form field left empty, kept as it was
     description = shape.get("description")
     if description is not None and not isinstance(description, str):
         raise DataError("must be text", where="description")

@@ -76,8 +76,10 @@ class PngMasksImporter(Importer):
              instance_divisor: int = 0, void_index: int = 255,
              void_regions: str = "keep") -> Dataset:
         layout = find_layout(tree, mask_kind)
-        if layout is None:
-            raise DataError("no images/ and masks/ folders (png_masks)", file=tree.name)
+        if layout is None or not layout.masks:  # -if png_masks on a COCO folder: no PNG
+            raise DataError("no png_masks dataset found (expected mask PNGs in masks/ beside "
+                            "images/, or another layout of docs/formats/png_masks.md)",
+                            file=tree.name)
         color_map = read_color_map(tree, layout.map_folders)
         reader = _Reader(tree, ctx, color_map, mask_kind, instance_divisor, void_index,
                          void_regions == "crowd")

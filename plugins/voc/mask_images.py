@@ -62,6 +62,7 @@ class MaskPass:
         self._early_reader = MaskReader(self.tree, LabelMap(list(base.entries), base.source),
                                         Categories(), void_as_crowd=self.void_as_crowd)
         self._early_plan = plan
+        _import_for_workers()
         return Prefetch(_early_masks_at, self._early_reader, plan, self.jobs)
 
     def read(self, items: list[Item], objects_of: dict[tuple[str, str], list[VocObject]],
@@ -124,6 +125,15 @@ class MaskPass:
             if rel == source.images.get(key):
                 item.image.name = item.id + posixpath.splitext(rel)[1]
             tree.bind_image(item.image, rel)
+
+
+def _import_for_workers() -> None:
+    """Import what every worker's decode imports (numpy, and pycocotools through
+    cococonv.masks) before the fork: ~0.09 s of CPU once, inherited, instead of in each
+    worker (the workers of a later export, forked from this process, inherit it too)."""
+    import numpy  # noqa: F401
+
+    import cococonv.masks  # noqa: F401
 
 
 def _early_masks_at(reader: Any, entry: tuple[str, str, str | None, str | None]) -> Any:

@@ -12,7 +12,7 @@ from cococonv.plugin import Importer, Option
 from cococonv.sources import FileTree, Tree
 
 from . import paths as P
-from .layout import NOT_LABELS
+from .layout import LIST_NAMES, NAMES_FILES, NOT_LABELS
 from .reader import YoloReader, parse_image_size
 from .sidecar import META_NAME
 
@@ -63,7 +63,22 @@ class YoloImporter(Importer):
 
     def load(self, tree: Tree, ctx: Context, *, image_size: str | None = None) -> Dataset:
         tree, yaml_rel = dataset_tree(tree)
+        if yaml_rel is None:
+            _refuse_no_dataset(tree)
         return YoloReader(tree, ctx, parse_image_size(image_size), yaml_rel).read()
+
+
+def _refuse_no_dataset(tree: Tree) -> None:
+    """DataError for an input with no label file and nothing that describes a YOLO
+    dataset (``-if yolo`` on a COCO folder read its images as unlabelled items, exit 0)."""
+    files = [f for f in tree.files() if not f.startswith(".")]
+    if _label_files(files):
+        return
+    names = {posixpath.basename(f) for f in files if f.count("/") <= 2}
+    if names & {META_NAME, *NAMES_FILES, *LIST_NAMES} or any(n.lower().endswith(DESCRIBING) for n in names):
+        return
+    raise DataError("no YOLO dataset found (expected labels/*.txt files, a data.yaml, or "
+                    "darknet's obj.data, obj.names or classes.txt)", file=tree.name)
 
 
 #: Single files that describe a YOLO dataset in their folder (Ultralytics' and darknet's).

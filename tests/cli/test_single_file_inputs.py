@@ -47,7 +47,7 @@ def test_one_file_reads_its_items(tmp_path, fmt, rel, items):
 
 
 @pytest.mark.parametrize("fmt, rel, needle", [
-    ("png_masks", "png_masks_small/labelmap.txt", "no images/ and masks/ folders"),
+    ("png_masks", "png_masks_small/labelmap.txt", "no png_masks dataset found"),
     ("yolo", "yolo_small/labels/test/beach2.txt", "a single file is not a YOLO dataset"),
 ], ids=["png-masks-map", "yolo-list"])
 def test_one_file_that_holds_no_dataset_is_refused(tmp_path, fmt, rel, needle):

@@ -102,6 +102,18 @@ def test_shape_flags_description_attributes_and_unknown_keys_are_kept(tmp_path):
     assert item.extra["labelme"]["version"] == "5.5.0"
 
 
+def test_null_attribute_values_are_kept_and_written_back(tmp_path):
+    """A form field left empty (X-AnyLabeling writes null) was dropped without a line."""
+    record = doc([shape(flags={"occluded": None}, attributes={"color": None, "n": 1})])
+    src = write(tmp_path / "in", {"a.json": record})
+    assert only_item(src).annotations[0].attributes == {"occluded": None, "color": None,
+                                                        "n": 1}
+    cococonv.convert(str(src), str(tmp_path / "out"), output_format="labelme")
+    written = json.loads((tmp_path / "out" / "a.json").read_text())["shapes"][0]
+    # a flag that is not true/false is written among the attributes, as a text one is
+    assert written["attributes"] == {"occluded": None, "color": None, "n": 1}
+
+
 def test_old_files_without_shape_type_version_or_size(tmp_path):
     record = {"imagePath": "a.jpg", "imageData": None, "lineColor": [0, 255, 0, 128],
               "shapes": [{"label": "cat", "line_color": None, "points": [[1, 1], [5, 1],

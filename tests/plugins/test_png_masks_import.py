@@ -147,6 +147,15 @@ def test_split_first_layout_mask_suffix_and_unpaired_files(tmp_path):
                                "1 image(s) have no mask; read without annotations"]
 
 
+def test_forced_on_a_folder_with_no_mask_png_is_refused(tmp_path):
+    """-if png_masks on a COCO folder (images/ + annotations/, no PNG) read its images as
+    unlabelled items and exited 0."""
+    write_files(tmp_path, {"images/a.jpg": jpeg(width=8, height=6),
+                           "annotations/instances_default.json": "{}"})
+    with pytest.raises(cococonv.DataError, match="no png_masks dataset found"):
+        cococonv.load(str(tmp_path), "png_masks")
+
+
 def test_instance_masks_with_and_without_a_class_divisor(tmp_path):
     plane = np.zeros((6, 8), np.uint16)
     plane[0:2, 0:2] = 1001  # class 1, object 1

@@ -231,3 +231,17 @@ def test_absolute_and_escaping_list_lines_stay_inside(tmp_path):
     assert [(item.subset, item.id) for item in dataset] == [("train", "x")]
     assert all(str(secret) not in (item.image.path or "") for item in dataset)
     assert "train.txt: 2 listed images are not in the input" in report.warnings
+
+
+def test_forced_yolo_on_a_folder_without_labels_or_yaml_is_refused(tmp_path):
+    """-if yolo on a COCO folder read its images as unlabelled items and exited 0; with a
+    data.yaml the same images are a YOLO dataset not labelled yet."""
+    files = {"annotations/instances_val.json": '{"images": [], "annotations": []}',
+             "images/val/a.jpg": jpeg()}
+    root = write_files(tmp_path / "coco", files)
+    with pytest.raises(DataError, match="no YOLO dataset found"):
+        cococonv.load(str(root), "yolo")
+    root = write_files(tmp_path / "unlabelled", {**files, "data.yaml": "names: [cat]\n"})
+    dataset = cococonv.load(str(root), "yolo")
+    assert [a for item in dataset for a in item.annotations] == []
+    assert len(list(dataset)) == 1
