@@ -8,6 +8,7 @@
  * ValueError and the caller takes the fallback, which reports what is wrong.
  *
  *   paint(height, width, layers, void_class, void_object[, out]) -> (class_rows, object_rows)
+ *       (with out: the planes go there, and the map of the instance indices present)
  *   column_runs(classes, instances) -> (starts, values)
  *   code_rles(starts, values, height, width, codes) -> [counts string per code]
  *   ring_positions(ring, height, width) -> toggles (what paint rasterises; for the tests)
@@ -153,12 +154,16 @@ static inline int64_t floor_div5(int64_t a) { return a >= 0 ? a / 5 : -((-a + 4)
 static inline int64_t mod5(int64_t a) { return ((a % 5) + 5) % 5; }
 static inline int64_t trunc_round(double v) { return (int64_t)(v + 0.5); } /* C's (int) */
 
+/* A ring's toggles as they are found, with each one's column (kept beside it, so that
+   sorting them by column divides nothing: three 64-bit divisions per toggle were most of
+   a ring's cost). */
 typedef struct {
     int64_t *at;
+    uint32_t *column;
     Py_ssize_t size, capacity;
 } Toggles;
 
-static int toggles_push(Toggles *t, int64_t at)
+static int toggles_push(Toggles *t, int64_t at, uint32_t column)
 {
     if (t->size == t->capacity) {
         Py_ssize_t capacity = t->capacity ? 2 * t->capacity : 256;
@@ -166,42 +171,44 @@ static int toggles_push(Toggles *t, int64_t at)
         if (!grown)
             return -1;
         t->at = grown;
+        uint32_t *columns = realloc(t->column, (size_t)capacity * sizeof(uint32_t));
+        if (!columns)
+            return -1;
+        t->column = columns;
         t->capacity = capacity;
     }
+    t->column[t->size] = column;
     t->at[t->size++] = at;
     return 0;
 }
 
-/* Sort positions in 0..h*w: by column (counting sort over the columns the ring spans, a
-   column holds a few), then by row within each column (insertion sort); several times
-   faster than qsort here. Each position's column is divided out once (a 64-bit division
-   costs more than the rest of its sorting). */
-static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
+/* Sort the toggles' positions (in 0..h*w): by column (counting sort over the columns the
+   ring spans, a column holds a few), then by row within each column (insertion sort);
+   several times faster than qsort here. */
+static int sort_positions(Toggles *t)
 {
+    Py_ssize_t size = t->size;
     if (size < 2)
         return 0;
-    (void)w;
-    int64_t *column = malloc(sizeof(int64_t) * (size_t)size);
-    if (!column)
-        return -1;
-    int64_t first = at[0] / h, last = first;
-    for (Py_ssize_t i = 0; i < size; i++) {
-        int64_t c = column[i] = at[i] / h;
+    const uint32_t *column = t->column;
+    int64_t *at = t->at;
+    uint32_t first = column[0], last = first;
+    for (Py_ssize_t i = 1; i < size; i++) {
+        uint32_t c = column[i];
         first = c < first ? c : first;
         last = c > last ? c : last;
     }
-    int64_t span = last - first + 1; /* a small object's few columns, not the image's */
-    Py_ssize_t *starts = calloc((size_t)span + 1, sizeof(Py_ssize_t));
+    size_t span = (size_t)(last - first) + 1; /* a small object's few columns, not the image's */
+    Py_ssize_t *starts = calloc(span + 1, sizeof(Py_ssize_t));
     int64_t *sorted = malloc(sizeof(int64_t) * (size_t)size);
     if (!starts || !sorted) {
-        free(column);
         free(starts);
         free(sorted);
         return -1;
     }
     for (Py_ssize_t i = 0; i < size; i++)
         starts[column[i] - first + 1]++;
-    for (int64_t c = 0; c < span; c++)
+    for (size_t c = 0; c < span; c++)
         starts[c + 1] += starts[c];
     for (Py_ssize_t i = 0; i < size; i++)
         sorted[starts[column[i] - first]++] = at[i];
@@ -215,7 +222,6 @@ static int sort_positions(int64_t *at, Py_ssize_t size, int64_t h, int64_t w)
         sorted[j] = v;
     }
     memcpy(at, sorted, sizeof(int64_t) * (size_t)size);
-    free(column);
     free(starts);
     free(sorted);
     return 0;
@@ -256,7 +262,7 @@ static int ring_toggles(PyObject *ring, int64_t h, int64_t w, Decoder *d)
         return -1;
     Py_ssize_t size = PySequence_Fast_GET_SIZE(seq), k = size / 2;
     int64_t *xy = NULL;
-    Toggles found = {NULL, 0, 0};
+    Toggles found = {NULL, NULL, 0, 0};
     int status = -1;
     if (size < 6 || size % 2 || h <= 0 || w <= 0 || h * w >= ((int64_t)1 << 31)) {
         PyErr_SetString(PyExc_ValueError, "ring or image size not handled here");
@@ -314,13 +320,13 @@ static int ring_toggles(PyObject *ring, int64_t h, int64_t w, Decoder *d)
             /* ceil of a value in 0..h, exactly (libm's ceil is a call without SSE4.1) */
             int64_t row = (int64_t)yd;
             row += (double)row < yd;
-            if (toggles_push(&found, column * h + row) < 0) {
+            if (toggles_push(&found, column * h + row, (uint32_t)column) < 0) {
                 PyErr_NoMemory();
                 goto done;
             }
         }
     }
-    if (found.size && sort_positions(found.at, found.size, h, w) < 0) {
+    if (found.size && sort_positions(&found) < 0) {
         PyErr_NoMemory();
         goto done;
     }
@@ -337,6 +343,7 @@ done:
     Py_DECREF(seq);
     free(xy);
     free(found.at);
+    free(found.column);
     return status;
 }
 
@@ -587,6 +594,11 @@ static PyObject *paint(PyObject *self, PyObject *args)
     Py_ssize_t top = -1;
     int value = 0;
     int64_t next_top = 0; /* the next column top not yet written */
+    /* the instance indices with a pixel: each boundary starts a run of its value (those
+       at one position are taken together), and the pixels before the first are 0 */
+    uint8_t present[256] = {0};
+    if (n > 0 && (!size || heap[0].at > 0))
+        present[0] = 1;
     for (;;) {
         int64_t at = size ? heap[0].at : n;
         if (at > n)
@@ -620,6 +632,7 @@ static PyObject *paint(PyObject *self, PyObject *args)
             heap_down(heap, size, 0);
         }
         int now = value_of(top, classes, instances, covered[count], covered[count + 1]);
+        present[now >> 8] = 1;
         Py_ssize_t x = (Py_ssize_t)(at / h), y = (Py_ssize_t)(at % h);
         int change = y == 0 ? now : now ^ value;
         if (y == 0)
@@ -642,8 +655,7 @@ static PyObject *paint(PyObject *self, PyObject *args)
     xor_down(cls_out, h, stride);
     xor_down(inst_out, h, stride);
     if (out_held) {
-        Py_INCREF(Py_None);
-        result = Py_None;
+        result = PyBytes_FromStringAndSize((const char *)present, 256);
     } else {
         result = PyTuple_Pack(2, class_rows, object_rows);
     }
@@ -1039,7 +1051,8 @@ static PyMethodDef methods[] = {
      "run lengths, or lists of polygon ring coordinates (rasterised as pycocotools\n"
      "does). With a writable\n"
      "buffer `out` (2 * height * (width + 1) bytes) the planes go there, one after the\n"
-     "other, and None is returned."},
+     "other, and a 256-byte map is returned: byte i is 1 when the object plane holds\n"
+     "instance index i."},
     {"ring_positions", ring_positions, METH_VARARGS,
      "ring_positions(ring, height, width) -> int64 bytes: the sorted column-major positions\n"
      "where the polygon ring's mask (as pycocotools rasterises it) toggles."},

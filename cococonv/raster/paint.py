@@ -25,7 +25,8 @@ VOID_INDEX = 255  # what a void layer or region paints, as _fastmasks.c's VOID_I
 
 def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | None]],
                     void_class: dict | None, void_object: dict | None, *,
-                    scratch: bytearray | None = None) -> tuple[Any, Any]:
+                    scratch: bytearray | None = None,
+                    present: bytearray | None = None) -> tuple[Any, Any]:
     """The class and object PNGs' raw scanlines (``height`` rows of a filter byte 0 and
     ``width`` indices), painted from the units' RLEs (``(rle, class, instance)``); a unit
     may hold a polygon ring instead of an RLE dict, as a flat *list* of coordinates (the
@@ -34,7 +35,10 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
 
     With a ``scratch`` bytearray the compiled painter may return memoryviews into it
     (grown as needed; valid until the next call with it): a loop over many images then
-    reuses one buffer instead of mapping fresh pages for every mask.
+    reuses one buffer instead of mapping fresh pages for every mask. A ``present``
+    bytearray then becomes the compiled painter's 256-byte map of the instance indices the
+    object plane holds (byte i is 1 for index i), which it knows as it paints; it is left
+    empty where the picture was painted otherwise.
 
     The runs of the picture are found column by column (RLE order) over the union of the
     layers' bounds, then each PNG is rebuilt row-major without a transpose: a row differs
@@ -43,7 +47,10 @@ def paint_scanlines(height: int, width: int, units: list[tuple[Any, int, int | N
     """
     check_plane(height, width, "the masks")
     units = _tame_rings(units, height, width)
-    painted = _paint_compiled(height, width, units, void_class, void_object, scratch)
+    if present is not None:
+        del present[:]
+    painted = _paint_compiled(height, width, units, void_class, void_object, scratch,
+                              present)
     if painted is not None:
         return painted
     # Imported here, not above: with the compiled painter a worker never needs numpy or
@@ -133,7 +140,7 @@ def _crossings_bound(ring: list[float], width: int) -> int:
 
 def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | None]],
                     void_class: dict | None, void_object: dict | None,
-                    scratch: bytearray | None) -> Any:
+                    scratch: bytearray | None, present: bytearray | None = None) -> Any:
     """``paint_scanlines`` by the compiled helper, or None when it is not built or the RLEs
     are not all compressed strings it can read (the numpy code then paints them)."""
     fast = speedups.fastmasks()
@@ -155,9 +162,11 @@ def _paint_compiled(height: int, width: int, units: list[tuple[Any, int, int | N
     try:
         if scratch is None:
             return fast.paint(height, width, layers, *voids)
-        fast.paint(height, width, layers, *voids, scratch)
+        held = fast.paint(height, width, layers, *voids, scratch)
     except ValueError:
         return None
+    if present is not None:
+        present[:] = held
     view = memoryview(scratch)
     return view[:size], view[size:2 * size]
 

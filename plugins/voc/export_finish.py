@@ -122,6 +122,7 @@ class _Finisher:
 
     def _count_unwritable(self, item: Item) -> None:
         lost = self.tally.lost
+        with_fields = False  # an annotation written whose extra may hold foreign fields
         for ann in item.annotations:
             kind = type(ann)
             if kind is Points:
@@ -130,10 +131,15 @@ class _Finisher:
                 lost[("captions", "VOC has no captions")] += 1
             elif kind is Polyline:
                 lost[("polylines", "VOC has no open lines")] += 1
-        # fields of what VOC drops whole (counted above) are no extra loss
-        FF.count_dropped([a for a in item.annotations if type(a) not in (Points, Caption, Polyline)
-                          and not (type(a) is Label and a.label is None)],
-                         "voc", self.namespaces, self.fields)
+            elif ann.extra:
+                with_fields = True
+        # fields of what VOC drops whole (counted above) are no extra loss; annotations
+        # without an extra have none (most items: no list to make, no call)
+        if with_fields:
+            FF.count_dropped([a for a in item.annotations
+                              if type(a) not in (Points, Caption, Polyline)
+                              and not (type(a) is Label and a.label is None)],
+                             "voc", self.namespaces, self.fields)
         if item.attributes or item.image_id is not None or \
                 FF.dropped_fields(item.extra, "voc", self.namespaces):
             lost[("image attributes", "VOC has no image attributes")] += 1

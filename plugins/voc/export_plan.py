@@ -257,9 +257,12 @@ def number_objects(plan: VocPlan, item: Item, units: list[ObjectUnit]) -> list[O
     lost, names, index = plan.numbered.lost, plan.names, plan.index
     from_voc = "voc" in item.extra
     written = []
-    for unit in units:
+    boxless = 0
+    for unit in units:  # (the leader inline, the box-less counted here: serial in the parent)
         unit.xml_index = None
-        crowd = bool(unit.leader.attributes.get("is_crowd")) and unit.shapes
+        box = unit.box
+        leader = box if box is not None else unit.shapes[0]
+        crowd = bool(leader.attributes.get("is_crowd")) and unit.shapes
         if unit.label is None:
             lost[("unlabelled shapes", "VOC needs a class name")] += \
                 (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
@@ -271,13 +274,13 @@ def number_objects(plan: VocPlan, item: Item, units: list[ObjectUnit]) -> list[O
                       "VOC writes parts inside their object")] += \
                     (type(unit.box) is Bbox) + len(unit.shapes) + len(unit.parts)
             continue
-        if crowd or (unit.box is None and from_voc):
+        if crowd or (box is None and from_voc):
             continue
         written.append(unit)
         unit.xml_index = len(written)
+        boxless += box is None
     if plan.active & XML_TASKS:
         # The target needs a box that the source did not hold as a shape of its own.
         plan.numbered.approx[("masks and polygons without a box", "given one as their VOC "
-                              "object's <bndbox> (COCO's bbox, else their bounds)")] += \
-            sum(1 for u in written if u.box is None)
+                              "object's <bndbox> (COCO's bbox, else their bounds)")] += boxless
     return written

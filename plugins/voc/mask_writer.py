@@ -39,11 +39,12 @@ def write_masks(plan: VocPlan, item: Item, units: list[ObjectUnit], tally: Tally
     layers_plan, painted = _layers(plan, units, painted_units, height, width, tally)
     void_class = void_class if _fits(void_class, height, width) else None
     void_object = void_object if _fits(void_object, height, width) else None
+    present = bytearray()
     classes, instances = paint_scanlines(height, width, layers_plan, void_class, void_object,
-                                         scratch=plan.scratch)
+                                         scratch=plan.scratch, present=present)
     with_objects = voc.get("masks", {}).get("object", True)
     if with_objects:
-        missing = objects_without_pixels(painted, instances)
+        missing = objects_without_pixels(painted, instances, present)
         if missing:
             tally.lost[("objects with no pixel left in the masks", "covered by what is "
                         "painted above them, or too thin")] += missing

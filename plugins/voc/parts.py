@@ -55,6 +55,11 @@ def gather_units(annotations: Sequence[Annotation], names: list[str],
     joins as a part (see the module docstring); an area shape joins the object of its group
     and label, or starts one; every other box starts an object.
     """
+    for ann in annotations:
+        if type(ann) not in AREA:
+            break
+    else:  # area shapes only (COCO's records): no box to start an object or be a part
+        return _area_units(annotations)
     owners: dict[int, Annotation] = {}
     for ann in annotations:
         if not ann.group or not (type(ann) is Bbox or type(ann) in AREA or _no_bndbox(ann)):
@@ -104,6 +109,25 @@ def gather_units(annotations: Sequence[Annotation], names: list[str],
         unit_of[id(owners[part.group])].parts.append(part)
     units.sort(key=lambda pair: pair[0])
     return [unit for _position, unit in units]
+
+
+def _area_units(annotations: Sequence[Annotation]) -> list[ObjectUnit]:
+    """``gather_units`` of area shapes alone: each joins the object of its group and label,
+    or starts one (so the objects come in the order of their first shape already)."""
+    units: list[ObjectUnit] = []
+    by_group: dict[tuple[int, int | None], ObjectUnit] = {}
+    for ann in annotations:
+        if ann.group:
+            key = (ann.group, ann.label)
+            owner = by_group.get(key)
+            if owner is None:
+                owner = by_group[key] = ObjectUnit(ann.label)
+                units.append(owner)
+        else:
+            owner = ObjectUnit(ann.label)
+            units.append(owner)
+        owner.shapes.append(ann)
+    return units
 
 
 class FoundParts:
