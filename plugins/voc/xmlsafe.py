@@ -50,11 +50,18 @@ def parse_value(text: str) -> Any:
 
 
 def format_value(value: Any) -> str:
-    """The text written for an attribute value (bools as true/false, floats shortest)."""
+    """The text written for an attribute value (bools as true/false, floats shortest; a
+    null as no text and a list or object as JSON, as CVAT writes them, not Python's
+    ``None`` or ``{'a': 1}``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        import json
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return str(value)
 
 

@@ -2,6 +2,7 @@
 document it takes, and hands the rest (CR, characters XML cannot hold, odd tags) to lxml."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,3 +34,13 @@ def test_voc_string_writer_falls_back_on_a_carriage_return():
         pass
     else:
         raise AssertionError("a CR must go through lxml (&#13;)")
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (True, "true"), (0.1, "0.1"), (3, "3"), ("é", "é"), (None, ""),
+    ([1, "a"], '[1,"a"]'), ({"k": [1.5]}, '{"k":[1.5]}')])
+def test_attribute_values_are_written_as_text_a_reader_takes(value, text):
+    """A null attribute wrote Python's "None" and a list its repr ("[1, 'a']")."""
+    from cococonv_plugins.voc.xmlsafe import format_value
+
+    assert format_value(value) == text
