@@ -51,7 +51,7 @@ NO_SHAPE_CHANGE = {
 #: Entries named per source field (cococonv.foreign_fields), and COCO's line per other
 #: format naming its fields: fields, never shapes.
 FIELD_ENTRIES = ("annotation fields of other formats: ", "annotations' cvat fields (",
-                 "annotations' voc fields (")
+                 "annotations' voc fields (", "image fields of other formats: ")
 
 
 # -- the dataset -------------------------------------------------------------------------------
