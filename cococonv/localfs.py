@@ -16,7 +16,7 @@ from .errors import DataError
 from .staging import os_error
 
 
-#: The most entries of one folder ``folder_name_keys`` lists (a set of 200,000 names is
+#: The most entries of one folder ``folder_listing`` lists (a set of 200,000 names is
 #: some 20 MB); past it, callers look each name up with an lstat.
 MAX_LISTED = 200_000
 
@@ -27,20 +27,28 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def folder_name_keys(folder: str) -> frozenset[str] | None:
-    """The ``name_key`` of every entry of ``folder``, so a missing name costs no failed
-    lstat (an annotations-only COCO names thousands of absent images); None when it cannot
-    be listed or holds more than ``MAX_LISTED`` entries."""
+def folder_listing(folder: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The ``name_key`` of every entry of ``folder`` (a missing name then costs no failed
+    lstat: an annotations-only COCO names thousands of absent images), and the names of
+    its regular files that are no links (their type comes with the listing, so a present
+    image costs no lstat either); None when it cannot be listed or holds more than
+    ``MAX_LISTED`` entries."""
     keys: set[str] = set()
+    regular: set[str] = set()
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if len(keys) >= MAX_LISTED:
                     return None
                 keys.add(name_key(entry.name))
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        regular.add(entry.name)
+                except OSError:
+                    pass  # looked up with an lstat, as a name the listing does not type
     except (OSError, ValueError):
         return None
-    return frozenset(keys)
+    return frozenset(keys), frozenset(regular)
 
 
 def regular_files(root: str) -> list[str]:

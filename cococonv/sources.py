@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 from .errors import DataError, UnsafeInputError
-from .localfs import folder_name_keys, name_key, open_regular, regular_files
+from .localfs import folder_listing, name_key, open_regular, regular_files
 from .paths import is_hidden, is_plain, is_within
 from .travel import MemberLoader, reopened
 from .zipread import member_name, read_member
@@ -106,7 +106,7 @@ class DirTree(Tree):
         self.name = root
         self._files: list[str] | None = None
         self._folders: dict[str, bool] = {}  # folder -> inside the root, links resolved
-        self._listings: dict[str, frozenset[str] | None] = {}  # folder -> its names
+        self._listings: dict[str, tuple[frozenset[str], frozenset[str]] | None] = {}
         self._read_dirs: set[str] = set()
 
     def _abs(self, rel: str) -> str | None:
@@ -170,14 +170,18 @@ class DirTree(Tree):
             return None
         folder, name = os.path.split(path)
         listed = self._listing(folder)
-        if listed is not None and name_key(name) not in listed:
-            return None
+        if listed is not None:
+            keys, regular = listed
+            if name in regular:  # a plain file: the listing typed it, no lstat
+                return path if self._folder_inside(folder) else None
+            if name_key(name) not in keys:
+                return None
         return self._file_at(path)
 
-    def _listing(self, folder: str) -> frozenset[str] | None:
-        """``folder_name_keys(folder)``, read once per folder."""
+    def _listing(self, folder: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        """``folder_listing(folder)``, read once per folder."""
         if folder not in self._listings:
-            self._listings[folder] = folder_name_keys(folder)
+            self._listings[folder] = folder_listing(folder)
         return self._listings[folder]
 
     def is_dir(self, rel: str) -> bool:

@@ -33,6 +33,7 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
     keypoint_reader = KeypointReader(scope.categories, scope.error)
     ring_within = ring_checker()  # one C pass each where built; a False runs the full
     box_ok = box_checker()  # checks (_check_ring, _check_box), which say what is wrong
+    bounds_h = bounds_w = low = high = 0  # low, high: for this image size (most share one)
     for i, ann in enumerate(scope.report.progress(annotations, desc=task)):
         try:
             # The common cases are inlined (known image and category, no attributes):
@@ -76,7 +77,9 @@ def read_objects(scope: CocoScope, annotations: list, task: str) -> None:
             attrs["is_crowd"] = bool(crowd)
             bbox = ann.get("bbox")
             if height and width:
-                low, high = coordinate_bounds(height, width)  # the inline fast checks
+                if height != bounds_h or width != bounds_w:  # the inline checks' range
+                    bounds_h, bounds_w = height, width
+                    low, high = coordinate_bounds(height, width)
                 if bbox is not None and not box_ok(bbox, low, high):
                     _check_box(scope, bbox, height, width, i)
             elif bbox is not None:
