@@ -81,7 +81,8 @@ def group_entry_points(group: str) -> list[EntryPoint] | None:
         for info in names:
             if not info.endswith(_INFO_SUFFIXES):
                 continue
-            dist = _normalised(info.rsplit(".", 1)[0].split("-", 1)[0])
+            stem = info.rsplit(".", 1)[0].split("-", 1)[0]  # the name before the version
+            dist = _normalised(stem)
             if dist in seen:
                 continue
             seen.add(dist)
@@ -92,8 +93,7 @@ def group_entry_points(group: str) -> list[EntryPoint] | None:
                 continue
             lines = _section(text, group)
             if lines:
-                origin = Distribution(_declared_name(os.path.join(folder, info)) or
-                                      info.rsplit(".", 1)[0].split("-", 1)[0])
+                origin = Distribution(_declared_name(os.path.join(folder, info)) or stem)
                 found += [EntryPoint(name, value, origin) for name, value in lines]
     return found
 

@@ -16,13 +16,9 @@ from __future__ import annotations
 import resource
 from typing import Any
 
+from .fileio import json_plain
+
 _ENCODE: Any = None  # orjson.dumps bound with our options, or False where it may crash
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "tolist"):  # numpy values, as msgspec's enc_hook writes them
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is left to msgspec")
 
 
 def _allocation_never_fails() -> bool:
@@ -46,7 +42,7 @@ def _encoder() -> Any:
             options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
             def encode(value: Any) -> bytes:
-                return orjson.dumps(value, default=_plain, option=options)
+                return orjson.dumps(value, default=json_plain, option=options)
 
             _ENCODE = encode
     return _ENCODE

@@ -137,11 +137,12 @@ def dumps_json(value: Any, *, indent: bool = False) -> bytes:
     except (TypeError, OverflowError):
         import json
         return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=2 if indent else None,
-                          separators=None if indent else (",", ":"), default=_plain).encode()
+                          separators=None if indent else (",", ":"), default=json_plain).encode()
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars and arrays, for msgspec and the stdlib fallback."""
+def json_plain(value: Any) -> Any:
+    """numpy scalars and arrays as plain values: the hook of every JSON encoder here
+    (msgspec's, orjson's, the stdlib fallback's)."""
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
@@ -155,7 +156,7 @@ class _LazyEncoder:
     def encode(self, value: Any) -> bytes:
         if self._encoder is None:
             import msgspec
-            type(self)._encoder = msgspec.json.Encoder(enc_hook=_plain)
+            type(self)._encoder = msgspec.json.Encoder(enc_hook=json_plain)
         return self._encoder.encode(value)
 
 

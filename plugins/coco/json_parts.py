@@ -16,16 +16,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from cococonv.fastjson import encode_like_msgspec
-from cococonv.fileio import dumps_json
+from cococonv.fileio import dumps_json, json_plain
 
 _BATCH = 512
 _ENCODER: Any = None
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def encode_record(value: Any) -> tuple[bytes, bool]:
@@ -37,7 +31,7 @@ def encode_record(value: Any) -> tuple[bytes, bool]:
     global _ENCODER
     if _ENCODER is None:
         import msgspec
-        _ENCODER = msgspec.json.Encoder(enc_hook=_plain)
+        _ENCODER = msgspec.json.Encoder(enc_hook=json_plain)
     try:
         return _ENCODER.encode(value), True
     except (TypeError, OverflowError):

@@ -142,6 +142,7 @@ def object_record(maker: RecordMaker, obj: list[Annotation], item: Item, iid: An
         maker.link(record, link)
     return record
 
+
 def _rings_of_one_record(obj: list[Annotation], leader: Annotation) -> bool:
     """Whether every shape of ``obj`` is a polygon of the leader's record: its extra and
     attributes (the same dicts: nothing to join), its label."""
